@@ -1,0 +1,157 @@
+/**
+ * Configuration: one zod schema over the Worker's env, parsed once per env object.
+ *
+ * Fails closed: with APP_ENV=production, a missing secret or DEMO_MODE=true is an error, and the
+ * error lists every problem at once so an operator fixes them in one deploy.
+ */
+import { z } from "zod";
+import { E164_PATTERN } from "./domain/phone.ts";
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .default("false")
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const e164List = z
+  .string()
+  .default("")
+  .transform((v, ctx) => {
+    const items = v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    for (const item of items) {
+      if (!E164_PATTERN.test(item)) ctx.addIssue({ code: "custom", message: `"${item}" is not an E.164 number` });
+    }
+    return items;
+  });
+
+export const EnvSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]).default("development"),
+  APP_VERSION: z.string().default("0.0.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  DEMO_MODE: flag,
+  PILOT_MODE: flag,
+  /** Comma-separated E.164 numbers served while PILOT_MODE is on. */
+  PILOT_ALLOWLIST: e164List,
+  ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+
+  DATABASE_URL: optionalSecret.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    "must be a postgres:// connection string",
+  ),
+  /**
+   * Local only: "127.0.0.1:PORT/v1", the WebSocket->TCP proxy the dev stack runs in front of the
+   * embedded Postgres. Unset in production, where the driver talks to Neon's own endpoint.
+   */
+  DATABASE_WS_PROXY: optionalSecret,
+
+  WHATSAPP_GRAPH_URL: z.url().default("https://graph.facebook.com"),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v23.0")
+    .default("v23.0"),
+  WHATSAPP_APP_SECRET: optionalSecret,
+  WHATSAPP_VERIFY_TOKEN: optionalSecret,
+  WHATSAPP_ACCESS_TOKEN: optionalSecret,
+  WHATSAPP_PHONE_NUMBER_ID: optionalSecret,
+  ARTIST_WHATSAPP_NUMBER: z
+    .string()
+    .regex(E164_PATTERN, "must be an E.164 number like +447700900123")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+
+  STRIPE_SECRET_KEY: optionalSecret,
+  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  /** Local only: base URL of the Stripe emulator. Unset in production (the SDK's default host). */
+  STRIPE_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+
+  PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+});
+
+export type AppConfig = z.infer<typeof EnvSchema>;
+
+/** Secrets without which production must not serve. */
+export const PRODUCTION_REQUIRED = [
+  "ADMIN_API_KEY",
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_ACCESS_TOKEN",
+  "WHATSAPP_PHONE_NUMBER_ID",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "DATABASE_URL",
+] as const satisfies readonly (keyof AppConfig)[];
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+/** Parses env into config; never throws. Problems name the variable and what is wrong with it. */
+export function parseConfig(env: Record<string, unknown>): ConfigResult {
+  const strings: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (typeof value === "string") strings[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(strings);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`),
+    };
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.APP_ENV === "production") {
+    for (const key of PRODUCTION_REQUIRED) {
+      if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
+    }
+    if (config.DEMO_MODE) problems.push("DEMO_MODE: must be off in production");
+    if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
+    if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Thrown where a handler cannot run without a valid config; carries every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Inkline refuses to start: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/** Parses once per env object (the runtime hands the same object to every request of an isolate). */
+export function configFor(env: object): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    result = parseConfig(env as Record<string, unknown>);
+    cache.set(env, result);
+  }
+  return result;
+}
+
+/** Like {@link configFor}, but throws {@link ConfigError}: for cron, queue and Durable Object entry points. */
+export function requireConfig(env: object): AppConfig {
+  const result = configFor(env);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.config;
+}
+
+/** Features switched on by the present configuration, for /health. */
+export function enabledFeatures(config: AppConfig): Record<string, boolean> {
+  return {
+    database: config.DATABASE_URL !== undefined,
+    whatsapp: config.WHATSAPP_APP_SECRET !== undefined && config.WHATSAPP_ACCESS_TOKEN !== undefined,
+    stripe: config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
+    admin: config.ADMIN_API_KEY !== undefined,
+    artistNotifications: config.ARTIST_WHATSAPP_NUMBER !== undefined,
+    pilotMode: config.PILOT_MODE,
+    demoMode: config.DEMO_MODE,
+  };
+}

@@ -1,0 +1,355 @@
+/**
+ * The Postgres data model (drizzle). `npm run db:generate` turns changes here into SQL under
+ * migrations/; `npm run db:migrate` applies them.
+ *
+ * Conventions: uuid primary keys for rows that leave the database (leads, outbox ids, tokens),
+ * bigserial for append-only logs; timestamps are timestamptz; money is integer minor units with a
+ * currency; every enumerated text column has a CHECK built from the constants in src/domain.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { LEAD_STATUSES, REGIONS, SIZE_CATEGORIES } from "../domain/lead-status.ts";
+import { E164_SQL_PATTERN } from "../domain/phone.ts";
+
+/** A CHECK that `column` is one of `values` (NULL allowed unless the column is NOT NULL). */
+function oneOf(column: string, values: readonly string[]): SQL {
+  const list = values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
+  return sql.raw(`"${column}" IN (${list})`);
+}
+
+function e164(column: string): SQL {
+  return sql.raw(`"${column}" ~ '${E164_SQL_PATTERN}'`);
+}
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+const tz = (name: string) => timestamp(name, { withTimezone: true });
+
+export const OUTBOX_KINDS = ["text", "buttons", "list", "template", "media"] as const;
+export const OUTBOX_STATUSES = ["PENDING", "SENT", "DELIVERED", "READ", "FAILED", "SKIPPED"] as const;
+export const ATTACHMENT_STATUSES = ["PENDING", "UPLOADED", "FAILED"] as const;
+export const EVENT_LEVELS = ["debug", "info", "warn", "error"] as const;
+export const EVENT_PROVIDERS = ["whatsapp", "stripe", "artist", "admin", "cron", "system"] as const;
+export const ACTION_KINDS = [
+  "approve",
+  "reject",
+  "send_deposit",
+  "send_booking_link",
+  "mark_booked",
+  "resume",
+  "refund",
+] as const;
+
+/** One row per client (WhatsApp number): the whole consultation, estimate, deposit and booking state. */
+export const leads = pgTable(
+  "leads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    artistId: text("artist_id").notNull().default("default"),
+    phoneE164: text("phone_e164").notNull(),
+    waId: text("wa_id"),
+    displayName: text("display_name"),
+    locale: text("locale").notNull().default("en_GB"),
+
+    status: text("status").notNull().default("NEW"),
+    statusChangedAt: tz("status_changed_at").notNull().defaultNow(),
+    /** The question the client is being asked now (a question key), null outside the consultation. */
+    currentQuestion: text("current_question"),
+    /** Failed parse attempts per question key: `{ "dimensions": 2 }`. */
+    failureCounts: jsonb("failure_counts").$type<Record<string, number>>().notNull().default({}),
+    /** Monotonic count of lead_answers rows, the next answer's `seq`. */
+    answerCount: integer("answer_count").notNull().default(0),
+
+    optedOut: boolean("opted_out").notNull().default(false),
+    optedOutAt: tz("opted_out_at"),
+    pilotNoticeSentAt: tz("pilot_notice_sent_at"),
+
+    /** Time of the newest client message processed (Meta's timestamp): older ones do not advance the flow. */
+    lastClientMessageAt: tz("last_client_message_at"),
+    lastClientMessageId: text("last_client_message_id"),
+    /** When the 24-hour customer-service window closes (last inbound + 24 h). */
+    serviceWindowEndsAt: tz("service_window_ends_at"),
+    lastOutboundAt: tz("last_outbound_at"),
+    /** Count of outbox rows for this lead, the next outbound message's `seq`. */
+    outboxCount: integer("outbox_count").notNull().default(0),
+    lastDeliveryError: text("last_delivery_error"),
+
+    handoverReason: text("handover_reason"),
+    handoverAt: tz("handover_at"),
+    handoverPacket: jsonb("handover_packet"),
+    holdingReplySentAt: tz("holding_reply_sent_at"),
+    /** Status to return to when a handover ends with CONTINUE. */
+    resumeStatus: text("resume_status"),
+
+    region: text("region"),
+    sizeCategory: text("size_category"),
+    estimatedDays: integer("estimated_days"),
+    priceMinMinor: integer("price_min_minor"),
+    priceMaxMinor: integer("price_max_minor"),
+    priceCurrency: text("price_currency"),
+    estimateTrace: jsonb("estimate_trace"),
+
+    tourOffer: jsonb("tour_offer"),
+    tourCity: text("tour_city"),
+    waitlistCity: text("waitlist_city"),
+    timeWindows: jsonb("time_windows"),
+
+    approvedAt: tz("approved_at"),
+    rejectedAt: tz("rejected_at"),
+    rejectionReason: text("rejection_reason"),
+
+    depositAmountMinor: integer("deposit_amount_minor"),
+    depositCurrency: text("deposit_currency"),
+    depositRuleVersion: text("deposit_rule_version"),
+    depositLockedAt: tz("deposit_locked_at"),
+    depositAttempt: integer("deposit_attempt").notNull().default(0),
+    stripeCheckoutSessionId: text("stripe_checkout_session_id"),
+    depositLinkUrl: text("deposit_link_url"),
+    depositLinkExpiresAt: tz("deposit_link_expires_at"),
+    depositPaidAt: tz("deposit_paid_at"),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    refundedAmountMinor: integer("refunded_amount_minor").notNull().default(0),
+    /** Every deposit movement: `[{ kind, amountMinor, at, reference, reason }]`. */
+    depositLedger: jsonb("deposit_ledger").notNull().default([]),
+
+    slotStart: tz("slot_start"),
+    slotEnd: tz("slot_end"),
+    slotHoldExpiresAt: tz("slot_hold_expires_at"),
+    calendarEventId: text("calendar_event_id"),
+    bookingLinkSentAt: tz("booking_link_sent_at"),
+    bookedAt: tz("booked_at"),
+    nextReminderAt: tz("next_reminder_at"),
+    remindersSent: jsonb("reminders_sent").$type<string[]>().notNull().default([]),
+
+    consultationCompletedAt: tz("consultation_completed_at"),
+    artistNotifiedAt: tz("artist_notified_at"),
+    sheetsSyncedVersion: integer("sheets_synced_version"),
+    sheetsSyncedAt: tz("sheets_synced_at"),
+
+    /** Optimistic concurrency: every update sets `version = version + 1 WHERE version = $seen`. */
+    version: integer("version").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("leads_phone_e164_uq").on(t.phoneE164),
+    index("leads_status_updated_idx").on(t.status, t.updatedAt.desc()),
+    index("leads_created_idx").on(t.createdAt.desc(), t.id),
+    index("leads_next_reminder_idx")
+      .on(t.nextReminderAt)
+      .where(sql`${t.nextReminderAt} IS NOT NULL`),
+    index("leads_deposit_expiry_idx")
+      .on(t.depositLinkExpiresAt)
+      .where(sql`${t.status} = 'AWAITING_DEPOSIT'`),
+    uniqueIndex("leads_checkout_session_uq").on(t.stripeCheckoutSessionId),
+    check("leads_status_ck", oneOf("status", LEAD_STATUSES)),
+    check("leads_resume_status_ck", oneOf("resume_status", LEAD_STATUSES)),
+    check("leads_phone_e164_ck", e164("phone_e164")),
+    check("leads_region_ck", oneOf("region", REGIONS)),
+    check("leads_size_category_ck", oneOf("size_category", SIZE_CATEGORIES)),
+    check("leads_price_range_ck", sql`${t.priceMinMinor} IS NULL OR ${t.priceMaxMinor} >= ${t.priceMinMinor}`),
+    check("leads_deposit_positive_ck", sql`${t.depositAmountMinor} IS NULL OR ${t.depositAmountMinor} > 0`),
+    check("leads_refund_ck", sql`${t.refundedAmountMinor} >= 0`),
+    check("leads_version_ck", sql`${t.version} >= 0`),
+  ],
+);
+
+/** Every answer the client gave, in order; the latest answer per question wins. */
+export const leadAnswers = pgTable(
+  "lead_answers",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    /** 1-based order within the lead (leads.answer_count hands them out). */
+    seq: integer("seq").notNull(),
+    questionKey: text("question_key").notNull(),
+    rawText: text("raw_text"),
+    value: jsonb("value"),
+    sourceMessageId: text("source_message_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("lead_answers_lead_seq_uq").on(t.leadId, t.seq),
+    index("lead_answers_latest_idx").on(t.leadId, t.questionKey, t.seq.desc()),
+    check("lead_answers_seq_ck", sql`${t.seq} > 0`),
+  ],
+);
+
+/** Idempotency ledger: one row per provider event applied (WhatsApp message, Stripe event, action). */
+export const processedEvents = pgTable(
+  "processed_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    leadId: uuid("lead_id").references(() => leads.id, { onDelete: "set null" }),
+    outcome: text("outcome"),
+    processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("processed_events_provider_event_uq").on(t.provider, t.eventId),
+    index("processed_events_lead_idx").on(t.leadId),
+    check("processed_events_provider_ck", oneOf("provider", EVENT_PROVIDERS)),
+  ],
+);
+
+/** One-tap artist action links. Only the SHA-256 of the token is stored. */
+export const actionTokens = pgTable(
+  "action_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    action: text("action").notNull(),
+    /** Statuses in which the action may run (checked again, inside the lead's DO, when used). */
+    allowedStatuses: jsonb("allowed_statuses").$type<string[]>().notNull(),
+    expiresAt: tz("expires_at").notNull(),
+    usedAt: tz("used_at"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("action_tokens_hash_uq").on(t.tokenHash),
+    index("action_tokens_lead_idx").on(t.leadId, t.action),
+    check("action_tokens_action_ck", oneOf("action", ACTION_KINDS)),
+    check("action_tokens_hash_ck", sql.raw(`"token_hash" ~ '^[0-9a-f]{64}$'`)),
+  ],
+);
+
+/** Structured audit and ops log: what happened, to which lead, under which correlation id. */
+export const systemEvents = pgTable(
+  "system_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    level: text("level").notNull().default("info"),
+    type: text("type").notNull(),
+    leadId: uuid("lead_id").references(() => leads.id, { onDelete: "set null" }),
+    payload: jsonb("payload").notNull().default({}),
+    correlationId: text("correlation_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("system_events_type_time_idx").on(t.type, t.createdAt.desc()),
+    index("system_events_lead_time_idx").on(t.leadId, t.createdAt.desc()),
+    index("system_events_time_idx").on(t.createdAt.desc()),
+    check("system_events_level_ck", oneOf("level", EVENT_LEVELS)),
+  ],
+);
+
+/** Reference images and documents sent by the client, copied from WhatsApp media to R2. */
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    providerMediaId: text("provider_media_id").notNull(),
+    sourceMessageId: text("source_message_id"),
+    mimeType: text("mime_type"),
+    caption: text("caption"),
+    sha256: text("sha256"),
+    sizeBytes: integer("size_bytes"),
+    r2Key: text("r2_key"),
+    status: text("status").notNull().default("PENDING"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: tz("next_attempt_at"),
+    lastError: text("last_error"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("attachments_lead_media_uq").on(t.leadId, t.providerMediaId),
+    index("attachments_pending_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'PENDING'`),
+    check("attachments_status_ck", oneOf("status", ATTACHMENT_STATUSES)),
+    check("attachments_size_ck", sql`${t.sizeBytes} IS NULL OR ${t.sizeBytes} >= 0`),
+  ],
+);
+
+/**
+ * Messages decided for a lead, written in the same transaction as the decision and delivered
+ * afterwards in `seq` order. The row id is the stable outbox id: a retry reuses it, so nothing is
+ * sent twice.
+ */
+export const outboxMessages = pgTable(
+  "outbox_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    /** 1-based order within the lead (leads.outbox_count hands them out). */
+    seq: integer("seq").notNull(),
+    toPhone: text("to_phone").notNull(),
+    kind: text("kind").notNull(),
+    /** The rendered message (text, buttons, list, template name and params, media). */
+    payload: jsonb("payload").notNull(),
+    /** Copy key it was rendered from, for the timeline and tests. */
+    copyKey: text("copy_key"),
+    status: text("status").notNull().default("PENDING"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: tz("next_attempt_at"),
+    providerMessageId: text("provider_message_id"),
+    lastErrorCode: text("last_error_code"),
+    lastError: text("last_error"),
+    sentAt: tz("sent_at"),
+    deliveredAt: tz("delivered_at"),
+    readAt: tz("read_at"),
+    failedAt: tz("failed_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("outbox_lead_seq_uq").on(t.leadId, t.seq),
+    uniqueIndex("outbox_provider_message_uq").on(t.providerMessageId),
+    index("outbox_pending_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'PENDING'`),
+    check("outbox_kind_ck", oneOf("kind", OUTBOX_KINDS)),
+    check("outbox_status_ck", oneOf("status", OUTBOX_STATUSES)),
+    check("outbox_to_phone_ck", e164("to_phone")),
+    check("outbox_seq_ck", sql`${t.seq} > 0`),
+  ],
+);
+
+/** Free-text notes the artist or ops attach to a lead. */
+export const leadNotes = pgTable(
+  "lead_notes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    author: text("author").notNull(),
+    body: text("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("lead_notes_lead_idx").on(t.leadId, t.createdAt.desc()),
+    check("lead_notes_body_ck", sql`length(${t.body}) BETWEEN 1 AND 5000`),
+  ],
+);
+
+export type Lead = typeof leads.$inferSelect;
+export type NewLead = typeof leads.$inferInsert;
+export type LeadAnswer = typeof leadAnswers.$inferSelect;
+export type OutboxMessage = typeof outboxMessages.$inferSelect;
+export type SystemEvent = typeof systemEvents.$inferSelect;
+export type Attachment = typeof attachments.$inferSelect;

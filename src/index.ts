@@ -1,0 +1,32 @@
+/**
+ * Inkline's Worker entry: composes the routes and exports the runtime handlers and Durable Objects.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { requestContext, type AppEnv } from "./routes/context.ts";
+import { health } from "./routes/health.ts";
+import { runScheduled } from "./scheduled.ts";
+
+const app = new Hono<AppEnv>();
+app.use("*", requestContext);
+app.route("/", health);
+
+app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
+app.onError((error, c) => {
+  const correlationId = c.get("correlationId");
+  if (error instanceof HTTPException) {
+    return c.json({ error: error.message || "request_error", correlation_id: correlationId }, error.status);
+  }
+  c.get("log").error("http.unhandled", { error, path: new URL(c.req.url).pathname });
+  return c.json({ error: "internal_error", correlation_id: correlationId }, 500);
+});
+
+export { LeadConversation } from "../durable-objects/lead-conversation.ts";
+export { app };
+
+export default {
+  fetch: app.fetch,
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(runScheduled(controller, env));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,40 @@
+/**
+ * Small Web Crypto helpers shared by webhook verification and action tokens.
+ */
+
+const encoder = new TextEncoder();
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = "";
+  for (const b of view) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** HMAC-SHA256 of `message` with `secret`, as lower-case hex. */
+export async function hmacSha256Hex(secret: string, message: string | Uint8Array): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const data = typeof message === "string" ? encoder.encode(message) : message;
+  return toHex(await crypto.subtle.sign("HMAC", key, data));
+}
+
+/** SHA-256 of a string, as lower-case hex. */
+export async function sha256Hex(value: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths, never on where they differ.
+ * (A length mismatch is not secret: HMAC digests and our tokens have fixed lengths.)
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

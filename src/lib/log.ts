@@ -1,0 +1,71 @@
+/**
+ * Structured logs for `wrangler tail`: one JSON object per line with `event`, `correlation_id` and
+ * whatever the caller adds. Secrets are dropped by key and phone numbers masked by shape, so a log
+ * line can be pasted into an issue as it is.
+ */
+import { maskPhone } from "../domain/phone.ts";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_KEY = /(secret|token|password|passwd|authorization|api[_-]?key|cookie|signature|dsn|connection_?string|database_?url)/i;
+const WHOLE_PHONE = /^\+?[1-9][0-9]{6,14}$/;
+const PHONE_IN_TEXT = /\+?[1-9][0-9]{8,14}/g;
+
+/** Returns a copy of `value` safe to log: secret-named keys redacted, phone numbers masked. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6) return "[depth]";
+  if (typeof value === "string") {
+    if (WHOLE_PHONE.test(value)) return maskPhone(value);
+    return value.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = SECRET_KEY.test(key) ? "[redacted]" : redact(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+export interface Logger {
+  readonly correlationId: string;
+  debug(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line (e.g. the lead id once it is known). */
+  child(fields: LogFields): Logger;
+}
+
+/** Creates a logger bound to a correlation id; lines below `minLevel` are dropped. */
+export function createLogger(correlationId: string, minLevel: LogLevel = "info", base: LogFields = {}): Logger {
+  const write = (level: LogLevel, event: string, fields: LogFields = {}) => {
+    if (LEVEL_RANK[level] < LEVEL_RANK[minLevel]) return;
+    const line = JSON.stringify(
+      redact({ ts: new Date().toISOString(), level, event, correlation_id: correlationId, ...base, ...fields }),
+    );
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.log(line);
+  };
+  return {
+    correlationId,
+    debug: (e, f) => write("debug", e, f),
+    info: (e, f) => write("info", e, f),
+    warn: (e, f) => write("warn", e, f),
+    error: (e, f) => write("error", e, f),
+    child: (fields) => createLogger(correlationId, minLevel, { ...base, ...fields }),
+  };
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Uses the caller's X-Correlation-ID when it is a sane token, else generates one. */
+export function correlationIdFrom(header: string | null | undefined): string {
+  return header && CORRELATION_ID.test(header) ? header : crypto.randomUUID();
+}

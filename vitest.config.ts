@@ -1,0 +1,48 @@
+/**
+ * Two projects: `unit` runs pure modules in Node (fast); `workers` runs the Worker, its Durable
+ * Objects and routes in the real Workers runtime against a real Postgres and loopback emulators.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          environment: "node",
+          include: ["test/unit/**/*.test.ts", "src/domain/**/*.test.ts", "dev/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                APP_ENV: "test",
+                LOG_LEVEL: "warn",
+                DATABASE_URL: inject("databaseUrl"),
+                DATABASE_WS_PROXY: inject("wsProxy"),
+                ADMIN_API_KEY: "test-admin-key-0123456789",
+                WHATSAPP_APP_SECRET: "test-app-secret",
+                WHATSAPP_VERIFY_TOKEN: "test-verify-token",
+                WHATSAPP_ACCESS_TOKEN: "test-access-token",
+                WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+                STRIPE_SECRET_KEY: "sk_test_inkline",
+                STRIPE_WEBHOOK_SECRET: "whsec_test_inkline",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["./test/support/node/global-setup.ts"],
+          testTimeout: 20_000,
+        },
+      },
+    ],
+  },
+});
