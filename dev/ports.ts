@@ -19,12 +19,13 @@ export function freePort(): Promise<number> {
 
 /** Thrown when a configured port is already in use; the message names the variable to change. */
 export class PortInUseError extends Error {
-  constructor(
-    readonly port: number,
-    readonly variable: string,
-  ) {
+  readonly port: number;
+  readonly variable: string;
+  constructor(port: number, variable: string) {
     super(`Port ${port} is already in use. Stop whatever holds it, or set ${variable} to another port.`);
     this.name = "PortInUseError";
+    this.port = port;
+    this.variable = variable;
   }
 }
 

@@ -6,6 +6,7 @@
  * (`neonConfig.wsProxy = host => "127.0.0.1:PORT/v1?address=" + host`) and we forward bytes to the
  * real Postgres. Both sides are closed together, or the driver reports "Network connection lost".
  */
+import http from "node:http";
 import net from "node:net";
 import { WebSocketServer, type RawData } from "ws";
 
@@ -21,6 +22,8 @@ export interface WsProxyStats {
 export interface RunningWsProxy {
   port: number;
   stats: WsProxyStats;
+  /** While paused, new connections are refused and open ones dropped: "the database is down". */
+  setPaused(paused: boolean): void;
   /** Closes every open connection (simulates the database going away) without stopping the proxy. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -39,12 +42,42 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+/**
+ * Starts the proxy on 127.0.0.1:`port` (0 = any free port). Besides the WebSocket endpoint `/v1`
+ * it answers `POST /_control/pause`, `/_control/resume` and `GET /_control/stats`, so tests in the
+ * Workers runtime can take "the database" away and give it back over HTTP.
+ */
 export function startWsProxy(port: number): Promise<RunningWsProxy> {
   const stats: WsProxyStats = { connections: 0, open: 0, framesIn: 0, bytesIn: 0, bytesOut: 0 };
   const sockets = new Set<net.Socket>();
-  const wss = new WebSocketServer({ host: "127.0.0.1", port, path: "/v1" });
+  let paused = false;
+  const setPaused = (value: boolean) => {
+    paused = value;
+    if (value) for (const socket of sockets) socket.destroy();
+  };
+  const server = http.createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "POST" && req.url === "/_control/pause") {
+      setPaused(true);
+      return reply(200, { paused });
+    }
+    if (req.method === "POST" && req.url === "/_control/resume") {
+      setPaused(false);
+      return reply(200, { paused });
+    }
+    if (req.method === "GET" && req.url === "/_control/stats") return reply(200, { paused, ...stats });
+    reply(404, { error: "not_found" });
+  });
+  const wss = new WebSocketServer({ server, path: "/v1" });
 
   wss.on("connection", (ws, request) => {
+    if (paused) {
+      ws.close(1013, "database paused");
+      return;
+    }
     const address = new URL(request.url ?? "/", "http://proxy").searchParams.get("address") ?? "";
     const target = allowedTarget(address);
     if (!target) {
@@ -86,12 +119,13 @@ export function startWsProxy(port: number): Promise<RunningWsProxy> {
   });
 
   return new Promise((resolve, reject) => {
-    wss.once("error", reject);
-    wss.once("listening", () => {
-      const address = wss.address();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
       resolve({
         port: typeof address === "object" && address !== null ? address.port : port,
         stats,
+        setPaused,
         dropConnections: () => {
           for (const socket of sockets) socket.destroy();
         },
@@ -99,7 +133,7 @@ export function startWsProxy(port: number): Promise<RunningWsProxy> {
           new Promise<void>((done) => {
             for (const socket of sockets) socket.destroy();
             for (const client of wss.clients) client.terminate();
-            wss.close(() => done());
+            wss.close(() => server.close(() => done()));
           }),
       });
     });

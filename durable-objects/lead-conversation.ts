@@ -1,12 +1,226 @@
 /**
  * LeadConversation: one Durable Object per WhatsApp number, the serial point for everything that
  * happens to that lead.
+ *
+ * `receive()` stores inbound items in the object's own SQLite inbox (event id UNIQUE, so a
+ * redelivery is a no-op) and returns; a drain loop then processes them strictly one at a time in
+ * arrival order: decide (pure engine) -> one Postgres transaction -> deliver the outbox in order.
+ * A failure leaves the item in the inbox and an alarm retries with exponential backoff; after
+ * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { AppConfig } from "../src/config.ts";
+import { requireConfig } from "../src/config.ts";
+import { openDatabase, type DatabaseHandle } from "../src/db/client.ts";
+import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts";
+import { createLogger, type Logger } from "../src/lib/log.ts";
+import { Inbox, type InboxItem, type InboxPayload } from "./inbox.ts";
+import { LeadSession } from "./lead-session.ts";
+
+export type { InboxPayload };
+
+/** Delay before attempt `attempts + 1`: base * 2^(attempts-1), capped at five minutes. */
+export function backoffMs(baseMs: number, attempts: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
+}
+
+export interface ReceiveResult {
+  stored: number;
+  duplicates: number;
+}
 
 export class LeadConversation extends DurableObject<Env> {
-  /** Reports the object's inbox size (used by health checks and debugging). */
-  inboxSize(): number {
-    return 0;
+  private readonly inbox: Inbox;
+  private draining: Promise<void> | null = null;
+  private database: DatabaseHandle | null = null;
+  private session: LeadSession | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.inbox = new Inbox(ctx.storage.sql);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  /** The E.164 number this object serves (recorded with its first item). */
+  private get phone(): string | null {
+    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'phone'").toArray()[0];
+    return row?.value ?? null;
+  }
+
+  private get config(): AppConfig {
+    return requireConfig(this.env);
+  }
+
+  private logger(correlationId: string): Logger {
+    return createLogger(correlationId, this.config.LOG_LEVEL);
+  }
+
+  /**
+   * Stores inbound items durably and schedules processing. Resolves only once they are in the
+   * inbox (the runtime's output gate holds the reply until the write is durable).
+   */
+  async receive(items: InboxPayload[], correlationId: string): Promise<ReceiveResult> {
+    let stored = 0;
+    const phone = items.map((i) => (i.type === "whatsapp.message" ? i.message.from : i.status.recipient)).find(Boolean);
+    if (phone) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('phone', ?)", phone);
+    for (const item of items) {
+      if (this.inbox.add(item, correlationId, Date.now())) stored++;
+    }
+    if (stored > 0) {
+      // Watchdog: if this object is evicted mid-drain, the alarm resumes the work.
+      await this.ensureAlarm(Date.now() + this.config.RETRY_BASE_MS * 5);
+      this.ctx.waitUntil(this.drain(false));
+    }
+    return { stored, duplicates: items.length - stored };
+  }
+
+  /** Alarm: retry whatever is due (the alarm fires at the earliest retry time). */
+  override async alarm(): Promise<void> {
+    await this.drain(true);
+  }
+
+  /** Inbox and outbox state for the admin debug view and tests. */
+  async debugState(): Promise<{ inbox: InboxItem[]; leadId: string | null; pendingOutbox: number; alarm: number | null }> {
+    await this.draining;
+    return {
+      inbox: this.inbox.all(),
+      leadId: this.session?.leadId ?? null,
+      pendingOutbox: this.session?.pendingOutboxCount ?? 0,
+      alarm: await this.ctx.storage.getAlarm(),
+    };
+  }
+
+  /** Resolves when the current drain (if any) has finished; for tests and the debug view. */
+  async settled(): Promise<number> {
+    await this.draining;
+    return this.inbox.count();
+  }
+
+  private async ensureAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private drain(force: boolean): Promise<void> {
+    this.draining ??= this.drainLoop(force).finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private db(): DatabaseHandle {
+    this.database ??= openDatabase(this.config, 1);
+    return this.database;
+  }
+
+  private async drainLoop(force: boolean): Promise<void> {
+    // After an eviction the session is gone: reload it so undelivered replies are found.
+    if (!this.session?.loaded && this.phone) {
+      if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
+    }
+    for (;;) {
+      const now = Date.now();
+      const head = this.inbox.head();
+      const session = this.session;
+      // Earlier decisions' replies leave before later messages are processed.
+      if (session?.hasPendingOutbox) {
+        const blockedUntil = await this.guard(() => session.deliver(now, force), null);
+        if (blockedUntil === "failed") return;
+        if (blockedUntil !== null) {
+          await this.ctx.storage.setAlarm(blockedUntil);
+          return;
+        }
+      }
+      if (!head) {
+        await this.ctx.storage.deleteAlarm();
+        return;
+      }
+      if (!force && head.nextAttemptAt !== null && head.nextAttemptAt > now) {
+        await this.ensureAlarm(head.nextAttemptAt);
+        return;
+      }
+      const ok = await this.guard(() => this.process(head), head);
+      if (ok === "failed") return;
+      this.inbox.remove(head.seq);
+      force = false;
+    }
+  }
+
+  /**
+   * Runs one step; on failure records the attempt, schedules the retry alarm and reports
+   * "failed". Parks the inbox item once it has used all its attempts.
+   */
+  private async guard<T>(step: () => Promise<T>, item: InboxItem | null): Promise<T | "failed"> {
+    try {
+      return await step();
+    } catch (error) {
+      this.database?.close().catch(() => undefined);
+      this.database = null;
+      this.session?.forget();
+      const config = this.config;
+      const log = this.logger(item?.correlationId ?? "drain");
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (!item) {
+        log.warn("outbox.step_failed", { error: reason });
+        await this.ctx.storage.setAlarm(Date.now() + config.RETRY_BASE_MS);
+        return "failed";
+      }
+      const attempts = item.attempts + 1;
+      if (attempts >= config.RETRY_MAX_ATTEMPTS) {
+        this.inbox.park(item.seq, attempts, reason, Date.now());
+        log.error("inbox.parked", { event_id: item.eventId, attempts, error: reason });
+        await this.reportParked(item, attempts, reason, log);
+        await this.ctx.storage.setAlarm(Date.now());
+        return "failed";
+      }
+      const next = Date.now() + backoffMs(config.RETRY_BASE_MS, attempts);
+      this.inbox.retryLater(item.seq, attempts, reason, next);
+      log.warn("inbox.retry_scheduled", { event_id: item.eventId, attempts, next_attempt_at: new Date(next).toISOString(), error: reason });
+      await this.ctx.storage.setAlarm(next);
+      return "failed";
+    }
+  }
+
+  private async reportParked(item: InboxItem, attempts: number, reason: string, log: Logger): Promise<void> {
+    try {
+      const session = await this.ensureSession(item.correlationId);
+      await session.reportParked(item, attempts, reason);
+    } catch (error) {
+      // The database may be what failed; the parked item stays visible in debugState().
+      log.error("inbox.park_report_failed", { event_id: item.eventId, error });
+    }
+  }
+
+  private async ensureSession(correlationId: string): Promise<LeadSession> {
+    const phone = this.phone;
+    if (!phone) throw new Error("this object has no phone number yet");
+    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db());
+    await this.session.load(phone, this.logger(correlationId));
+    return this.session;
+  }
+
+  private async process(item: InboxItem): Promise<void> {
+    const log = this.logger(item.correlationId);
+    const payload = item.payload;
+    switch (payload.type) {
+      case "whatsapp.message": {
+        const session = await this.ensureSession(item.correlationId);
+        await session.handleClientMessage(payload.message, item.correlationId, log);
+        return;
+      }
+      case "whatsapp.status": {
+        const outcome = await applyDeliveryStatus(this.db().db, payload.status);
+        if (payload.status.status === "failed") {
+          await recordSystemEvent(this.db().db, {
+            type: "whatsapp.delivery_failed",
+            level: "warn",
+            payload: { provider_message_id: payload.status.providerMessageId, errors: payload.status.errors, outcome },
+            correlationId: item.correlationId,
+          });
+        }
+        log.info("whatsapp.status", { status: payload.status.status, outcome });
+        return;
+      }
+    }
   }
 }

@@ -66,6 +66,28 @@ export const EnvSchema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
 
+  /** How the artist is named to clients in copy ("Mara's booking assistant"). */
+  ARTIST_NAME: z.string().min(1).max(60).default("the artist"),
+  /** Days the client is told to expect a reply in. */
+  REPLY_DAYS: z.coerce.number().int().min(1).max(30).default(3),
+  /**
+   * Approved template sent instead of free text when the 24-hour customer-service window is
+   * closed. Its body takes two parameters: the client's first name and the artist's name.
+   */
+  WHATSAPP_FALLBACK_TEMPLATE: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/, "must be a WhatsApp template name (lower-case letters, digits, underscores)")
+    .default("inkline_update"),
+  WHATSAPP_TEMPLATE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "must be a WhatsApp language code like en_GB")
+    .default("en_GB"),
+  WHATSAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Attempts before an inbox message is parked or an outbound message is given up. */
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** First retry delay; each further attempt doubles it, capped at five minutes. */
+  RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
+
   STRIPE_SECRET_KEY: optionalSecret,
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   /** Local only: base URL of the Stripe emulator. Unset in production (the SDK's default host). */
@@ -118,9 +140,11 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
 
 /** Thrown where a handler cannot run without a valid config; carries every problem. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(`Inkline refuses to start: ${problems.join("; ")}`);
     this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 

@@ -5,11 +5,13 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestContext, type AppEnv } from "./routes/context.ts";
 import { health } from "./routes/health.ts";
+import { whatsappWebhook } from "./routes/webhooks/whatsapp.ts";
 import { runScheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
 app.use("*", requestContext);
 app.route("/", health);
+app.route("/webhooks/whatsapp", whatsappWebhook);
 
 app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
 app.onError((error, c) => {

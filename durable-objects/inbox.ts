@@ -1,0 +1,135 @@
+/**
+ * The Durable Object's own SQLite inbox: every inbound item for the lead, in arrival order.
+ *
+ * Rows are kept (marked done) after processing so a redelivered event id is still recognised as a
+ * duplicate without asking Postgres; done rows are pruned after Meta's 7-day retry horizon.
+ */
+import type { DeliveryStatus } from "../src/adapters/whatsapp/webhook-schema.ts";
+import type { InboundMessage } from "../src/domain/messages.ts";
+
+export type InboxPayload =
+  | { type: "whatsapp.message"; eventId: string; message: InboundMessage }
+  | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus };
+
+export interface InboxItem {
+  seq: number;
+  eventId: string;
+  payload: InboxPayload;
+  correlationId: string;
+  receivedAt: number;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  parkedAt: number | null;
+}
+
+const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+
+type Row = {
+  seq: number;
+  event_id: string;
+  payload: string;
+  correlation_id: string;
+  received_at: number;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  parked_at: number | null;
+};
+
+function toItem(row: Row): InboxItem {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    // Written by this class from a typed value; never from outside input.
+    payload: JSON.parse(row.payload) as InboxPayload,
+    correlationId: row.correlation_id,
+    receivedAt: row.received_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    parkedAt: row.parked_at,
+  };
+}
+
+export class Inbox {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      event_id TEXT NOT NULL UNIQUE,
+      payload TEXT NOT NULL,
+      correlation_id TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER,
+      last_error TEXT,
+      parked_at INTEGER,
+      done_at INTEGER
+    )`);
+    sql.exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, parked_at, seq)");
+  }
+
+  /** Adds an item; false when its event id was seen before (a redelivery). */
+  add(payload: InboxPayload, correlationId: string, now: number): boolean {
+    const cursor = this.sql.exec(
+      "INSERT OR IGNORE INTO inbox (event_id, payload, correlation_id, received_at) VALUES (?, ?, ?, ?)",
+      payload.eventId,
+      JSON.stringify(payload),
+      correlationId,
+      now,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  /** The oldest item still to process (parked items are set aside). */
+  head(): InboxItem | null {
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM inbox WHERE done_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1")
+      .toArray();
+    const row = rows[0];
+    return row ? toItem(row) : null;
+  }
+
+  remove(seq: number): void {
+    const now = Date.now();
+    this.sql.exec("UPDATE inbox SET done_at = ?, payload = '{}' WHERE seq = ?", now, seq);
+    this.sql.exec("DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", now - RETENTION_MS);
+  }
+
+  retryLater(seq: number, attempts: number, error: string, nextAttemptAt: number): void {
+    this.sql.exec(
+      "UPDATE inbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE seq = ?",
+      attempts,
+      error.slice(0, 500),
+      nextAttemptAt,
+      seq,
+    );
+  }
+
+  park(seq: number, attempts: number, error: string, now: number): void {
+    this.sql.exec(
+      "UPDATE inbox SET attempts = ?, last_error = ?, parked_at = ? WHERE seq = ?",
+      attempts,
+      error.slice(0, 500),
+      now,
+      seq,
+    );
+  }
+
+  /** Items not yet done (pending and parked), for the debug view. */
+  all(): InboxItem[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM inbox WHERE done_at IS NULL ORDER BY seq")
+      .toArray()
+      .map(toItem);
+  }
+
+  /** Items still to process (not done, not parked). */
+  count(): number {
+    const row = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL AND parked_at IS NULL").one();
+    return row.n;
+  }
+}

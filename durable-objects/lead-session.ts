@@ -1,0 +1,242 @@
+/**
+ * A lead's working state inside its Durable Object: the cached lead row, decision application,
+ * and in-order outbox delivery to the Graph API.
+ *
+ * The DO is the only writer of its lead, so the cached row is trusted until a write fails; the
+ * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
+ * cache so the next attempt reloads.
+ */
+import { graphConfigFrom, sendGraphMessage } from "../src/adapters/whatsapp/graph-client.ts";
+import type { AppConfig } from "../src/config.ts";
+import type { DatabaseHandle } from "../src/db/client.ts";
+import {
+  applyDecision,
+  loadLead,
+  loadOrCreateLead,
+  markOutboxFailure,
+  markOutboxSent,
+  markOutboxSkipped,
+  pendingOutbox,
+  recordSystemEvent,
+  StaleLeadError,
+} from "../src/db/lead-store.ts";
+import type { Lead, OutboxMessage } from "../src/db/schema.ts";
+import { greetingName, renderCopy } from "../src/domain/copy.ts";
+import { decide, type EngineConfig, type LeadState } from "../src/domain/engine.ts";
+import { asLeadStatus } from "../src/domain/state-machine.ts";
+import type { InboundMessage } from "../src/domain/messages.ts";
+import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
+import { maskPhone } from "../src/domain/phone.ts";
+import type { Logger } from "../src/lib/log.ts";
+import type { InboxItem } from "./inbox.ts";
+
+function toLeadState(lead: Lead): LeadState {
+  const status = asLeadStatus(lead.status);
+  if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
+  return {
+    id: lead.id,
+    phoneE164: lead.phoneE164,
+    status,
+    locale: lead.locale,
+    displayName: lead.displayName,
+    currentQuestion: lead.currentQuestion,
+    optedOut: lead.optedOut,
+    pilotNoticeSentAt: lead.pilotNoticeSentAt,
+    lastClientMessageAt: lead.lastClientMessageAt,
+  };
+}
+
+function backoff(baseMs: number, attempts: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
+}
+
+export class LeadSession {
+  private lead: Lead | null = null;
+  private outbox: OutboxMessage[] | null = null;
+  private readonly sql: SqlStorage;
+  private readonly config: AppConfig;
+  private readonly handle: () => DatabaseHandle;
+
+  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle) {
+    this.sql = sql;
+    this.config = config;
+    this.handle = handle;
+    // Sends that Graph accepted, recorded before Postgres hears of them: a retry after a crash or a
+    // database error marks the row sent instead of sending it again.
+    sql.exec("CREATE TABLE IF NOT EXISTS sent_outbox (outbox_id TEXT PRIMARY KEY, provider_message_id TEXT NOT NULL, sent_at INTEGER NOT NULL)");
+  }
+
+  get leadId(): string | null {
+    return this.lead?.id ?? null;
+  }
+
+  /** Whether the lead and its outbox are in memory. */
+  get loaded(): boolean {
+    return this.lead !== null && this.outbox !== null;
+  }
+
+  get pendingOutboxCount(): number {
+    return this.outbox?.length ?? 0;
+  }
+
+  get hasPendingOutbox(): boolean {
+    return this.outbox !== null && this.outbox.length > 0;
+  }
+
+  /** Drops cached state after a failure; the next step reloads from Postgres. */
+  forget(): void {
+    this.lead = null;
+    this.outbox = null;
+  }
+
+  /** Loads (or creates) the lead for the number, and its undelivered outbox. */
+  async load(phone: string, log: Logger): Promise<void> {
+    const db = this.handle().db;
+    if (!this.lead) {
+      this.lead = await loadOrCreateLead(db, phone, phone.replace(/^\+/, ""));
+      log.debug("lead.loaded", { lead_id: this.lead.id, status: this.lead.status });
+    }
+    this.outbox ??= await pendingOutbox(db, this.lead.id);
+  }
+
+  private engineConfig(): EngineConfig {
+    return {
+      artistName: this.config.ARTIST_NAME,
+      replyDays: this.config.REPLY_DAYS,
+      pilot: { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST },
+    };
+  }
+
+  /** Decides and commits one client message; the replies join the outbox queue. */
+  async handleClientMessage(message: InboundMessage, correlationId: string, log: Logger): Promise<void> {
+    const db = this.handle().db;
+    for (let attempt = 0; ; attempt++) {
+      const lead = this.lead;
+      if (!lead || !this.outbox) throw new Error("session not loaded");
+      const now = new Date();
+      const decision = decide(toLeadState(lead), { type: "client_message", message }, now, this.engineConfig());
+      try {
+        const result = await applyDecision(db, {
+          lead,
+          provider: "whatsapp",
+          eventId: message.id,
+          decision,
+          correlationId,
+          artistPhone: this.config.ARTIST_WHATSAPP_NUMBER ?? null,
+          now,
+        });
+        if (result.outcome === "duplicate") {
+          log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
+          this.lead = await loadLead(db, lead.id);
+          return;
+        }
+        this.lead = result.lead;
+        this.outbox.push(...result.outbox);
+        log.info("lead.step", {
+          lead_id: lead.id,
+          status: result.lead.status,
+          question: result.lead.currentQuestion,
+          replies: result.outbox.length,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
+        this.lead = await loadLead(db, lead.id);
+      }
+    }
+  }
+
+  /**
+   * Sends pending outbox rows in order. Returns null when the queue is empty, or the time the
+   * head row may be retried (later rows wait behind it, so order holds).
+   */
+  async deliver(nowMs: number, force: boolean): Promise<number | null> {
+    const lead = this.lead;
+    const queue = this.outbox;
+    if (!lead || !queue) return null;
+    const db = this.handle().db;
+    const graph = graphConfigFrom(this.config);
+    let forced = force;
+    for (let row = queue[0]; row; row = queue[0]) {
+      const now = new Date();
+      if (!forced && row.nextAttemptAt && row.nextAttemptAt.getTime() > nowMs) return row.nextAttemptAt.getTime();
+      forced = false;
+      const toClient = row.toPhone === lead.phoneE164;
+      if (toClient && lead.optedOut && row.copyKey !== "optout.confirmed") {
+        await markOutboxSkipped(db, row.id, "client opted out", now);
+        queue.shift();
+        continue;
+      }
+      const already = this.sql
+        .exec<{ provider_message_id: string }>("SELECT provider_message_id FROM sent_outbox WHERE outbox_id = ?", row.id)
+        .toArray()[0];
+      if (already) {
+        await markOutboxSent(db, row.id, already.provider_message_id, now);
+        queue.shift();
+        continue;
+      }
+      let message = parseOutboundPayload(row.payload);
+      const windowClosed = toClient && (!lead.serviceWindowEndsAt || lead.serviceWindowEndsAt.getTime() <= now.getTime());
+      if (windowClosed && message.kind !== "template") {
+        message = {
+          kind: "template",
+          name: this.config.WHATSAPP_FALLBACK_TEMPLATE,
+          language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
+          params: [greetingName(lead.displayName).trim() || renderCopy("outbox.template_default_name"), this.config.ARTIST_NAME],
+        };
+        await recordSystemEvent(db, {
+          type: "whatsapp.template_fallback",
+          leadId: lead.id,
+          payload: { outbox_id: row.id, copy_key: row.copyKey, template: message.name },
+        });
+      }
+      const result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+      if (result.ok) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO sent_outbox (outbox_id, provider_message_id, sent_at) VALUES (?, ?, ?)",
+          row.id,
+          result.providerMessageId,
+          now.getTime(),
+        );
+        await markOutboxSent(db, row.id, result.providerMessageId, now);
+        queue.shift();
+        continue;
+      }
+      const attempts = row.attempts + 1;
+      const permanent = !result.retryable || attempts >= this.config.RETRY_MAX_ATTEMPTS;
+      const next = permanent ? null : new Date(now.getTime() + backoff(this.config.RETRY_BASE_MS, attempts));
+      await markOutboxFailure(db, row, { code: result.code, message: result.message, permanent, nextAttemptAt: next }, now);
+      if (permanent) {
+        await recordSystemEvent(db, {
+          type: "whatsapp.send_failed",
+          level: "error",
+          leadId: lead.id,
+          payload: { outbox_id: row.id, code: result.code, message: result.message, attempts },
+        });
+        queue.shift();
+        continue;
+      }
+      queue[0] = { ...row, attempts, nextAttemptAt: next };
+      return next ? next.getTime() : null;
+    }
+    return null;
+  }
+
+  /** Records a parked inbox item and alerts the artist (best effort: the DB may be the cause). */
+  async reportParked(item: InboxItem, attempts: number, reason: string): Promise<void> {
+    const db = this.handle().db;
+    const phone = item.payload.type === "whatsapp.message" ? item.payload.message.from : "unknown";
+    await recordSystemEvent(db, {
+      type: "inbox.parked",
+      level: "error",
+      leadId: this.lead?.id ?? null,
+      payload: { event_id: item.eventId, attempts, reason },
+      correlationId: item.correlationId,
+    });
+    const artist = this.config.ARTIST_WHATSAPP_NUMBER;
+    if (!artist) return;
+    const body = renderCopy("artist.parked_message", { maskedPhone: maskPhone(phone), attempts, reason: reason.slice(0, 120) });
+    const graph = graphConfigFrom(this.config);
+    await sendGraphMessage(graph, artist, { kind: "text", body }, `parked-${item.eventId}`);
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Lead persistence for the LeadConversation Durable Object: load-or-create, apply a decision in
+ * one transaction (optimistic version check, answers, idempotency marker, outbox, events), and
+ * the outbox bookkeeping of delivery.
+ */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Decision } from "../domain/engine.ts";
+import type { Outbound } from "../domain/messages.ts";
+import type { Database } from "./client.ts";
+import {
+  leadAnswers,
+  leads,
+  outboxMessages,
+  processedEvents,
+  systemEvents,
+  type Lead,
+  type OutboxMessage,
+} from "./schema.ts";
+
+/** Another writer changed the lead since it was read; the caller reloads and retries. */
+export class StaleLeadError extends Error {
+  constructor(leadId: string, version: number) {
+    super(`lead ${leadId} changed since version ${version}`);
+    this.name = "StaleLeadError";
+  }
+}
+
+/** Loads the lead for a number, creating it on first contact. One round trip. */
+export async function loadOrCreateLead(db: Database, phoneE164: string, waId: string | null): Promise<Lead> {
+  const [row] = await db
+    .insert(leads)
+    .values({ phoneE164, waId })
+    // A no-op update so RETURNING yields the existing row too.
+    .onConflictDoUpdate({ target: leads.phoneE164, set: { phoneE164: sql`excluded.phone_e164` } })
+    .returning();
+  if (!row) throw new Error("lead upsert returned no row");
+  return row;
+}
+
+export async function loadLead(db: Database, leadId: string): Promise<Lead | null> {
+  const [row] = await db.select().from(leads).where(eq(leads.id, leadId));
+  return row ?? null;
+}
+
+export interface ApplyInput {
+  lead: Lead;
+  provider: "whatsapp" | "stripe" | "artist" | "admin" | "cron" | "system";
+  eventId: string;
+  decision: Decision;
+  correlationId: string;
+  artistPhone: string | null;
+  now: Date;
+}
+
+export type ApplyResult = { outcome: "applied"; lead: Lead; outbox: OutboxMessage[] } | { outcome: "duplicate" };
+
+function outboxPayload(message: Outbound): Record<string, unknown> {
+  const { to: _to, copyKey: _copyKey, ...payload } = message;
+  return payload;
+}
+
+/**
+ * Applies a decision atomically. Returns `duplicate` (and changes nothing) when the event was
+ * already applied; throws {@link StaleLeadError} when the lead's version moved.
+ */
+export async function applyDecision(db: Database, input: ApplyInput): Promise<ApplyResult> {
+  const { lead, decision, now } = input;
+  return db.transaction(async (tx) => {
+    const marked = await tx
+      .insert(processedEvents)
+      .values({ provider: input.provider, eventId: input.eventId, leadId: lead.id, outcome: "applied" })
+      .onConflictDoNothing()
+      .returning({ id: processedEvents.id });
+    if (marked.length === 0) return { outcome: "duplicate" } as const;
+
+    const lastTransition = decision.transitions.at(-1);
+    const optedOutAfter = decision.patch.optedOut ?? lead.optedOut;
+    const rows = decision.outbound.flatMap((message) => {
+      const toPhone = message.to === "artist" ? input.artistPhone : lead.phoneE164;
+      return toPhone ? [{ message, toPhone }] : [];
+    });
+    const [updated] = await tx
+      .update(leads)
+      .set({
+        ...decision.patch,
+        ...(lastTransition ? { status: lastTransition.to, statusChangedAt: now } : {}),
+        answerCount: lead.answerCount + decision.answers.length,
+        outboxCount: lead.outboxCount + rows.length,
+        version: lead.version + 1,
+        updatedAt: now,
+      })
+      .where(and(eq(leads.id, lead.id), eq(leads.version, lead.version)))
+      .returning();
+    if (!updated) throw new StaleLeadError(lead.id, lead.version);
+
+    if (decision.answers.length > 0) {
+      await tx.insert(leadAnswers).values(
+        decision.answers.map((answer, i) => ({
+          leadId: lead.id,
+          seq: lead.answerCount + i + 1,
+          questionKey: answer.questionKey,
+          rawText: answer.rawText,
+          value: answer.value,
+          sourceMessageId: answer.sourceMessageId,
+        })),
+      );
+    }
+    let outbox: OutboxMessage[] = [];
+    if (rows.length > 0) {
+      outbox = await tx
+        .insert(outboxMessages)
+        .values(
+          rows.map(({ message, toPhone }, i) => ({
+            leadId: lead.id,
+            seq: lead.outboxCount + i + 1,
+            toPhone,
+            kind: message.kind,
+            payload: outboxPayload(message),
+            copyKey: message.copyKey,
+            // Never send to an opted-out client, except the opt-out confirmation itself.
+            status: optedOutAfter && message.to === "client" && message.copyKey !== "optout.confirmed" ? "SKIPPED" : "PENDING",
+          })),
+        )
+        .returning();
+    }
+    const events = [
+      ...decision.transitions.map((t) => ({
+        type: "lead.transition",
+        level: "info" as const,
+        payload: { from: t.from, to: t.to, reason: t.reason },
+      })),
+      ...decision.events,
+    ];
+    if (events.length > 0) {
+      await tx.insert(systemEvents).values(
+        events.map((e) => ({ level: e.level, type: e.type, leadId: lead.id, payload: e.payload, correlationId: input.correlationId })),
+      );
+    }
+    return { outcome: "applied", lead: updated, outbox: outbox.filter((o) => o.status === "PENDING") } as const;
+  });
+}
+
+/** Undelivered outbox rows of a lead, in the order they were decided. */
+export function pendingOutbox(db: Database, leadId: string): Promise<OutboxMessage[]> {
+  return db
+    .select()
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.leadId, leadId), eq(outboxMessages.status, "PENDING")))
+    .orderBy(asc(outboxMessages.seq));
+}
+
+export async function markOutboxSent(db: Database, id: string, providerMessageId: string, now: Date): Promise<void> {
+  await db
+    .update(outboxMessages)
+    .set({
+      status: "SENT",
+      providerMessageId,
+      sentAt: now,
+      attempts: sql`${outboxMessages.attempts} + 1`,
+      nextAttemptAt: null,
+      updatedAt: now,
+    })
+    .where(eq(outboxMessages.id, id));
+}
+
+export interface DeliveryFailure {
+  code: string;
+  message: string;
+  permanent: boolean;
+  nextAttemptAt: Date | null;
+}
+
+export async function markOutboxFailure(db: Database, row: OutboxMessage, failure: DeliveryFailure, now: Date): Promise<void> {
+  await db
+    .update(outboxMessages)
+    .set({
+      status: failure.permanent ? "FAILED" : "PENDING",
+      attempts: sql`${outboxMessages.attempts} + 1`,
+      lastErrorCode: failure.code,
+      lastError: failure.message.slice(0, 500),
+      nextAttemptAt: failure.nextAttemptAt,
+      failedAt: failure.permanent ? now : null,
+      updatedAt: now,
+    })
+    .where(eq(outboxMessages.id, row.id));
+  if (failure.permanent) {
+    await db
+      .update(leads)
+      .set({ lastDeliveryError: `${failure.code}: ${failure.message}`.slice(0, 500), updatedAt: now })
+      .where(eq(leads.id, row.leadId));
+  }
+}
+
+export async function markOutboxSkipped(db: Database, id: string, reason: string, now: Date): Promise<void> {
+  await db
+    .update(outboxMessages)
+    .set({ status: "SKIPPED", lastError: reason, updatedAt: now })
+    .where(eq(outboxMessages.id, id));
+}
+
+export interface NewSystemEvent {
+  type: string;
+  level?: "debug" | "info" | "warn" | "error";
+  leadId?: string | null;
+  payload?: Record<string, unknown>;
+  correlationId?: string | null;
+}
+
+export async function recordSystemEvent(db: Database, event: NewSystemEvent): Promise<void> {
+  await db.insert(systemEvents).values({
+    type: event.type,
+    level: event.level ?? "info",
+    leadId: event.leadId ?? null,
+    payload: event.payload ?? {},
+    correlationId: event.correlationId ?? null,
+  });
+}
+
+const STATUS_RANK: Record<string, number> = { PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3, FAILED: 4, SKIPPED: 4 };
+
+/**
+ * Applies a WhatsApp delivery status to the outbox row it names. Statuses arrive in any order:
+ * a row only moves forward (sent → delivered → read), and `failed` records the error.
+ */
+export async function applyDeliveryStatus(
+  db: Database,
+  status: { providerMessageId: string; status: string; timestampMs: number; errors: { code: number; title: string | null }[] },
+): Promise<"updated" | "unknown_message" | "ignored"> {
+  const [row] = await db.select().from(outboxMessages).where(eq(outboxMessages.providerMessageId, status.providerMessageId));
+  if (!row) return "unknown_message";
+  const at = new Date(status.timestampMs);
+  const target = status.status.toUpperCase();
+  if (target === "FAILED") {
+    const error = status.errors[0];
+    await db
+      .update(outboxMessages)
+      .set({ status: "FAILED", failedAt: at, lastErrorCode: error ? String(error.code) : null, lastError: error?.title ?? null, updatedAt: new Date() })
+      .where(eq(outboxMessages.id, row.id));
+    return "updated";
+  }
+  if (!(target in STATUS_RANK) || (STATUS_RANK[target] ?? 0) <= (STATUS_RANK[row.status] ?? 0)) return "ignored";
+  await db
+    .update(outboxMessages)
+    .set({
+      status: target,
+      ...(target === "DELIVERED" ? { deliveredAt: at } : {}),
+      ...(target === "READ" ? { readAt: at, deliveredAt: row.deliveredAt ?? at } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(outboxMessages.id, row.id));
+  return "updated";
+}

@@ -1,0 +1,210 @@
+/**
+ * The conversation engine: a pure function from (lead state, input, now, config) to a decision.
+ *
+ * It never performs I/O and never reads the clock. The Durable Object applies a decision in one
+ * Postgres transaction and then delivers its outbound messages in order.
+ */
+import { greetingName, renderCopy, type CopyKey, type CopyParams } from "./copy.ts";
+import { LeadStatus } from "./lead-status.ts";
+import type { InboundMessage, Outbound } from "./messages.ts";
+import { nextQuestion, questionByKey, type Question, type QuestionKey } from "./questions.ts";
+import { transition, type Transition } from "./state-machine.ts";
+
+/** What the engine needs to know about a lead. */
+export interface LeadState {
+  id: string;
+  phoneE164: string;
+  status: LeadStatus;
+  locale: string;
+  displayName: string | null;
+  currentQuestion: string | null;
+  optedOut: boolean;
+  pilotNoticeSentAt: Date | null;
+  lastClientMessageAt: Date | null;
+}
+
+export interface EngineConfig {
+  artistName: string;
+  replyDays: number;
+  pilot: { enabled: boolean; allowlist: readonly string[] };
+}
+
+export type EngineInput = { type: "client_message"; message: InboundMessage };
+
+export interface NewAnswer {
+  questionKey: QuestionKey;
+  rawText: string | null;
+  value: unknown;
+  sourceMessageId: string;
+}
+
+export interface EventRecord {
+  type: string;
+  level: "debug" | "info" | "warn" | "error";
+  payload: Record<string, unknown>;
+}
+
+/** Lead fields a decision may set (status is set only through `transitions`). */
+export interface LeadPatch {
+  currentQuestion?: string | null;
+  optedOut?: boolean;
+  optedOutAt?: Date | null;
+  pilotNoticeSentAt?: Date;
+  displayName?: string;
+  lastClientMessageAt?: Date;
+  lastClientMessageId?: string;
+  serviceWindowEndsAt?: Date;
+  consultationCompletedAt?: Date;
+}
+
+export interface Decision {
+  transitions: Transition[];
+  patch: LeadPatch;
+  answers: NewAnswer[];
+  outbound: Outbound[];
+  events: EventRecord[];
+}
+
+const STOP_WORDS = new Set(["stop", "unsubscribe", "stop all", "opt out", "optout"]);
+const START_WORDS = new Set(["start", "subscribe", "unstop"]);
+const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+function keyword(message: InboundMessage): string {
+  return (message.text ?? "").trim().toLowerCase().replace(/[.!]+$/, "");
+}
+
+class DecisionBuilder {
+  readonly decision: Decision = { transitions: [], patch: {}, answers: [], outbound: [], events: [] };
+  private status: LeadStatus;
+  private readonly lead: LeadState;
+  private readonly config: EngineConfig;
+
+  constructor(lead: LeadState, config: EngineConfig) {
+    this.lead = lead;
+    this.config = config;
+    this.status = lead.status;
+  }
+
+  get currentStatus(): LeadStatus {
+    return this.status;
+  }
+
+  moveTo(to: LeadStatus, reason: string): void {
+    const result = transition(this.status, to, reason);
+    if (!result.ok) throw new Error(`engine bug: ${result.reason}`);
+    this.decision.transitions.push(result.value);
+    this.status = to;
+  }
+
+  say(copyKey: CopyKey, extra: CopyParams = {}): void {
+    const params: CopyParams = {
+      artistName: this.config.artistName,
+      greetingName: greetingName(this.decision.patch.displayName ?? this.lead.displayName),
+      replyDays: this.config.replyDays,
+      ...extra,
+    };
+    const body = renderCopy(copyKey, params, this.lead.locale, this.lead.id);
+    this.decision.outbound.push({ to: "client", kind: "text", body, copyKey });
+  }
+
+  ask(question: Question): void {
+    this.decision.patch.currentQuestion = question.key;
+    this.say(question.copyKey);
+  }
+
+  event(type: string, payload: Record<string, unknown> = {}, level: EventRecord["level"] = "info"): void {
+    this.decision.events.push({ type, level, payload });
+  }
+}
+
+/** Decides what a client message does to a lead. */
+export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
+  const b = new DecisionBuilder(lead, config);
+  const message = input.message;
+
+  // Messages older than the newest one processed are recorded but never move the flow back.
+  if (lead.lastClientMessageAt && message.timestampMs < lead.lastClientMessageAt.getTime()) {
+    b.event("message.out_of_order", { message_id: message.id, kind: message.kind });
+    return b.decision;
+  }
+  b.decision.patch.lastClientMessageAt = new Date(message.timestampMs);
+  b.decision.patch.lastClientMessageId = message.id;
+  b.decision.patch.serviceWindowEndsAt = new Date(Math.max(message.timestampMs, now.getTime() - 1) + SERVICE_WINDOW_MS);
+  if (message.profileName && !lead.displayName) b.decision.patch.displayName = message.profileName;
+
+  const word = keyword(message);
+  if (STOP_WORDS.has(word)) {
+    if (lead.optedOut) return b.decision;
+    b.moveTo(LeadStatus.OPTOUT, "client sent STOP");
+    b.decision.patch.optedOut = true;
+    b.decision.patch.optedOutAt = now;
+    b.say("optout.confirmed");
+    b.event("lead.opted_out", { from_status: lead.status });
+    return b.decision;
+  }
+  if (lead.optedOut) {
+    if (!START_WORDS.has(word)) {
+      b.event("message.while_opted_out", { message_id: message.id });
+      return b.decision;
+    }
+    b.decision.patch.optedOut = false;
+    b.decision.patch.optedOutAt = null;
+    if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
+    b.event("lead.opted_in");
+    b.say("optin.confirmed");
+    resumeConsultation(b, lead);
+    return b.decision;
+  }
+
+  if (config.pilot.enabled && !config.pilot.allowlist.includes(lead.phoneE164)) {
+    if (!lead.pilotNoticeSentAt) {
+      b.decision.patch.pilotNoticeSentAt = now;
+      b.say("pilot.not_enrolled");
+    }
+    b.event("pilot.not_enrolled", { notice_sent: !lead.pilotNoticeSentAt });
+    return b.decision;
+  }
+
+  switch (b.currentStatus) {
+    case LeadStatus.NEW: {
+      b.say("consultation.welcome");
+      resumeConsultation(b, lead);
+      return b.decision;
+    }
+    case LeadStatus.QUALIFYING:
+      answerCurrentQuestion(b, lead, message, now);
+      return b.decision;
+    default:
+      b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
+      return b.decision;
+  }
+}
+
+/** Moves a NEW lead into the consultation and asks the current (or first) question. */
+function resumeConsultation(b: DecisionBuilder, lead: LeadState): void {
+  const question = questionByKey(lead.currentQuestion) ?? nextQuestion(null);
+  if (!question) return;
+  if (b.currentStatus === LeadStatus.NEW) b.moveTo(LeadStatus.QUALIFYING, "consultation started");
+  if (b.currentStatus === LeadStatus.QUALIFYING) b.ask(question);
+}
+
+function answerCurrentQuestion(b: DecisionBuilder, lead: LeadState, message: InboundMessage, now: Date): void {
+  const current = questionByKey(lead.currentQuestion) ?? nextQuestion(null);
+  if (!current) return;
+  b.decision.answers.push({
+    questionKey: current.key,
+    rawText: message.text,
+    value: message.replyId ? { replyId: message.replyId } : message.media ? { mediaId: message.media.id } : null,
+    sourceMessageId: message.id,
+  });
+  const next = nextQuestion(current.key);
+  if (next) {
+    b.ask(next);
+    return;
+  }
+  b.decision.patch.currentQuestion = null;
+  b.decision.patch.consultationCompletedAt = now;
+  b.moveTo(LeadStatus.PENDING_APPROVAL, "consultation complete");
+  b.say("consultation.complete");
+  b.event("consultation.completed");
+}

@@ -1,0 +1,32 @@
+/**
+ * zod schema of an outbound payload as stored in outbox_messages.payload, so a row read back from
+ * the database is validated before it is sent.
+ */
+import { z } from "zod";
+import type { OutboundPayload } from "./messages.ts";
+import { WHATSAPP_LIMITS } from "./messages.ts";
+
+const ButtonSchema = z.object({ id: z.string().min(1).max(256), title: z.string().min(1).max(WHATSAPP_LIMITS.buttonTitle) });
+const RowSchema = z.object({
+  id: z.string().min(1).max(200),
+  title: z.string().min(1).max(WHATSAPP_LIMITS.rowTitle),
+  description: z.string().max(WHATSAPP_LIMITS.rowDescription).optional(),
+});
+
+export const OutboundPayloadSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("text"), body: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal("buttons"), body: z.string().min(1).max(1024), buttons: z.array(ButtonSchema).min(1).max(WHATSAPP_LIMITS.buttons) }),
+  z.object({
+    kind: z.literal("list"),
+    body: z.string().min(1).max(4096),
+    buttonLabel: z.string().min(1).max(20),
+    rows: z.array(RowSchema).min(1).max(WHATSAPP_LIMITS.listRows),
+  }),
+  z.object({ kind: z.literal("template"), name: z.string().min(1), language: z.string().min(2), params: z.array(z.string()) }),
+  z.object({ kind: z.literal("media"), mediaKind: z.enum(["image", "document"]), link: z.url(), caption: z.string().optional() }),
+]);
+
+/** Validates a stored payload; throws (a bug or corruption, retried then parked) when it is not one. */
+export function parseOutboundPayload(value: unknown): OutboundPayload {
+  return OutboundPayloadSchema.parse(value);
+}

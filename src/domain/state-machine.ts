@@ -1,0 +1,80 @@
+/**
+ * The lead state machine: which status may follow which. `transition()` is the only way a status
+ * changes; the database layer writes `status` only from a {@link Transition} it returns.
+ */
+import { LeadStatus } from "./lead-status.ts";
+
+const S = LeadStatus;
+
+/** Statuses from which the client (or the platform) can always leave for these. */
+const ALWAYS = [S.OPTOUT, S.NEEDS_ARTIST_REPLY] as const;
+
+export const TRANSITIONS = {
+  NEW: [S.QUALIFYING, ...ALWAYS],
+  QUALIFYING: [S.PENDING_APPROVAL, S.TOUR_CONVERSION_OFFERED, S.ABANDONED, S.STALE, ...ALWAYS],
+  PENDING_APPROVAL: [
+    S.AWAITING_DEPOSIT,
+    S.COLLECTING_TIME_WINDOWS,
+    S.BOOKING_PENDING,
+    S.REJECTED,
+    S.NEEDS_FOLLOW_UP,
+    S.STALE,
+    ...ALWAYS,
+  ],
+  // Handover: CONTINUE resumes where the client was; the artist may move the lead on; a Stripe
+  // payment that lands during a handover is still accepted (DEPOSIT_PAID).
+  NEEDS_ARTIST_REPLY: [
+    S.QUALIFYING,
+    S.PENDING_APPROVAL,
+    S.TOUR_CONVERSION_OFFERED,
+    S.WAITLISTED,
+    S.COLLECTING_TIME_WINDOWS,
+    S.AWAITING_DEPOSIT,
+    S.DEPOSIT_EXPIRED,
+    S.DEPOSIT_PAID,
+    S.BOOKING_PENDING,
+    S.BOOKED,
+    S.REJECTED,
+    S.STALE,
+    S.OPTOUT,
+  ],
+  NEEDS_FOLLOW_UP: [S.QUALIFYING, S.PENDING_APPROVAL, S.ABANDONED, S.STALE, ...ALWAYS],
+  TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
+  WAITLISTED: [S.QUALIFYING, S.STALE, ...ALWAYS],
+  COLLECTING_TIME_WINDOWS: [S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.STALE, ...ALWAYS],
+  AWAITING_DEPOSIT: [S.DEPOSIT_PAID, S.DEPOSIT_EXPIRED, S.REJECTED, S.STALE, ...ALWAYS],
+  DEPOSIT_EXPIRED: [S.AWAITING_DEPOSIT, S.DEPOSIT_PAID, S.ABANDONED, S.STALE, ...ALWAYS],
+  DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, ...ALWAYS],
+  BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, ...ALWAYS],
+  BOOKED: [...ALWAYS],
+  REJECTED: [S.NEW, S.OPTOUT],
+  ABANDONED: [S.NEW, S.OPTOUT],
+  STALE: [S.NEW, S.OPTOUT],
+  OPTOUT: [S.NEW],
+} as const satisfies Record<LeadStatus, readonly LeadStatus[]>;
+
+/** A status change that the state machine allowed. Only `transition()` creates one. */
+export interface Transition {
+  readonly from: LeadStatus;
+  readonly to: LeadStatus;
+  readonly reason: string;
+  readonly __allowed: true;
+}
+
+export type TransitionResult = { ok: true; value: Transition } | { ok: false; reason: string };
+
+/** Whether `to` may follow `from`. */
+export function canTransition(from: LeadStatus, to: LeadStatus): boolean {
+  return (TRANSITIONS[from] as readonly LeadStatus[]).includes(to);
+}
+
+/** The only way to change a lead's status: checks the table and names the reason. */
+export function transition(from: LeadStatus, to: LeadStatus, reason: string): TransitionResult {
+  if (!canTransition(from, to)) return { ok: false, reason: `${from} -> ${to} is not allowed (${reason})` };
+  return { ok: true, value: { from, to, reason, __allowed: true } };
+}
+
+/** Parses a status string from storage. */
+export function asLeadStatus(value: string): LeadStatus | null {
+  return Object.hasOwn(LeadStatus, value) ? (value as LeadStatus) : null;
+}

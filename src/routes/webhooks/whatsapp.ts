@@ -1,0 +1,102 @@
+/**
+ * WhatsApp Cloud API webhooks.
+ *
+ * GET: Meta's subscription handshake. POST: signature checked on the raw body, envelope parsed,
+ * then every message and status handed to its number's LeadConversation DO, which stores it in
+ * its inbox. 200 only once every item is stored; no Postgres on this path, so the answer is fast.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { verifyMetaSignature } from "../../adapters/whatsapp/signature.ts";
+import { readEnvelope, WebhookEnvelopeSchema } from "../../adapters/whatsapp/webhook-schema.ts";
+import { openDatabase } from "../../db/client.ts";
+import { recordSystemEvent } from "../../db/lead-store.ts";
+import { constantTimeEqual } from "../../lib/crypto.ts";
+import type { AppEnv } from "../context.ts";
+import { groupByNumber } from "./whatsapp-dispatch.ts";
+
+/** Meta sends at most 3 MB per POST. */
+export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
+
+export const whatsappWebhook = new Hono<AppEnv>()
+  .get("/", (c) => {
+    const config = c.get("config");
+    const mode = c.req.query("hub.mode");
+    const token = c.req.query("hub.verify_token") ?? "";
+    const challenge = c.req.query("hub.challenge") ?? "";
+    const expected = config.WHATSAPP_VERIFY_TOKEN;
+    if (mode !== "subscribe" || !expected || !constantTimeEqual(token, expected)) {
+      c.get("log").warn("whatsapp.verify_rejected", { mode });
+      return c.json({ error: "verification_failed", detail: "hub.mode or hub.verify_token is wrong" }, 403);
+    }
+    return c.text(challenge, 200);
+  })
+  .post(
+    "/",
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: (c) => c.json({ error: "payload_too_large", limit_bytes: MAX_WEBHOOK_BYTES }, 413),
+    }),
+    async (c) => {
+      const config = c.get("config");
+      const log = c.get("log");
+      const raw = await c.req.text();
+      const secret = config.WHATSAPP_APP_SECRET;
+      if (!secret) return c.json({ error: "whatsapp_not_configured" }, 503);
+
+      const signature = await verifyMetaSignature(raw, c.req.header("x-hub-signature-256"), secret);
+      if (!signature.ok) {
+        log.warn("whatsapp.signature_rejected", { reason: signature.reason, bytes: raw.length });
+        c.executionCtx.waitUntil(recordRejection(config, signature.reason, c.get("correlationId")));
+        return c.json({ error: "invalid_signature", reason: signature.reason }, 401);
+      }
+
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        return c.json({ error: "malformed_json", detail: "body is not valid JSON" }, 400);
+      }
+      const envelope = WebhookEnvelopeSchema.safeParse(json);
+      if (!envelope.success) {
+        // Signed by Meta but not a shape we know: acknowledge so Meta does not retry it for days.
+        log.warn("whatsapp.unknown_envelope", { issue: envelope.error.issues[0]?.message });
+        return c.json({ ok: true, accepted: 0, ignored: "unknown envelope shape" });
+      }
+      const parsed = readEnvelope(envelope.data);
+      if (parsed.skipped.length > 0) log.warn("whatsapp.parts_skipped", { skipped: parsed.skipped.slice(0, 5) });
+
+      const groups = groupByNumber(parsed);
+      const correlationId = c.get("correlationId");
+      const results = await Promise.all(
+        [...groups].map(([phone, items]) => c.env.LEAD_CONVERSATION.getByName(phone).receive(items, correlationId)),
+      );
+      const stored = results.reduce((n, r) => n + r.stored, 0);
+      const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
+      log.info("whatsapp.accepted", {
+        messages: parsed.messages.length,
+        statuses: parsed.statuses.length,
+        numbers: groups.size,
+        stored,
+        duplicates,
+      });
+      return c.json({ ok: true, accepted: stored, duplicates });
+    },
+  );
+
+async function recordRejection(config: AppEnv["Variables"]["config"], reason: string, correlationId: string): Promise<void> {
+  if (!config.DATABASE_URL) return;
+  const handle = openDatabase(config);
+  try {
+    await recordSystemEvent(handle.db, {
+      type: "whatsapp.signature_rejected",
+      level: "warn",
+      payload: { reason },
+      correlationId,
+    });
+  } catch {
+    // Best effort: a rejected webhook must not fail because the database is down.
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { enabledFeatures, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
+
+const complete = {
+  APP_ENV: "production",
+  ADMIN_API_KEY: "a-long-admin-key-123456",
+  WHATSAPP_APP_SECRET: "secret",
+  WHATSAPP_ACCESS_TOKEN: "token",
+  WHATSAPP_PHONE_NUMBER_ID: "1234",
+  STRIPE_SECRET_KEY: "sk_live_x",
+  STRIPE_WEBHOOK_SECRET: "whsec_x",
+  DATABASE_URL: "postgres://u:p@db.example/neondb?sslmode=require",
+};
+
+describe("parseConfig", () => {
+  it("accepts a complete production config", () => {
+    const result = parseConfig(complete);
+    expect(result.ok).toBe(true);
+  });
+
+  it("refuses production without its secrets, listing every missing one in one error", () => {
+    const result = parseConfig({ APP_ENV: "production" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    for (const key of PRODUCTION_REQUIRED) {
+      expect(result.problems.some((p) => p.startsWith(`${key}:`))).toBe(true);
+    }
+    expect(result.problems).toHaveLength(PRODUCTION_REQUIRED.length);
+  });
+
+  it("refuses production with DEMO_MODE on or emulator URLs set", () => {
+    const result = parseConfig({ ...complete, DEMO_MODE: "true", STRIPE_API_URL: "http://127.0.0.1:1" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DEMO_MODE/), expect.stringMatching(/^STRIPE_API_URL/)]),
+    );
+  });
+
+  it("serves development without secrets and reports which features are off", () => {
+    const result = parseConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(enabledFeatures(result.config)).toMatchObject({ database: false, whatsapp: false, stripe: false });
+  });
+
+  it("names the variable when a value has the wrong shape", () => {
+    const result = parseConfig({ PILOT_ALLOWLIST: "+447700900123, 0770", DATABASE_URL: "mysql://x", ARTIST_WHATSAPP_NUMBER: "077" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.join("\n")).toMatch(/PILOT_ALLOWLIST: "0770" is not an E.164 number/);
+    expect(result.problems.join("\n")).toMatch(/DATABASE_URL: must be a postgres/);
+    expect(result.problems.join("\n")).toMatch(/ARTIST_WHATSAPP_NUMBER/);
+  });
+
+  it("parses flags and lists", () => {
+    const result = parseConfig({ PILOT_MODE: "1", PILOT_ALLOWLIST: "+447700900123,+33612345678", DEMO_MODE: "no" });
+    expect(result.ok && result.config.PILOT_MODE).toBe(true);
+    expect(result.ok && result.config.DEMO_MODE).toBe(false);
+    expect(result.ok && result.config.PILOT_ALLOWLIST).toEqual(["+447700900123", "+33612345678"]);
+  });
+});

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { correlationIdFrom, createLogger, redact } from "../../src/lib/log.ts";
+import { maskPhone, toE164 } from "../../src/domain/phone.ts";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("logging", () => {
+  it("writes one JSON object per line with event and correlation id", () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+    createLogger("corr-1").child({ lead_id: "L1" }).info("lead.step", { status: "QUALIFYING" });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ event: "lead.step", correlation_id: "corr-1", lead_id: "L1", status: "QUALIFYING" });
+  });
+
+  it("never prints secrets or full phone numbers", () => {
+    const out = JSON.stringify(
+      redact({
+        access_token: "EAAG-secret",
+        headers: { authorization: "Bearer x", "x-admin-api-key": "k" },
+        to: "+447700900123",
+        note: "client 447700900123 wrote",
+        database_url: "postgres://u:p@h/db",
+      }),
+    );
+    expect(out).not.toContain("EAAG-secret");
+    expect(out).not.toContain("Bearer x");
+    expect(out).not.toContain("postgres://");
+    expect(out).not.toContain("7700900123");
+    expect(out).toContain(maskPhone("+447700900123"));
+  });
+
+  it("drops lines below the level", () => {
+    const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    createLogger("c", "warn").info("quiet");
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("keeps a sane caller correlation id and replaces anything else", () => {
+    expect(correlationIdFrom("abc-123")).toBe("abc-123");
+    expect(correlationIdFrom("bad id with spaces")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(correlationIdFrom(null)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("phone numbers", () => {
+  it.each([
+    ["447700900123", "+447700900123"],
+    ["+447700900123", "+447700900123"],
+    ["0770", null],
+    ["44 7700", null],
+    ["abc", null],
+  ])("toE164(%s) = %s", (raw, expected) => {
+    expect(toE164(raw)).toBe(expected);
+  });
+
+  it("masks all but the prefix and last two digits", () => {
+    expect(maskPhone("+447700900123")).toBe("+44********23");
+    expect(maskPhone("123")).toBe("***");
+  });
+});
