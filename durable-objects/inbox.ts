@@ -74,14 +74,16 @@ export class Inbox {
 
   /** Adds an item; false when its event id was seen before (a redelivery). */
   add(payload: InboxPayload, correlationId: string, now: number): boolean {
-    const cursor = this.sql.exec(
-      "INSERT OR IGNORE INTO inbox (event_id, payload, correlation_id, received_at) VALUES (?, ?, ?, ?)",
+    const seen = this.sql.exec("SELECT 1 FROM inbox WHERE event_id = ?", payload.eventId).toArray();
+    if (seen.length > 0) return false;
+    this.sql.exec(
+      "INSERT INTO inbox (event_id, payload, correlation_id, received_at) VALUES (?, ?, ?, ?)",
       payload.eventId,
       JSON.stringify(payload),
       correlationId,
       now,
     );
-    return cursor.rowsWritten > 0;
+    return true;
   }
 
   /** The oldest item still to process (parked items are set aside). */

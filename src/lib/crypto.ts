@@ -13,7 +13,7 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** HMAC-SHA256 of `message` with `secret`, as lower-case hex. */
-export async function hmacSha256Hex(secret: string, message: string | Uint8Array): Promise<string> {
+export async function hmacSha256Hex(secret: string, message: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);

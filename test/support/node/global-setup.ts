@@ -9,15 +9,16 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../../../dev/ports.ts";
 import { startPostgres } from "../../../dev/postgres.ts";
+import { startWhatsAppEmulator } from "../../../dev/emulators/whatsapp/index.ts";
 import { startWsProxy } from "../../../dev/ws-proxy.ts";
 import { migrateDatabase } from "../../../scripts/migrate.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    wsProxy: string;
-  }
-}
+/** Credentials the test Worker and the emulators share (test values, not secrets). */
+export const TEST_SECRETS = {
+  WHATSAPP_APP_SECRET: "test-app-secret",
+  WHATSAPP_ACCESS_TOKEN: "test-access-token",
+  WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+} as const;
 
 async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -36,10 +37,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await step("applying migrations", () => migrateDatabase(postgres.url));
   const proxy = await step("starting the WebSocket proxy", async () => startWsProxy(await freePort()));
 
+  const whatsapp = await step("starting the WhatsApp emulator", () =>
+    startWhatsAppEmulator({
+      port: 0,
+      appSecret: TEST_SECRETS.WHATSAPP_APP_SECRET,
+      accessToken: TEST_SECRETS.WHATSAPP_ACCESS_TOKEN,
+      phoneNumberId: TEST_SECRETS.WHATSAPP_PHONE_NUMBER_ID,
+      displayPhoneNumber: "+44 7700 900000",
+    }),
+  );
+
   project.provide("databaseUrl", postgres.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}/v1`);
+  project.provide("proxyControlUrl", `http://127.0.0.1:${proxy.port}`);
+  project.provide("whatsappUrl", whatsapp.url);
+  project.provide("testSecrets", TEST_SECRETS);
 
   return async () => {
+    await whatsapp.close();
     await proxy.close();
     await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,107 @@
+/**
+ * Meta's inbound webhook envelopes and their signature. The Worker verifies
+ * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` with the app secret, so the
+ * emulator serialises the envelope once and signs exactly those bytes.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+
+/** Identity of the emulated business number, as it appears in every envelope. */
+export interface BusinessIdentity {
+  wabaId: string;
+  phoneNumberId: string;
+  /** Digits only: Meta's `metadata.display_phone_number` carries no "+" or spaces. */
+  displayPhoneNumber: string;
+}
+
+/** A message object as it appears in `value.messages[]`. */
+export type InboundMessage = Record<string, unknown>;
+
+/** A delivery status as it appears in `value.statuses[]`. */
+export interface StatusUpdate {
+  id: string;
+  status: "sent" | "delivered" | "read" | "failed";
+  timestamp: string;
+  recipient_id: string;
+  conversation?: { id: string; origin: { type: string } };
+  pricing?: { billable: boolean; pricing_model: string; category: string };
+  errors?: { code: number; title: string; message?: string; error_data?: { details: string } }[];
+}
+
+/** `X-Hub-Signature-256` header value for a raw body. */
+export function signBody(rawBody: string, appSecret: string): string {
+  return `sha256=${createHmac("sha256", appSecret).update(rawBody, "utf8").digest("hex")}`;
+}
+
+/** Unix seconds as Meta sends them: a decimal string. */
+export function unixSeconds(ms: number): string {
+  return String(Math.floor(ms / 1000));
+}
+
+/**
+ * A fresh message id. Real wamids are base64 of an opaque structure; tests need only the
+ * `wamid.` prefix and uniqueness, and a readable recipient inside helps when debugging.
+ */
+export function newWamid(waId: string): string {
+  const opaque = Buffer.concat([Buffer.from(`${waId}:`), randomBytes(12)]).toString("base64");
+  return `wamid.${opaque}`;
+}
+
+function wrap(business: BusinessIdentity, value: Record<string, unknown>): string {
+  const envelope = {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: business.wabaId,
+        changes: [
+          {
+            value: {
+              messaging_product: "whatsapp",
+              metadata: {
+                display_phone_number: business.displayPhoneNumber,
+                phone_number_id: business.phoneNumberId,
+              },
+              ...value,
+            },
+            field: "messages",
+          },
+        ],
+      },
+    ],
+  };
+  return JSON.stringify(envelope);
+}
+
+/** The raw body of a `messages` webhook carrying one client message. */
+export function messageEnvelope(
+  business: BusinessIdentity,
+  contact: { name: string; waId: string },
+  message: InboundMessage,
+): string {
+  return wrap(business, {
+    contacts: [{ profile: { name: contact.name }, wa_id: contact.waId }],
+    messages: [message],
+  });
+}
+
+/** The raw body of a `messages` webhook carrying one status update. */
+export function statusEnvelope(business: BusinessIdentity, status: StatusUpdate): string {
+  return wrap(business, { statuses: [status] });
+}
+
+/** A status update for a sent message, with the conversation/pricing blocks Meta adds. */
+export function statusUpdate(
+  send: { id: string; wa_id: string; type: string },
+  status: StatusUpdate["status"],
+  nowMs: number,
+  errors?: StatusUpdate["errors"],
+): StatusUpdate {
+  const update: StatusUpdate = { id: send.id, status, timestamp: unixSeconds(nowMs), recipient_id: send.wa_id };
+  if (status === "failed") {
+    update.errors = errors ?? [{ code: 131000, title: "Something went wrong", message: "Something went wrong" }];
+    return update;
+  }
+  const category = send.type === "template" ? "utility" : "service";
+  update.conversation = { id: `conv-${send.wa_id}`, origin: { type: category } };
+  update.pricing = { billable: send.type === "template", pricing_model: "PMP", category };
+  return update;
+}

@@ -1,0 +1,18 @@
+// What the workers project's globalSetup hands to cloudflareTest and to the tests (`inject`).
+import "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    /** "127.0.0.1:PORT/v1": the WebSocket->TCP proxy in front of the test Postgres. */
+    wsProxy: string;
+    /** Base URL of the proxy's control API (pause/resume "the database"). */
+    proxyControlUrl: string;
+    whatsappUrl: string;
+    testSecrets: {
+      WHATSAPP_APP_SECRET: string;
+      WHATSAPP_ACCESS_TOKEN: string;
+      WHATSAPP_PHONE_NUMBER_ID: string;
+    };
+  }
+}

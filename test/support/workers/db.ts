@@ -1,0 +1,32 @@
+/**
+ * Reads the real test Postgres from inside the Workers runtime, through the same driver and proxy
+ * the Worker uses, so assertions see exactly what Inkline committed.
+ */
+import { Client } from "@neondatabase/serverless";
+import { env } from "cloudflare:test";
+import { inject } from "vitest";
+import { configureDriver } from "../../../src/db/client.ts";
+
+/** Runs one query and returns its rows. */
+export async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  configureDriver({ DATABASE_WS_PROXY: env.DATABASE_WS_PROXY });
+  const client = new Client({ connectionString: env.DATABASE_URL });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const result = await client.query<T>(text, params);
+    return result.rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function leadByPhone(phone: string): Promise<Record<string, unknown> | undefined> {
+  return (await sql("SELECT * FROM leads WHERE phone_e164 = $1", [phone]))[0];
+}
+
+/** Takes "the database" away (the proxy refuses and drops connections) or gives it back. */
+export async function setDatabasePaused(paused: boolean): Promise<void> {
+  const res = await fetch(`${inject("proxyControlUrl")}/_control/${paused ? "pause" : "resume"}`, { method: "POST" });
+  if (!res.ok) throw new Error(`proxy control failed: ${res.status}`);
+}

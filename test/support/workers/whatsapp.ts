@@ -1,0 +1,89 @@
+/**
+ * Test helpers inside the Workers runtime: play the client through the WhatsApp emulator (which
+ * builds and signs Meta's envelope), deliver it to the Worker, wait for the lead's DO to settle,
+ * and read what the emulator received.
+ */
+import { env, SELF } from "cloudflare:test";
+import { inject } from "vitest";
+
+const emulator = () => inject("whatsappUrl");
+
+let counter = 0;
+/** A fresh UK mobile number per call, so tests never share a Durable Object or a lead. */
+export function uniquePhone(): string {
+  counter++;
+  const n = (Date.now() % 1_000_000) * 100 + (counter % 100);
+  return `+4477${String(n).padStart(8, "0").slice(-8)}`;
+}
+
+export interface InboundSpec {
+  from: string;
+  name?: string;
+  id?: string;
+  timestamp?: string;
+  text?: string;
+  button?: { id: string; title: string };
+  list?: { id: string; title: string };
+  image?: { base64?: string; mime_type?: string; caption?: string };
+}
+
+async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${emulator()}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json<T>();
+}
+
+/** The signed envelope Meta would send for this client message (recorded by the emulator). */
+export function prepareInbound(spec: InboundSpec): Promise<{ body: string; signature: string; message_id: string }> {
+  return control("POST", "/_emulator/inbound/prepare", spec);
+}
+
+/** POSTs a body to the Worker's webhook with the given signature header (null: none). */
+export function postWebhook(body: string, signature: string | null): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers["x-hub-signature-256"] = signature;
+  return SELF.fetch("https://inkline.test/webhooks/whatsapp", { method: "POST", headers, body });
+}
+
+/** Client sends a message: built and signed by the emulator, posted to the Worker. */
+export async function clientSends(spec: InboundSpec): Promise<{ response: Response; messageId: string }> {
+  const prepared = await prepareInbound(spec);
+  const response = await postWebhook(prepared.body, prepared.signature);
+  return { response, messageId: prepared.message_id };
+}
+
+/** Waits until the number's DO has drained everything it can right now; returns its inbox size. */
+export function settle(phone: string): Promise<number> {
+  return env.LEAD_CONVERSATION.getByName(phone).settled();
+}
+
+export interface RecordedSend {
+  id: string;
+  to: string;
+  type: string;
+  body: { text?: { body: string }; template?: { name: string }; interactive?: unknown };
+}
+
+/** What the bot sent to `phone`, in order. */
+export async function sentTo(phone: string): Promise<RecordedSend[]> {
+  const result = await control<{ sends: RecordedSend[] }>("GET", `/_emulator/sends?to=${encodeURIComponent(phone)}`);
+  return result.sends;
+}
+
+/** The text of each message sent to `phone` (templates as "template:<name>"). */
+export async function textsTo(phone: string): Promise<string[]> {
+  return (await sentTo(phone)).map((s) => s.body.text?.body ?? (s.body.template ? `template:${s.body.template.name}` : s.type));
+}
+
+/** Makes the emulator's next `count` Graph calls fail. */
+export async function failNextSends(count: number, mode: "500" | "429" | "timeout"): Promise<void> {
+  await control("POST", "/_emulator/fail", { count, mode });
+}
+
+export async function resetEmulatorFailures(): Promise<void> {
+  await control("POST", "/_emulator/fail", { count: 0, mode: "500" });
+}
