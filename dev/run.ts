@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
     WHATSAPP_GRAPH_URL: `http://127.0.0.1:${ports.whatsapp}`,
     ARTIST_WHATSAPP_NUMBER: "+447700900001",
+    ARTIST_NAME: "Mara",
     STRIPE_SECRET_KEY: "sk_test_inkline_dev",
     STRIPE_WEBHOOK_SECRET: "whsec_inkline_dev",
   };

@@ -11,9 +11,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
-import { openDatabase, type DatabaseHandle } from "../src/db/client.ts";
+import { openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
 import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts";
-import { createLogger, type Logger } from "../src/lib/log.ts";
+import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { Inbox, type InboxItem, type InboxPayload } from "./inbox.ts";
 import { LeadSession } from "./lead-session.ts";
 
@@ -34,6 +34,8 @@ export class LeadConversation extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private database: DatabaseHandle | null = null;
   private session: LeadSession | null = null;
+  /** Consecutive failures of steps not tied to an inbox item (outbox delivery, session reload). */
+  private stepFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -114,8 +116,9 @@ export class LeadConversation extends DurableObject<Env> {
   }
 
   private async drainLoop(force: boolean): Promise<void> {
-    // After an eviction the session is gone: reload it so undelivered replies are found.
-    if (!this.session?.loaded && this.phone) {
+    // After an eviction the session is gone: reload it so undelivered replies are found. (With an
+    // inbox item waiting, processing it loads the session and any failure counts against it.)
+    if (!this.session?.loaded && this.phone && !this.inbox.head()) {
       if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
     }
     for (;;) {
@@ -152,21 +155,26 @@ export class LeadConversation extends DurableObject<Env> {
    */
   private async guard<T>(step: () => Promise<T>, item: InboxItem | null): Promise<T | "failed"> {
     try {
-      return await step();
+      const result = await step();
+      this.stepFailures = 0;
+      return result;
     } catch (error) {
       this.database?.close().catch(() => undefined);
       this.database = null;
       this.session?.forget();
       const config = this.config;
       const log = this.logger(item?.correlationId ?? "drain");
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const reason = describeError(error);
       if (!item) {
-        log.warn("outbox.step_failed", { error: reason });
-        await this.ctx.storage.setAlarm(Date.now() + config.RETRY_BASE_MS);
+        this.stepFailures++;
+        log.warn("outbox.step_failed", { error: reason, failures: this.stepFailures });
+        await this.ctx.storage.setAlarm(Date.now() + backoffMs(config.RETRY_BASE_MS, this.stepFailures));
         return "failed";
       }
       const attempts = item.attempts + 1;
-      if (attempts >= config.RETRY_MAX_ATTEMPTS) {
+      // An outage is not the message's fault: park only when the database answers and the message
+      // still fails; while the database is away, keep retrying at the capped backoff.
+      if (attempts >= config.RETRY_MAX_ATTEMPTS && (await pingDatabase(config)).ok) {
         this.inbox.park(item.seq, attempts, reason, Date.now());
         log.error("inbox.parked", { event_id: item.eventId, attempts, error: reason });
         await this.reportParked(item, attempts, reason, log);

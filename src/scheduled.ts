@@ -38,7 +38,7 @@ export const CRON_JOBS = {
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const correlationId = `cron-${controller.scheduledTime}`;
+  const correlationId = `cron-${new Date(controller.scheduledTime).toISOString()}`;
   const config = requireConfig(env);
   const log = createLogger(correlationId, config.LOG_LEVEL);
   const jobs: Record<string, Job> | undefined = (CRON_JOBS as Record<string, Record<string, Job>>)[controller.cron];

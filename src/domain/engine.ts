@@ -129,7 +129,8 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   }
   b.decision.patch.lastClientMessageAt = new Date(message.timestampMs);
   b.decision.patch.lastClientMessageId = message.id;
-  b.decision.patch.serviceWindowEndsAt = new Date(Math.max(message.timestampMs, now.getTime() - 1) + SERVICE_WINDOW_MS);
+  // The window runs 24 h from the client's message (never from a timestamp in our future).
+  b.decision.patch.serviceWindowEndsAt = new Date(Math.min(message.timestampMs, now.getTime()) + SERVICE_WINDOW_MS);
   if (message.profileName && !lead.displayName) b.decision.patch.displayName = message.profileName;
 
   const word = keyword(message);

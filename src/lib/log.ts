@@ -63,6 +63,17 @@ export function createLogger(correlationId: string, minLevel: LogLevel = "info",
   };
 }
 
+/**
+ * A short, safe description of an error for logs and retry records. drizzle wraps driver errors
+ * in "Failed query: <the whole SQL>"; the cause says what actually went wrong.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 300);
+  const cause = error.cause instanceof Error ? error.cause : null;
+  const text = cause ? `${cause.name}: ${cause.message}` : `${error.name}: ${error.message}`;
+  return text.slice(0, 300);
+}
+
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Uses the caller's X-Correlation-ID when it is a sane token, else generates one. */

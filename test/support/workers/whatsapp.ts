@@ -87,3 +87,16 @@ export async function failNextSends(count: number, mode: "500" | "429" | "timeou
 export async function resetEmulatorFailures(): Promise<void> {
   await control("POST", "/_emulator/fail", { count: 0, mode: "500" });
 }
+
+/** Signs a raw body as Meta does (X-Hub-Signature-256), for hand-built envelopes. */
+export async function signBody(body: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(env.WHATSAPP_APP_SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}

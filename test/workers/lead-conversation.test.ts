@@ -1,0 +1,221 @@
+/**
+ * The serial core: one Durable Object per number processes its inbox in order, exactly once,
+ * through database outages, Graph API failures and evictions.
+ */
+import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderCopy } from "../../src/domain/copy.ts";
+import { QUESTIONS } from "../../src/domain/questions.ts";
+import { leadByPhone, setDatabasePaused, sql } from "../support/workers/db.ts";
+import {
+  clientSends,
+  failNextSends,
+  postWebhook,
+  prepareInbound,
+  resetEmulatorFailures,
+  sentTo,
+  settle,
+  signBody,
+  textsTo,
+  uniquePhone,
+} from "../support/workers/whatsapp.ts";
+
+const stubFor = (phone: string) => env.LEAD_CONVERSATION.getByName(phone);
+
+/** Runs the object's alarm until its inbox and outbox are empty (bounded). */
+async function drainWithAlarms(phone: string, maxRuns = 12): Promise<number> {
+  let runs = 0;
+  for (; runs < maxRuns; runs++) {
+    const state = await stubFor(phone).debugState();
+    if (state.inbox.length === 0 && state.pendingOutbox === 0) break;
+    await runDurableObjectAlarm(stubFor(phone));
+  }
+  return runs;
+}
+
+const question = (i: number) => {
+  const q = QUESTIONS[i];
+  if (!q) throw new Error(`no question ${i}`);
+  return renderCopy(q.copyKey);
+};
+
+afterEach(async () => {
+  await setDatabasePaused(false);
+  await resetEmulatorFailures();
+});
+
+describe("ordering and exactly-once", () => {
+  it("20 messages fired at once at one number: each processed once, in arrival order, one step at a time", async () => {
+    const phone = uniquePhone();
+    await clientSends({ from: phone, name: "Kim", text: "hi" });
+    await settle(phone);
+    const timestamp = String(Math.floor(Date.now() / 1000) + 5);
+    const prepared = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => prepareInbound({ from: phone, text: `answer ${i + 1}`, timestamp })),
+    );
+    const responses = await Promise.all(prepared.map((p) => postWebhook(p.body, p.signature)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    await settle(phone);
+
+    const lead = await leadByPhone(phone);
+    const processed = await sql<{ event_id: string }>(
+      "SELECT event_id FROM processed_events WHERE lead_id = $1 ORDER BY id",
+      [lead?.id],
+    );
+    expect(processed).toHaveLength(21);
+    expect(new Set(processed.map((p) => p.event_id)).size).toBe(21);
+
+    // The 13 answers were taken in processing order, one per question, none skipped or repeated.
+    const answers = await sql<{ question_key: string; source_message_id: string }>(
+      "SELECT question_key, source_message_id FROM lead_answers WHERE lead_id = $1 ORDER BY seq",
+      [lead?.id],
+    );
+    expect(answers.map((a) => a.question_key)).toEqual(QUESTIONS.map((q) => q.key));
+    expect(answers.map((a) => a.source_message_id)).toEqual(processed.slice(1, 14).map((p) => p.event_id));
+
+    // Replies: welcome + first question, then exactly the next question per answer, then the close.
+    const texts = await textsTo(phone);
+    const expected = [...QUESTIONS.slice(1).map((_, i) => question(i + 1))];
+    expect(texts.slice(2, 14)).toEqual(expected);
+    expect(texts[14]).toMatch(/that's everything I need/);
+    expect(texts).toHaveLength(15);
+    expect(lead).toMatchObject({ status: "PENDING_APPROVAL", answer_count: 13 });
+  });
+});
+
+describe("the database going away", () => {
+  it("webhooks still answer 200; messages wait in the inbox and are processed once after recovery", async () => {
+    const phone = uniquePhone();
+    await setDatabasePaused(true);
+    const sent: string[] = [];
+    for (const text of ["hello", "a koi fish", "left forearm"]) {
+      const { response, messageId } = await clientSends({ from: phone, text });
+      expect(response.status).toBe(200);
+      sent.push(messageId);
+    }
+    await settle(phone);
+    const waiting = await stubFor(phone).debugState();
+    expect(waiting.inbox.map((i) => i.eventId)).toEqual(sent.map((id) => `wa:msg:${id}`));
+    expect(waiting.inbox[0]?.attempts).toBeGreaterThanOrEqual(1);
+    expect(waiting.alarm).not.toBeNull();
+    expect(await sentTo(phone)).toHaveLength(0);
+
+    await setDatabasePaused(false);
+    await drainWithAlarms(phone);
+
+    const texts = await textsTo(phone);
+    expect(texts).toHaveLength(4); // welcome, idea?, placement?, dimensions?
+    expect(texts.slice(1)).toEqual([question(0), question(1), question(2)]);
+    const lead = await leadByPhone(phone);
+    expect(lead).toMatchObject({ current_question: "dimensions", answer_count: 2 });
+  });
+
+  it("an object evicted with messages still in its inbox resumes where it was", async () => {
+    const phone = uniquePhone();
+    await setDatabasePaused(true);
+    await clientSends({ from: phone, text: "hello" });
+    await clientSends({ from: phone, text: "a swallow" });
+    await settle(phone);
+    await evictDurableObject(stubFor(phone));
+    await setDatabasePaused(false);
+    const state = await stubFor(phone).debugState();
+    expect(state.inbox).toHaveLength(2);
+    await drainWithAlarms(phone);
+    expect(await textsTo(phone)).toEqual([expect.stringMatching(/a few (quick|short) questions/), question(0), question(1)]);
+  });
+});
+
+describe("the Graph API failing", () => {
+  it.each(["500", "429", "timeout"] as const)("%s twice then recovery: every reply delivered once, in order", async (mode) => {
+    const phone = uniquePhone();
+    await failNextSends(2, mode);
+    await clientSends({ from: phone, text: "hi" });
+    await settle(phone);
+    // Retries run on the object's alarm (50 ms base in tests); drive any still pending.
+    await drainWithAlarms(phone);
+
+    const texts = await textsTo(phone);
+    expect(texts).toEqual([expect.stringMatching(/a few (quick|short) questions/), question(0)]);
+    const rows = await sql<{ status: string; attempts: number; last_error_code: string | null }>(
+      "SELECT o.status, o.attempts, o.last_error_code FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 ORDER BY seq",
+      [phone],
+    );
+    // The first reply absorbed both failures (later replies wait behind it, so order holds).
+    expect(rows).toEqual([
+      { status: "SENT", attempts: 3, last_error_code: mode === "timeout" ? "timeout" : mode === "429" ? "130429" : "1" },
+      { status: "SENT", attempts: 1, last_error_code: null },
+    ]);
+  });
+});
+
+describe("opt-out", () => {
+  it("STOP confirms once, then silence whatever the client sends, START resumes the question", async () => {
+    const phone = uniquePhone();
+    await clientSends({ from: phone, text: "hi" });
+    await clientSends({ from: phone, text: "a dragon" });
+    await clientSends({ from: phone, text: "STOP" });
+    await clientSends({ from: phone, text: "hello?" });
+    await clientSends({ from: phone, text: "stop" });
+    await settle(phone);
+    expect(await leadByPhone(phone)).toMatchObject({ status: "OPTOUT", opted_out: true });
+    const afterStop = await textsTo(phone);
+    expect(afterStop.slice(2)).toEqual([question(1), renderCopy("optout.confirmed")]);
+
+    await clientSends({ from: phone, text: "START" });
+    await settle(phone);
+    const texts = await textsTo(phone);
+    expect(texts.slice(afterStop.length)).toEqual([renderCopy("optin.confirmed"), question(1)]);
+    expect(await leadByPhone(phone)).toMatchObject({ status: "QUALIFYING", opted_out: false, current_question: "placement" });
+  });
+});
+
+describe("24-hour window and delivery statuses", () => {
+  it("outside the window the configured template is sent instead of free text", async () => {
+    const phone = uniquePhone();
+    const dayAgo = String(Math.floor(Date.now() / 1000) - 25 * 3600);
+    await clientSends({ from: phone, name: "Lee", text: "hi", timestamp: dayAgo });
+    await settle(phone);
+    const sends = await sentTo(phone);
+    expect(sends.map((s) => s.body.template?.name)).toEqual(["inkline_update", "inkline_update"]);
+    const events = await sql("SELECT * FROM system_events e JOIN leads l ON l.id = e.lead_id WHERE l.phone_e164 = $1 AND e.type = 'whatsapp.template_fallback'", [phone]);
+    expect(events).toHaveLength(2);
+  });
+
+  it("a delivered status moves the outbox row forward and a late 'sent' does not move it back", async () => {
+    const phone = uniquePhone();
+    await clientSends({ from: phone, text: "hi" });
+    await settle(phone);
+    const [first] = await sentTo(phone);
+    if (!first) throw new Error("no send");
+    const status = (s: string) =>
+      JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "1",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { phone_number_id: "100000000000001" },
+                  statuses: [{ id: first.id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: phone.slice(1) }],
+                },
+              },
+            ],
+          },
+        ],
+      });
+    for (const s of ["delivered", "sent"]) {
+      const body = status(s);
+      expect((await postWebhook(body, await signBody(body))).status).toBe(200);
+    }
+    await settle(phone);
+    const [row] = await sql<{ status: string; delivered_at: string | null }>(
+      "SELECT status, delivered_at FROM outbox_messages WHERE provider_message_id = $1",
+      [first.id],
+    );
+    expect(row).toMatchObject({ status: "DELIVERED" });
+    expect(row?.delivered_at).not.toBeNull();
+  });
+});
