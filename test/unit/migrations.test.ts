@@ -1,0 +1,92 @@
+/**
+ * The migrations against a real (embedded) Postgres: they apply, re-applying is a no-op, and the
+ * constraints refuse bad data.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../dev/ports.ts";
+import { startPostgres, type RunningPostgres } from "../../dev/postgres.ts";
+import { migrateDatabase } from "../../scripts/migrate.ts";
+
+let postgres: RunningPostgres;
+let dataDir: string;
+let client: pg.Client;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "inkline-migrate-"));
+  postgres = await startPostgres({ dataDir, port: await freePort(), database: "inkline_migrations", persistent: false });
+  client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await client.end();
+  await postgres.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("migrations", () => {
+  it("apply to an empty database and re-applying is a no-op", async () => {
+    const first = await migrateDatabase(postgres.url);
+    const tables = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      "action_tokens",
+      "attachments",
+      "lead_answers",
+      "lead_notes",
+      "leads",
+      "outbox_messages",
+      "processed_events",
+      "system_events",
+    ]);
+    const second = await migrateDatabase(postgres.url);
+    expect(second).toBe(first);
+  });
+
+  it("refuses a phone number that is not E.164 and a status that does not exist", async () => {
+    await expect(client.query("INSERT INTO leads (phone_e164) VALUES ('07700900123')")).rejects.toThrow(/leads_phone_e164_ck/);
+    await expect(client.query("INSERT INTO leads (phone_e164, status) VALUES ('+447700900123', 'MAYBE')")).rejects.toThrow(
+      /leads_status_ck/,
+    );
+  });
+
+  it("keeps one lead per number and one processed marker per provider event", async () => {
+    await client.query("INSERT INTO leads (phone_e164) VALUES ('+447700900124')");
+    await expect(client.query("INSERT INTO leads (phone_e164) VALUES ('+447700900124')")).rejects.toThrow(/leads_phone_e164_uq/);
+    await client.query("INSERT INTO processed_events (provider, event_id) VALUES ('stripe', 'evt_1')");
+    await expect(client.query("INSERT INTO processed_events (provider, event_id) VALUES ('stripe', 'evt_1')")).rejects.toThrow(
+      /processed_events_provider_event_uq/,
+    );
+    await client.query("INSERT INTO processed_events (provider, event_id) VALUES ('whatsapp', 'evt_1')");
+  });
+
+  it("stores action tokens only as SHA-256 hashes", async () => {
+    const lead = await client.query<{ id: string }>("INSERT INTO leads (phone_e164) VALUES ('+447700900125') RETURNING id");
+    await expect(
+      client.query(
+        "INSERT INTO action_tokens (token_hash, lead_id, action, allowed_statuses, expires_at) VALUES ($1, $2, 'approve', '[]', now())",
+        ["raw-token-value", lead.rows[0]?.id],
+      ),
+    ).rejects.toThrow(/action_tokens_hash_ck/);
+  });
+
+  it("orders answers per lead and refuses a duplicate position", async () => {
+    const lead = await client.query<{ id: string }>("INSERT INTO leads (phone_e164) VALUES ('+447700900126') RETURNING id");
+    const id = lead.rows[0]?.id;
+    await client.query("INSERT INTO lead_answers (lead_id, seq, question_key, raw_text) VALUES ($1, 1, 'budget', '£300')", [id]);
+    await client.query("INSERT INTO lead_answers (lead_id, seq, question_key, raw_text) VALUES ($1, 2, 'budget', '£500')", [id]);
+    await expect(
+      client.query("INSERT INTO lead_answers (lead_id, seq, question_key) VALUES ($1, 2, 'idea')", [id]),
+    ).rejects.toThrow(/lead_answers_lead_seq_uq/);
+    const latest = await client.query<{ raw_text: string }>(
+      "SELECT DISTINCT ON (question_key) raw_text FROM lead_answers WHERE lead_id = $1 ORDER BY question_key, seq DESC",
+      [id],
+    );
+    expect(latest.rows.map((r) => r.raw_text)).toEqual(["£500"]);
+  });
+});
