@@ -6,23 +6,22 @@
  * redelivery is a no-op) and returns; a drain loop then processes them strictly one at a time in
  * arrival order: decide (pure engine) -> one Postgres transaction -> deliver the outbox in order.
  * A failure leaves the item in the inbox and an alarm retries with exponential backoff; after
- * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped.
+ * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped. When the client is owed
+ * nothing, the loop uploads the lead's reference images one at a time (attachment-uploader.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
 import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts";
+import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
+import { AttachmentUploader } from "./attachment-uploader.ts";
 import { Inbox, type InboxItem, type InboxPayload } from "./inbox.ts";
 import { LeadSession } from "./lead-session.ts";
 
 export type { InboxPayload };
-
-/** Delay before attempt `attempts + 1`: base * 2^(attempts-1), capped at five minutes. */
-export function backoffMs(baseMs: number, attempts: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
-}
+export { backoffMs };
 
 export interface ReceiveResult {
   stored: number;
@@ -34,6 +33,7 @@ export class LeadConversation extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private database: DatabaseHandle | null = null;
   private session: LeadSession | null = null;
+  private uploader: AttachmentUploader | null = null;
   /** Consecutive failures of steps not tied to an inbox item (outbox delivery, session reload). */
   private stepFailures = 0;
 
@@ -134,19 +134,45 @@ export class LeadConversation extends DurableObject<Env> {
           return;
         }
       }
-      if (!head) {
-        await this.ctx.storage.deleteAlarm();
-        return;
+      if (head && (force || head.nextAttemptAt === null || head.nextAttemptAt <= now)) {
+        const ok = await this.guard(() => this.process(head), head);
+        if (ok === "failed") return;
+        this.inbox.remove(head.seq);
+        force = false;
+        continue;
       }
-      if (!force && head.nextAttemptAt !== null && head.nextAttemptAt > now) {
-        await this.ensureAlarm(head.nextAttemptAt);
-        return;
+      // The client is owed nothing right now: one reference image gets its turn, then we look again.
+      const upload = await this.guard(() => this.uploadDueAttachment(now, force), null);
+      if (upload === "failed") return;
+      if (upload === "uploaded") {
+        force = false;
+        continue;
       }
-      const ok = await this.guard(() => this.process(head), head);
-      if (ok === "failed") return;
-      this.inbox.remove(head.seq);
-      force = false;
+      await this.sleepUntil(head?.nextAttemptAt ?? null, upload);
+      return;
     }
+  }
+
+  /** Sets the alarm for the earliest waiting work (an inbox retry, an attachment retry), or clears it. */
+  private async sleepUntil(inboxRetryAt: number | null, attachmentDueAt: number | null): Promise<void> {
+    const wake = [inboxRetryAt, attachmentDueAt].filter((t) => t !== null);
+    if (wake.length === 0) await this.ctx.storage.deleteAlarm();
+    else if (inboxRetryAt !== null) await this.ensureAlarm(Math.min(...wake));
+    else await this.ctx.storage.setAlarm(Math.min(...wake));
+  }
+
+  /**
+   * Uploads the lead's soonest attachment if it is due (or `force`d by the alarm). Returns
+   * "uploaded" after an attempt (whatever its outcome), else when the next one is due (or null).
+   */
+  private async uploadDueAttachment(now: number, force: boolean): Promise<"uploaded" | number | null> {
+    const leadId = this.session?.leadId;
+    if (!leadId) return null;
+    this.uploader ??= new AttachmentUploader(this.env.ATTACHMENTS, this.config, () => this.db());
+    const due = await this.uploader.nextDueAt(leadId);
+    if (due === null || (!force && due > now)) return due;
+    await this.uploader.uploadNext(this.logger(`attachments:${leadId}`));
+    return "uploaded";
   }
 
   /**
@@ -159,10 +185,14 @@ export class LeadConversation extends DurableObject<Env> {
       this.stepFailures = 0;
       return result;
     } catch (error) {
-      this.database?.close().catch(() => undefined);
+      const config = this.config;
+      const databaseUp = (await pingDatabase(config)).ok;
+      // Ending a pool whose socket already died makes the driver write to a closed WebSocket
+      // from a timer (an uncaught error): only end it gracefully while the database answers.
+      if (databaseUp) this.database?.close().catch(() => undefined);
       this.database = null;
       this.session?.forget();
-      const config = this.config;
+      this.uploader?.forget();
       const log = this.logger(item?.correlationId ?? "drain");
       const reason = describeError(error);
       if (!item) {
@@ -174,7 +204,7 @@ export class LeadConversation extends DurableObject<Env> {
       const attempts = item.attempts + 1;
       // An outage is not the message's fault: park only when the database answers and the message
       // still fails; while the database is away, keep retrying at the capped backoff.
-      if (attempts >= config.RETRY_MAX_ATTEMPTS && (await pingDatabase(config)).ok) {
+      if (attempts >= config.RETRY_MAX_ATTEMPTS && databaseUp) {
         this.inbox.park(item.seq, attempts, reason, Date.now());
         log.error("inbox.parked", { event_id: item.eventId, attempts, error: reason });
         await this.reportParked(item, attempts, reason, log);
@@ -213,7 +243,8 @@ export class LeadConversation extends DurableObject<Env> {
     switch (payload.type) {
       case "whatsapp.message": {
         const session = await this.ensureSession(item.correlationId);
-        await session.handleClientMessage(payload.message, item.correlationId, log);
+        const attachments = await session.handleClientMessage(payload.message, item.correlationId, log);
+        this.uploader?.add(attachments);
         return;
       }
       case "whatsapp.status": {

@@ -20,13 +20,14 @@ import {
   recordSystemEvent,
   StaleLeadError,
 } from "../src/db/lead-store.ts";
-import type { Lead, OutboxMessage } from "../src/db/schema.ts";
+import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
 import { decide, type EngineConfig, type LeadState } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
 import { maskPhone } from "../src/domain/phone.ts";
+import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
 import type { InboxItem } from "./inbox.ts";
 
@@ -44,10 +45,6 @@ function toLeadState(lead: Lead): LeadState {
     pilotNoticeSentAt: lead.pilotNoticeSentAt,
     lastClientMessageAt: lead.lastClientMessageAt,
   };
-}
-
-function backoff(baseMs: number, attempts: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
 }
 
 export class LeadSession {
@@ -107,8 +104,11 @@ export class LeadSession {
     };
   }
 
-  /** Decides and commits one client message; the replies join the outbox queue. */
-  async handleClientMessage(message: InboundMessage, correlationId: string, log: Logger): Promise<void> {
+  /**
+   * Decides and commits one client message; the replies join the outbox queue. Returns the
+   * attachments the message created (PENDING rows, for the uploader).
+   */
+  async handleClientMessage(message: InboundMessage, correlationId: string, log: Logger): Promise<Attachment[]> {
     const db = this.handle().db;
     for (let attempt = 0; ; attempt++) {
       const lead = this.lead;
@@ -128,7 +128,7 @@ export class LeadSession {
         if (result.outcome === "duplicate") {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
           this.lead = await loadLead(db, lead.id);
-          return;
+          return [];
         }
         this.lead = result.lead;
         this.outbox.push(...result.outbox);
@@ -137,8 +137,9 @@ export class LeadSession {
           status: result.lead.status,
           question: result.lead.currentQuestion,
           replies: result.outbox.length,
+          attachments: result.attachments.length,
         });
-        return;
+        return result.attachments;
       } catch (error) {
         if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
         this.lead = await loadLead(db, lead.id);
@@ -204,7 +205,7 @@ export class LeadSession {
       }
       const attempts = row.attempts + 1;
       const permanent = !result.retryable || attempts >= this.config.RETRY_MAX_ATTEMPTS;
-      const next = permanent ? null : new Date(now.getTime() + backoff(this.config.RETRY_BASE_MS, attempts));
+      const next = permanent ? null : new Date(now.getTime() + backoffMs(this.config.RETRY_BASE_MS, attempts));
       await markOutboxFailure(db, row, { code: result.code, message: result.message, permanent, nextAttemptAt: next }, now);
       if (permanent) {
         await recordSystemEvent(db, {

@@ -1,18 +1,20 @@
 /**
  * Lead persistence for the LeadConversation Durable Object: load-or-create, apply a decision in
- * one transaction (optimistic version check, answers, idempotency marker, outbox, events), and
- * the outbox bookkeeping of delivery.
+ * one transaction (optimistic version check, answers, attachments, idempotency marker, outbox,
+ * events), and the outbox bookkeeping of delivery.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Decision } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
 import type { Database } from "./client.ts";
 import {
+  attachments,
   leadAnswers,
   leads,
   outboxMessages,
   processedEvents,
   systemEvents,
+  type Attachment,
   type Lead,
   type OutboxMessage,
 } from "./schema.ts";
@@ -52,7 +54,9 @@ export interface ApplyInput {
   now: Date;
 }
 
-export type ApplyResult = { outcome: "applied"; lead: Lead; outbox: OutboxMessage[] } | { outcome: "duplicate" };
+export type ApplyResult =
+  | { outcome: "applied"; lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] }
+  | { outcome: "duplicate" };
 
 function outboxPayload(message: Outbound): Record<string, unknown> {
   const { to: _to, copyKey: _copyKey, ...payload } = message;
@@ -105,6 +109,25 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
         })),
       );
     }
+    // PENDING rows, due now; the same media id twice for a lead (a forward, a redelivery) is one row.
+    let stored: Attachment[] = [];
+    if (decision.attachments.length > 0) {
+      stored = await tx
+        .insert(attachments)
+        .values(
+          decision.attachments.map((a) => ({
+            leadId: lead.id,
+            providerMediaId: a.providerMediaId,
+            sourceMessageId: a.sourceMessageId,
+            mimeType: a.mimeType,
+            caption: a.caption,
+            status: "PENDING",
+            nextAttemptAt: now,
+          })),
+        )
+        .onConflictDoNothing({ target: [attachments.leadId, attachments.providerMediaId] })
+        .returning();
+    }
     let outbox: OutboxMessage[] = [];
     if (rows.length > 0) {
       outbox = await tx
@@ -136,7 +159,7 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
         events.map((e) => ({ level: e.level, type: e.type, leadId: lead.id, payload: e.payload, correlationId: input.correlationId })),
       );
     }
-    return { outcome: "applied", lead: updated, outbox: outbox.filter((o) => o.status === "PENDING") } as const;
+    return { outcome: "applied", lead: updated, outbox: outbox.filter((o) => o.status === "PENDING"), attachments: stored } as const;
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { greetingName, renderCopy, type CopyKey, type CopyParams } from "./copy.ts";
 import { LeadStatus } from "./lead-status.ts";
-import type { InboundMessage, Outbound } from "./messages.ts";
+import type { InboundMessage, MediaKind, Outbound } from "./messages.ts";
 import { nextQuestion, questionByKey, type Question, type QuestionKey } from "./questions.ts";
 import { transition, type Transition } from "./state-machine.ts";
 
@@ -38,6 +38,20 @@ export interface NewAnswer {
   sourceMessageId: string;
 }
 
+/** A reference image or document the client sent, to be fetched from WhatsApp and stored. */
+export interface NewAttachment {
+  providerMediaId: string;
+  sourceMessageId: string;
+  /** As the webhook reported it; the download's own type wins once fetched. */
+  mimeType: string | null;
+  caption: string | null;
+  kind: StoredMediaKind;
+}
+
+/** Media kinds kept as attachments (audio, video and stickers are not reference material). */
+export const STORED_MEDIA_KINDS = ["image", "document"] as const satisfies readonly MediaKind[];
+export type StoredMediaKind = (typeof STORED_MEDIA_KINDS)[number];
+
 export interface EventRecord {
   type: string;
   level: "debug" | "info" | "warn" | "error";
@@ -61,6 +75,8 @@ export interface Decision {
   transitions: Transition[];
   patch: LeadPatch;
   answers: NewAnswer[];
+  /** Media to store, whatever the lead's state (an opted-out or late message still carries it). */
+  attachments: NewAttachment[];
   outbound: Outbound[];
   events: EventRecord[];
 }
@@ -74,7 +90,7 @@ function keyword(message: InboundMessage): string {
 }
 
 class DecisionBuilder {
-  readonly decision: Decision = { transitions: [], patch: {}, answers: [], outbound: [], events: [] };
+  readonly decision: Decision = { transitions: [], patch: {}, answers: [], attachments: [], outbound: [], events: [] };
   private status: LeadStatus;
   private readonly lead: LeadState;
   private readonly config: EngineConfig;
@@ -117,10 +133,25 @@ class DecisionBuilder {
   }
 }
 
+function isStoredKind(kind: MediaKind): kind is StoredMediaKind {
+  return (STORED_MEDIA_KINDS as readonly MediaKind[]).includes(kind);
+}
+
+/** The attachments a message carries: its image or document, if any. */
+export function attachmentsOf(message: InboundMessage): NewAttachment[] {
+  const media = message.media;
+  if (message.kind !== "media" || !media || !isStoredKind(media.kind)) return [];
+  return [
+    { providerMediaId: media.id, sourceMessageId: message.id, mimeType: media.mimeType, caption: media.caption, kind: media.kind },
+  ];
+}
+
 /** Decides what a client message does to a lead. */
 export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
   const b = new DecisionBuilder(lead, config);
   const message = input.message;
+  // Kept before any early return: what the client sent is stored whatever the flow does with it.
+  b.decision.attachments.push(...attachmentsOf(message));
 
   // Messages older than the newest one processed are recorded but never move the flow back.
   if (lead.lastClientMessageAt && message.timestampMs < lead.lastClientMessageAt.getTime()) {

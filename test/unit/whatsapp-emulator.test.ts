@@ -190,6 +190,21 @@ describe("failure injection", () => {
     expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0 } });
   });
 
+  it("`only: media` fails media lookups and downloads while sends pass (and do not use up the count)", async () => {
+    await emulator.inbound({ from: CLIENT, image: {} });
+    const message = (JSON.parse(worker.received[0]?.raw ?? "{}") as { entry: { changes: { value: { messages: { image: { id: string } }[] } }[] }[] }).entry[0]?.changes[0]?.value.messages[0];
+    const mediaId = message?.image.id ?? "";
+    await control("fail", { count: 2, mode: "500", only: "media" });
+    expect((await send(text("Got it"))).status).toBe(200);
+    expect((await graph(`/v23.0/${mediaId}`)).status).toBe(500);
+    expect(await jsonOf(await control("fail"))).toMatchObject({ remaining: 1, only: "media" });
+    expect((await graph(`/v23.0/${mediaId}`)).status).toBe(500);
+    expect((await graph(`/v23.0/${mediaId}`)).status).toBe(200);
+    await control("fail", { count: 1, mode: "500", only: "messages" });
+    expect((await graph(`/v23.0/${mediaId}`)).status).toBe(200);
+    expect((await send(text("Got it"))).status).toBe(500);
+  });
+
   it("holds a timed-out call open, and close() releases it", async () => {
     await control("fail", { count: 2, mode: "timeout" });
     await expect(send(template, TOKEN, AbortSignal.timeout(300))).rejects.toThrow();

@@ -10,7 +10,12 @@ import { CONSOLE_PAGE } from "./console-page.ts";
 import { controlError, html, json, parseControlBody, type Incoming, type Reply } from "./http.ts";
 import { InboundSpec } from "./inbound.ts";
 
-const FailRequest = z.strictObject({ count: z.int().min(0).max(10_000), mode: z.enum(["500", "429", "timeout"]) });
+const FailRequest = z.strictObject({
+  count: z.int().min(0).max(10_000),
+  mode: z.enum(["500", "429", "timeout"]),
+  /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
+  only: z.enum(["messages", "media"]).optional(),
+});
 const ClockRequest = z.union([
   z.strictObject({ offsetMs: z.int() }),
   z.strictObject({ advanceMs: z.int() }),
@@ -83,7 +88,7 @@ const routes: Record<string, Handler> = {
   "POST /_emulator/fail": (ctx, req) => {
     const parsed = parseControlBody(req.body, FailRequest);
     if (!parsed.ok) return parsed.reply;
-    ctx.state.armFailures(parsed.value.count, parsed.value.mode);
+    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only);
     return json(200, ctx.state.failureStatus());
   },
   "POST /_emulator/clock": (ctx, req) => {

@@ -10,7 +10,7 @@ import { newWamid } from "./envelope.ts";
 import { graphErrors, type GraphFailure } from "./graph-errors.ts";
 import { json, parseJson, type Incoming, type Reply } from "./http.ts";
 import { validateSend } from "./send-schema.ts";
-import type { RecordedSend } from "./state.ts";
+import type { GraphCallKind, RecordedSend } from "./state.ts";
 
 const VERSION = /^v\d+\.\d+$/;
 
@@ -47,8 +47,13 @@ function authFailure(ctx: EmulatorContext, req: Incoming): GraphFailure | null {
   return match[1] === ctx.accessToken ? null : graphErrors.invalidToken();
 }
 
-function injectedFault(ctx: EmulatorContext): Reply | null {
-  const mode = ctx.state.takeFailure();
+/** Message sends (and read receipts) versus media lookups and downloads, for scoped fault injection. */
+function callKind(req: Incoming): GraphCallKind {
+  return req.method === "POST" && req.url.pathname.endsWith("/messages") ? "messages" : "media";
+}
+
+function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | null {
+  const mode = ctx.state.takeFailure(callKind(req));
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
   const failure = mode === "429" ? graphErrors.rateLimited() : graphErrors.unknown();
@@ -123,7 +128,7 @@ function download(ctx: EmulatorContext, req: Incoming, id: string): Reply {
 
 /** Answers a request on the Graph surface (see {@link isGraphPath}). */
 export function handleGraph(ctx: EmulatorContext, req: Incoming): Reply {
-  const fault = injectedFault(ctx);
+  const fault = injectedFault(ctx, req);
   if (fault) return fault;
   const unauthorized = authFailure(ctx, req);
   if (unauthorized) return fail(ctx, req, unauthorized);

@@ -9,6 +9,8 @@ import { MediaStore } from "./media.ts";
 
 /** How a failing Graph call fails: an HTTP 500, an HTTP 429, or no answer at all. */
 export type FailureMode = "500" | "429" | "timeout";
+/** Which Graph calls an armed failure may hit: message sends, or media lookups and downloads. */
+export type GraphCallKind = "messages" | "media";
 
 /** Meta's customer-service window: non-template sends need an inbound message this recent. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -93,7 +95,7 @@ export class EmulatorState {
   injected: Record<FailureMode, number> = { "500": 0, "429": 0, timeout: 0 };
   #clockOffsetMs = 0;
   #seq = 0;
-  #armed: { remaining: number; mode: FailureMode } = { remaining: 0, mode: "500" };
+  #armed: { remaining: number; mode: FailureMode; only?: GraphCallKind } = { remaining: 0, mode: "500" };
   #contacts = new Map<string, Contact>();
 
   /** The emulator's clock: wall time plus the offset set through the control API. */
@@ -120,21 +122,25 @@ export class EmulatorState {
     return this.#seq;
   }
 
-  /** Arms the next `count` Graph calls to fail in `mode` (replaces any previous arming). */
-  armFailures(count: number, mode: FailureMode): void {
-    this.#armed = { remaining: count, mode };
+  /**
+   * Arms the next `count` Graph calls to fail in `mode` (replaces any previous arming). With
+   * `only`, calls of the other kind pass untouched and do not use up the count.
+   */
+  armFailures(count: number, mode: FailureMode, only?: GraphCallKind): void {
+    this.#armed = only === undefined ? { remaining: count, mode } : { remaining: count, mode, only };
   }
 
-  /** Consumes one armed failure, if any, and counts it. */
-  takeFailure(): FailureMode | null {
+  /** Consumes one armed failure for a call of `kind`, if any, and counts it. */
+  takeFailure(kind: GraphCallKind): FailureMode | null {
     if (this.#armed.remaining <= 0) return null;
+    if (this.#armed.only !== undefined && this.#armed.only !== kind) return null;
     this.#armed.remaining -= 1;
     this.injected[this.#armed.mode] += 1;
     return this.#armed.mode;
   }
 
   /** Armed failures still to come, and how many were injected so far. */
-  failureStatus(): { remaining: number; mode: FailureMode; injected: Record<FailureMode, number> } {
+  failureStatus(): { remaining: number; mode: FailureMode; only?: GraphCallKind; injected: Record<FailureMode, number> } {
     return { ...this.#armed, injected: { ...this.injected } };
   }
 

@@ -137,9 +137,22 @@ export async function sendGraphMessage(
     if (parsed.success && parsed.data.messages[0]) return { ok: true, providerMessageId: parsed.data.messages[0].id };
     return { ok: false, retryable: true, code: "bad_response", message: `unexpected 2xx body: ${text.slice(0, 200)}` };
   }
+  return { ok: false, ...classifyGraphError(res.status, json) };
+}
+
+/** A failed Graph call, classified: retryable (429, 5xx, 401, throttling codes) or permanent. */
+export interface GraphErrorClass {
+  retryable: boolean;
+  /** The Graph error code, or `http_<status>` when the body carries none. */
+  code: string;
+  message: string;
+}
+
+/** Classifies a non-2xx Graph answer from its status and (parsed) body. */
+export function classifyGraphError(status: number, json: unknown): GraphErrorClass {
   const error = GraphErrorSchema.safeParse(json);
   const code = error.success && error.data.error.code !== undefined ? error.data.error.code : null;
-  const detail = error.success ? (error.data.error.message ?? `HTTP ${res.status}`) : `HTTP ${res.status}`;
-  const retryable = res.status === 429 || res.status >= 500 || res.status === 401 || (code !== null && RETRYABLE_CODES.has(code));
-  return { ok: false, retryable, code: code !== null ? String(code) : `http_${res.status}`, message: detail };
+  const detail = error.success ? (error.data.error.message ?? `HTTP ${status}`) : `HTTP ${status}`;
+  const retryable = status === 429 || status >= 500 || status === 401 || (code !== null && RETRYABLE_CODES.has(code));
+  return { retryable, code: code !== null ? String(code) : `http_${status}`, message: detail };
 }

@@ -25,6 +25,7 @@ export interface InboundSpec {
   button?: { id: string; title: string };
   list?: { id: string; title: string };
   image?: { base64?: string; mime_type?: string; caption?: string };
+  document?: { base64?: string; mime_type?: string; caption?: string; filename?: string };
 }
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -79,9 +80,12 @@ export async function textsTo(phone: string): Promise<string[]> {
   return (await sentTo(phone)).map((s) => s.body.text?.body ?? (s.body.template ? `template:${s.body.template.name}` : s.type));
 }
 
-/** Makes the emulator's next `count` Graph calls fail. */
-export async function failNextSends(count: number, mode: "500" | "429" | "timeout"): Promise<void> {
-  await control("POST", "/_emulator/fail", { count, mode });
+/**
+ * Makes the emulator's next `count` Graph calls fail; with `only`, just message sends or just media
+ * calls (lookup and download), the other kind passing untouched.
+ */
+export async function failNextSends(count: number, mode: "500" | "429" | "timeout", only?: "messages" | "media"): Promise<void> {
+  await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
 }
 
 export async function resetEmulatorFailures(): Promise<void> {
