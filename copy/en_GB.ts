@@ -30,6 +30,7 @@ export const en_GB = {
     "Thanks for your message! {artistName} is trying out a new booking assistant with a small group of clients at the moment, so they'll reply to you personally as soon as they can.",
   "outbox.template_default_name": "there",
   "outbox.template_fallback_notice": "Hi{greetingName}, {artistName} has an update about your tattoo enquiry. Reply to this message to continue.",
+  "artist.template_alert_subject": "a message needs your attention in the Inkline inbox",
   "artist.parked_message":
     "Inkline could not process a message from {maskedPhone} after {attempts} attempts ({reason}). It has been set aside; open the inbox to look at it.",
 } as const;

@@ -6,7 +6,7 @@
  * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
  * cache so the next attempt reloads.
  */
-import { graphConfigFrom, sendGraphMessage } from "../src/adapters/whatsapp/graph-client.ts";
+import { graphConfigFrom, sendGraphMessage, WINDOW_CLOSED_CODE } from "../src/adapters/whatsapp/graph-client.ts";
 import type { AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import {
@@ -44,6 +44,7 @@ function toLeadState(lead: Lead): LeadState {
     optedOut: lead.optedOut,
     pilotNoticeSentAt: lead.pilotNoticeSentAt,
     lastClientMessageAt: lead.lastClientMessageAt,
+    resumeStatus: lead.resumeStatus ? asLeadStatus(lead.resumeStatus) : null,
   };
 }
 
@@ -238,6 +239,31 @@ export class LeadSession {
     if (!artist) return;
     const body = renderCopy("artist.parked_message", { maskedPhone: maskPhone(phone), attempts, reason: reason.slice(0, 120) });
     const graph = graphConfigFrom(this.config);
-    await sendGraphMessage(graph, artist, { kind: "text", body }, `parked-${item.eventId}`);
+    const ref = `parked-${item.eventId}`;
+    let result = await sendGraphMessage(graph, artist, { kind: "text", body }, ref);
+    // The artist's own 24-hour window may be closed: fall back to the approved template so the
+    // alert still arrives (it tells them to open the inbox).
+    if (!result.ok && result.code === WINDOW_CLOSED_CODE) {
+      result = await sendGraphMessage(
+        graph,
+        artist,
+        {
+          kind: "template",
+          name: this.config.WHATSAPP_FALLBACK_TEMPLATE,
+          language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
+          params: [this.config.ARTIST_NAME, renderCopy("artist.template_alert_subject")],
+        },
+        ref,
+      );
+    }
+    if (!result.ok) {
+      await recordSystemEvent(db, {
+        type: "artist.alert_failed",
+        level: "error",
+        leadId: this.lead?.id ?? null,
+        payload: { alert: "inbox.parked", code: result.code, message: result.message },
+        correlationId: item.correlationId,
+      });
+    }
   }
 }

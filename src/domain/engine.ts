@@ -8,7 +8,7 @@ import { greetingName, renderCopy, type CopyKey, type CopyParams } from "./copy.
 import { LeadStatus } from "./lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "./messages.ts";
 import { nextQuestion, questionByKey, type Question, type QuestionKey } from "./questions.ts";
-import { transition, type Transition } from "./state-machine.ts";
+import { canTransition, transition, type Transition } from "./state-machine.ts";
 
 /** What the engine needs to know about a lead. */
 export interface LeadState {
@@ -21,6 +21,8 @@ export interface LeadState {
   optedOut: boolean;
   pilotNoticeSentAt: Date | null;
   lastClientMessageAt: Date | null;
+  /** Where an opted-out (or handed-over) lead returns to. */
+  resumeStatus?: LeadStatus | null;
 }
 
 export interface EngineConfig {
@@ -69,6 +71,7 @@ export interface LeadPatch {
   lastClientMessageId?: string;
   serviceWindowEndsAt?: Date;
   consultationCompletedAt?: Date;
+  resumeStatus?: LeadStatus | null;
 }
 
 export interface Decision {
@@ -84,6 +87,8 @@ export interface Decision {
 const STOP_WORDS = new Set(["stop", "unsubscribe", "stop all", "opt out", "optout"]);
 const START_WORDS = new Set(["start", "subscribe", "unstop"]);
 const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Statuses from which START begins the consultation again rather than returning to them. */
+const RESTART_FROM: ReadonlySet<LeadStatus> = new Set([LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.OPTOUT]);
 
 function keyword(message: InboundMessage): string {
   return (message.text ?? "").trim().toLowerCase().replace(/[.!]+$/, "");
@@ -153,25 +158,30 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   // Kept before any early return: what the client sent is stored whatever the flow does with it.
   b.decision.attachments.push(...attachmentsOf(message));
 
-  // Messages older than the newest one processed are recorded but never move the flow back.
-  if (lead.lastClientMessageAt && message.timestampMs < lead.lastClientMessageAt.getTime()) {
+  const word = keyword(message);
+  // Messages older than the newest one processed are recorded but never move the flow back;
+  // STOP is the exception: an opt-out is honoured in whatever order it arrives.
+  const stale = lead.lastClientMessageAt !== null && message.timestampMs < lead.lastClientMessageAt.getTime();
+  if (stale && !STOP_WORDS.has(word)) {
     b.event("message.out_of_order", { message_id: message.id, kind: message.kind });
     return b.decision;
   }
-  b.decision.patch.lastClientMessageAt = new Date(message.timestampMs);
-  b.decision.patch.lastClientMessageId = message.id;
-  // The window runs 24 h from the client's message (never from a timestamp in our future).
-  b.decision.patch.serviceWindowEndsAt = new Date(Math.min(message.timestampMs, now.getTime()) + SERVICE_WINDOW_MS);
+  if (!stale) {
+    b.decision.patch.lastClientMessageAt = new Date(message.timestampMs);
+    b.decision.patch.lastClientMessageId = message.id;
+    // The window runs 24 h from the client's message (never from a timestamp in our future).
+    b.decision.patch.serviceWindowEndsAt = new Date(Math.min(message.timestampMs, now.getTime()) + SERVICE_WINDOW_MS);
+  }
   if (message.profileName && !lead.displayName) b.decision.patch.displayName = message.profileName;
 
-  const word = keyword(message);
   if (STOP_WORDS.has(word)) {
     if (lead.optedOut) return b.decision;
     b.moveTo(LeadStatus.OPTOUT, "client sent STOP");
     b.decision.patch.optedOut = true;
     b.decision.patch.optedOutAt = now;
+    b.decision.patch.resumeStatus = lead.status;
     b.say("optout.confirmed");
-    b.event("lead.opted_out", { from_status: lead.status });
+    b.event("lead.opted_out", { from_status: lead.status, out_of_order: stale });
     return b.decision;
   }
   if (lead.optedOut) {
@@ -181,9 +191,17 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     }
     b.decision.patch.optedOut = false;
     b.decision.patch.optedOutAt = null;
-    if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
-    b.event("lead.opted_in");
+    b.decision.patch.resumeStatus = null;
+    b.event("lead.opted_in", { resume_status: lead.resumeStatus ?? null });
     b.say("optin.confirmed");
+    // Back to where the lead was (a finished consultation is not asked again); a lead that was
+    // still in the consultation, or whose status is unknown, restarts at its current question.
+    const back = lead.resumeStatus;
+    if (b.currentStatus === LeadStatus.OPTOUT && back && !RESTART_FROM.has(back) && canTransition(LeadStatus.OPTOUT, back)) {
+      b.moveTo(back, "client sent START");
+      return b.decision;
+    }
+    if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
     resumeConsultation(b, lead);
     return b.decision;
   }

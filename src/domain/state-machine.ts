@@ -50,7 +50,22 @@ export const TRANSITIONS = {
   REJECTED: [S.NEW, S.OPTOUT],
   ABANDONED: [S.NEW, S.OPTOUT],
   STALE: [S.NEW, S.OPTOUT],
-  OPTOUT: [S.NEW],
+  // START: back to where the lead was (remembered at STOP), or NEW to restart the consultation.
+  OPTOUT: [
+    S.NEW,
+    S.PENDING_APPROVAL,
+    S.NEEDS_ARTIST_REPLY,
+    S.NEEDS_FOLLOW_UP,
+    S.TOUR_CONVERSION_OFFERED,
+    S.WAITLISTED,
+    S.COLLECTING_TIME_WINDOWS,
+    S.AWAITING_DEPOSIT,
+    S.DEPOSIT_EXPIRED,
+    S.DEPOSIT_PAID,
+    S.BOOKING_PENDING,
+    S.BOOKED,
+    S.REJECTED,
+  ],
 } as const satisfies Record<LeadStatus, readonly LeadStatus[]>;
 
 /** A status change that the state machine allowed. Only `transition()` creates one. */

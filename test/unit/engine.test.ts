@@ -327,7 +327,7 @@ describe("the lead state machine", () => {
 
   it.each([
     [LeadStatus.BOOKED, LeadStatus.NEW],
-    [LeadStatus.OPTOUT, LeadStatus.BOOKED],
+    [LeadStatus.OPTOUT, LeadStatus.ABANDONED],
     [LeadStatus.NEW, LeadStatus.BOOKED],
     [LeadStatus.REJECTED, LeadStatus.DEPOSIT_PAID],
     [LeadStatus.QUALIFYING, LeadStatus.DEPOSIT_PAID],
@@ -519,5 +519,35 @@ describe("copy", () => {
     ["   ", ""],
   ])("greets %j as %j", (name, expected) => {
     expect(greetingName(name)).toBe(expected);
+  });
+});
+
+describe("opt-out edge cases", () => {
+  it("a STOP that arrives after a newer message is still honoured, without moving the clock back", () => {
+    const newest = new Date(NOW.getTime() - 1_000);
+    const lead = leadState({ status: LeadStatus.QUALIFYING, currentQuestion: "style", lastClientMessageAt: newest });
+    const decision = run(lead, says("STOP", { timestampMs: newest.getTime() - 2_000 }));
+    expect(decision.transitions.map((t) => t.to)).toEqual([LeadStatus.OPTOUT]);
+    expect(decision.patch.optedOut).toBe(true);
+    expect(decision.patch.lastClientMessageAt).toBeUndefined();
+    expect(copyKeys(decision)).toEqual(["optout.confirmed"]);
+  });
+
+  it("STOP remembers where the lead was; START after a finished consultation goes back there, asking nothing", () => {
+    const pending = leadState({ status: LeadStatus.PENDING_APPROVAL, currentQuestion: null });
+    const stop = run(pending, says("STOP"));
+    expect(stop.patch.resumeStatus).toBe(LeadStatus.PENDING_APPROVAL);
+    const optedOut = { ...applied(pending, stop), resumeStatus: LeadStatus.PENDING_APPROVAL };
+    const start = run(optedOut, says("START", { timestampMs: NOW.getTime() - 1_000 }));
+    expect(start.transitions.map((t) => [t.from, t.to])).toEqual([[LeadStatus.OPTOUT, LeadStatus.PENDING_APPROVAL]]);
+    expect(copyKeys(start)).toEqual(["optin.confirmed"]);
+    expect(start.patch.resumeStatus).toBeNull();
+  });
+
+  it("START for a lead that stopped mid-consultation restarts at its current question", () => {
+    const lead = leadState({ status: LeadStatus.OPTOUT, optedOut: true, currentQuestion: "budget", resumeStatus: LeadStatus.QUALIFYING });
+    const start = run(lead, says("start"));
+    expect(start.transitions.map((t) => t.to)).toEqual([LeadStatus.NEW, LeadStatus.QUALIFYING]);
+    expect(copyKeys(start)).toEqual(["optin.confirmed", "question.budget"]);
   });
 });

@@ -8,7 +8,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { leadByPhone, sql } from "../support/workers/db.ts";
-import { clientSends, prepareInbound, resetEmulatorFailures, sentTo, settle, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
+import {
+  clientSends,
+  prepareInbound,
+  resetEmulatorFailures,
+  sentTo,
+  setEmulatorClockOffset,
+  settle,
+  textsTo,
+  uniquePhone,
+} from "../support/workers/whatsapp.ts";
 
 /** ARTIST_WHATSAPP_NUMBER in the workers test config. */
 const ARTIST = "+447700900001";
@@ -39,6 +48,7 @@ async function blockNextAnswer(leadId: string, seq: number): Promise<void> {
 
 afterEach(async () => {
   await resetEmulatorFailures();
+  await setEmulatorClockOffset(0);
 });
 
 describe("a poison message", () => {
@@ -92,5 +102,24 @@ describe("a poison message", () => {
     expect(answers.map((a) => a.raw_text)).toEqual(["a swallow"]);
     const inbox = (await stubFor(phone).debugState()).inbox;
     expect(inbox.map((i) => [i.eventId, i.parkedAt !== null])).toEqual([[eventId, true]]);
+  });
+
+  it("reaches an artist whose 24-hour window is closed through the approved template", async () => {
+    // A day passes in WhatsApp's eyes: the artist's last message to the business number is old.
+    await setEmulatorClockOffset(25 * 60 * 60 * 1000);
+    const phone = uniquePhone();
+    const artistSendsBefore = (await sentTo(ARTIST)).length;
+    await clientSends({ from: phone, text: "hi" });
+    await settle(phone);
+    const lead = await leadByPhone(phone);
+    await blockNextAnswer(String(lead?.id), Number(lead?.answer_count) + 1);
+    const { messageId } = await clientSends({ from: phone, text: "a koi fish" });
+    await settle(phone);
+    expect(await driveUntilParked(phone, `wa:msg:${messageId}`)).toMatchObject({ attempts: MAX_ATTEMPTS });
+
+    const alerts = (await sentTo(ARTIST)).slice(artistSendsBefore);
+    expect(alerts.map((a) => a.body.template?.name)).toEqual(["inkline_update"]);
+    const failed = await sql("SELECT 1 FROM system_events WHERE lead_id = $1 AND type = 'artist.alert_failed'", [lead?.id]);
+    expect(failed).toHaveLength(0);
   });
 });

@@ -104,3 +104,8 @@ export async function signBody(body: string): Promise<string> {
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
   return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
+
+/** Moves the emulator's clock (its 24-hour windows age with it); 0 puts it back to wall time. */
+export async function setEmulatorClockOffset(offsetMs: number): Promise<void> {
+  await control("POST", "/_emulator/clock", { offsetMs });
+}
