@@ -6,6 +6,23 @@ import { LeadStatus } from "./lead-status.ts";
 
 const S = LeadStatus;
 
+/**
+ * Where a paused lead can pick up again after the consultation: the artist moving a handed-over
+ * lead on, or START returning an opted-out lead to the status it had.
+ */
+const AFTER_CONSULTATION = [
+  S.PENDING_APPROVAL,
+  S.TOUR_CONVERSION_OFFERED,
+  S.WAITLISTED,
+  S.COLLECTING_TIME_WINDOWS,
+  S.AWAITING_DEPOSIT,
+  S.DEPOSIT_EXPIRED,
+  S.DEPOSIT_PAID,
+  S.BOOKING_PENDING,
+  S.BOOKED,
+  S.REJECTED,
+] as const;
+
 /** Statuses from which the client (or the platform) can always leave for these. */
 const ALWAYS = [S.OPTOUT, S.NEEDS_ARTIST_REPLY] as const;
 
@@ -23,21 +40,7 @@ export const TRANSITIONS = {
   ],
   // Handover: CONTINUE resumes where the client was; the artist may move the lead on; a Stripe
   // payment that lands during a handover is still accepted (DEPOSIT_PAID).
-  NEEDS_ARTIST_REPLY: [
-    S.QUALIFYING,
-    S.PENDING_APPROVAL,
-    S.TOUR_CONVERSION_OFFERED,
-    S.WAITLISTED,
-    S.COLLECTING_TIME_WINDOWS,
-    S.AWAITING_DEPOSIT,
-    S.DEPOSIT_EXPIRED,
-    S.DEPOSIT_PAID,
-    S.BOOKING_PENDING,
-    S.BOOKED,
-    S.REJECTED,
-    S.STALE,
-    S.OPTOUT,
-  ],
+  NEEDS_ARTIST_REPLY: [S.QUALIFYING, ...AFTER_CONSULTATION, S.STALE, S.OPTOUT],
   NEEDS_FOLLOW_UP: [S.QUALIFYING, S.PENDING_APPROVAL, S.ABANDONED, S.STALE, ...ALWAYS],
   TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
   WAITLISTED: [S.QUALIFYING, S.STALE, ...ALWAYS],
@@ -51,21 +54,7 @@ export const TRANSITIONS = {
   ABANDONED: [S.NEW, S.OPTOUT],
   STALE: [S.NEW, S.OPTOUT],
   // START: back to where the lead was (remembered at STOP), or NEW to restart the consultation.
-  OPTOUT: [
-    S.NEW,
-    S.PENDING_APPROVAL,
-    S.NEEDS_ARTIST_REPLY,
-    S.NEEDS_FOLLOW_UP,
-    S.TOUR_CONVERSION_OFFERED,
-    S.WAITLISTED,
-    S.COLLECTING_TIME_WINDOWS,
-    S.AWAITING_DEPOSIT,
-    S.DEPOSIT_EXPIRED,
-    S.DEPOSIT_PAID,
-    S.BOOKING_PENDING,
-    S.BOOKED,
-    S.REJECTED,
-  ],
+  OPTOUT: [S.NEW, S.NEEDS_ARTIST_REPLY, S.NEEDS_FOLLOW_UP, ...AFTER_CONSULTATION],
 } as const satisfies Record<LeadStatus, readonly LeadStatus[]>;
 
 /** A status change that the state machine allowed. Only `transition()` creates one. */

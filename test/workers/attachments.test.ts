@@ -16,6 +16,7 @@ import {
   signBody,
   textsTo,
   uniquePhone,
+  metaEnvelope,
 } from "../support/workers/whatsapp.ts";
 
 interface AttachmentRow extends Record<string, unknown> {
@@ -204,30 +205,15 @@ describe("Graph media calls failing", () => {
 
   it("a media id Graph does not know fails at once (permanent): no retries", async () => {
     const phone = await clientInConsultation();
-    const body = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
+    const body = metaEnvelope({
+      contacts: [{ wa_id: phone.slice(1), profile: { name: "Ari" } }],
+      messages: [
         {
-          id: "1",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { phone_number_id: "100000000000001" },
-                contacts: [{ wa_id: phone.slice(1), profile: { name: "Ari" } }],
-                messages: [
-                  {
-                    from: phone.slice(1),
-                    id: `wamid.unknown-media-${Date.now()}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: "image",
-                    image: { id: "999000000000000", mime_type: "image/png" },
-                  },
-                ],
-              },
-            },
-          ],
+          from: phone.slice(1),
+          id: `wamid.unknown-media-${Date.now()}`,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: "image",
+          image: { id: "999000000000000", mime_type: "image/png" },
         },
       ],
     });

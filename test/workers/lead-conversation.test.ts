@@ -10,6 +10,7 @@ import { leadByPhone, setDatabasePaused, sql } from "../support/workers/db.ts";
 import {
   clientSends,
   failNextSends,
+  metaEnvelope,
   postWebhook,
   prepareInbound,
   resetEmulatorFailures,
@@ -188,23 +189,8 @@ describe("24-hour window and delivery statuses", () => {
     const [first] = await sentTo(phone);
     if (!first) throw new Error("no send");
     const status = (s: string) =>
-      JSON.stringify({
-        object: "whatsapp_business_account",
-        entry: [
-          {
-            id: "1",
-            changes: [
-              {
-                field: "messages",
-                value: {
-                  messaging_product: "whatsapp",
-                  metadata: { phone_number_id: "100000000000001" },
-                  statuses: [{ id: first.id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: phone.slice(1) }],
-                },
-              },
-            ],
-          },
-        ],
+      metaEnvelope({
+        statuses: [{ id: first.id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: phone.slice(1) }],
       });
     for (const s of ["delivered", "sent"]) {
       const body = status(s);

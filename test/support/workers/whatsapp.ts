@@ -109,3 +109,21 @@ export async function signBody(body: string): Promise<string> {
 export async function setEmulatorClockOffset(offsetMs: number): Promise<void> {
   await control("POST", "/_emulator/clock", { offsetMs });
 }
+
+/** Meta's webhook envelope around one `value` (messages or statuses), for hand-built cases. */
+export function metaEnvelope(value: Record<string, unknown>): string {
+  return JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: { messaging_product: "whatsapp", metadata: { phone_number_id: env.WHATSAPP_PHONE_NUMBER_ID }, ...value },
+          },
+        ],
+      },
+    ],
+  });
+}
