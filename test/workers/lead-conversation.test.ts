@@ -14,6 +14,7 @@ import {
   postWebhook,
   prepareInbound,
   resetEmulatorFailures,
+  setEmulatorClockOffset,
   sentTo,
   settle,
   signBody,
@@ -43,6 +44,7 @@ const question = (i: number) => {
 afterEach(async () => {
   await setDatabasePaused(false);
   await resetEmulatorFailures();
+  await setEmulatorClockOffset(0);
 });
 
 describe("ordering and exactly-once", () => {
@@ -146,6 +148,35 @@ describe("the Graph API failing", () => {
       { status: "SENT", attempts: 3, last_error_code: mode === "timeout" ? "timeout" : mode === "429" ? "130429" : "1" },
       { status: "SENT", attempts: 1, last_error_code: null },
     ]);
+  });
+});
+
+describe("permanent send errors", () => {
+  it("131047 from Graph: the row FAILS at once, the error is recorded on the lead and in system events, later replies still go", async () => {
+    const phone = uniquePhone();
+    const prepared = await prepareInbound({ from: phone, text: "hi" });
+    // WhatsApp's clock says the conversation is a day old by the time we answer.
+    await setEmulatorClockOffset(25 * 60 * 60 * 1000);
+    await postWebhook(prepared.body, prepared.signature);
+    await settle(phone);
+
+    const rows = await sql<{ status: string; attempts: number; last_error_code: string }>(
+      "SELECT o.status, o.attempts, o.last_error_code FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 ORDER BY seq",
+      [phone],
+    );
+    expect(rows).toEqual([
+      { status: "FAILED", attempts: 1, last_error_code: "131047" },
+      { status: "FAILED", attempts: 1, last_error_code: "131047" },
+    ]);
+    const lead = await leadByPhone(phone);
+    expect(String(lead?.last_delivery_error)).toMatch(/^131047/);
+    const events = await sql("SELECT 1 FROM system_events WHERE lead_id = $1 AND type = 'whatsapp.send_failed'", [lead?.id]);
+    expect(events).toHaveLength(2);
+
+    // The client writes again: the window is open in WhatsApp's eyes too, and the reply goes out.
+    await clientSends({ from: phone, text: "a rose" });
+    await settle(phone);
+    expect(await textsTo(phone)).toEqual([question(1)]);
   });
 });
 
