@@ -17,21 +17,23 @@ import {
   markOutboxSent,
   markOutboxSkipped,
   pendingOutbox,
+  RECENT_ANSWERS,
+  recentAnswers,
   recordSystemEvent,
   StaleLeadError,
 } from "../src/db/lead-store.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
-import { decide, type EngineConfig, type LeadState } from "../src/domain/engine.ts";
+import { decide, type EngineConfig, type LeadState, type RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
-import type { InboundMessage } from "../src/domain/messages.ts";
+import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
 import { maskPhone } from "../src/domain/phone.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
 import type { InboxItem } from "./inbox.ts";
 
-function toLeadState(lead: Lead): LeadState {
+function toLeadState(lead: Lead, answers: readonly RecordedAnswer[]): LeadState {
   const status = asLeadStatus(lead.status);
   if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
   return {
@@ -45,11 +47,18 @@ function toLeadState(lead: Lead): LeadState {
     pilotNoticeSentAt: lead.pilotNoticeSentAt,
     lastClientMessageAt: lead.lastClientMessageAt,
     resumeStatus: lead.resumeStatus ? asLeadStatus(lead.resumeStatus) : null,
+    failureCounts: lead.failureCounts,
+    handoverReason: lead.handoverReason,
+    holdingReplySentAt: lead.holdingReplySentAt,
+    multiAnswerNotedAt: lead.multiAnswerNotedAt,
+    recentAnswers: answers,
   };
 }
 
 export class LeadSession {
   private lead: Lead | null = null;
+  /** The lead's latest answers, oldest first (kept in step with what this object commits). */
+  private answers: RecordedAnswer[] | null = null;
   private outbox: OutboxMessage[] | null = null;
   private readonly sql: SqlStorage;
   private readonly config: AppConfig;
@@ -70,7 +79,7 @@ export class LeadSession {
 
   /** Whether the lead and its outbox are in memory. */
   get loaded(): boolean {
-    return this.lead !== null && this.outbox !== null;
+    return this.lead !== null && this.answers !== null && this.outbox !== null;
   }
 
   get pendingOutboxCount(): number {
@@ -84,6 +93,7 @@ export class LeadSession {
   /** Drops cached state after a failure; the next step reloads from Postgres. */
   forget(): void {
     this.lead = null;
+    this.answers = null;
     this.outbox = null;
   }
 
@@ -94,6 +104,7 @@ export class LeadSession {
       this.lead = await loadOrCreateLead(db, phone, phone.replace(/^\+/, ""));
       log.debug("lead.loaded", { lead_id: this.lead.id, status: this.lead.status });
     }
+    this.answers ??= await recentAnswers(db, this.lead.id);
     this.outbox ??= await pendingOutbox(db, this.lead.id);
   }
 
@@ -102,6 +113,8 @@ export class LeadSession {
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST },
+      maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
+      holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
     };
   }
 
@@ -113,9 +126,10 @@ export class LeadSession {
     const db = this.handle().db;
     for (let attempt = 0; ; attempt++) {
       const lead = this.lead;
-      if (!lead || !this.outbox) throw new Error("session not loaded");
+      const answers = this.answers;
+      if (!lead || !answers || !this.outbox) throw new Error("session not loaded");
       const now = new Date();
-      const decision = decide(toLeadState(lead), { type: "client_message", message }, now, this.engineConfig());
+      const decision = decide(toLeadState(lead, answers), { type: "client_message", message }, now, this.engineConfig());
       try {
         const result = await applyDecision(db, {
           lead,
@@ -129,9 +143,13 @@ export class LeadSession {
         if (result.outcome === "duplicate") {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
           this.lead = await loadLead(db, lead.id);
+          this.answers = await recentAnswers(db, lead.id);
           return [];
         }
         this.lead = result.lead;
+        this.answers = [...answers, ...decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))].slice(
+          -RECENT_ANSWERS,
+        );
         this.outbox.push(...result.outbox);
         log.info("lead.step", {
           lead_id: lead.id,
@@ -144,6 +162,7 @@ export class LeadSession {
       } catch (error) {
         if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
         this.lead = await loadLead(db, lead.id);
+        this.answers = await recentAnswers(db, lead.id);
       }
     }
   }
@@ -192,7 +211,17 @@ export class LeadSession {
           payload: { outbox_id: row.id, copy_key: row.copyKey, template: message.name },
         });
       }
-      const result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+      let result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+      // The artist's own 24-hour window may be closed (they have not written to the business
+      // number today): the approved template still reaches them and points them to the inbox.
+      if (!result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template") {
+        result = await sendGraphMessage(graph, row.toPhone, this.artistAlertTemplate(), row.id);
+        await recordSystemEvent(db, {
+          type: "whatsapp.template_fallback",
+          leadId: lead.id,
+          payload: { outbox_id: row.id, copy_key: row.copyKey, template: this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
+        });
+      }
       if (result.ok) {
         this.sql.exec(
           "INSERT OR REPLACE INTO sent_outbox (outbox_id, provider_message_id, sent_at) VALUES (?, ?, ?)",
@@ -224,6 +253,16 @@ export class LeadSession {
     return null;
   }
 
+  /** The approved template that tells the artist something needs their attention. */
+  private artistAlertTemplate(): OutboundPayload {
+    return {
+      kind: "template",
+      name: this.config.WHATSAPP_FALLBACK_TEMPLATE,
+      language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
+      params: [this.config.ARTIST_NAME, renderCopy("artist.template_alert_subject")],
+    };
+  }
+
   /** Records a parked inbox item and alerts the artist (best effort: the DB may be the cause). */
   async reportParked(item: InboxItem, attempts: number, reason: string): Promise<void> {
     const db = this.handle().db;
@@ -243,19 +282,7 @@ export class LeadSession {
     let result = await sendGraphMessage(graph, artist, { kind: "text", body }, ref);
     // The artist's own 24-hour window may be closed: fall back to the approved template so the
     // alert still arrives (it tells them to open the inbox).
-    if (!result.ok && result.code === WINDOW_CLOSED_CODE) {
-      result = await sendGraphMessage(
-        graph,
-        artist,
-        {
-          kind: "template",
-          name: this.config.WHATSAPP_FALLBACK_TEMPLATE,
-          language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
-          params: [this.config.ARTIST_NAME, renderCopy("artist.template_alert_subject")],
-        },
-        ref,
-      );
-    }
+    if (!result.ok && result.code === WINDOW_CLOSED_CODE) result = await sendGraphMessage(graph, artist, this.artistAlertTemplate(), ref);
     if (!result.ok) {
       await recordSystemEvent(db, {
         type: "artist.alert_failed",

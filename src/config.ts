@@ -70,6 +70,10 @@ export const EnvSchema = z.object({
   ARTIST_NAME: z.string().min(1).max(60).default("the artist"),
   /** Days the client is told to expect a reply in. */
   REPLY_DAYS: z.coerce.number().int().min(1).max(30).default(3),
+  /** Failed answers to one consultation question before the artist takes over. */
+  HANDOVER_AFTER_FAILURES: z.coerce.number().int().min(1).max(10).default(3),
+  /** While the artist has a conversation, the least time between holding replies to the client. */
+  HOLDING_REPLY_EVERY_HOURS: z.coerce.number().min(0.1).max(168).default(6),
   /**
    * Approved template sent instead of free text when the 24-hour customer-service window is
    * closed. Its body takes two parameters: the client's first name and the artist's name.

@@ -3,8 +3,8 @@
  * one transaction (optimistic version check, answers, attachments, idempotency marker, outbox,
  * events), and the outbox bookkeeping of delivery.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Decision } from "../domain/engine.ts";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Decision, RecordedAnswer } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
 import type { Database } from "./client.ts";
 import {
@@ -42,6 +42,20 @@ export async function loadOrCreateLead(db: Database, phoneE164: string, waId: st
 export async function loadLead(db: Database, leadId: string): Promise<Lead | null> {
   const [row] = await db.select().from(leads).where(eq(leads.id, leadId));
   return row ?? null;
+}
+
+/** Answers kept in memory for the engine (handover packets, "same" as the home city). */
+export const RECENT_ANSWERS = 20;
+
+/** The lead's latest `limit` answers, oldest first (the order they were given). */
+export async function recentAnswers(db: Database, leadId: string, limit = RECENT_ANSWERS): Promise<RecordedAnswer[]> {
+  const rows = await db
+    .select({ questionKey: leadAnswers.questionKey, rawText: leadAnswers.rawText, value: leadAnswers.value })
+    .from(leadAnswers)
+    .where(eq(leadAnswers.leadId, leadId))
+    .orderBy(desc(leadAnswers.seq))
+    .limit(limit);
+  return rows.reverse();
 }
 
 export interface ApplyInput {

@@ -93,6 +93,8 @@ export const leads = pgTable(
     handoverAt: tz("handover_at"),
     handoverPacket: jsonb("handover_packet"),
     holdingReplySentAt: tz("holding_reply_sent_at"),
+    /** When the client was told that answers given together are still asked one at a time (once per lead). */
+    multiAnswerNotedAt: tz("multi_answer_noted_at"),
     /** Status to return to when a handover ends with CONTINUE. */
     resumeStatus: text("resume_status"),
 

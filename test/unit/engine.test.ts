@@ -10,95 +10,30 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { en_GB } from "../../copy/en_GB.ts";
 import { greetingName, renderCopy } from "../../src/domain/copy.ts";
-import { decide, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
+import type { Decision } from "../../src/domain/engine.ts";
 import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
-import type { InboundMessage } from "../../src/domain/messages.ts";
 import { QUESTIONS, QUESTION_KEYS } from "../../src/domain/questions.ts";
 import { asLeadStatus, canTransition, transition, TRANSITIONS } from "../../src/domain/state-machine.ts";
+import { GOOD_ANSWERS, GOOD_ANSWER_TEXTS } from "../support/consultation.ts";
+import {
+  applied,
+  ask,
+  CONFIG,
+  copyKeys,
+  eventTypes,
+  expectLegalTransitions,
+  HOUR,
+  leadState,
+  NOW,
+  OTHER_CLIENT,
+  PILOT,
+  replies,
+  run,
+  says,
+  sendsPhoto,
+  taps,
+} from "../support/engine.ts";
 
-const NOW = new Date("2026-03-02T10:00:00.000Z");
-const HOUR = 60 * 60 * 1000;
-const CLIENT = "+447700900123";
-const OTHER_CLIENT = "+447700900456";
-
-const CONFIG: EngineConfig = { artistName: "Mara", replyDays: 3, pilot: { enabled: false, allowlist: [] } };
-const PILOT: EngineConfig = { ...CONFIG, pilot: { enabled: true, allowlist: [OTHER_CLIENT] } };
-
-function leadState(overrides: Partial<LeadState> = {}): LeadState {
-  return {
-    id: "lead-1",
-    phoneE164: CLIENT,
-    status: LeadStatus.NEW,
-    locale: "en_GB",
-    displayName: null,
-    currentQuestion: null,
-    optedOut: false,
-    pilotNoticeSentAt: null,
-    lastClientMessageAt: null,
-    ...overrides,
-  };
-}
-
-let messageCounter = 0;
-/** A plain text message from the client, sent a minute before NOW unless told otherwise. */
-function clientMessage(overrides: Partial<InboundMessage> = {}): InboundMessage {
-  messageCounter++;
-  return {
-    id: `wamid.test${messageCounter}`,
-    from: CLIENT,
-    timestampMs: NOW.getTime() - 60_000,
-    phoneNumberId: "100000000000001",
-    profileName: null,
-    kind: "text",
-    text: "hi",
-    replyId: null,
-    media: null,
-    location: null,
-    rawType: "text",
-    ...overrides,
-  };
-}
-
-const says = (text: string, overrides: Partial<InboundMessage> = {}) => clientMessage({ text, ...overrides });
-
-function run(lead: LeadState, message: InboundMessage, config: EngineConfig = CONFIG, now: Date = NOW): Decision {
-  return decide(lead, { type: "client_message", message }, now, config);
-}
-
-/** What the bot says back to the client, in order. */
-const replies = (decision: Decision) => decision.outbound.map((o) => (o.kind === "text" ? o.body : `${o.kind}:${o.copyKey}`));
-const copyKeys = (decision: Decision) => decision.outbound.map((o) => o.copyKey);
-const eventTypes = (decision: Decision) => decision.events.map((e) => e.type);
-
-/** The lead as the database would hold it after a decision is applied. */
-function applied(lead: LeadState, decision: Decision): LeadState {
-  const { patch } = decision;
-  return {
-    ...lead,
-    status: decision.transitions.at(-1)?.to ?? lead.status,
-    ...(patch.currentQuestion !== undefined ? { currentQuestion: patch.currentQuestion } : {}),
-    ...(patch.optedOut !== undefined ? { optedOut: patch.optedOut } : {}),
-    ...(patch.pilotNoticeSentAt !== undefined ? { pilotNoticeSentAt: patch.pilotNoticeSentAt } : {}),
-    ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
-    ...(patch.lastClientMessageAt !== undefined ? { lastClientMessageAt: patch.lastClientMessageAt } : {}),
-  };
-}
-
-/** Every transition is allowed, and they chain from the lead's status. */
-function expectLegalTransitions(lead: LeadState, decision: Decision): void {
-  let from = lead.status;
-  for (const t of decision.transitions) {
-    expect(t.from).toBe(from);
-    expect(canTransition(t.from, t.to)).toBe(true);
-    from = t.to;
-  }
-}
-
-const ask = (index: number) => {
-  const q = QUESTIONS[index];
-  if (!q) throw new Error(`no question ${index}`);
-  return renderCopy(q.copyKey);
-};
 const LAST = QUESTIONS.length - 1;
 const questionKey = (index: number) => QUESTIONS[index]?.key ?? null;
 
@@ -133,12 +68,16 @@ describe("a new client's first message", () => {
 
 describe("the consultation", () => {
   it.each(QUESTIONS.slice(0, LAST).map((q, i) => [q.key, i] as const))(
-    "client answers %s: the answer is recorded for it and the next question is asked",
+    "client answers %s well: the parsed answer is recorded for it and the next question is asked",
     (key, i) => {
-      const message = says(`answer to ${key}`);
-      const decision = run(leadState({ status: LeadStatus.QUALIFYING, currentQuestion: key }), message);
-      expect(decision.answers).toEqual([{ questionKey: key, rawText: `answer to ${key}`, value: null, sourceMessageId: message.id }]);
-      expect(replies(decision)).toEqual([ask(i + 1)]);
+      const good = GOOD_ANSWERS[key];
+      const message = says(good.text);
+      const decision = run(
+        leadState({ status: LeadStatus.QUALIFYING, currentQuestion: key, recentAnswers: [{ questionKey: "location_city", rawText: "Manchester", value: GOOD_ANSWERS.location_city.value }] }),
+        message,
+      );
+      expect(decision.answers).toEqual([{ questionKey: key, rawText: good.text, value: good.value, sourceMessageId: message.id }]);
+      expect(copyKeys(decision)).toEqual([QUESTIONS[i + 1]?.copyKey]);
       expect(decision.patch.currentQuestion).toBe(questionKey(i + 1));
       expect(decision.transitions).toEqual([]);
     },
@@ -156,37 +95,30 @@ describe("the consultation", () => {
     expect(eventTypes(decision)).toContain("consultation.completed");
   });
 
-  it("a tapped reply button is recorded with its id, a photo with its media id", () => {
-    const lead = leadState({ status: LeadStatus.QUALIFYING, currentQuestion: "coverup" });
-    const tap = run(lead, says("Yes", { kind: "reply", replyId: "coverup:yes", rawType: "interactive" }));
-    expect(tap.answers[0]).toMatchObject({ questionKey: "coverup", rawText: "Yes", value: { replyId: "coverup:yes" } });
-    const photo = run(
-      leadState({ status: LeadStatus.QUALIFYING, currentQuestion: "reference_images" }),
-      says("like this", {
-        kind: "media",
-        rawType: "image",
-        media: { kind: "image", id: "media-1", mimeType: "image/jpeg", caption: "like this", filename: null },
-      }),
-    );
-    expect(photo.answers[0]).toMatchObject({ questionKey: "reference_images", value: { mediaId: "media-1" } });
+  it("a tapped reply button is read by its id, a photo by its media id", () => {
+    const tap = run(leadState({ status: LeadStatus.QUALIFYING, currentQuestion: "complexity" }), taps("complexity_2", "2 · Some detail"));
+    expect(tap.answers[0]).toMatchObject({ questionKey: "complexity", rawText: "2 · Some detail", value: 2 });
+    const photo = run(leadState({ status: LeadStatus.QUALIFYING, currentQuestion: "reference_images" }), sendsPhoto("media-1", "like this"));
+    expect(photo.answers[0]).toMatchObject({ questionKey: "reference_images", rawText: "like this", value: { provided: true, mediaId: "media-1" } });
+    expect(photo.attachments).toMatchObject([{ providerMediaId: "media-1" }]);
   });
 
-  it("client goes from hello to the last answer: one answer per question in order, every transition allowed", () => {
+  it("client goes from hello to the last answer: one parsed answer per question in order, every transition allowed", () => {
     let lead = leadState();
     const all: Decision[] = [];
-    for (const text of ["hello", ...QUESTIONS.map((q) => `my ${q.key}`)]) {
+    for (const text of ["hello", ...GOOD_ANSWER_TEXTS]) {
       const decision = run(lead, says(text, { profileName: "Sam" }));
       expectLegalTransitions(lead, decision);
       all.push(decision);
       lead = applied(lead, decision);
     }
     expect(all.flatMap((d) => d.answers.map((a) => a.questionKey))).toEqual([...QUESTION_KEYS]);
-    expect(all.flatMap(copyKeys)).toEqual([
-      "consultation.welcome",
-      ...QUESTIONS.map((q) => q.copyKey),
-      "consultation.complete",
-    ]);
-    expect(lead).toMatchObject({ status: LeadStatus.PENDING_APPROVAL, currentQuestion: null });
+    expect(all.flatMap((d) => d.answers.map((a) => a.value))).toEqual(Object.values(GOOD_ANSWERS).map((a) => a.value));
+    expect(all.flatMap(copyKeys)).toEqual(["consultation.welcome", ...QUESTIONS.map((q) => q.copyKey), "consultation.complete"]);
+    expect(all.flatMap((d) => d.outbound.map((o) => o.kind))).toEqual(
+      ["welcome", ...QUESTIONS, "done"].map((q) => (typeof q === "object" && q.buttons.length > 0 ? "buttons" : "text")),
+    );
+    expect(lead).toMatchObject({ status: LeadStatus.PENDING_APPROVAL, currentQuestion: null, failureCounts: {} });
   });
 });
 
@@ -303,10 +235,16 @@ describe("every decision respects the state machine", () => {
       currentQuestion: fc.constantFrom(null, ...QUESTION_KEYS),
       pilotNoticeSentAt: fc.constantFrom(null, NOW),
       lastClientMessageAt: fc.constantFrom(null, new Date(NOW.getTime() - HOUR)),
+      resumeStatus: fc.constantFrom(null, ...LEAD_STATUSES),
+      holdingReplySentAt: fc.constantFrom(null, new Date(NOW.getTime() - 7 * HOUR)),
+      failureCounts: fc.constantFrom<Record<string, number>>({}, { dimensions: 2 }, { complexity: 2, coverup: 2 }),
     })
     // Opted out and OPTOUT go together: STOP sets both, START clears both.
     .map((fields) => leadState({ ...fields, optedOut: fields.status === LeadStatus.OPTOUT }));
-  const anyText = fc.constantFrom("hi", "STOP", "stop.", "Unsubscribe", "START", "unstop", "a koi fish", "", "HUMAN");
+  const anyText = fc.constantFrom(
+    "hi", "STOP", "stop.", "Unsubscribe", "START", "unstop", "a koi fish", "", "HUMAN", "CONTINUE", "REFUND", "DELETE MY DATA",
+    "how much will it cost?", "3", "yes", "no", "massive", "£400", "left forearm, 10x15cm, blackwork, £400",
+  );
 
   it("whatever the lead's status and whatever the client says, every transition is allowed and chained", () => {
     fc.assert(

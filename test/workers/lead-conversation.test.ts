@@ -6,6 +6,7 @@ import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test"
 import { afterEach, describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
+import { GOOD_ANSWER_TEXTS } from "../support/consultation.ts";
 import { leadByPhone, setDatabasePaused, sql } from "../support/workers/db.ts";
 import {
   clientSends,
@@ -48,41 +49,71 @@ afterEach(async () => {
 });
 
 describe("ordering and exactly-once", () => {
-  it("20 messages fired at once at one number: each processed once, in arrival order, one step at a time", async () => {
+  it("20 identical messages fired at once at one number: each processed once, one step at a time", async () => {
     const phone = uniquePhone();
     await clientSends({ from: phone, name: "Kim", text: "hi" });
     await settle(phone);
     const timestamp = String(Math.floor(Date.now() / 1000) + 5);
-    const prepared = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => prepareInbound({ from: phone, text: `answer ${i + 1}`, timestamp })),
-    );
+    // The same text every time, so the outcome does not depend on which arrives first: it answers
+    // the two free-text questions, then fails the size question three times and hands over.
+    const prepared = await Promise.all(Array.from({ length: 20 }, () => prepareInbound({ from: phone, text: "a koi fish", timestamp })));
     const responses = await Promise.all(prepared.map((p) => postWebhook(p.body, p.signature)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     await settle(phone);
 
     const lead = await leadByPhone(phone);
-    const processed = await sql<{ event_id: string }>(
-      "SELECT event_id FROM processed_events WHERE lead_id = $1 ORDER BY id",
-      [lead?.id],
-    );
+    const processed = await sql<{ event_id: string }>("SELECT event_id FROM processed_events WHERE lead_id = $1 ORDER BY id", [lead?.id]);
     expect(processed).toHaveLength(21);
     expect(new Set(processed.map((p) => p.event_id)).size).toBe(21);
+    // One committed decision per message, each on top of the one before (no lost update).
+    expect(lead).toMatchObject({ version: 21, status: "NEEDS_ARTIST_REPLY", answer_count: 2, failure_counts: { dimensions: 3 } });
 
-    // The 13 answers were taken in processing order, one per question, none skipped or repeated.
+    // The first two messages processed answered idea and placement; nothing else was taken.
+    const answers = await sql<{ question_key: string; source_message_id: string }>(
+      "SELECT question_key, source_message_id FROM lead_answers WHERE lead_id = $1 ORDER BY seq",
+      [lead?.id],
+    );
+    expect(answers.map((a) => a.question_key)).toEqual(["idea", "placement"]);
+    expect(answers.map((a) => a.source_message_id)).toEqual(processed.slice(1, 3).map((p) => p.event_id));
+
+    const texts = await textsTo(phone);
+    expect(texts.slice(2)).toEqual([
+      question(1),
+      question(2),
+      renderCopy("repair.dimensions"),
+      renderCopy("repair.dimensions"),
+      renderCopy("handover.client.repeated_failures", { artistName: "Mara" }),
+    ]);
+  });
+
+  it("13 good answers and 7 more sent back to back: taken in arrival order, one per question, then silence", async () => {
+    const phone = uniquePhone();
+    await clientSends({ from: phone, name: "Kim", text: "hi" });
+    await settle(phone);
+    const extras = ["thanks!", "x", "y", "z", "hello?", "ok", "bye"];
+    const sent: string[] = [];
+    for (const text of [...GOOD_ANSWER_TEXTS, ...extras]) {
+      // Each POST returns once the message is in the inbox; the object drains while more arrive.
+      const { response, messageId } = await clientSends({ from: phone, text });
+      expect(response.status).toBe(200);
+      sent.push(messageId);
+    }
+    await settle(phone);
+
+    const lead = await leadByPhone(phone);
     const answers = await sql<{ question_key: string; source_message_id: string }>(
       "SELECT question_key, source_message_id FROM lead_answers WHERE lead_id = $1 ORDER BY seq",
       [lead?.id],
     );
     expect(answers.map((a) => a.question_key)).toEqual(QUESTIONS.map((q) => q.key));
-    expect(answers.map((a) => a.source_message_id)).toEqual(processed.slice(1, 14).map((p) => p.event_id));
+    expect(answers.map((a) => a.source_message_id)).toEqual(sent.slice(0, 13));
 
     // Replies: welcome + first question, then exactly the next question per answer, then the close.
     const texts = await textsTo(phone);
-    const expected = [...QUESTIONS.slice(1).map((_, i) => question(i + 1))];
-    expect(texts.slice(2, 14)).toEqual(expected);
+    expect(texts.slice(2, 14)).toEqual(QUESTIONS.slice(1).map((_, i) => question(i + 1)));
     expect(texts[14]).toMatch(/that's everything I need/);
     expect(texts).toHaveLength(15);
-    expect(lead).toMatchObject({ status: "PENDING_APPROVAL", answer_count: 13 });
+    expect(lead).toMatchObject({ status: "PENDING_APPROVAL", answer_count: 13, failure_counts: {} });
   });
 });
 

@@ -25,6 +25,6 @@ export {
   type TimeWindowsOptions,
 } from "./time-windows.ts";
 export { parseSlotChoice, type SlotChoice, type SlotChoiceFailure, type SlotOption } from "./slot-choice.ts";
-export { looksLikeMultiAnswer } from "./signals.ts";
+export { answerSignals, looksLikeMultiAnswer, type Signal } from "./signals.ts";
 export type { QuestionKey } from "../questions.ts";
 export type { PartOfDay, Weekday } from "./time.ts";

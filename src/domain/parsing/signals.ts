@@ -11,7 +11,8 @@ import type { QuestionKey } from "../questions.ts";
 import { mentionsKnownPlace } from "./location.ts";
 import { containsAnyPhrase, normalizeText } from "./text.ts";
 
-type Signal =
+/** A kind of answer a message carries, named after the question (or question family) it answers. */
+export type Signal =
   | "placement" | "dimensions" | "style" | "complexity" | "coverup" | "reference_images" | "budget" | "location"
   | "instagram" | "timing";
 
@@ -73,6 +74,11 @@ function signalsIn(text: string): Set<Signal> {
   if (containsAnyPhrase(text, TIMING_WORDS)) found.add("timing");
   if (mentionsKnownPlace(text)) found.add("location");
   return found;
+}
+
+/** The answer signals in a message, strong and weak, for callers that need to know which fields. */
+export function answerSignals(text: string): ReadonlySet<Signal> {
+  return signalsIn(normalizeText(text));
 }
 
 /**

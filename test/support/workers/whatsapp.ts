@@ -62,11 +62,18 @@ export function settle(phone: string): Promise<number> {
   return env.LEAD_CONVERSATION.getByName(phone).settled();
 }
 
+/** An interactive message as sent to Graph: reply buttons (or a list) under a body text. */
+export interface RecordedInteractive {
+  type: string;
+  body?: { text: string };
+  action?: { buttons?: { type: string; reply: { id: string; title: string } }[] };
+}
+
 export interface RecordedSend {
   id: string;
   to: string;
   type: string;
-  body: { text?: { body: string }; template?: { name: string }; interactive?: unknown };
+  body: { text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
 }
 
 /** What the bot sent to `phone`, in order. */
@@ -75,9 +82,16 @@ export async function sentTo(phone: string): Promise<RecordedSend[]> {
   return result.sends;
 }
 
-/** The text of each message sent to `phone` (templates as "template:<name>"). */
+/** The text of each message sent to `phone` (an interactive message's body; templates as "template:<name>"). */
 export async function textsTo(phone: string): Promise<string[]> {
-  return (await sentTo(phone)).map((s) => s.body.text?.body ?? (s.body.template ? `template:${s.body.template.name}` : s.type));
+  return (await sentTo(phone)).map(
+    (s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? (s.body.template ? `template:${s.body.template.name}` : s.type),
+  );
+}
+
+/** The reply buttons of each message sent to `phone` (ids; empty for other messages). */
+export async function buttonIdsTo(phone: string): Promise<string[][]> {
+  return (await sentTo(phone)).map((s) => (s.body.interactive?.action?.buttons ?? []).map((b) => b.reply.id));
 }
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE "leads" ADD COLUMN "multi_answer_noted_at" timestamp with time zone;

@@ -1,0 +1,127 @@
+/**
+ * The conversation engine: a pure function from (lead state, input, now, config) to a decision.
+ *
+ * It never performs I/O and never reads the clock. The Durable Object applies a decision in one
+ * Postgres transaction and then delivers its outbound messages in order. This module is the
+ * dispatch: rules that hold in every status (ordering, STOP/START, pilot, explicit handover
+ * requests), then the status's own step.
+ */
+import { LeadStatus } from "../lead-status.ts";
+import type { InboundMessage } from "../messages.ts";
+import { canTransition } from "../state-machine.ts";
+import { attachmentsOf } from "./attachments.ts";
+import { DecisionBuilder } from "./builder.ts";
+import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
+import { handOver, whileHandedOver } from "./handover.ts";
+import { explicitTrigger, questionTrigger } from "./triggers.ts";
+import type { Decision, EngineConfig, EngineInput, LeadState } from "./types.ts";
+
+const STOP_WORDS = new Set(["stop", "unsubscribe", "stop all", "opt out", "optout"]);
+const START_WORDS = new Set(["start", "subscribe", "unstop"]);
+const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Statuses from which START begins the consultation again rather than returning to them. */
+const RESTART_FROM: ReadonlySet<LeadStatus> = new Set([LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.OPTOUT]);
+
+function keyword(message: InboundMessage): string {
+  return (message.text ?? "").trim().toLowerCase().replace(/[.!]+$/, "");
+}
+
+/** STOP: opted out now; remembers where to return (a handover's own resume point, not the handover). */
+function optOut(b: DecisionBuilder, stale: boolean): void {
+  const { lead } = b;
+  if (lead.optedOut) return;
+  b.moveTo(LeadStatus.OPTOUT, "client sent STOP");
+  b.decision.patch.optedOut = true;
+  b.decision.patch.optedOutAt = b.now;
+  b.decision.patch.resumeStatus =
+    lead.status === LeadStatus.NEEDS_ARTIST_REPLY ? (lead.resumeStatus ?? LeadStatus.QUALIFYING) : lead.status;
+  b.say("optout.confirmed");
+  b.event("lead.opted_out", { from_status: lead.status, out_of_order: stale });
+}
+
+/** START: back to where the lead was, or into the consultation at its current question. */
+function optIn(b: DecisionBuilder): void {
+  const { lead } = b;
+  b.decision.patch.optedOut = false;
+  b.decision.patch.optedOutAt = null;
+  b.decision.patch.resumeStatus = null;
+  b.event("lead.opted_in", { resume_status: lead.resumeStatus ?? null });
+  b.say("optin.confirmed");
+  // A finished consultation is not asked again; a lead that was still in the consultation, or
+  // whose status is unknown, restarts at its current question.
+  const back = lead.resumeStatus;
+  if (b.currentStatus === LeadStatus.OPTOUT && back && !RESTART_FROM.has(back) && canTransition(LeadStatus.OPTOUT, back)) {
+    b.moveTo(back, "client sent START");
+    return;
+  }
+  if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
+  resumeConsultation(b);
+}
+
+/** Decides what a client message does to a lead. */
+export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
+  const b = new DecisionBuilder(lead, config, now);
+  const message = input.message;
+  // Kept before any early return: what the client sent is stored whatever the flow does with it.
+  b.decision.attachments.push(...attachmentsOf(message));
+
+  const word = keyword(message);
+  // Messages older than the newest one processed are recorded but never move the flow back;
+  // STOP is the exception: an opt-out is honoured in whatever order it arrives.
+  const stale = lead.lastClientMessageAt !== null && message.timestampMs < lead.lastClientMessageAt.getTime();
+  if (stale && !STOP_WORDS.has(word)) {
+    b.event("message.out_of_order", { message_id: message.id, kind: message.kind });
+    return b.decision;
+  }
+  if (!stale) {
+    b.decision.patch.lastClientMessageAt = new Date(message.timestampMs);
+    b.decision.patch.lastClientMessageId = message.id;
+    // The window runs 24 h from the client's message (never from a timestamp in our future).
+    b.decision.patch.serviceWindowEndsAt = new Date(Math.min(message.timestampMs, now.getTime()) + SERVICE_WINDOW_MS);
+  }
+  if (message.profileName && !lead.displayName) b.decision.patch.displayName = message.profileName;
+
+  if (STOP_WORDS.has(word)) {
+    optOut(b, stale);
+    return b.decision;
+  }
+  if (lead.optedOut) {
+    if (START_WORDS.has(word)) optIn(b);
+    else b.event("message.while_opted_out", { message_id: message.id });
+    return b.decision;
+  }
+
+  if (config.pilot.enabled && !config.pilot.allowlist.includes(lead.phoneE164)) {
+    if (!lead.pilotNoticeSentAt) {
+      b.decision.patch.pilotNoticeSentAt = now;
+      b.say("pilot.not_enrolled");
+    }
+    b.event("pilot.not_enrolled", { notice_sent: !lead.pilotNoticeSentAt });
+    return b.decision;
+  }
+
+  if (b.currentStatus === LeadStatus.NEEDS_ARTIST_REPLY) {
+    whileHandedOver(b, message);
+    return b.decision;
+  }
+  const explicit = explicitTrigger(message.text, config.artistName);
+  if (explicit !== null && canTransition(b.currentStatus, LeadStatus.NEEDS_ARTIST_REPLY)) {
+    handOver(b, explicit, message);
+    return b.decision;
+  }
+  switch (b.currentStatus) {
+    case LeadStatus.NEW:
+    case LeadStatus.QUALIFYING: {
+      const question = questionTrigger(message.text);
+      if (question !== null) handOver(b, question, message);
+      else if (b.currentStatus === LeadStatus.NEW) {
+        b.say("consultation.welcome");
+        resumeConsultation(b);
+      } else answerCurrentQuestion(b, message);
+      return b.decision;
+    }
+    default:
+      b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
+      return b.decision;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Handover to the artist: moving a lead to NEEDS_ARTIST_REPLY with a reason and a packet, telling
+ * the client and notifying the artist (on every new handover), and the lead's life while handed
+ * over: holding replies at most every few hours, CONTINUE back to where the client was.
+ */
+import type { CopyKey } from "../copy.ts";
+import { LeadStatus } from "../lead-status.ts";
+import type { InboundMessage } from "../messages.ts";
+import { asQuestionKey, nextQuestion, questionByKey } from "../questions.ts";
+import { canTransition } from "../state-machine.ts";
+import type { DecisionBuilder } from "./builder.ts";
+import { explicitTrigger, isContinue, type HandoverReason } from "./triggers.ts";
+import { ENGINE_DEFAULTS, type RecordedAnswer } from "./types.ts";
+
+/** What the artist gets with a handover, stored in leads.handover_packet. */
+export interface HandoverPacket {
+  reason: HandoverReason;
+  at: string;
+  fromStatus: LeadStatus;
+  currentQuestion: string | null;
+  failureCounts: Record<string, number>;
+  /** The latest answers, oldest first, including any this message gave. */
+  answers: RecordedAnswer[];
+  message: { id: string; text: string | null };
+}
+
+/** Answers kept in a packet (and listed to the artist). */
+export const PACKET_ANSWERS = 20;
+/** Longest client text quoted to the artist; the rest is in the packet. */
+const QUOTE_CHARS = 300;
+const ANSWER_CHARS = 120;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function label(b: DecisionBuilder, questionKey: string | null): string {
+  const key = asQuestionKey(questionKey);
+  return key === null ? (questionKey ?? b.render("handover.no_question")) : b.render(`label.${key}`);
+}
+
+function packetFor(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): HandoverPacket {
+  const answers = [...b.lead.recentAnswers, ...b.decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))];
+  return {
+    reason,
+    at: b.now.toISOString(),
+    fromStatus: b.currentStatus,
+    currentQuestion: b.currentQuestion,
+    failureCounts: { ...b.failureCounts },
+    answers: answers.slice(-PACKET_ANSWERS),
+    message: { id: message.id, text: message.text },
+  };
+}
+
+/** The artist's notice: who, why, their words, where they were, what they answered. */
+function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
+  const answerLines = packet.answers.map((a) =>
+    b.render("handover.answer_line", {
+      label: label(b, a.questionKey),
+      answer: a.rawText ? clip(a.rawText, ANSWER_CHARS) : b.render("handover.answer_media"),
+    }),
+  );
+  const failures = Object.entries(packet.failureCounts)
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => b.render("handover.failure_line", { label: label(b, key), count }));
+  b.tellArtist("handover.artist", {
+    clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.render("handover.unknown_name"),
+    phone: b.lead.phoneE164,
+    reason: b.render(`handover.reason.${packet.reason}`),
+    message: packet.message.text ? clip(packet.message.text, QUOTE_CHARS) : b.render("handover.answer_media"),
+    question: packet.currentQuestion === null ? b.render("handover.no_question") : label(b, packet.currentQuestion),
+    answers: answerLines.length > 0 ? answerLines.join("\n") : b.render("handover.no_answers"),
+    failures: failures.length > 0 ? failures.join(", ") : b.render("handover.no_failures"),
+  });
+}
+
+/**
+ * Hands the lead over to the artist (or, when it already is, records the new reason and notifies
+ * the artist again): the client is told why, the artist gets the packet.
+ */
+export function handOver(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): void {
+  const packet = packetFor(b, reason, message);
+  const from = b.currentStatus;
+  if (from !== LeadStatus.NEEDS_ARTIST_REPLY) {
+    b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
+    // A first message that asks for the artist resumes into the consultation, not back to NEW.
+    b.decision.patch.resumeStatus = from === LeadStatus.NEW ? LeadStatus.QUALIFYING : from;
+  }
+  Object.assign(b.decision.patch, {
+    handoverReason: reason,
+    handoverAt: b.now,
+    handoverPacket: packet,
+    // The handover message is the client's first holding reply.
+    holdingReplySentAt: b.now,
+  });
+  const clientCopy: CopyKey = `handover.client.${reason}`;
+  b.say(clientCopy);
+  notifyArtist(b, packet);
+  b.event("lead.handed_over", { reason, from_status: from, question: packet.currentQuestion, answers: packet.answers.length });
+}
+
+/** CONTINUE: back to the status the lead had, re-asking the current question in the consultation. */
+function resume(b: DecisionBuilder): void {
+  const remembered = b.lead.resumeStatus ?? LeadStatus.QUALIFYING;
+  const back = canTransition(LeadStatus.NEEDS_ARTIST_REPLY, remembered) ? remembered : LeadStatus.QUALIFYING;
+  b.moveTo(back, "client sent CONTINUE");
+  b.decision.patch.resumeStatus = null;
+  b.decision.patch.holdingReplySentAt = null;
+  b.say("handover.resumed");
+  b.event("lead.handover_ended", { reason: b.lead.handoverReason, to_status: back });
+  if (back !== LeadStatus.QUALIFYING) return;
+  const question = questionByKey(b.lead.currentQuestion) ?? nextQuestion(null);
+  if (!question) return;
+  // The client starts the question afresh: earlier failures led to the handover, not to another.
+  if (Object.hasOwn(b.failureCounts, question.key)) {
+    const { [question.key]: _cleared, ...others } = b.failureCounts;
+    b.decision.patch.failureCounts = others;
+  }
+  b.ask(question);
+}
+
+/** A client message while the artist has the conversation. */
+export function whileHandedOver(b: DecisionBuilder, message: InboundMessage): void {
+  if (isContinue(message.text)) {
+    resume(b);
+    return;
+  }
+  const trigger = explicitTrigger(message.text, b.config.artistName);
+  if (trigger !== null && trigger !== b.lead.handoverReason) {
+    handOver(b, trigger, message);
+    return;
+  }
+  const every = b.config.holdingReplyEveryMs ?? ENGINE_DEFAULTS.holdingReplyEveryMs;
+  const last = b.lead.holdingReplySentAt;
+  const due = last === null || b.now.getTime() - last.getTime() >= every;
+  if (due) {
+    b.decision.patch.holdingReplySentAt = b.now;
+    b.say("handover.holding");
+  }
+  b.event("handover.client_message", { message_id: message.id, holding_reply: due });
+}
