@@ -41,10 +41,11 @@ export const en_GB = {
   "repair.reference_images": "Do you have any reference pictures? Send them here as photos, or tap No if not.",
   "repair.reference_images_send": "Great, send them here whenever you're ready (as photos or files).",
   "repair.budget": "Roughly what budget do you have in mind? A number is perfect, e.g. £400 or 400 GBP.",
-  "repair.location_city": "Which city or town do you live in? e.g. Manchester or Berlin.",
+  "repair.location_city": "Which city or town do you live in? e.g. Manchester or Berlin. For a smaller place, add the country, e.g. Hebden Bridge, UK.",
   "repair.location_country": "Which country is that in? e.g. United Kingdom, Germany or the US.",
   "repair.instagram": "I couldn't read that as an Instagram handle. It looks like @your.name. Reply NONE if you'd rather not share it.",
-  "repair.travel_city": "Which city would you come to for the session? Reply SAME if it's where you live, or ANYWHERE if you're flexible.",
+  "repair.travel_city":
+    "Which city would you come to for the session? Reply SAME if it's where you live, or ANYWHERE if you're flexible. For a smaller place, add the country, e.g. Hebden Bridge, UK.",
   "repair.timing": "When would suit you? e.g. weekday evenings, Saturdays, or the next 2–4 weeks. ASAP is fine too.",
   "repair.too_long": "Thanks! That's a lot to take in one go. Could you give me the short version? {question}",
   "repair.wrong_field": "Thanks, I'll ask about that in a moment. First: {question}",

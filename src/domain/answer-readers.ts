@@ -87,7 +87,7 @@ const fail = <T>(reason: string): ReadResult<T> => ({ ok: false, reason });
 /** Replies that answer no free-text question ("yes", "not sure"). */
 const NON_ANSWERS = new Set([
   "yes", "no", "ok", "okay", "k", "idk", "dunno", "not sure", "no idea", "unsure", "maybe", "hi", "hello", "hey",
-  "thanks", "thank you", "?", "same", "none", "n/a",
+  "thanks", "thank you", "?", "same", "none", "n/a", "continue",
 ]);
 
 /** Other-field content removed before a free-text answer is judged: prices, sizes, handles, numbers. */

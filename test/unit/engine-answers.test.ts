@@ -33,6 +33,7 @@ describe("a failed answer is repaired with a hint, and the question is not left"
   it.each([
     ["idea", "yes", "repair.idea"],
     ["idea", "not sure", "repair.idea"],
+    ["idea", "continue", "repair.idea"],
     ["placement", "£400", "repair.wrong_field"],
     ["placement", "?", "repair.placement"],
     ["dimensions", "big", "repair.dimensions"],
@@ -60,6 +61,14 @@ describe("a failed answer is repaired with a hint, and the question is not left"
     expect(decision.patch.failureCounts).toEqual({ idea: key === "idea" ? 2 : 1, ...(key === "idea" ? {} : { [key]: 1 }) });
     expect(decision.transitions).toEqual([]);
     expect(decision.events).toContainEqual(expect.objectContaining({ type: "answer.rejected", payload: expect.objectContaining({ question: key }) as unknown }));
+  });
+
+  it("an old button tapped again (from an earlier question) answers nothing: the question is asked again, no failure counted", () => {
+    const decision = run(askedAbout("budget"), taps("complexity_2", "2 · Some detail"));
+    expect(decision.answers).toEqual([]);
+    expect(copyKeys(decision)).toEqual(["question.budget"]);
+    expect(decision.patch.failureCounts).toBeUndefined();
+    expect(eventTypes(decision)).toContain("answer.stale_button");
   });
 
   it("a wrong-field answer is thanked and the question asked again in the same message", () => {
@@ -110,6 +119,7 @@ describe("answers that are valid in their own way", () => {
     ["timing", "asap", { windows: [], flexible: true }],
     ["idea", "🌹", { text: "🌹" }],
     ["budget", "around 1.5k", { amountMinor: 150_000, currency: "GBP" }],
+    ["location_city", "Hebden Bridge, UK", { city: "Hebden Bridge", countryCode: "GB", region: "UK" }],
   ] as const)("at %s, %j is stored as %j", (key, text, value) => {
     const decision = run(askedAbout(key), says(text));
     expect(decision.answers).toMatchObject([{ questionKey: key, rawText: text, value }]);

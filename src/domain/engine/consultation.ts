@@ -77,6 +77,12 @@ export function answerCurrentQuestion(b: DecisionBuilder, message: InboundMessag
     b.event("consultation.extra_media", { question: question.key, message_id: message.id });
     return;
   }
+  // WhatsApp keeps earlier buttons tappable: one that is not this question's answers nothing here.
+  if (message.replyId !== null && !question.buttons.some((button) => button.id === message.replyId)) {
+    b.event("answer.stale_button", { question: question.key, reply_id: message.replyId });
+    b.ask(question);
+    return;
+  }
   const input: AnswerMessage = { text: message.text, replyId: message.replyId, mediaId: media?.id ?? null };
   const multi = message.replyId === null && message.text !== null && looksLikeMultiAnswer(message.text, question.key);
   const result = readAnswer(question.key, input, { now: b.now, home: homeLocation(b) }, multi);
