@@ -5,6 +5,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** A calendar date `days` from today, so the test tour is always ahead whenever the tests run. */
+const daysAhead = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const TEST_TOUR = [
+  { city: "London", country: "United Kingdom", region: "UK", from: daysAhead(30), to: daysAhead(36) },
+  { city: "Berlin", country: "Germany", region: "EUROPE", from: daysAhead(60), to: daysAhead(62) },
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -37,6 +44,7 @@ export default defineConfig({
                 WHATSAPP_TIMEOUT_MS: "1000",
                 STRIPE_SECRET_KEY: "sk_test_inkline",
                 STRIPE_WEBHOOK_SECRET: "whsec_test_inkline",
+                TOUR_SCHEDULE: JSON.stringify(TEST_TOUR),
               },
             },
           })),

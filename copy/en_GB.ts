@@ -93,6 +93,40 @@ export const en_GB = {
   "label.timing": "Timing",
   "consultation.complete":
     "Thank you{greetingName}, that's everything I need! {artistName} will look over your idea and get back to you here, usually within {replyDays} days.",
+  "consultation.complete_tour":
+    "Thank you{greetingName}, that's everything I need! {artistName} will look over your idea for the {city} guest spot ({dates}) and get back to you here, usually within {replyDays} days.",
+  "tour.offer":
+    "Thanks! That budget is a little under {artistName}'s minimum for a studio session, but {artistName} has guest spots coming up on tour:\n{stops}\nWould you like to book for {city} ({dates})? Tap Yes, type another city from the list, or tap No thanks to join the waitlist.",
+  "tour.stop_line": "• {city}, {country}: {dates}",
+  "tour.repair": "Sorry, I didn't catch that. Tap Yes to book for {city} ({dates}), type another city from the list, or tap No thanks to join the waitlist.",
+  "tour.accepted": "Brilliant, {city} it is ({dates})! Just a few more questions.",
+  "tour.declined":
+    "No problem! I've added you to {artistName}'s waitlist for {city}, and you'll hear from us here when a spot comes up that suits your budget.",
+  "tour.none":
+    "Thanks! That budget is a little under {artistName}'s minimum for a studio session, and there are no tour dates coming up at the moment. I've added you to the waitlist for {city}, and you'll hear from us here when something comes up.",
+  "tour.your_area": "your area",
+  "button.tour_accept": "Yes, book on tour",
+  "button.tour_decline": "No thanks",
+  "summary.artist":
+    "New consultation ready for your review.\nClient: {clientName}, {phone}\n\nAnswers:\n{answers}\n\nEstimate: {estimate}\nReference images: {images}\nFlags: {flags}\n\nReply to them on WhatsApp at {phone}.",
+  "summary.estimate": "{category}, about {hours} h{days}\nPrice range (internal): {priceMin}–{priceMax}\nDeposit: {deposit} (rules {ruleVersion})",
+  "summary.no_estimate": "not enough answers for an estimate",
+  "summary.days_one": ", 1 session day",
+  "summary.days_many": ", {days} session days",
+  "summary.tour_session": "{city} (tour stop, {dates})",
+  "summary.flag.coverup": "cover-up",
+  "summary.flag.high_complexity": "very detailed (complexity 3)",
+  "summary.flag.tour": "budget {budget} is below the {region} minimum of {minimum}; accepted the {city} tour stop ({dates})",
+  "summary.flag.below_minimum": "budget {budget} is below the {region} minimum of {minimum}",
+  "summary.flag.multi_answer": "gave several answers in one message",
+  "summary.no_flags": "none",
+  "size.SMALL": "Small",
+  "size.MEDIUM": "Medium",
+  "size.LARGE": "Large",
+  "size.XL": "XL",
+  "region.UK": "UK",
+  "region.EUROPE": "Europe",
+  "region.ROW": "rest-of-world",
   "optout.confirmed": "You won't receive any more messages from us. If you change your mind, just reply START.",
   "optin.confirmed": "Welcome back! Let's carry on where we left off.",
   "pilot.not_enrolled":

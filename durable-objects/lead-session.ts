@@ -24,16 +24,18 @@ import {
 } from "../src/db/lead-store.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
-import { decide, type EngineConfig, type LeadState, type RecordedAnswer } from "../src/domain/engine.ts";
+import { countAttachments } from "../src/db/attachment-store.ts";
+import { decide, retainAnswers, type EngineConfig, type LeadState, type RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
 import { maskPhone } from "../src/domain/phone.ts";
+import { readTourOffer, upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
 import type { InboxItem } from "./inbox.ts";
 
-function toLeadState(lead: Lead, answers: readonly RecordedAnswer[]): LeadState {
+function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
   const status = asLeadStatus(lead.status);
   if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
   return {
@@ -52,6 +54,9 @@ function toLeadState(lead: Lead, answers: readonly RecordedAnswer[]): LeadState 
     holdingReplySentAt: lead.holdingReplySentAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
     recentAnswers: answers,
+    attachmentCount,
+    tourOffer: readTourOffer(lead.tourOffer),
+    depositLockedAt: lead.depositLockedAt,
   };
 }
 
@@ -59,6 +64,8 @@ export class LeadSession {
   private lead: Lead | null = null;
   /** The lead's latest answers, oldest first (kept in step with what this object commits). */
   private answers: RecordedAnswer[] | null = null;
+  /** Attachments stored for the lead (the summary's image count). */
+  private attachmentCount: number | null = null;
   private outbox: OutboxMessage[] | null = null;
   private readonly sql: SqlStorage;
   private readonly config: AppConfig;
@@ -79,7 +86,7 @@ export class LeadSession {
 
   /** Whether the lead and its outbox are in memory. */
   get loaded(): boolean {
-    return this.lead !== null && this.answers !== null && this.outbox !== null;
+    return this.lead !== null && this.answers !== null && this.attachmentCount !== null && this.outbox !== null;
   }
 
   get pendingOutboxCount(): number {
@@ -94,6 +101,7 @@ export class LeadSession {
   forget(): void {
     this.lead = null;
     this.answers = null;
+    this.attachmentCount = null;
     this.outbox = null;
   }
 
@@ -105,16 +113,18 @@ export class LeadSession {
       log.debug("lead.loaded", { lead_id: this.lead.id, status: this.lead.status });
     }
     this.answers ??= await recentAnswers(db, this.lead.id);
+    this.attachmentCount ??= await countAttachments(db, this.lead.id);
     this.outbox ??= await pendingOutbox(db, this.lead.id);
   }
 
-  private engineConfig(): EngineConfig {
+  private engineConfig(now: Date): EngineConfig {
     return {
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST },
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
+      tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
     };
   }
 
@@ -127,9 +137,11 @@ export class LeadSession {
     for (let attempt = 0; ; attempt++) {
       const lead = this.lead;
       const answers = this.answers;
-      if (!lead || !answers || !this.outbox) throw new Error("session not loaded");
+      const attachmentCount = this.attachmentCount;
+      if (!lead || !answers || attachmentCount === null || !this.outbox) throw new Error("session not loaded");
       const now = new Date();
-      const decision = decide(toLeadState(lead, answers), { type: "client_message", message }, now, this.engineConfig());
+      const state = toLeadState(lead, answers, attachmentCount);
+      const decision = decide(state, { type: "client_message", message }, now, this.engineConfig(now));
       try {
         const result = await applyDecision(db, {
           lead,
@@ -142,14 +154,13 @@ export class LeadSession {
         });
         if (result.outcome === "duplicate") {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
-          this.lead = await loadLead(db, lead.id);
-          this.answers = await recentAnswers(db, lead.id);
+          await this.reload(lead.id);
           return [];
         }
         this.lead = result.lead;
-        this.answers = [...answers, ...decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))].slice(
-          -RECENT_ANSWERS,
-        );
+        const added = decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }));
+        this.answers = retainAnswers([...answers, ...added], RECENT_ANSWERS);
+        this.attachmentCount = attachmentCount + result.attachments.length;
         this.outbox.push(...result.outbox);
         log.info("lead.step", {
           lead_id: lead.id,
@@ -161,10 +172,17 @@ export class LeadSession {
         return result.attachments;
       } catch (error) {
         if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
-        this.lead = await loadLead(db, lead.id);
-        this.answers = await recentAnswers(db, lead.id);
+        await this.reload(lead.id);
       }
     }
+  }
+
+  /** Reads the lead, its answers and its attachment count again (another writer moved them). */
+  private async reload(leadId: string): Promise<void> {
+    const db = this.handle().db;
+    this.lead = await loadLead(db, leadId);
+    this.answers = await recentAnswers(db, leadId);
+    this.attachmentCount = await countAttachments(db, leadId);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { E164_PATTERN } from "./domain/phone.ts";
+import { TourScheduleSchema } from "./domain/tour-schedule.ts";
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -74,6 +75,27 @@ export const EnvSchema = z.object({
   HANDOVER_AFTER_FAILURES: z.coerce.number().int().min(1).max(10).default(3),
   /** While the artist has a conversation, the least time between holding replies to the client. */
   HOLDING_REPLY_EVERY_HOURS: z.coerce.number().min(0.1).max(168).default(6),
+  /**
+   * The artist's tour as JSON: `[{"city":"London","country":"United Kingdom","region":"UK",
+   * "from":"2027-02-01","to":"2027-02-07"}]`. Offered to clients whose budget is below their
+   * region's minimum; stops that have started are no longer offered.
+   */
+  TOUR_SCHEDULE: z
+    .string()
+    .default("[]")
+    .transform((v, ctx) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(v.trim() === "" ? "[]" : v);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of tour stops" });
+        return z.NEVER;
+      }
+      const parsed = TourScheduleSchema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${issue.path.join(".") || "schedule"}: ${issue.message}` });
+      return z.NEVER;
+    }),
   /**
    * Approved template sent instead of free text when the 24-hour customer-service window is
    * closed. Its body takes two parameters: the client's first name and the artist's name.

@@ -5,7 +5,7 @@
  * Rows are created by `applyDecision` (in the decision's transaction); this module only moves
  * them forward. A row leaves PENDING exactly once.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { attachments, systemEvents, type ATTACHMENT_STATUSES, type Attachment } from "./schema.ts";
 
@@ -14,6 +14,12 @@ export const AttachmentStatus = {
   UPLOADED: "UPLOADED",
   FAILED: "FAILED",
 } as const satisfies Record<(typeof ATTACHMENT_STATUSES)[number], string>;
+
+/** How many attachments the lead has (whatever their upload status): the summary's image count. */
+export async function countAttachments(db: Database, leadId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(attachments).where(eq(attachments.leadId, leadId));
+  return row?.n ?? 0;
+}
 
 /** A lead's attachments still to upload, the soonest due first. */
 export function pendingAttachments(db: Database, leadId: string): Promise<Attachment[]> {

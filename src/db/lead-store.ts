@@ -3,7 +3,7 @@
  * one transaction (optimistic version check, answers, attachments, idempotency marker, outbox,
  * events), and the outbox bookkeeping of delivery.
  */
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, max, or, sql } from "drizzle-orm";
 import type { Decision, RecordedAnswer } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
 import type { Database } from "./client.ts";
@@ -47,15 +47,19 @@ export async function loadLead(db: Database, leadId: string): Promise<Lead | nul
 /** Answers kept in memory for the engine (handover packets, "same" as the home city). */
 export const RECENT_ANSWERS = 20;
 
-/** The lead's latest `limit` answers, oldest first (the order they were given). */
+/**
+ * The lead's latest `limit` answers and, before them, the latest answer to every other question,
+ * oldest first (the order they were given): what the engine needs for "latest wins".
+ */
 export async function recentAnswers(db: Database, leadId: string, limit = RECENT_ANSWERS): Promise<RecordedAnswer[]> {
-  const rows = await db
+  const mine = eq(leadAnswers.leadId, leadId);
+  const newest = db.select({ seq: leadAnswers.seq }).from(leadAnswers).where(mine).orderBy(desc(leadAnswers.seq)).limit(limit);
+  const latestPerQuestion = db.select({ seq: max(leadAnswers.seq) }).from(leadAnswers).where(mine).groupBy(leadAnswers.questionKey);
+  return db
     .select({ questionKey: leadAnswers.questionKey, rawText: leadAnswers.rawText, value: leadAnswers.value })
     .from(leadAnswers)
-    .where(eq(leadAnswers.leadId, leadId))
-    .orderBy(desc(leadAnswers.seq))
-    .limit(limit);
-  return rows.reverse();
+    .where(and(mine, or(inArray(leadAnswers.seq, newest), inArray(leadAnswers.seq, latestPerQuestion))))
+    .orderBy(asc(leadAnswers.seq));
 }
 
 export interface ApplyInput {

@@ -1,9 +1,11 @@
 /**
  * The conversation engine's public face: `decide()` and its types. The rules live in
- * `./engine/` (dispatch, consultation, handover, triggers); callers import from here.
+ * `./engine/` (dispatch, consultation, handover, triggers, estimate, tour, summary); callers
+ * import from here.
  */
 export { decide } from "./engine/decide.ts";
 export { attachmentsOf } from "./engine/attachments.ts";
+export { retainAnswers } from "./engine/answers.ts";
 export type { HandoverPacket } from "./engine/handover.ts";
 export { HandoverReason } from "./engine/triggers.ts";
 export {
@@ -12,6 +14,7 @@ export {
   type Decision,
   type EngineConfig,
   type EngineInput,
+  type EstimateTrace,
   type EventRecord,
   type LeadPatch,
   type LeadState,

@@ -4,11 +4,12 @@
  */
 import { expect } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
-import { decide, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
+import { decide, type Decision, type EngineConfig, type LeadState, type RecordedAnswer } from "../../src/domain/engine.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import type { InboundMessage } from "../../src/domain/messages.ts";
-import { QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
+import { QUESTION_KEYS, QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
+import { GOOD_ANSWERS } from "./consultation.ts";
 
 export const NOW = new Date("2026-03-02T10:00:00.000Z");
 export const HOUR = 60 * 60 * 1000;
@@ -34,6 +35,9 @@ export function leadState(overrides: Partial<LeadState> = {}): LeadState {
     holdingReplySentAt: null,
     multiAnswerNotedAt: null,
     recentAnswers: [],
+    attachmentCount: 0,
+    tourOffer: null,
+    depositLockedAt: null,
     ...overrides,
   };
 }
@@ -106,9 +110,11 @@ export function applied(lead: LeadState, decision: Decision): LeadState {
     "handoverReason",
     "holdingReplySentAt",
     "multiAnswerNotedAt",
+    "tourOffer",
   ] as const satisfies readonly (keyof LeadState & keyof typeof patch)[];
   for (const field of fields) if (patch[field] !== undefined) Object.assign(next, { [field]: patch[field] });
   next.recentAnswers = [...lead.recentAnswers, ...decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))];
+  next.attachmentCount = lead.attachmentCount + decision.attachments.length;
   return next;
 }
 
@@ -141,3 +147,15 @@ export const ask = (index: number) => {
   if (!q) throw new Error(`no question ${index}`);
   return renderCopy(q.copyKey);
 };
+
+/** The good answers to every question before `key`, as stored, with `changes` in place of some. */
+export function answersBefore(
+  key: QuestionKey | null,
+  changes: Partial<Record<QuestionKey, { text: string; value: unknown }>> = {},
+): RecordedAnswer[] {
+  const keys = key === null ? QUESTION_KEYS : QUESTION_KEYS.slice(0, QUESTION_KEYS.indexOf(key));
+  return keys.map((k) => {
+    const answer = changes[k] ?? GOOD_ANSWERS[k];
+    return { questionKey: k, rawText: answer.text, value: answer.value };
+  });
+}

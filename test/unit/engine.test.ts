@@ -115,10 +115,11 @@ describe("the consultation", () => {
     expect(all.flatMap((d) => d.answers.map((a) => a.questionKey))).toEqual([...QUESTION_KEYS]);
     expect(all.flatMap((d) => d.answers.map((a) => a.value))).toEqual(Object.values(GOOD_ANSWERS).map((a) => a.value));
     expect(all.flatMap(copyKeys)).toEqual(["consultation.welcome", ...QUESTIONS.map((q) => q.copyKey), "consultation.complete"]);
-    expect(all.flatMap((d) => d.outbound.map((o) => o.kind))).toEqual(
+    expect(all.flatMap((d) => d.outbound.filter((o) => o.to === "client").map((o) => o.kind))).toEqual(
       ["welcome", ...QUESTIONS, "done"].map((q) => (typeof q === "object" && q.buttons.length > 0 ? "buttons" : "text")),
     );
     expect(lead).toMatchObject({ status: LeadStatus.PENDING_APPROVAL, currentQuestion: null, failureCounts: {} });
+    expect(all.flatMap((d) => d.outbound.filter((o) => o.to === "artist").map((o) => o.copyKey))).toEqual(["summary.artist"]);
   });
 });
 

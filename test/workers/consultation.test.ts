@@ -8,74 +8,12 @@ import { renderCopy, type CopyKey } from "../../src/domain/copy.ts";
 import type { HandoverPacket } from "../../src/domain/engine.ts";
 import { QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
-import { leadByPhone, sql } from "../support/workers/db.ts";
-import {
-  buttonIdsTo,
-  clientSends,
-  prepareInbound,
-  sentTo,
-  setEmulatorClockOffset,
-  settle,
-  textsTo,
-  uniquePhone,
-  type InboundSpec,
-} from "../support/workers/whatsapp.ts";
-
-const ARTIST = "+447700900001";
-const NAME = "Ari Lane";
+import { ARTIST, artistHeardSince, artistWindowOpen, Client, NAME } from "../support/workers/client.ts";
+import { sql } from "../support/workers/db.ts";
+import { buttonIdsTo, sentTo, setEmulatorClockOffset } from "../support/workers/whatsapp.ts";
 
 const copy = (key: CopyKey) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3 });
 const question = (key: QuestionKey) => copy(`question.${key}`);
-
-/** One client in a conversation: what they send, what they have been told since the last look. */
-class Client {
-  readonly phone = uniquePhone();
-  private seen = 0;
-
-  /** Sends a text (or a button tap / photo) and waits for the lead's object to settle. */
-  async says(message: string | Omit<InboundSpec, "from">): Promise<void> {
-    const spec = typeof message === "string" ? { text: message } : message;
-    const { response } = await clientSends({ from: this.phone, name: NAME, ...spec });
-    expect(response.status).toBe(200);
-    await settle(this.phone);
-  }
-
-  taps(id: string, title: string): Promise<void> {
-    return this.says({ button: { id, title } });
-  }
-
-  /** Replies received since the previous call. */
-  async hears(): Promise<string[]> {
-    const texts = await textsTo(this.phone);
-    const fresh = texts.slice(this.seen);
-    this.seen = texts.length;
-    return fresh;
-  }
-
-  lead(): Promise<Record<string, unknown> | undefined> {
-    return leadByPhone(this.phone);
-  }
-
-  /** Says hi and answers up to (not including) `key`, with the good answers. */
-  async reaches(key: QuestionKey): Promise<void> {
-    await this.says("hi");
-    for (const q of QUESTIONS) {
-      if (q.key === key) break;
-      await this.says(GOOD_ANSWERS[q.key].text);
-    }
-    await this.hears();
-  }
-}
-
-/** The artist's own recent message, so a free-text notice may reach them (24-hour window). */
-async function artistWindowOpen(): Promise<number> {
-  await prepareInbound({ from: ARTIST, text: "morning" });
-  return (await sentTo(ARTIST)).length;
-}
-
-async function artistHeardSince(before: number): Promise<string[]> {
-  return (await sentTo(ARTIST)).slice(before).map((s) => s.body.text?.body ?? `template:${s.body.template?.name ?? "?"}`);
-}
 
 afterEach(async () => {
   await setEmulatorClockOffset(0);

@@ -7,7 +7,7 @@ import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import { greetingName, renderCopy, type CopyKey, type CopyParams } from "../copy.ts";
 import type { LeadStatus } from "../lead-status.ts";
 import type { Outbound } from "../messages.ts";
-import type { Question } from "../questions.ts";
+import type { Question, QuestionButton } from "../questions.ts";
 import { transition } from "../state-machine.ts";
 import type { Decision, EngineConfig, EventRecord, LeadState, NewAnswer } from "./types.ts";
 
@@ -83,10 +83,20 @@ export class DecisionBuilder {
     this.push({ to: "client", kind: "buttons", body, buttons, copyKey });
   }
 
-  /** A message to the artist, in the default locale (the artist's, not the client's). */
+  /** Renders copy for the artist: the default locale (the artist's, not the client's). */
+  renderArtist(copyKey: CopyKey, extra: CopyParams = {}): string {
+    return renderCopy(copyKey, this.params(extra), DEFAULT_LOCALE, this.lead.id);
+  }
+
+  /** A message to the artist, in the default locale. */
   tellArtist(copyKey: CopyKey, extra: CopyParams = {}): void {
-    const body = renderCopy(copyKey, this.params(extra), DEFAULT_LOCALE, this.lead.id);
-    this.push({ to: "artist", kind: "text", body, copyKey });
+    this.push({ to: "artist", kind: "text", body: this.renderArtist(copyKey, extra), copyKey });
+  }
+
+  /** A message with reply buttons that answer no question (an offer); typed replies still count. */
+  offer(copyKey: CopyKey, buttons: readonly QuestionButton[], extra: CopyParams = {}): void {
+    const body = this.render(copyKey, extra);
+    this.push({ to: "client", kind: "buttons", body, buttons: buttons.map((b) => ({ id: b.id, title: this.render(b.titleKey) })), copyKey });
   }
 
   answer(answer: NewAnswer): void {

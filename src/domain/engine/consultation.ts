@@ -4,15 +4,21 @@
  *
  * One question at a time: a message that answers several questions keeps what parses for the
  * current one and the others are still asked, in order (the client is told so once).
+ *
+ * After an answer: the estimate is refreshed when one of its inputs changed, and the budget is
+ * checked against the region's minimum once both are known (tour.ts).
  */
 import { countsAsFailure, readAnswer, repairCopyKey, type AnswerMessage } from "../answer-readers.ts";
 import { LeadStatus } from "../lead-status.ts";
 import type { InboundMessage } from "../messages.ts";
 import { looksLikeMultiAnswer, type Location } from "../parsing/index.ts";
-import { nextQuestion, questionByKey, type Question } from "../questions.ts";
+import { nextQuestion, questionByKey, type Question, type QuestionKey } from "../questions.ts";
 import { storedMediaOf } from "./attachments.ts";
 import type { DecisionBuilder } from "./builder.ts";
+import { updateEstimate } from "./estimate-step.ts";
 import { handOver } from "./handover.ts";
+import { askOrComplete, questionAfter } from "./progress.ts";
+import { checkBudgetMinimum } from "./tour.ts";
 import { HandoverReason } from "./triggers.ts";
 import { ENGINE_DEFAULTS } from "./types.ts";
 
@@ -58,13 +64,8 @@ function handoverAfter(question: Question, value: unknown): HandoverReason | nul
   return null;
 }
 
-function complete(b: DecisionBuilder): void {
-  b.decision.patch.currentQuestion = null;
-  b.decision.patch.consultationCompletedAt = b.now;
-  b.moveTo(LeadStatus.PENDING_APPROVAL, "consultation complete");
-  b.say("consultation.complete");
-  b.event("consultation.completed");
-}
+/** Answers the estimate is computed from. */
+const ESTIMATE_INPUTS: ReadonlySet<QuestionKey> = new Set(["dimensions", "complexity", "location_city", "location_country"]);
 
 /** A client message while QUALIFYING: the answer to the current question, or not. */
 export function answerCurrentQuestion(b: DecisionBuilder, message: InboundMessage): void {
@@ -91,7 +92,8 @@ export function answerCurrentQuestion(b: DecisionBuilder, message: InboundMessag
     return;
   }
   b.answer({ questionKey: question.key, rawText: message.text, value: result.value, sourceMessageId: message.id });
-  const next = nextQuestion(question.key);
+  if (ESTIMATE_INPUTS.has(question.key)) updateEstimate(b);
+  const next = questionAfter(b, question.key);
   const trigger = handoverAfter(question, result.value);
   if (trigger !== null) {
     // CONTINUE picks up at the question after this one.
@@ -103,6 +105,10 @@ export function answerCurrentQuestion(b: DecisionBuilder, message: InboundMessag
     b.decision.patch.multiAnswerNotedAt = b.now;
     b.say("consultation.one_at_a_time");
   }
-  if (next) b.ask(next);
-  else complete(b);
+  // Below the budget minimum the tour is offered (or the lead waitlisted); the questions resume at `next`.
+  if (checkBudgetMinimum(b, question.key)) {
+    b.decision.patch.currentQuestion = next?.key ?? null;
+    return;
+  }
+  askOrComplete(b, next);
 }

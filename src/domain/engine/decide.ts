@@ -13,6 +13,7 @@ import { attachmentsOf } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
 import { handOver, whileHandedOver } from "./handover.ts";
+import { answerTourOffer, sendTourOffer } from "./tour.ts";
 import { explicitTrigger, questionTrigger } from "./triggers.ts";
 import type { Decision, EngineConfig, EngineInput, LeadState } from "./types.ts";
 
@@ -52,10 +53,16 @@ function optIn(b: DecisionBuilder): void {
   const back = lead.resumeStatus;
   if (b.currentStatus === LeadStatus.OPTOUT && back && !RESTART_FROM.has(back) && canTransition(LeadStatus.OPTOUT, back)) {
     b.moveTo(back, "client sent START");
+    reofferTour(b);
     return;
   }
   if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
   resumeConsultation(b);
+}
+
+/** Back at an open tour offer (START, CONTINUE): it is made again, so the client knows what to answer. */
+function reofferTour(b: DecisionBuilder): void {
+  if (b.currentStatus === LeadStatus.TOUR_CONVERSION_OFFERED) sendTourOffer(b);
 }
 
 /** Decides what a client message does to a lead. */
@@ -102,6 +109,7 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
 
   if (b.currentStatus === LeadStatus.NEEDS_ARTIST_REPLY) {
     whileHandedOver(b, message);
+    reofferTour(b);
     return b.decision;
   }
   const explicit = explicitTrigger(message.text, config.artistName);
@@ -120,6 +128,9 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
       } else answerCurrentQuestion(b, message);
       return b.decision;
     }
+    case LeadStatus.TOUR_CONVERSION_OFFERED:
+      answerTourOffer(b, message);
+      return b.decision;
     default:
       b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
       return b.decision;

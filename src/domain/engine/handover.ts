@@ -52,14 +52,17 @@ function packetFor(b: DecisionBuilder, reason: HandoverReason, message: InboundM
   };
 }
 
+/** One "• Size: 10 x 15 cm" line of an answer, for the artist (a photo reads as such). */
+export function answerLine(b: DecisionBuilder, questionKey: string, rawText: string | null): string {
+  return b.render("handover.answer_line", {
+    label: label(b, questionKey),
+    answer: rawText ? clip(rawText, ANSWER_CHARS) : b.render("handover.answer_media"),
+  });
+}
+
 /** The artist's notice: who, why, their words, where they were, what they answered. */
 function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
-  const answerLines = packet.answers.map((a) =>
-    b.render("handover.answer_line", {
-      label: label(b, a.questionKey),
-      answer: a.rawText ? clip(a.rawText, ANSWER_CHARS) : b.render("handover.answer_media"),
-    }),
-  );
+  const answerLines = packet.answers.map((a) => answerLine(b, a.questionKey, a.rawText));
   const failures = Object.entries(packet.failureCounts)
     .filter(([, count]) => count > 0)
     .map(([key, count]) => b.render("handover.failure_line", { label: label(b, key), count }));

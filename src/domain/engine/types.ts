@@ -2,10 +2,11 @@
  * The engine's vocabulary: what it knows about a lead, how it is configured, what it is given and
  * what it decides. Types only (plus the engine's defaults), so every engine module shares them.
  */
-import type { LeadStatus } from "../lead-status.ts";
+import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
 import type { QuestionKey } from "../questions.ts";
 import type { Transition } from "../state-machine.ts";
+import type { TourOffer, TourStop } from "../tour-schedule.ts";
 
 /** An answer already stored for the lead (lead_answers), oldest first. */
 export interface RecordedAnswer {
@@ -35,8 +36,17 @@ export interface LeadState {
   holdingReplySentAt: Date | null;
   /** When the client was told "I'll ask about the rest one at a time" (said once per lead). */
   multiAnswerNotedAt: Date | null;
-  /** The lead's latest answers, oldest first (the DO loads the newest ~20). */
+  /**
+   * The lead's answers, oldest first: the newest ~20 and, older than those, the latest answer to
+   * every question (so "latest wins" holds however many answers there were).
+   */
   recentAnswers: readonly RecordedAnswer[];
+  /** Reference images and documents stored for the lead so far. */
+  attachmentCount: number;
+  /** The budget check's tour offer and its outcome, once made. */
+  tourOffer: TourOffer | null;
+  /** When the deposit was quoted for good (its link sent): the estimate no longer changes it. */
+  depositLockedAt: Date | null;
 }
 
 export interface EngineConfig {
@@ -47,6 +57,8 @@ export interface EngineConfig {
   maxFieldFailures?: number;
   /** Least time between holding replies while handed over; {@link ENGINE_DEFAULTS} unless given. */
   holdingReplyEveryMs?: number;
+  /** The artist's tour stops still ahead (after now), soonest first; none unless given. */
+  tourStops?: readonly TourStop[];
 }
 
 /** Defaults for the optional {@link EngineConfig} fields. */
@@ -99,6 +111,31 @@ export interface LeadPatch {
   handoverPacket?: unknown;
   holdingReplySentAt?: Date | null;
   multiAnswerNotedAt?: Date;
+  // The estimate (see estimate-step.ts); the deposit is quoted here but locked only when its link is sent.
+  region?: Region;
+  sizeCategory?: SizeCategory;
+  estimatedDays?: number | null;
+  priceMinMinor?: number;
+  priceMaxMinor?: number;
+  priceCurrency?: string;
+  estimateTrace?: EstimateTrace;
+  depositAmountMinor?: number;
+  depositCurrency?: string;
+  depositRuleVersion?: string;
+  // The budget check (see tour.ts).
+  tourOffer?: TourOffer;
+  tourCity?: string;
+  waitlistCity?: string;
+  artistNotifiedAt?: Date;
+}
+
+/** leads.estimate_trace: the inputs, the rules version and each step of the estimate, for the artist. */
+export interface EstimateTrace {
+  rulesVersion: string;
+  inputs: { widthCm: number; heightCm: number; complexity: 1 | 2 | 3; region: Region; regionFrom: "location" | "tour" };
+  areaCm2: number;
+  hours: number;
+  lines: string[];
 }
 
 export interface Decision {

@@ -1,0 +1,80 @@
+/**
+ * The artist's summary of a finished consultation: who, every answer (the latest per question, in
+ * question order), the estimate, how many reference images came in, and the flags that deserve a
+ * second look. Sent to the artist in their locale when the lead reaches PENDING_APPROVAL.
+ */
+import type { CopyKey } from "../copy.ts";
+import { meetsBudgetMinimum, type Estimate } from "../estimate.ts";
+import { formatDateRange, formatMoney } from "../format.ts";
+import { DEFAULT_LOCALE } from "../../../copy/index.ts";
+import { PRICING_RULES } from "../pricing-rules.ts";
+import { QUESTION_KEYS, type QuestionKey } from "../questions.ts";
+import { clientLocation, latestAnswers, latestValue } from "./answers.ts";
+import type { DecisionBuilder } from "./builder.ts";
+import { acceptedStop, currentTourOffer } from "./estimate-step.ts";
+import { answerLine } from "./handover.ts";
+
+const money = (m: { amountMinor: number; currency: string }) => formatMoney(m.amountMinor, m.currency, DEFAULT_LOCALE);
+
+/** "• Label: answer" per question answered, in question order; an accepted tour stop is the session city. */
+function answerLines(b: DecisionBuilder): string[] {
+  const lines = new Map<QuestionKey, string>();
+  for (const { key, answer } of latestAnswers(b)) lines.set(key, answerLine(b, key, answer.rawText));
+  const stop = acceptedStop(b);
+  if (stop && !lines.has("travel_city")) {
+    const session = b.renderArtist("summary.tour_session", { city: stop.city, dates: formatDateRange(stop.from, stop.to, DEFAULT_LOCALE) });
+    lines.set("travel_city", b.renderArtist("handover.answer_line", { label: b.renderArtist("label.travel_city"), answer: session }));
+  }
+  return QUESTION_KEYS.flatMap((key) => lines.get(key) ?? []);
+}
+
+function estimateText(b: DecisionBuilder, e: Estimate | null): string {
+  if (!e) return b.renderArtist("summary.no_estimate");
+  const days =
+    e.estimatedDays === null ? "" : b.renderArtist(e.estimatedDays === 1 ? "summary.days_one" : "summary.days_many", { days: e.estimatedDays });
+  return b.renderArtist("summary.estimate", {
+    category: b.renderArtist(`size.${e.sizeCategory}`),
+    hours: e.hours,
+    days,
+    priceMin: money({ amountMinor: e.price.minMinor, currency: e.price.currency }),
+    priceMax: money({ amountMinor: e.price.maxMinor, currency: e.price.currency }),
+    deposit: money(e.deposit),
+    ruleVersion: e.deposit.ruleVersion,
+  });
+}
+
+/** What the artist should look at twice. */
+function flags(b: DecisionBuilder): string[] {
+  const found: CopyKey[] = [];
+  const params: Record<string, string> = {};
+  if (latestValue(b, "coverup") === true) found.push("summary.flag.coverup");
+  if (latestValue(b, "complexity") === 3) found.push("summary.flag.high_complexity");
+  const offer = currentTourOffer(b);
+  const stop = acceptedStop(b);
+  const budget = latestValue(b, "budget");
+  const region = clientLocation(b)?.region;
+  if (offer && stop) {
+    found.push("summary.flag.tour");
+    Object.assign(params, { budget: money(offer.budget), minimum: money(offer.minimum), region: b.renderArtist(`region.${offer.region}`) });
+    Object.assign(params, { city: stop.city, dates: formatDateRange(stop.from, stop.to, DEFAULT_LOCALE) });
+  } else if (budget && region && !meetsBudgetMinimum(budget, region)) {
+    found.push("summary.flag.below_minimum");
+    Object.assign(params, { budget: money(budget), minimum: money(PRICING_RULES.budgetMinimum[region]), region: b.renderArtist(`region.${region}`) });
+  }
+  if (b.lead.multiAnswerNotedAt !== null || b.decision.patch.multiAnswerNotedAt !== undefined) found.push("summary.flag.multi_answer");
+  return found.map((key) => b.renderArtist(key, params));
+}
+
+/** Sends the summary to the artist and records when. */
+export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
+  const found = flags(b);
+  b.tellArtist("summary.artist", {
+    clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name"),
+    phone: b.lead.phoneE164,
+    answers: answerLines(b).join("\n") || b.renderArtist("handover.no_answers"),
+    estimate: estimateText(b, e),
+    images: b.lead.attachmentCount + b.decision.attachments.length,
+    flags: found.length > 0 ? found.join("; ") : b.renderArtist("summary.no_flags"),
+  });
+  b.decision.patch.artistNotifiedAt = b.now;
+}
