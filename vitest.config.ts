@@ -38,6 +38,8 @@ export default defineConfig({
                 WHATSAPP_GRAPH_URL: inject("whatsappUrl"),
                 ARTIST_WHATSAPP_NUMBER: "+447700900001",
                 ARTIST_NAME: "Mara",
+                // Artist notices carry one-tap links built on it (the tests follow them with SELF.fetch).
+                PUBLIC_BASE_URL: "https://inkline.test",
                 // Retries fast in tests; the alarm helpers drive them without sleeping.
                 RETRY_BASE_MS: "50",
                 RETRY_MAX_ATTEMPTS: "5",

@@ -2,9 +2,13 @@
  * Client-facing copy, British English. Every sentence a client or the artist reads lives here.
  *
  * Placeholders are `{name}`; a key may hold several variants (an array), picked deterministically
- * by the renderer so a retry renders the same text. Keys are grouped by feature.
+ * by the renderer so a retry renders the same text. Keys are grouped by feature; the artist's
+ * action links and pages live in en_GB.artist.ts.
  */
+import { en_GB_artist } from "./en_GB.artist.ts";
+
 export const en_GB = {
+  ...en_GB_artist,
   "consultation.welcome": [
     "Hi{greetingName}! I'm {artistName}'s booking assistant. I'll ask a few quick questions about your tattoo, one at a time. Type HUMAN at any point to talk to {artistName}, or STOP to stop messages.",
     "Hello{greetingName}! Thanks for getting in touch with {artistName}. I'll ask you a few short questions about your idea, one at a time. Type HUMAN whenever you'd like {artistName} instead, or STOP to stop messages.",
@@ -127,6 +131,17 @@ export const en_GB = {
   "region.UK": "UK",
   "region.EUROPE": "Europe",
   "region.ROW": "rest-of-world",
+  "action.approve.client":
+    "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Next we'll find a date that suits you both; {artistName} will be in touch here.",
+  "action.reject.client":
+    "Thank you for thinking of {artistName}{greetingName}. Unfortunately {artistName} can't take this piece on, but wishes you the very best with it.",
+  "action.send_deposit.client":
+    "Good news{greetingName}! {artistName} is ready to book you in. A deposit of {deposit} secures your spot; I'll send you the payment link here shortly.",
+  "action.send_deposit_no_amount.client":
+    "Good news{greetingName}! {artistName} is ready to book you in. A deposit secures your spot; I'll send you the payment link here shortly.",
+  "action.send_booking_link.client": "Good news{greetingName}! {artistName} is ready to book you in and will be in touch here to fix the date.",
+  "action.mark_booked.client": "You're booked in with {artistName}{greetingName}! You'll get the details and reminders here.",
+  "action.resume.client": "Thanks for your patience{greetingName}! {artistName} has handed the conversation back to me, so let's carry on.",
   "optout.confirmed": "You won't receive any more messages from us. If you change your mind, just reply START.",
   "optin.confirmed": "Welcome back! Let's carry on where we left off.",
   "pilot.not_enrolled":

@@ -5,11 +5,43 @@
  * duplicate without asking Postgres; done rows are pruned after Meta's 7-day retry horizon.
  */
 import type { DeliveryStatus } from "../src/adapters/whatsapp/webhook-schema.ts";
+import type { ActionVia, ArtistAction } from "../src/domain/artist-actions.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
+
+/**
+ * The artist acts on the lead (a one-tap link or the admin API). Queued like a client message so
+ * the two never race; `tokenHash` (links only) is checked and consumed inside the object.
+ */
+export interface ArtistActionPayload {
+  type: "artist.action";
+  /** "link:<uuid>" or "admin:<idempotency key>": one per request, the processed-event marker. */
+  eventId: string;
+  /** The lead's number (the object's name), recorded like a message's sender. */
+  phone: string;
+  /** The lead the caller means; refused when it is not this object's lead. */
+  leadId: string;
+  action: ArtistAction;
+  reason: string | null;
+  via: ActionVia;
+  tokenHash: string | null;
+}
 
 export type InboxPayload =
   | { type: "whatsapp.message"; eventId: string; message: InboundMessage }
-  | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus };
+  | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus }
+  | ArtistActionPayload;
+
+/** The WhatsApp number an inbox item concerns (a delivery status may not name one). */
+export function phoneOf(payload: InboxPayload): string | null {
+  switch (payload.type) {
+    case "whatsapp.message":
+      return payload.message.from;
+    case "whatsapp.status":
+      return payload.status.recipient;
+    case "artist.action":
+      return payload.phone;
+  }
+}
 
 export interface InboxItem {
   seq: number;
@@ -119,6 +151,16 @@ export class Inbox {
       now,
       seq,
     );
+  }
+
+  /** Where an item stands: still to process, parked, done, or never seen (null). */
+  state(eventId: string): "pending" | "parked" | "done" | null {
+    const row = this.sql
+      .exec<{ done_at: number | null; parked_at: number | null }>("SELECT done_at, parked_at FROM inbox WHERE event_id = ?", eventId)
+      .toArray()[0];
+    if (!row) return null;
+    if (row.done_at !== null) return "done";
+    return row.parked_at !== null ? "parked" : "pending";
   }
 
   /** Items not yet done (pending and parked), for the debug view. */

@@ -8,6 +8,9 @@
  * A failure leaves the item in the inbox and an alarm retries with exponential backoff; after
  * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped. When the client is owed
  * nothing, the loop uploads the lead's reference images one at a time (attachment-uploader.ts).
+ *
+ * Artist actions (`act()`) join the same inbox, so an approval and a client message for the same
+ * lead are applied one after the other, each on top of the other, never racing.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
@@ -17,10 +20,12 @@ import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts"
 import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
-import { Inbox, type InboxItem, type InboxPayload } from "./inbox.ts";
+import type { ActionOutcome } from "../src/domain/artist-actions.ts";
+import { ActionResults } from "./action-results.ts";
+import { Inbox, phoneOf, type ArtistActionPayload, type InboxItem, type InboxPayload } from "./inbox.ts";
 import { LeadSession } from "./lead-session.ts";
 
-export type { InboxPayload };
+export type { ArtistActionPayload, InboxPayload };
 export { backoffMs };
 
 export interface ReceiveResult {
@@ -30,6 +35,7 @@ export interface ReceiveResult {
 
 export class LeadConversation extends DurableObject<Env> {
   private readonly inbox: Inbox;
+  private readonly results: ActionResults;
   private draining: Promise<void> | null = null;
   private database: DatabaseHandle | null = null;
   private session: LeadSession | null = null;
@@ -40,6 +46,7 @@ export class LeadConversation extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.inbox = new Inbox(ctx.storage.sql);
+    this.results = new ActionResults(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
@@ -63,17 +70,48 @@ export class LeadConversation extends DurableObject<Env> {
    */
   async receive(items: InboxPayload[], correlationId: string): Promise<ReceiveResult> {
     let stored = 0;
-    const phone = items.map((i) => (i.type === "whatsapp.message" ? i.message.from : i.status.recipient)).find(Boolean);
-    if (phone) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('phone', ?)", phone);
+    const phone = items.map(phoneOf).find(Boolean);
+    if (phone) this.rememberPhone(phone);
     for (const item of items) {
       if (this.inbox.add(item, correlationId, Date.now())) stored++;
     }
     if (stored > 0) {
-      // Watchdog: if this object is evicted mid-drain, the alarm resumes the work.
-      await this.ensureAlarm(Date.now() + this.config.RETRY_BASE_MS * 5);
+      await this.watchdog();
       this.ctx.waitUntil(this.drain(false));
     }
     return { stored, duplicates: items.length - stored };
+  }
+
+  /**
+   * An artist action: queued in the same inbox as the client's messages (so the two never race),
+   * then this call waits for the drain loop to reach it and returns its outcome. When the loop
+   * cannot get there now (an earlier item or reply is waiting for a retry), the action stays
+   * queued, is applied in turn, and the answer is "queued". A replayed event id gets the first
+   * answer.
+   */
+  async act(item: ArtistActionPayload, correlationId: string): Promise<ActionOutcome> {
+    const known = this.results.get(item.eventId);
+    if (known) return known;
+    this.rememberPhone(item.phone);
+    if (this.inbox.add(item, correlationId, Date.now())) await this.watchdog();
+    // A drain already running may have passed its last look at the inbox before this item landed:
+    // a second pass picks it up. More than that means the loop is waiting on a retry.
+    for (let pass = 0; pass < 2; pass++) {
+      await this.drain(false);
+      const outcome = this.results.get(item.eventId);
+      if (outcome) return outcome;
+      if (this.inbox.state(item.eventId) !== "pending") break;
+    }
+    return this.results.get(item.eventId) ?? { ok: false, action: item.action, reason: "queued", status: null };
+  }
+
+  private rememberPhone(phone: string): void {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('phone', ?)", phone);
+  }
+
+  /** If this object is evicted mid-drain, the alarm resumes the work. */
+  private async watchdog(): Promise<void> {
+    await this.ensureAlarm(Date.now() + this.config.RETRY_BASE_MS * 5);
   }
 
   /** Alarm: retry whatever is due (the alarm fires at the earliest retry time). */
@@ -245,6 +283,12 @@ export class LeadConversation extends DurableObject<Env> {
         const session = await this.ensureSession(item.correlationId);
         const attachments = await session.handleClientMessage(payload.message, item.correlationId, log);
         this.uploader?.add(attachments);
+        return;
+      }
+      case "artist.action": {
+        const session = await this.ensureSession(item.correlationId);
+        const outcome = await session.handleArtistAction(payload, item.correlationId, log);
+        this.results.record(payload.eventId, outcome, Date.now());
         return;
       }
       case "whatsapp.status": {

@@ -21,11 +21,23 @@ import {
   recentAnswers,
   recordSystemEvent,
   StaleLeadError,
+  TokenUnavailableError,
+  type ApplyInput,
 } from "../src/db/lead-store.ts";
+import { findActionToken } from "../src/db/action-tokens.ts";
+import { ActionRefusal, checkActionToken, type ActionOutcome } from "../src/domain/artist-actions.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
 import { countAttachments } from "../src/db/attachment-store.ts";
-import { decide, retainAnswers, type EngineConfig, type LeadState, type RecordedAnswer } from "../src/domain/engine.ts";
+import {
+  decide,
+  decideArtistAction,
+  retainAnswers,
+  type Decision,
+  type EngineConfig,
+  type LeadState,
+  type RecordedAnswer,
+} from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
@@ -33,7 +45,8 @@ import { maskPhone } from "../src/domain/phone.ts";
 import { readTourOffer, upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
-import type { InboxItem } from "./inbox.ts";
+import { mintActionLinks } from "./action-links.ts";
+import { phoneOf, type ArtistActionPayload, type InboxItem } from "./inbox.ts";
 
 function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
   const status = asLeadStatus(lead.status);
@@ -57,7 +70,20 @@ function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentC
     attachmentCount,
     tourOffer: readTourOffer(lead.tourOffer),
     depositLockedAt: lead.depositLockedAt,
+    deposit:
+      lead.depositAmountMinor !== null && lead.depositCurrency !== null
+        ? { amountMinor: lead.depositAmountMinor, currency: lead.depositCurrency }
+        : null,
   };
+}
+
+/** Where a committed decision came from: its processed-event marker and what it consumes. */
+interface CommitEvent {
+  provider: ApplyInput["provider"];
+  eventId: string;
+  correlationId: string;
+  now: Date;
+  consumeTokenId?: string | null;
 }
 
 export class LeadSession {
@@ -125,7 +151,46 @@ export class LeadSession {
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
+      actionLinks: this.config.PUBLIC_BASE_URL !== undefined,
     };
+  }
+
+  /** The cached lead, answers, attachment count and outbox; throws when not loaded (a bug). */
+  private cached(): { lead: Lead; answers: RecordedAnswer[]; attachmentCount: number; outbox: OutboxMessage[] } {
+    const { lead, answers, attachmentCount, outbox } = this;
+    if (!lead || !answers || attachmentCount === null || !outbox) throw new Error("session not loaded");
+    return { lead, answers, attachmentCount, outbox };
+  }
+
+  /**
+   * Mints the decision's action links and commits it with them in one transaction; the replies
+   * join the outbox queue and the cache moves on. Null when the event was applied before.
+   */
+  private async commit(decision: Decision, event: CommitEvent): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
+    const { lead, answers, attachmentCount, outbox } = this.cached();
+    const links = { baseUrl: this.config.PUBLIC_BASE_URL, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
+    const minted = await mintActionLinks(decision, links, event.now);
+    const result = await applyDecision(this.handle().db, {
+      lead,
+      provider: event.provider,
+      eventId: event.eventId,
+      decision: minted.decision,
+      correlationId: event.correlationId,
+      artistPhone: this.config.ARTIST_WHATSAPP_NUMBER ?? null,
+      now: event.now,
+      newTokens: minted.tokens,
+      consumeTokenId: event.consumeTokenId ?? null,
+    });
+    if (result.outcome === "duplicate") {
+      await this.reload(lead.id);
+      return null;
+    }
+    this.lead = result.lead;
+    const added = decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }));
+    this.answers = retainAnswers([...answers, ...added], RECENT_ANSWERS);
+    this.attachmentCount = attachmentCount + result.attachments.length;
+    outbox.push(...result.outbox);
+    return result;
   }
 
   /**
@@ -133,35 +198,16 @@ export class LeadSession {
    * attachments the message created (PENDING rows, for the uploader).
    */
   async handleClientMessage(message: InboundMessage, correlationId: string, log: Logger): Promise<Attachment[]> {
-    const db = this.handle().db;
     for (let attempt = 0; ; attempt++) {
-      const lead = this.lead;
-      const answers = this.answers;
-      const attachmentCount = this.attachmentCount;
-      if (!lead || !answers || attachmentCount === null || !this.outbox) throw new Error("session not loaded");
+      const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
-      const state = toLeadState(lead, answers, attachmentCount);
-      const decision = decide(state, { type: "client_message", message }, now, this.engineConfig(now));
+      const decision = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now));
       try {
-        const result = await applyDecision(db, {
-          lead,
-          provider: "whatsapp",
-          eventId: message.id,
-          decision,
-          correlationId,
-          artistPhone: this.config.ARTIST_WHATSAPP_NUMBER ?? null,
-          now,
-        });
-        if (result.outcome === "duplicate") {
+        const result = await this.commit(decision, { provider: "whatsapp", eventId: message.id, correlationId, now });
+        if (!result) {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
-          await this.reload(lead.id);
           return [];
         }
-        this.lead = result.lead;
-        const added = decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }));
-        this.answers = retainAnswers([...answers, ...added], RECENT_ANSWERS);
-        this.attachmentCount = attachmentCount + result.attachments.length;
-        this.outbox.push(...result.outbox);
         log.info("lead.step", {
           lead_id: lead.id,
           status: result.lead.status,
@@ -172,6 +218,49 @@ export class LeadSession {
         return result.attachments;
       } catch (error) {
         if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
+        await this.reload(lead.id);
+      }
+    }
+  }
+
+  /**
+   * Runs one artist action on the lead, in turn with its messages: checks that it is meant for
+   * this lead and (for a link) that its token is usable now, decides, and commits the decision with
+   * the token marked used. Refusals change nothing and are recorded as `artist.action_refused`.
+   */
+  async handleArtistAction(item: ArtistActionPayload, correlationId: string, log: Logger): Promise<ActionOutcome> {
+    const db = this.handle().db;
+    for (let attempt = 0; ; attempt++) {
+      const { lead, answers, attachmentCount } = this.cached();
+      const now = new Date();
+      const state = toLeadState(lead, answers, attachmentCount);
+      const refuse = async (reason: ActionRefusal, usedAt: Date | null = null): Promise<ActionOutcome> => {
+        const payload = { action: item.action, via: item.via, reason, status: state.status, event_id: item.eventId };
+        await recordSystemEvent(db, { type: "artist.action_refused", level: "warn", leadId: lead.id, payload, correlationId });
+        log.warn("artist.action_refused", { lead_id: lead.id, ...payload });
+        return { ok: false, action: item.action, reason, status: state.status, usedAt: usedAt?.toISOString() ?? null };
+      };
+      if (item.leadId !== lead.id) return refuse(ActionRefusal.WRONG_LEAD);
+      let tokenId: string | null = null;
+      if (item.via === "link") {
+        const found = item.tokenHash === null ? null : await findActionToken(db, item.tokenHash);
+        const check = checkActionToken(found?.token ?? null, { id: lead.id, status: state.status }, now);
+        if (!check.ok) return refuse(check.reason, found?.token.usedAt ?? null);
+        if (check.action !== item.action || !found) return refuse(ActionRefusal.UNKNOWN_TOKEN);
+        tokenId = found.token.id;
+      }
+      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via } as const;
+      const { decision, outcome } = decideArtistAction(state, input, now, this.engineConfig(now));
+      if (!outcome.ok) return refuse(ActionRefusal.WRONG_STATUS);
+      try {
+        const provider = item.via === "link" ? "artist" : "admin";
+        const result = await this.commit(decision, { provider, eventId: item.eventId, correlationId, now, consumeTokenId: tokenId });
+        if (!result) return { ok: false, action: item.action, reason: ActionRefusal.DUPLICATE, status: asLeadStatus(this.lead?.status ?? "") };
+        log.info("artist.action", { lead_id: lead.id, action: item.action, via: item.via, from: state.status, status: result.lead.status });
+        return outcome;
+      } catch (error) {
+        const retry = error instanceof StaleLeadError || error instanceof TokenUnavailableError;
+        if (!retry || attempt >= 1) throw error;
         await this.reload(lead.id);
       }
     }
@@ -284,7 +373,7 @@ export class LeadSession {
   /** Records a parked inbox item and alerts the artist (best effort: the DB may be the cause). */
   async reportParked(item: InboxItem, attempts: number, reason: string): Promise<void> {
     const db = this.handle().db;
-    const phone = item.payload.type === "whatsapp.message" ? item.payload.message.from : "unknown";
+    const phone = phoneOf(item.payload) ?? "unknown";
     await recordSystemEvent(db, {
       type: "inbox.parked",
       level: "error",

@@ -119,7 +119,10 @@ export const EnvSchema = z.object({
   /** Local only: base URL of the Stripe emulator. Unset in production (the SDK's default host). */
   STRIPE_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
 
+  /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** How long a one-tap action link works (hours; default 7 days). */
+  ACTION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema>;
@@ -133,6 +136,7 @@ export const PRODUCTION_REQUIRED = [
   "STRIPE_SECRET_KEY",
   "STRIPE_WEBHOOK_SECRET",
   "DATABASE_URL",
+  "PUBLIC_BASE_URL",
 ] as const satisfies readonly (keyof AppConfig)[];
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
@@ -201,6 +205,7 @@ export function enabledFeatures(config: AppConfig): Record<string, boolean> {
     stripe: config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
     admin: config.ADMIN_API_KEY !== undefined,
     artistNotifications: config.ARTIST_WHATSAPP_NUMBER !== undefined,
+    actionLinks: config.PUBLIC_BASE_URL !== undefined,
     pilotMode: config.PILOT_MODE,
     demoMode: config.DEMO_MODE,
   };

@@ -3,6 +3,8 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { actionLinks } from "./routes/actions/index.ts";
+import { admin } from "./routes/admin/index.ts";
 import { requestContext, type AppEnv } from "./routes/context.ts";
 import { health } from "./routes/health.ts";
 import { whatsappWebhook } from "./routes/webhooks/whatsapp.ts";
@@ -12,6 +14,8 @@ const app = new Hono<AppEnv>();
 app.use("*", requestContext);
 app.route("/", health);
 app.route("/webhooks/whatsapp", whatsappWebhook);
+app.route("/a", actionLinks);
+app.route("/admin", admin);
 
 app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
 app.onError((error, c) => {
@@ -24,6 +28,7 @@ app.onError((error, c) => {
 });
 
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";
+export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { app };
 
 export default {

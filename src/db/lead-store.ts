@@ -3,11 +3,13 @@
  * one transaction (optimistic version check, answers, attachments, idempotency marker, outbox,
  * events), and the outbox bookkeeping of delivery.
  */
-import { and, asc, desc, eq, inArray, max, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, max, or, sql } from "drizzle-orm";
 import type { Decision, RecordedAnswer } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
+import type { NewActionToken } from "./action-tokens.ts";
 import type { Database } from "./client.ts";
 import {
+  actionTokens,
   attachments,
   leadAnswers,
   leads,
@@ -24,6 +26,17 @@ export class StaleLeadError extends Error {
   constructor(leadId: string, version: number) {
     super(`lead ${leadId} changed since version ${version}`);
     this.name = "StaleLeadError";
+  }
+}
+
+/**
+ * The one-tap token the decision consumes was used or expired between its check and the commit;
+ * the transaction rolls back and the caller checks the token again (and refuses, saying why).
+ */
+export class TokenUnavailableError extends Error {
+  constructor(tokenId: string) {
+    super(`action token ${tokenId} is no longer usable`);
+    this.name = "TokenUnavailableError";
   }
 }
 
@@ -70,6 +83,10 @@ export interface ApplyInput {
   correlationId: string;
   artistPhone: string | null;
   now: Date;
+  /** One-tap tokens minted for this decision's artist notices (stored only if it applies). */
+  newTokens?: readonly NewActionToken[];
+  /** The one-tap token this decision uses: marked used in the same transaction, or nothing applies. */
+  consumeTokenId?: string | null;
 }
 
 export type ApplyResult =
@@ -94,6 +111,22 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
       .onConflictDoNothing()
       .returning({ id: processedEvents.id });
     if (marked.length === 0) return { outcome: "duplicate" } as const;
+
+    if (input.consumeTokenId) {
+      const used = await tx
+        .update(actionTokens)
+        .set({ usedAt: now })
+        .where(
+          and(
+            eq(actionTokens.id, input.consumeTokenId),
+            eq(actionTokens.leadId, lead.id),
+            isNull(actionTokens.usedAt),
+            gt(actionTokens.expiresAt, now),
+          ),
+        )
+        .returning({ id: actionTokens.id });
+      if (used.length === 0) throw new TokenUnavailableError(input.consumeTokenId);
+    }
 
     const lastTransition = decision.transitions.at(-1);
     const optedOutAfter = decision.patch.optedOut ?? lead.optedOut;
@@ -163,6 +196,9 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
           })),
         )
         .returning();
+    }
+    if (input.newTokens && input.newTokens.length > 0) {
+      await tx.insert(actionTokens).values(input.newTokens.map((t) => ({ ...t, leadId: lead.id })));
     }
     const events = [
       ...decision.transitions.map((t) => ({

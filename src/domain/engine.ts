@@ -4,12 +4,15 @@
  * import from here.
  */
 export { decide } from "./engine/decide.ts";
+export { decideArtistAction, type ActionDecision } from "./engine/artist-actions.ts";
 export { attachmentsOf } from "./engine/attachments.ts";
 export { retainAnswers } from "./engine/answers.ts";
 export type { HandoverPacket } from "./engine/handover.ts";
 export { HandoverReason } from "./engine/triggers.ts";
 export {
   ENGINE_DEFAULTS,
+  type ActionLinkRequest,
+  type ArtistActionInput,
   STORED_MEDIA_KINDS,
   type Decision,
   type EngineConfig,

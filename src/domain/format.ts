@@ -31,3 +31,9 @@ export function formatDateRange(from: string, to: string, locale: string = DEFAU
   const format = new Intl.DateTimeFormat(safeTag(locale), { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   return from === to ? format.format(dayStart(from)) : format.formatRange(dayStart(from), dayStart(to));
 }
+
+/** "21 Nov 2026, 10:16 UTC": a moment, for the artist (UTC, so it reads the same everywhere). */
+export function formatDateTime(at: Date, locale: string = DEFAULT_LOCALE): string {
+  const text = new Intl.DateTimeFormat(safeTag(locale), { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(at);
+  return `${text} UTC`;
+}

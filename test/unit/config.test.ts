@@ -10,6 +10,7 @@ const complete = {
   STRIPE_SECRET_KEY: "sk_live_x",
   STRIPE_WEBHOOK_SECRET: "whsec_x",
   DATABASE_URL: "postgres://u:p@db.example/neondb?sslmode=require",
+  PUBLIC_BASE_URL: "https://inkline.example",
 };
 
 describe("parseConfig", () => {

@@ -4,6 +4,7 @@
  * move there" without assembling outbound shapes by hand.
  */
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
+import type { ArtistAction } from "../artist-actions.ts";
 import { greetingName, renderCopy, type CopyKey, type CopyParams } from "../copy.ts";
 import type { LeadStatus } from "../lead-status.ts";
 import type { Outbound } from "../messages.ts";
@@ -12,7 +13,7 @@ import { transition } from "../state-machine.ts";
 import type { Decision, EngineConfig, EventRecord, LeadState, NewAnswer } from "./types.ts";
 
 export class DecisionBuilder {
-  readonly decision: Decision = { transitions: [], patch: {}, answers: [], attachments: [], outbound: [], events: [] };
+  readonly decision: Decision = { transitions: [], patch: {}, answers: [], attachments: [], outbound: [], events: [], actionLinks: [] };
   readonly lead: LeadState;
   readonly config: EngineConfig;
   readonly now: Date;
@@ -91,6 +92,22 @@ export class DecisionBuilder {
   /** A message to the artist, in the default locale. */
   tellArtist(copyKey: CopyKey, extra: CopyParams = {}): void {
     this.push({ to: "artist", kind: "text", body: this.renderArtist(copyKey, extra), copyKey });
+  }
+
+  /** A message to the artist whose body is already rendered (a notice built from several copy keys). */
+  tellArtistText(copyKey: CopyKey, body: string): void {
+    this.push({ to: "artist", kind: "text", body, copyKey });
+  }
+
+  /**
+   * A one-tap link for the artist: returns the placeholder to render where the URL goes; the
+   * lead's session mints the token and puts the URL in its place. Null when links are off.
+   */
+  actionLink(action: ArtistAction): string | null {
+    if (!this.config.actionLinks) return null;
+    const placeholder = `[[inkline-link:${this.decision.actionLinks.length}]]`;
+    this.decision.actionLinks.push({ action, placeholder });
+    return placeholder;
   }
 
   /** A message with reply buttons that answer no question (an offer); typed replies still count. */

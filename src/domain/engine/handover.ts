@@ -3,6 +3,7 @@
  * the client and notifying the artist (on every new handover), and the lead's life while handed
  * over: holding replies at most every few hours, CONTINUE back to where the client was.
  */
+import { ArtistAction } from "../artist-actions.ts";
 import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import type { InboundMessage } from "../messages.ts";
@@ -66,7 +67,7 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
   const failures = Object.entries(packet.failureCounts)
     .filter(([, count]) => count > 0)
     .map(([key, count]) => b.render("handover.failure_line", { label: label(b, key), count }));
-  b.tellArtist("handover.artist", {
+  const notice = b.renderArtist("handover.artist", {
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.render("handover.unknown_name"),
     phone: b.lead.phoneE164,
     reason: b.render(`handover.reason.${packet.reason}`),
@@ -75,6 +76,10 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
     answers: answerLines.length > 0 ? answerLines.join("\n") : b.render("handover.no_answers"),
     failures: failures.length > 0 ? failures.join(", ") : b.render("handover.no_failures"),
   });
+  // One tap hands the conversation back (as CONTINUE would); a fresh link with every handover.
+  const resumeUrl = b.actionLink(ArtistAction.RESUME);
+  const body = resumeUrl === null ? notice : `${notice}\n\n${b.renderArtist("handover.resume_link", { url: resumeUrl })}`;
+  b.tellArtistText("handover.artist", body);
 }
 
 /**
@@ -102,15 +107,18 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: In
   b.event("lead.handed_over", { reason, from_status: from, question: packet.currentQuestion, answers: packet.answers.length });
 }
 
-/** CONTINUE: back to the status the lead had, re-asking the current question in the consultation. */
-function resume(b: DecisionBuilder): void {
+/**
+ * The handover ends (the client's CONTINUE, or the artist's one-tap resume): back to the status
+ * the lead had, re-asking the current question in the consultation.
+ */
+export function endHandover(b: DecisionBuilder, by: "client" | "artist"): void {
   const remembered = b.lead.resumeStatus ?? LeadStatus.QUALIFYING;
   const back = canTransition(LeadStatus.NEEDS_ARTIST_REPLY, remembered) ? remembered : LeadStatus.QUALIFYING;
-  b.moveTo(back, "client sent CONTINUE");
+  b.moveTo(back, by === "client" ? "client sent CONTINUE" : "artist handed back");
   b.decision.patch.resumeStatus = null;
   b.decision.patch.holdingReplySentAt = null;
-  b.say("handover.resumed");
-  b.event("lead.handover_ended", { reason: b.lead.handoverReason, to_status: back });
+  b.say(by === "client" ? "handover.resumed" : "action.resume.client");
+  b.event("lead.handover_ended", { reason: b.lead.handoverReason, to_status: back, by });
   if (back !== LeadStatus.QUALIFYING) return;
   const question = questionByKey(b.lead.currentQuestion) ?? nextQuestion(null);
   if (!question) return;
@@ -125,7 +133,7 @@ function resume(b: DecisionBuilder): void {
 /** A client message while the artist has the conversation. */
 export function whileHandedOver(b: DecisionBuilder, message: InboundMessage): void {
   if (isContinue(message.text)) {
-    resume(b);
+    endHandover(b, "client");
     return;
   }
   const trigger = explicitTrigger(message.text, b.config.artistName);

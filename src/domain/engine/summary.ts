@@ -3,6 +3,7 @@
  * question order), the estimate, how many reference images came in, and the flags that deserve a
  * second look. Sent to the artist in their locale when the lead reaches PENDING_APPROVAL.
  */
+import { SUMMARY_LINK_ACTIONS } from "../artist-actions.ts";
 import type { CopyKey } from "../copy.ts";
 import { meetsBudgetMinimum, type Estimate } from "../estimate.ts";
 import { formatDateRange, formatMoney } from "../format.ts";
@@ -65,10 +66,21 @@ function flags(b: DecisionBuilder): string[] {
   return found.map((key) => b.renderArtist(key, params));
 }
 
-/** Sends the summary to the artist and records when. */
+/** "One tap: Approve: <url> …" with a placeholder per link (the session mints them), or null when links are off. */
+function actionLines(b: DecisionBuilder): string | null {
+  const urls: Record<string, string> = {};
+  for (const action of SUMMARY_LINK_ACTIONS) {
+    const url = b.actionLink(action);
+    if (url === null) return null;
+    urls[action] = url;
+  }
+  return b.renderArtist("summary.actions", urls);
+}
+
+/** Sends the summary (with one-tap action links) to the artist and records when. */
 export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
   const found = flags(b);
-  b.tellArtist("summary.artist", {
+  const summary = b.renderArtist("summary.artist", {
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name"),
     phone: b.lead.phoneE164,
     answers: answerLines(b).join("\n") || b.renderArtist("handover.no_answers"),
@@ -76,5 +88,7 @@ export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
     images: b.lead.attachmentCount + b.decision.attachments.length,
     flags: found.length > 0 ? found.join("; ") : b.renderArtist("summary.no_flags"),
   });
+  const actions = actionLines(b);
+  b.tellArtistText("summary.artist", actions === null ? summary : `${summary}\n\n${actions}`);
   b.decision.patch.artistNotifiedAt = b.now;
 }

@@ -2,6 +2,7 @@
  * The engine's vocabulary: what it knows about a lead, how it is configured, what it is given and
  * what it decides. Types only (plus the engine's defaults), so every engine module shares them.
  */
+import type { ActionVia, ArtistAction } from "../artist-actions.ts";
 import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
 import type { QuestionKey } from "../questions.ts";
@@ -47,6 +48,8 @@ export interface LeadState {
   tourOffer: TourOffer | null;
   /** When the deposit was quoted for good (its link sent): the estimate no longer changes it. */
   depositLockedAt: Date | null;
+  /** The deposit quoted by the estimate, if any (what the client is told a deposit request is for). */
+  deposit?: { amountMinor: number; currency: string } | null;
 }
 
 export interface EngineConfig {
@@ -59,12 +62,26 @@ export interface EngineConfig {
   holdingReplyEveryMs?: number;
   /** The artist's tour stops still ahead (after now), soonest first; none unless given. */
   tourStops?: readonly TourStop[];
+  /**
+   * Whether artist notices carry one-tap action links (PUBLIC_BASE_URL is set, so a link can be
+   * absolute); off unless given.
+   */
+  actionLinks?: boolean;
 }
 
 /** Defaults for the optional {@link EngineConfig} fields. */
 export const ENGINE_DEFAULTS = { maxFieldFailures: 3, holdingReplyEveryMs: 6 * 60 * 60 * 1000 } as const;
 
 export type EngineInput = { type: "client_message"; message: InboundMessage };
+
+/** The artist acts on the lead: from a one-tap link or the admin API (see artist-actions.ts). */
+export interface ArtistActionInput {
+  type: "artist_action";
+  action: ArtistAction;
+  /** Why (reject): kept for the artist's records, never sent to the client. */
+  reason: string | null;
+  via: ActionVia;
+}
 
 export interface NewAnswer {
   questionKey: QuestionKey;
@@ -127,6 +144,11 @@ export interface LeadPatch {
   tourCity?: string;
   waitlistCity?: string;
   artistNotifiedAt?: Date;
+  // The artist's decisions (see artist-actions.ts).
+  approvedAt?: Date;
+  rejectedAt?: Date;
+  rejectionReason?: string | null;
+  bookedAt?: Date;
 }
 
 /** leads.estimate_trace: the inputs, the rules version and each step of the estimate, for the artist. */
@@ -138,6 +160,16 @@ export interface EstimateTrace {
   lines: string[];
 }
 
+/**
+ * A one-tap link the decision's artist notice needs. The engine cannot mint tokens (randomness and
+ * a database row): it writes `placeholder` where the URL goes and the lead's session replaces it
+ * with the real link, storing the token's hash in the same transaction as the decision.
+ */
+export interface ActionLinkRequest {
+  action: ArtistAction;
+  placeholder: string;
+}
+
 export interface Decision {
   transitions: Transition[];
   patch: LeadPatch;
@@ -146,4 +178,6 @@ export interface Decision {
   attachments: NewAttachment[];
   outbound: Outbound[];
   events: EventRecord[];
+  /** Links to mint for the artist's messages in `outbound`. */
+  actionLinks: ActionLinkRequest[];
 }

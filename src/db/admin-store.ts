@@ -1,0 +1,179 @@
+/**
+ * Read models for the admin API (and later the web inbox): the lead list with a stable cursor,
+ * a lead's detail (answers latest-wins, estimate, attachments, events, notes), the funnel's raw
+ * transitions and the event log; plus notes, the one thing ops write directly (a note is not lead
+ * state, so it does not go through the lead's Durable Object).
+ */
+import { and, asc, desc, eq, gte, ilike, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { QUESTION_KEYS } from "../domain/questions.ts";
+import type { EnteredStatus } from "../domain/funnel.ts";
+import type { Database } from "./client.ts";
+import { attachments, leadAnswers, leadNotes, leads, outboxMessages, systemEvents, type Lead } from "./schema.ts";
+
+/** Opaque list cursor: the last row's exact created_at (as Postgres prints it) and id. */
+export interface LeadCursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: LeadCursor): string {
+  return btoa(`${cursor.createdAt}|${cursor.id}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const CURSOR_BODY = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}(?::\d{2})?)\|([0-9a-f-]{36})$/;
+
+/** Decodes a cursor from {@link encodeCursor}; null when it is not one. */
+export function decodeCursor(value: string): LeadCursor | null {
+  try {
+    const match = CURSOR_BODY.exec(atob(value.replace(/-/g, "+").replace(/_/g, "/")));
+    return match?.[1] && match[2] ? { createdAt: match[1], id: match[2] } : null;
+  } catch {
+    return null;
+  }
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface LeadListQuery {
+  status?: string | undefined;
+  q?: string | undefined;
+  cursor?: LeadCursor | undefined;
+  limit: number;
+}
+
+const listColumns = {
+  id: leads.id,
+  phone: leads.phoneE164,
+  name: leads.displayName,
+  status: leads.status,
+  statusChangedAt: leads.statusChangedAt,
+  createdAt: leads.createdAt,
+  updatedAt: leads.updatedAt,
+  // Exact, microseconds included: the cursor must compare equal to the stored value.
+  createdAtExact: sql<string>`${leads.createdAt}::text`,
+};
+
+/**
+ * Leads, newest first (created_at, then id, so equal timestamps still have one order), filtered by
+ * status and by a search on the number (digits) or the name. Keyset pagination: a page never
+ * repeats or skips a lead, whatever is created meanwhile.
+ */
+export async function listLeads(db: Database, query: LeadListQuery) {
+  const where: SQL[] = [];
+  if (query.status) where.push(eq(leads.status, query.status));
+  const q = query.q?.trim();
+  if (q) {
+    const digits = q.replace(/[^0-9]/g, "");
+    const byName = ilike(leads.displayName, likePattern(q));
+    where.push(digits.length >= 3 ? (or(byName, like(leads.phoneE164, likePattern(digits))) ?? byName) : byName);
+  }
+  if (query.cursor) {
+    where.push(sql`(${leads.createdAt}, ${leads.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)`);
+  }
+  const rows = await db
+    .select(listColumns)
+    .from(leads)
+    .where(and(...where))
+    .orderBy(desc(leads.createdAt), desc(leads.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAtExact, id: last.id }) : null;
+  return { leads: page.map(({ createdAtExact: _exact, ...lead }) => lead), nextCursor };
+}
+
+export function findLead(db: Database, id: string): Promise<Lead | undefined> {
+  return db
+    .select()
+    .from(leads)
+    .where(eq(leads.id, id))
+    .then((rows) => rows[0]);
+}
+
+/** The latest answer to each question (latest wins), in question order; unknown keys last. */
+export async function latestAnswers(db: Database, leadId: string) {
+  const rows = await db
+    .selectDistinctOn([leadAnswers.questionKey], {
+      questionKey: leadAnswers.questionKey,
+      rawText: leadAnswers.rawText,
+      value: leadAnswers.value,
+      seq: leadAnswers.seq,
+      answeredAt: leadAnswers.createdAt,
+    })
+    .from(leadAnswers)
+    .where(eq(leadAnswers.leadId, leadId))
+    .orderBy(leadAnswers.questionKey, desc(leadAnswers.seq));
+  const order = (key: string) => {
+    const i = (QUESTION_KEYS as readonly string[]).indexOf(key);
+    return i === -1 ? QUESTION_KEYS.length : i;
+  };
+  return rows.sort((a, b) => order(a.questionKey) - order(b.questionKey) || a.seq - b.seq);
+}
+
+/** Every answer, in the order given (the debug view: what "latest wins" chose from). */
+export function allAnswers(db: Database, leadId: string) {
+  return db.select().from(leadAnswers).where(eq(leadAnswers.leadId, leadId)).orderBy(asc(leadAnswers.seq));
+}
+
+export function leadAttachments(db: Database, leadId: string) {
+  return db
+    .select({
+      id: attachments.id,
+      status: attachments.status,
+      mimeType: attachments.mimeType,
+      caption: attachments.caption,
+      sizeBytes: attachments.sizeBytes,
+      createdAt: attachments.createdAt,
+    })
+    .from(attachments)
+    .where(eq(attachments.leadId, leadId))
+    .orderBy(asc(attachments.createdAt));
+}
+
+export function leadNotesOf(db: Database, leadId: string) {
+  return db.select().from(leadNotes).where(eq(leadNotes.leadId, leadId)).orderBy(desc(leadNotes.createdAt), desc(leadNotes.id));
+}
+
+/** Outbox rows of a lead, newest first (the debug view). */
+export function recentOutbox(db: Database, leadId: string, limit = 50) {
+  return db.select().from(outboxMessages).where(eq(outboxMessages.leadId, leadId)).orderBy(desc(outboxMessages.seq)).limit(limit);
+}
+
+export interface EventQuery {
+  type?: string | undefined;
+  leadId?: string | undefined;
+  /** Only events older than this id (the next page). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** System events, newest first. */
+export function listEvents(db: Database, query: EventQuery) {
+  const where: SQL[] = [];
+  if (query.type) where.push(eq(systemEvents.type, query.type));
+  if (query.leadId) where.push(eq(systemEvents.leadId, query.leadId));
+  if (query.before !== undefined) where.push(lt(systemEvents.id, query.before));
+  return db
+    .select()
+    .from(systemEvents)
+    .where(and(...where))
+    .orderBy(desc(systemEvents.id))
+    .limit(query.limit);
+}
+
+/** Distinct (lead, status entered) pairs since `since`, from `lead.transition` events. */
+export async function enteredStatuses(db: Database, since: Date): Promise<EnteredStatus[]> {
+  const rows = await db
+    .selectDistinct({ leadId: systemEvents.leadId, status: sql<string>`${systemEvents.payload}->>'to'` })
+    .from(systemEvents)
+    .where(and(eq(systemEvents.type, "lead.transition"), gte(systemEvents.createdAt, since)));
+  return rows.flatMap((r) => (r.leadId && r.status ? [{ leadId: r.leadId, status: r.status }] : []));
+}
+
+export async function addNote(db: Database, note: { leadId: string; author: string; body: string }) {
+  const [row] = await db.insert(leadNotes).values(note).returning();
+  if (!row) throw new Error("note insert returned no row");
+  return row;
+}

@@ -1,0 +1,129 @@
+/**
+ * What the artist can do to a lead (from a one-tap link or the admin API), where each action may
+ * run, where it leads, and how a one-tap token is judged. Data and pure checks only: the engine
+ * decides the rest (engine/artist-actions.ts), the lead's Durable Object applies it.
+ *
+ * Every action runs inside the lead's Durable Object, so it serializes with the client's messages;
+ * the status is checked there, against the lead as it is at that moment.
+ */
+import { LeadStatus } from "./lead-status.ts";
+
+const S = LeadStatus;
+
+export const ArtistAction = {
+  APPROVE: "approve",
+  REJECT: "reject",
+  SEND_DEPOSIT: "send_deposit",
+  SEND_BOOKING_LINK: "send_booking_link",
+  MARK_BOOKED: "mark_booked",
+  RESUME: "resume",
+} as const;
+export type ArtistAction = (typeof ArtistAction)[keyof typeof ArtistAction];
+export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistAction[];
+
+/**
+ * Statuses in which each action may run. A one-tap token stores its action's list when minted and
+ * the engine checks the same table again when the action runs.
+ *
+ * - approve: the consultation is complete and waiting for the artist.
+ * - reject: before a deposit is paid (including while the artist has the conversation).
+ * - send_deposit: approved or about to be (the deposit follows the approval in the same tap), or
+ *   an expired deposit link to send again.
+ * - send_booking_link: approved (no deposit needed) or the deposit paid.
+ * - mark_booked: the artist arranged the booking (with or without the assistant's steps).
+ * - resume: the artist hands a handed-over conversation back to the assistant.
+ */
+export const ACTION_ALLOWED_FROM = {
+  approve: [S.PENDING_APPROVAL],
+  reject: [S.PENDING_APPROVAL, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.AWAITING_DEPOSIT],
+  send_deposit: [S.PENDING_APPROVAL, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_EXPIRED],
+  send_booking_link: [S.PENDING_APPROVAL, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID],
+  mark_booked: [S.PENDING_APPROVAL, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID, S.BOOKING_PENDING],
+  resume: [S.NEEDS_ARTIST_REPLY],
+} as const satisfies Record<ArtistAction, readonly LeadStatus[]>;
+
+/**
+ * Where each action moves the lead; null: the status stays. `resume` goes back to where the lead
+ * was before the handover (see engine/handover.ts). `send_deposit` records the request and tells
+ * the client the link follows: the Stripe checkout (a later issue) moves the lead to
+ * AWAITING_DEPOSIT when the real link exists, never before.
+ */
+export const ACTION_TARGET = {
+  approve: S.COLLECTING_TIME_WINDOWS,
+  reject: S.REJECTED,
+  send_deposit: null,
+  send_booking_link: S.BOOKING_PENDING,
+  mark_booked: S.BOOKED,
+  resume: "resume_status",
+} as const satisfies Record<ArtistAction, LeadStatus | null | "resume_status">;
+
+/** Actions offered as one-tap links with the artist's summary of a finished consultation. */
+export const SUMMARY_LINK_ACTIONS = [ArtistAction.APPROVE, ArtistAction.REJECT, ArtistAction.SEND_DEPOSIT, ArtistAction.MARK_BOOKED] as const;
+
+export function isActionAllowed(action: ArtistAction, status: LeadStatus): boolean {
+  return (ACTION_ALLOWED_FROM[action] as readonly LeadStatus[]).includes(status);
+}
+
+export function asArtistAction(value: string): ArtistAction | null {
+  return (ARTIST_ACTIONS as readonly string[]).includes(value) ? (value as ArtistAction) : null;
+}
+
+/** Who asked: a one-tap link (the artist's phone) or the admin API (ops, later the web inbox). */
+export type ActionVia = "link" | "admin";
+
+/** Why an action did not run; each has its own page and API answer. Nothing changed in any case. */
+export const ActionRefusal = {
+  /** No token has this hash: never issued, mistyped or altered. */
+  UNKNOWN_TOKEN: "unknown_token",
+  /** The token (or request) names another lead than the one it was used on. */
+  WRONG_LEAD: "wrong_lead",
+  USED: "used",
+  EXPIRED: "expired",
+  /** The lead is no longer (or not yet) in a status the action may run in. */
+  WRONG_STATUS: "wrong_status",
+  /** This exact request was applied before (a replayed idempotency key). */
+  DUPLICATE: "duplicate",
+} as const;
+export type ActionRefusal = (typeof ActionRefusal)[keyof typeof ActionRefusal];
+
+/** The answer to an action: applied (with the move it made), refused (with why), or still queued. */
+export type ActionOutcome =
+  | { ok: true; action: ArtistAction; leadId: string; from: LeadStatus; to: LeadStatus }
+  | { ok: false; action: ArtistAction; reason: ActionRefusal; status: LeadStatus | null; usedAt?: string | null }
+  | { ok: false; action: ArtistAction; reason: "queued"; status: null };
+
+/** A stored one-tap token, as the checks need it. */
+export interface StoredActionToken {
+  leadId: string;
+  action: string;
+  allowedStatuses: readonly string[];
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export type TokenCheck = { ok: true; action: ArtistAction } | { ok: false; reason: ActionRefusal };
+
+/**
+ * Judges a token for a lead right now. Order matters for the page the artist sees: an altered or
+ * foreign token says so before anything about the lead; a used token says "used" even once it
+ * has also expired.
+ */
+export function checkActionToken(
+  token: StoredActionToken | null,
+  lead: { id: string; status: LeadStatus },
+  now: Date,
+): TokenCheck {
+  if (!token) return { ok: false, reason: ActionRefusal.UNKNOWN_TOKEN };
+  const action = asArtistAction(token.action);
+  if (!action) return { ok: false, reason: ActionRefusal.UNKNOWN_TOKEN };
+  if (token.leadId !== lead.id) return { ok: false, reason: ActionRefusal.WRONG_LEAD };
+  if (token.usedAt !== null) return { ok: false, reason: ActionRefusal.USED };
+  if (token.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: ActionRefusal.EXPIRED };
+  if (!token.allowedStatuses.includes(lead.status) || !isActionAllowed(action, lead.status)) {
+    return { ok: false, reason: ActionRefusal.WRONG_STATUS };
+  }
+  return { ok: true, action };
+}
+
+/** A one-tap token as it appears in a URL: 32 random bytes, base64url without padding. */
+export const ACTION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -1,0 +1,161 @@
+/**
+ * The artist's one-tap links, `/a/:token`. GET shows what the action will do (never changes
+ * anything: WhatsApp and mail scanners fetch links to preview them); POST runs it through the
+ * lead's Durable Object, in turn with the client's messages, and says what happened.
+ *
+ * A token that is unknown (or altered), already used, expired, meant for another lead, or whose
+ * lead has moved to a status the action does not apply to gets a page saying which, and nothing
+ * changes. The object checks the token again when the action runs: this route's check only
+ * chooses the page.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { findActionToken } from "../../db/action-tokens.ts";
+import { findLead, latestAnswers } from "../../db/admin-store.ts";
+import { ACTION_TOKEN_PATTERN, checkActionToken, type ActionRefusal, type ArtistAction } from "../../domain/artist-actions.ts";
+import { formatDateTime, formatMoney } from "../../domain/format.ts";
+import { asQuestionKey } from "../../domain/questions.ts";
+import { asLeadStatus } from "../../domain/state-machine.ts";
+import type { Lead } from "../../db/schema.ts";
+import type { Database } from "../../db/client.ts";
+import { sha256Hex } from "../../lib/crypto.ts";
+import { withDatabase, type DbEnv } from "../database.ts";
+import { rateLimit } from "../rate-limit.ts";
+import { cancelledPage, confirmPage, donePage, pageCopy as t, queuedPage, refusalPage, type LeadCard, type RefusalPage } from "./pages.ts";
+
+/** Requests per minute per client IP to /a/: far more than a person taps, far too few to guess. */
+export const ACTION_RATE_LIMIT = { limit: 30, windowMs: 60_000 } as const;
+
+const ANSWER_CHARS = 160;
+
+const ConfirmForm = z.object({
+  lead_id: z.uuid(),
+  reason: z
+    .string()
+    .trim()
+    .max(500)
+    .optional()
+    .transform((v) => (v ? v : null)),
+});
+
+function clientName(lead: Pick<Lead, "displayName">): string {
+  return lead.displayName ?? t("handover.unknown_name");
+}
+
+function statusLabel(status: string): string {
+  const known = asLeadStatus(status);
+  return known ? t(`status.${known}`) : status;
+}
+
+function money(amountMinor: number | null, currency: string | null): string | null {
+  return amountMinor === null || currency === null ? null : formatMoney(amountMinor, currency);
+}
+
+async function leadCard(db: Database, lead: Lead): Promise<LeadCard & { id: string }> {
+  const answers = await latestAnswers(db, lead.id);
+  const priceMin = money(lead.priceMinMinor, lead.priceCurrency);
+  const priceMax = money(lead.priceMaxMinor, lead.priceCurrency);
+  const deposit = money(lead.depositAmountMinor, lead.depositCurrency);
+  return {
+    id: lead.id,
+    clientName: clientName(lead),
+    phone: lead.phoneE164,
+    status: statusLabel(lead.status),
+    estimate: priceMin && priceMax && deposit ? t("page.estimate_value", { priceMin, priceMax, deposit }) : t("page.no_estimate"),
+    answers: answers.map((a) => {
+      const key = asQuestionKey(a.questionKey);
+      const text = a.rawText ?? t("handover.answer_media");
+      return { label: key ? t(`label.${key}`) : a.questionKey, text: text.length > ANSWER_CHARS ? `${text.slice(0, ANSWER_CHARS - 1)}…` : text };
+    }),
+  };
+}
+
+const REFUSAL_STATUS = { unknown_token: 404, wrong_lead: 409, used: 410, expired: 410, wrong_status: 409, duplicate: 409, rate_limited: 429, invalid_form: 400 } as const;
+
+function refuse(c: Context<DbEnv>, reason: RefusalPage, params: Record<string, string | number> = {}): Response | Promise<Response> {
+  return c.html(refusalPage(reason, params), REFUSAL_STATUS[reason]);
+}
+
+type Inspected =
+  | { ok: true; tokenHash: string; action: ArtistAction; lead: Lead }
+  | { ok: false; page: Response | Promise<Response> };
+
+/** Finds the token and its lead and judges it now; a refusal comes back as its page. */
+async function inspect(c: Context<DbEnv>, token: string): Promise<Inspected> {
+  const db = c.get("db");
+  if (!ACTION_TOKEN_PATTERN.test(token)) return { ok: false, page: refuse(c, "unknown_token") };
+  const tokenHash = await sha256Hex(token);
+  const found = await findActionToken(db, tokenHash);
+  const lead = found ? await findLead(db, found.token.leadId) : undefined;
+  if (!found || !lead) return { ok: false, page: refuse(c, "unknown_token") };
+  const status = asLeadStatus(lead.status);
+  const check = status ? checkActionToken(found.token, { id: lead.id, status }, new Date()) : ({ ok: false, reason: "wrong_status" } as const);
+  if (!check.ok) return { ok: false, page: refusalFor(c, check.reason, found.token.action, lead, found.token.usedAt) };
+  return { ok: true, tokenHash, action: check.action, lead };
+}
+
+function refusalFor(c: Context<DbEnv>, reason: ActionRefusal | "queued", action: string, lead: Lead, usedAt: Date | string | null | undefined) {
+  if (reason === "queued") return c.html(queuedPage(), 202);
+  const params: Record<string, string | number> = {
+    clientName: clientName(lead),
+    status: statusLabel(lead.status),
+    action: t(`action.label.${action as ArtistAction}`),
+    ttlHours: c.get("config").ACTION_TOKEN_TTL_HOURS,
+    usedAt: usedAt ? formatDateTime(new Date(usedAt)) : "",
+  };
+  return refuse(c, reason, params);
+}
+
+export const actionLinks = new Hono<DbEnv>()
+  .use(
+    "*",
+    rateLimit({ scope: "actions", ...ACTION_RATE_LIMIT, refuse: (c, _retryAfter) => c.html(refusalPage("rate_limited"), 429) }),
+  )
+  .use("*", async (c, next) => {
+    await next();
+    // The URL is a capability: never cached, never sent on as a referrer, never framed or indexed.
+    c.header("Cache-Control", "no-store");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Robots-Tag", "noindex");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  })
+  .get("/cancelled", (c) => c.html(cancelledPage()))
+  .use("/:token", withDatabase)
+  .get("/:token", async (c) => {
+    const inspected = await inspect(c, c.req.param("token"));
+    if (!inspected.ok) return inspected.page;
+    const { action, lead } = inspected;
+    const deposit = money(lead.depositAmountMinor, lead.depositCurrency) ?? t("page.no_deposit");
+    return c.html(confirmPage(action, await leadCard(c.get("db"), lead), { deposit }));
+  })
+  .post("/:token", async (c) => {
+    const inspected = await inspect(c, c.req.param("token"));
+    if (!inspected.ok) return inspected.page;
+    const { action, lead, tokenHash } = inspected;
+    const form = ConfirmForm.safeParse(Object.fromEntries(Object.entries(await c.req.parseBody()).filter(([, v]) => typeof v === "string")));
+    if (!form.success) {
+      const issue = form.error.issues[0];
+      return refuse(c, "invalid_form", { field: issue?.path.join(".") || "form", message: issue?.message ?? "invalid" });
+    }
+    // The page was shown for one lead; a token that is not that lead's runs nothing.
+    if (form.data.lead_id !== lead.id) return refuse(c, "wrong_lead");
+    const outcome = await c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).act(
+      {
+        type: "artist.action",
+        eventId: `link:${crypto.randomUUID()}`,
+        phone: lead.phoneE164,
+        leadId: lead.id,
+        action,
+        reason: action === "reject" ? form.data.reason : null,
+        via: "link",
+        tokenHash,
+      },
+      c.get("correlationId"),
+    );
+    c.get("log").info("action_link.used", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });
+    if (outcome.ok) return c.html(donePage(action, clientName(lead)));
+    // Refused inside the object (a double tap, the lead moved on meanwhile): say why, with the lead as it is now.
+    const now = (await findLead(c.get("db"), lead.id)) ?? lead;
+    return refusalFor(c, outcome.reason, action, now, "usedAt" in outcome ? outcome.usedAt : null);
+  });

@@ -1,0 +1,121 @@
+/**
+ * The pages behind the artist's one-tap links: server-rendered HTML, readable on a phone, every
+ * word from copy/ (en_GB.artist.ts). `html` escapes every interpolated value.
+ */
+import { html } from "hono/html";
+import { DEFAULT_LOCALE } from "../../../copy/index.ts";
+import type { ArtistAction } from "../../domain/artist-actions.ts";
+import { renderCopy, type CopyKey, type CopyParams } from "../../domain/copy.ts";
+
+const t = (key: CopyKey, params: CopyParams = {}) => renderCopy(key, params, DEFAULT_LOCALE);
+
+const STYLE = `
+  :root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  body { margin: 0; padding: 16px; line-height: 1.45; }
+  main { max-width: 560px; margin: 0 auto; }
+  h1 { font-size: 1.4rem; margin: 0.2em 0 0.6em; }
+  .card { border: 1px solid #8884; border-radius: 12px; padding: 12px 14px; margin: 12px 0; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; }
+  dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
+  label { display: block; margin: 12px 0 4px; font-weight: 600; }
+  textarea { width: 100%; box-sizing: border-box; min-height: 80px; font: inherit; padding: 8px; border-radius: 8px; }
+  .actions { display: flex; gap: 12px; margin-top: 16px; }
+  .actions > * { flex: 1; text-align: center; font: inherit; font-size: 1.1rem; padding: 14px; border-radius: 10px; border: 0; text-decoration: none; }
+  button { background: #1f6feb; color: #fff; }
+  a.cancel { background: #8883; color: inherit; }
+`;
+
+function layout(title: string, body: unknown) {
+  return html`<!doctype html>
+<html lang="en-GB">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="robots" content="noindex" />
+    <title>${title} · ${t("page.title")}</title>
+    <style>${STYLE}</style>
+  </head>
+  <body>
+    <main>${body}</main>
+  </body>
+</html>`;
+}
+
+/** What the page shows about the lead. */
+export interface LeadCard {
+  clientName: string;
+  phone: string;
+  status: string;
+  estimate: string;
+  answers: { label: string; text: string }[];
+}
+
+function card(lead: LeadCard) {
+  return html`<section class="card">
+    <dl>
+      <dt>${t("page.client")}</dt>
+      <dd>${lead.clientName}, ${lead.phone}</dd>
+      <dt>${t("page.status")}</dt>
+      <dd>${lead.status}</dd>
+      <dt>${t("page.estimate")}</dt>
+      <dd>${lead.estimate}</dd>
+    </dl>
+  </section>
+  ${lead.answers.length > 0
+    ? html`<section class="card">
+        <dl>
+          ${lead.answers.map((a) => html`<dt>${a.label}</dt><dd>${a.text}</dd>`)}
+        </dl>
+      </section>`
+    : ""}`;
+}
+
+/** GET /a/:token: what will happen, Confirm (POST to the same URL) or Cancel. */
+export function confirmPage(action: ArtistAction, lead: LeadCard & { id: string }, effectParams: CopyParams) {
+  const label = t(`action.label.${action}`);
+  return layout(
+    label,
+    html`<h1>${t("page.confirm_heading", { action: label })}</h1>
+      ${card(lead)}
+      <section class="card">
+        <strong>${t("page.what_happens")}</strong>
+        <p>${t(`action.effect.${action}`, { clientName: lead.clientName, ...effectParams })}</p>
+      </section>
+      <form method="post">
+        <input type="hidden" name="lead_id" value="${lead.id}" />
+        ${action === "reject"
+          ? html`<label for="reason">${t("page.reason_label")}</label><textarea id="reason" name="reason" maxlength="500"></textarea>`
+          : ""}
+        <div class="actions">
+          <a class="cancel" href="/a/cancelled">${t("page.cancel")}</a>
+          <button type="submit">${t("page.confirm")}</button>
+        </div>
+      </form>`,
+  );
+}
+
+/** A page that says what happened (or why nothing did). */
+export function messagePage(title: string, body: string) {
+  return layout(title, html`<h1>${title}</h1><p>${body}</p><p>${t("page.close_hint")}</p>`);
+}
+
+export function cancelledPage() {
+  return messagePage(t("page.cancelled.title"), t("page.cancelled.body"));
+}
+
+export function donePage(action: ArtistAction, clientName: string) {
+  return messagePage(t("page.done.title"), t(`action.done.${action}`, { clientName }));
+}
+
+export function queuedPage() {
+  return messagePage(t("page.queued.title"), t("page.queued.body"));
+}
+
+/** Why a link did nothing; the key picks the page's words. */
+export type RefusalPage = "unknown_token" | "wrong_lead" | "used" | "expired" | "wrong_status" | "duplicate" | "rate_limited" | "invalid_form";
+
+export function refusalPage(reason: RefusalPage, params: CopyParams = {}) {
+  return messagePage(t(`page.error.${reason}.title`), t(`page.error.${reason}.body`, params));
+}
+
+export { t as pageCopy };

@@ -1,0 +1,56 @@
+/**
+ * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume}: the
+ * artist's actions from the API, queued in the lead's Durable Object like any client message and
+ * answered once the object has applied (or refused) them.
+ */
+import { Hono } from "hono";
+import { findLead } from "../../db/admin-store.ts";
+import type { ActionOutcome, ArtistAction } from "../../domain/artist-actions.ts";
+import type { AdminEnv } from "./context.ts";
+import { ACTION_ROUTES, ActionHeaders, LeadIdParams } from "./schemas.ts";
+import { valid } from "./validate.ts";
+
+/** HTTP status for an outcome: applied 200, queued 202, refused 409. */
+function statusFor(outcome: ActionOutcome): 200 | 202 | 409 {
+  if (outcome.ok) return 200;
+  return outcome.reason === "queued" ? 202 : 409;
+}
+
+function bodyFor(outcome: ActionOutcome, leadId: string) {
+  if (outcome.ok) return { ok: true, action: outcome.action, lead_id: leadId, from: outcome.from, status: outcome.to };
+  return { ok: false, action: outcome.action, lead_id: leadId, reason: outcome.reason, status: outcome.status };
+}
+
+export const adminLeadActions = new Hono<AdminEnv>();
+
+for (const route of ACTION_ROUTES) {
+  adminLeadActions.post(
+    `/:id/${route.segment}`,
+    valid("param", LeadIdParams),
+    valid("header", ActionHeaders),
+    valid("json", route.body),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const body: Record<string, unknown> = c.req.valid("json");
+      const lead = await findLead(c.get("db"), id);
+      if (!lead) return c.json({ error: "not_found", message: "no lead with this id" }, 404);
+      const key = c.req.valid("header")["idempotency-key"] ?? crypto.randomUUID();
+      const action: ArtistAction = route.action;
+      const outcome = await c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).act(
+        {
+          type: "artist.action",
+          eventId: `admin:${key}`,
+          phone: lead.phoneE164,
+          leadId: lead.id,
+          action,
+          reason: typeof body.reason === "string" ? body.reason : null,
+          via: "admin",
+          tokenHash: null,
+        },
+        c.get("correlationId"),
+      );
+      c.get("log").info("admin.action", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });
+      return c.json(bodyFor(outcome, lead.id), statusFor(outcome));
+    },
+  );
+}

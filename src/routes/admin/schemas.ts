@@ -1,0 +1,170 @@
+/**
+ * The admin API's schemas: the single source for request validation (validate.ts) and for the
+ * OpenAPI document (openapi.ts). Each route is listed once in {@link ADMIN_ROUTES} with the schemas
+ * it parses, so the document cannot drift from what the handlers accept.
+ */
+import { z } from "zod";
+import { ARTIST_ACTIONS } from "../../domain/artist-actions.ts";
+import { LeadStatus } from "../../domain/lead-status.ts";
+import { decodeCursor } from "../../db/admin-store.ts";
+
+export const LeadIdParams = z.object({ id: z.uuid().describe("The lead's id") });
+
+export const LeadListQuery = z.object({
+  status: z.enum(LeadStatus).optional().describe("Only leads in this status"),
+  q: z.string().trim().min(1).max(100).optional().describe("Search: part of the number (3+ digits) or of the client's name"),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((v) => decodeCursor(v) !== null, "not a cursor returned by this API")
+    .optional()
+    .describe("next_cursor of the previous page"),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe("Page size"),
+});
+
+/** Actions without parameters take an empty body (or none). */
+export const EmptyBody = z.strictObject({});
+
+export const RejectBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).describe("Why (kept for the artist's records, never sent to the client)"),
+});
+
+export const NoteBody = z.strictObject({
+  body: z.string().trim().min(1).max(5000),
+  author: z.string().trim().min(1).max(80).default("admin"),
+});
+
+export const FunnelQuery = z.object({
+  days: z.coerce.number().int().min(1).max(365).default(30).describe("The period: the last N days"),
+});
+
+export const EventsQuery = z.object({
+  type: z
+    .string()
+    .regex(/^[a-z0-9_.]{1,100}$/, "must be an event type like lead.transition")
+    .optional(),
+  lead_id: z.uuid().optional(),
+  before: z.coerce.number().int().positive().optional().describe("Only events older than this id (the next page)"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Optional on action requests: a retry with the same key gets the first answer and changes nothing more. */
+export const ActionHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{8,128}$/, "must be 8-128 letters, digits or _.:-")
+    .optional(),
+});
+
+export const ErrorResponse = z.object({
+  error: z.string(),
+  field: z.string().optional(),
+  message: z.string().optional(),
+});
+
+export const ActionResponse = z.object({
+  ok: z.boolean(),
+  action: z.enum(ARTIST_ACTIONS as [string, ...string[]]),
+  lead_id: z.uuid(),
+  from: z.enum(LeadStatus).optional(),
+  status: z.enum(LeadStatus).nullable(),
+  reason: z.string().optional(),
+});
+
+/** Admin action endpoints: path segment → the artist action it runs (and its body). */
+export const ACTION_ROUTES = [
+  { segment: "approve", action: "approve", body: EmptyBody },
+  { segment: "reject", action: "reject", body: RejectBody },
+  { segment: "send-deposit", action: "send_deposit", body: EmptyBody },
+  { segment: "send-booking-link", action: "send_booking_link", body: EmptyBody },
+  { segment: "mark-booked", action: "mark_booked", body: EmptyBody },
+  { segment: "resume", action: "resume", body: EmptyBody },
+] as const satisfies readonly { segment: string; action: (typeof ARTIST_ACTIONS)[number]; body: z.ZodType }[];
+
+export interface RouteSpec {
+  method: "get" | "post";
+  /** Hono syntax (`:id`); openapi.ts turns it into `{id}`. */
+  path: string;
+  summary: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  body?: z.ZodType;
+  /** Status → what it means (and its schema, when the body has a fixed shape). */
+  responses: Record<number, { doc: string; schema?: z.ZodType }>;
+}
+
+const errors = {
+  400: { doc: "A path parameter, query or body field is invalid (`field` names it)", schema: ErrorResponse },
+  401: { doc: "X-Admin-API-Key is missing or wrong", schema: ErrorResponse },
+  429: { doc: "Too many requests from this address; see Retry-After", schema: ErrorResponse },
+};
+
+export const ADMIN_ROUTES: readonly RouteSpec[] = [
+  {
+    method: "get",
+    path: "/admin/leads",
+    summary: "Leads, newest first: filter by status, search by number or name, cursor pagination",
+    query: LeadListQuery,
+    responses: { 200: { doc: "A page of leads and next_cursor (null on the last page)" }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/leads/:id",
+    summary: "A lead: answers (latest wins), estimate, attachments, events, notes",
+    params: LeadIdParams,
+    responses: { 200: { doc: "The lead" }, 404: { doc: "No such lead", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/leads/:id/debug",
+    summary: "A lead's raw state: row, every answer, handover packet, outbox, and its Durable Object's inbox",
+    params: LeadIdParams,
+    responses: { 200: { doc: "The lead's state" }, 404: { doc: "No such lead", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "post",
+    path: "/admin/leads/:id/notes",
+    summary: "Adds a note to a lead",
+    params: LeadIdParams,
+    body: NoteBody,
+    responses: { 201: { doc: "The note" }, 404: { doc: "No such lead", schema: ErrorResponse }, ...errors },
+  },
+  ...ACTION_ROUTES.map(
+    ({ segment, action, body }): RouteSpec => ({
+      method: "post",
+      path: `/admin/leads/:id/${segment}`,
+      summary: `Runs "${action}" on the lead, in turn with its messages (through the lead's Durable Object)`,
+      params: LeadIdParams,
+      headers: ActionHeaders,
+      body,
+      responses: {
+        200: { doc: "Applied", schema: ActionResponse },
+        202: { doc: "Queued behind a retry; applied in turn", schema: ActionResponse },
+        404: { doc: "No such lead", schema: ErrorResponse },
+        409: { doc: "The lead's status does not allow this action (nothing changed)", schema: ActionResponse },
+        ...errors,
+      },
+    }),
+  ),
+  {
+    method: "get",
+    path: "/admin/funnel",
+    summary: "Leads entering each stage in the last N days, and the conversion between stages",
+    query: FunnelQuery,
+    responses: { 200: { doc: "The funnel" }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/events",
+    summary: "System events, newest first, by type and lead",
+    query: EventsQuery,
+    responses: { 200: { doc: "Events" }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/openapi.json",
+    summary: "This document",
+    responses: { 200: { doc: "OpenAPI 3.1" }, 401: errors[401] },
+  },
+];

@@ -1,0 +1,133 @@
+/**
+ * The artist's side in Workers tests: leads put straight into Postgres at any status (so an action
+ * test does not need a whole consultation first), one-tap tokens minted the way the session mints
+ * them, the links the artist was sent, and requests to /a/ and /admin from a test's own address
+ * (so rate limits never leak between tests).
+ */
+import { env, SELF } from "cloudflare:test";
+import { sql } from "./db.ts";
+import { prepareInbound, uniquePhone } from "./whatsapp.ts";
+
+const encoder = new TextEncoder();
+
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+let ipCounter = 0;
+/** A fresh client address, so each test has its own rate-limit buckets. */
+export function uniqueIp(): string {
+  ipCounter++;
+  return `198.51.${Math.floor(Math.random() * 200)}.${ipCounter % 250}`;
+}
+
+export interface TestLead {
+  id: string;
+  phone: string;
+}
+
+/**
+ * A lead as if its consultation had run: a status, a name, an open 24-hour window (so replies
+ * go out as text) and a quoted deposit, plus any column overrides (snake_case).
+ */
+export async function insertLead(status: string, columns: Record<string, unknown> = {}): Promise<TestLead> {
+  const phone = uniquePhone();
+  const values: Record<string, unknown> = {
+    phone_e164: phone,
+    status,
+    display_name: "Ari Lane",
+    service_window_ends_at: new Date(Date.now() + 20 * 60 * 60 * 1000).toISOString(),
+    last_client_message_at: new Date(Date.now() - 60_000).toISOString(),
+    price_min_minor: 26_000,
+    price_max_minor: 38_000,
+    price_currency: "GBP",
+    deposit_amount_minor: 10_000,
+    deposit_currency: "GBP",
+    size_category: "MEDIUM",
+    region: "UK",
+    ...columns,
+  };
+  const names = Object.keys(values);
+  const [row] = await sql<{ id: string }>(
+    `INSERT INTO leads (${names.join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")}) RETURNING id`,
+    Object.values(values),
+  );
+  if (!row) throw new Error("lead insert returned nothing");
+  // The emulator holds WhatsApp's side of the 24-hour window: the client wrote a minute ago.
+  await prepareInbound({ from: phone, text: "hi" });
+  return { id: row.id, phone };
+}
+
+/** Mints a one-tap token for a lead (stored as its SHA-256, like the session does); returns the token. */
+export async function mintToken(
+  leadId: string,
+  action: string,
+  options: { allowedStatuses?: string[]; expiresAt?: Date; usedAt?: Date | null } = {},
+): Promise<string> {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const token = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  await sql("INSERT INTO action_tokens (token_hash, lead_id, action, allowed_statuses, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+    await sha256Hex(token),
+    leadId,
+    action,
+    JSON.stringify(options.allowedStatuses ?? ["PENDING_APPROVAL"]),
+    (options.expiresAt ?? new Date(Date.now() + 60 * 60 * 1000)).toISOString(),
+    options.usedAt ? options.usedAt.toISOString() : null,
+  ]);
+  return token;
+}
+
+/** The URL after `label: ` in an artist notice ("Approve: https://…"). */
+export function linkAfter(text: string, label: string): string {
+  const match = new RegExp(`${label}: (https://\\S+)`).exec(text);
+  if (!match?.[1]) throw new Error(`no "${label}" link in: ${text}`);
+  return match[1];
+}
+
+/** A link's path ("/a/<token>"), for SELF.fetch. */
+export const pathOf = (url: string) => new URL(url, "https://inkline.test").pathname;
+
+/** Opens an action link (GET) from `ip`. */
+export function openLink(path: string, ip = uniqueIp()): Promise<Response> {
+  return SELF.fetch(`https://inkline.test${path}`, { headers: { "cf-connecting-ip": ip } });
+}
+
+/** Confirms on an action page (the form's POST) from `ip`. */
+export function confirmLink(path: string, form: Record<string, string>, ip = uniqueIp()): Promise<Response> {
+  return SELF.fetch(`https://inkline.test${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+export const ADMIN_KEY = "test-admin-key-0123456789";
+
+/** A request to the admin API (with the key unless `key` says otherwise). */
+export function adminFetch(
+  path: string,
+  init: { method?: string; body?: unknown; key?: string | null; ip?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { "cf-connecting-ip": init.ip ?? uniqueIp(), ...init.headers };
+  const key = init.key === undefined ? ADMIN_KEY : init.key;
+  if (key !== null) headers["x-admin-api-key"] = key;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  return SELF.fetch(`https://inkline.test${path}`, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers,
+    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+  });
+}
+
+/** The lead row as Postgres has it. */
+export async function leadRow(id: string): Promise<Record<string, unknown>> {
+  const [row] = await sql("SELECT * FROM leads WHERE id = $1", [id]);
+  if (!row) throw new Error(`no lead ${id}`);
+  return row;
+}
+
+/** Waits for the lead's object to finish what it is doing. */
+export function settleLead(phone: string): Promise<number> {
+  return env.LEAD_CONVERSATION.getByName(phone).settled();
+}

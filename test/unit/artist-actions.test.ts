@@ -1,0 +1,172 @@
+/**
+ * The artist's actions in the engine: where each may run, what it moves and says, and how a
+ * one-tap token is judged; plus the links the artist's notices ask for. Pure (Node).
+ */
+import { describe, expect, it } from "vitest";
+import {
+  ACTION_ALLOWED_FROM,
+  ACTION_TARGET,
+  ARTIST_ACTIONS,
+  checkActionToken,
+  type ArtistAction,
+  type StoredActionToken,
+} from "../../src/domain/artist-actions.ts";
+import { renderCopy } from "../../src/domain/copy.ts";
+import { decideArtistAction, type LeadState } from "../../src/domain/engine.ts";
+import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
+import { canTransition } from "../../src/domain/state-machine.ts";
+import { answersBefore, askedAbout, CONFIG, expectLegalTransitions, HOUR, leadState, NOW, replies, run, says, toArtist } from "../support/engine.ts";
+
+const act = (lead: LeadState, action: ArtistAction, reason: string | null = null) =>
+  decideArtistAction(lead, { type: "artist_action", action, reason, via: "link" }, NOW, CONFIG);
+
+const pending = (overrides: Partial<LeadState> = {}) => leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", ...overrides });
+const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
+  renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
+
+describe("where each action may run", () => {
+  const cases = ARTIST_ACTIONS.flatMap((action) => LEAD_STATUSES.map((status) => [action, status] as const));
+
+  it.each(cases)("%s from %s: runs exactly where the table allows, and only along state-machine edges", (action, status) => {
+    const lead = leadState({ status, resumeStatus: status === LeadStatus.NEEDS_ARTIST_REPLY ? LeadStatus.QUALIFYING : null });
+    const { decision, outcome } = act(lead, action);
+    const allowed = (ACTION_ALLOWED_FROM[action] as readonly string[]).includes(status);
+    expect(outcome.ok).toBe(allowed);
+    if (!allowed) {
+      expect(outcome).toMatchObject({ reason: "wrong_status", status });
+      expect(decision.outbound).toEqual([]);
+      expect(decision.transitions).toEqual([]);
+      return;
+    }
+    expectLegalTransitions(lead, decision);
+    const target = ACTION_TARGET[action];
+    if (target !== null && target !== "resume_status") expect(canTransition(status, target)).toBe(true);
+  });
+});
+
+describe("what each action does", () => {
+  it("approve: COLLECTING_TIME_WINDOWS, approved_at, the client hears the good news", () => {
+    const { decision, outcome } = act(pending(), "approve");
+    expect(outcome).toEqual({ ok: true, action: "approve", leadId: "lead-1", from: "PENDING_APPROVAL", to: "COLLECTING_TIME_WINDOWS" });
+    expect(decision.patch.approvedAt).toEqual(NOW);
+    expect(replies(decision)).toEqual([copy("action.approve.client")]);
+    expect(decision.events.map((e) => e.type)).toEqual(["artist.approved"]);
+  });
+
+  it("reject with a reason: REJECTED, the reason kept for the records, never told to the client", () => {
+    const { decision } = act(pending(), "reject", "not my style");
+    expect(decision.transitions.map((t) => t.to)).toEqual(["REJECTED"]);
+    expect(decision.patch).toMatchObject({ rejectedAt: NOW, rejectionReason: "not my style" });
+    expect(replies(decision)).toEqual([copy("action.reject.client")]);
+    expect(replies(decision).join(" ")).not.toContain("not my style");
+  });
+
+  it("send deposit: no fake link and no status change; the request is recorded for the Stripe step", () => {
+    const { decision, outcome } = act(pending({ deposit: { amountMinor: 10_000, currency: "GBP" } }), "send_deposit");
+    expect(outcome).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "PENDING_APPROVAL" });
+    expect(decision.transitions).toEqual([]);
+    expect(replies(decision)).toEqual([copy("action.send_deposit.client", { deposit: "£100" })]);
+    expect(replies(decision).join(" ")).not.toMatch(/https?:\/\//);
+    expect(decision.events).toMatchObject([{ type: "deposit.requested", payload: { amount_minor: 10_000, currency: "GBP" } }]);
+  });
+
+  it("send deposit without a quoted amount says so without a number", () => {
+    expect(replies(act(pending(), "send_deposit").decision)).toEqual([copy("action.send_deposit_no_amount.client")]);
+  });
+
+  it("send booking link: BOOKING_PENDING and the client is told the artist will fix the date", () => {
+    const { decision } = act(leadState({ status: LeadStatus.COLLECTING_TIME_WINDOWS, displayName: "Ari" }), "send_booking_link");
+    expect(decision.transitions.map((t) => t.to)).toEqual(["BOOKING_PENDING"]);
+    expect(decision.events.map((e) => e.type)).toEqual(["booking_link.requested"]);
+  });
+
+  it("mark booked straight from approval: BOOKED with booked_at", () => {
+    const { decision } = act(pending(), "mark_booked");
+    expect(decision.transitions.map((t) => t.to)).toEqual(["BOOKED"]);
+    expect(decision.patch.bookedAt).toEqual(NOW);
+    expect(replies(decision)).toEqual([copy("action.mark_booked.client")]);
+  });
+
+  it("resume: back to where the lead was, re-asking its question, like CONTINUE but in the artist's words", () => {
+    const lead = askedAbout("budget", {
+      status: LeadStatus.NEEDS_ARTIST_REPLY,
+      resumeStatus: LeadStatus.QUALIFYING,
+      displayName: "Ari",
+      handoverReason: "price_question",
+      recentAnswers: answersBefore("budget"),
+    });
+    const { decision, outcome } = act(lead, "resume");
+    expect(outcome).toMatchObject({ ok: true, from: "NEEDS_ARTIST_REPLY", to: "QUALIFYING" });
+    expect(replies(decision)).toEqual([copy("action.resume.client"), renderCopy("question.budget")]);
+    expect(decision.patch).toMatchObject({ resumeStatus: null, holdingReplySentAt: null });
+  });
+
+  it("resume after a handover from PENDING_APPROVAL goes back there and asks nothing", () => {
+    const lead = pending({ status: LeadStatus.NEEDS_ARTIST_REPLY, resumeStatus: LeadStatus.PENDING_APPROVAL });
+    const { decision } = act(lead, "resume");
+    expect(decision.transitions.map((t) => t.to)).toEqual(["PENDING_APPROVAL"]);
+    expect(replies(decision)).toEqual([copy("action.resume.client")]);
+  });
+});
+
+describe("one-tap links in the artist's notices", () => {
+  const LINKS = { ...CONFIG, actionLinks: true };
+
+  it("the completion summary asks for approve, reject, send deposit and mark booked links, one placeholder each", () => {
+    const lead = askedAbout("timing", { displayName: "Ari Lane", recentAnswers: answersBefore("timing") });
+    const decision = run(lead, says("weekday evenings"), LINKS);
+    expect(decision.actionLinks.map((l) => l.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
+    const [summary] = toArtist(decision);
+    const body = summary?.kind === "text" ? summary.body : "";
+    for (const link of decision.actionLinks) expect(body.split(link.placeholder)).toHaveLength(2);
+    expect(body).toContain(`Approve: ${decision.actionLinks[0]?.placeholder}`);
+  });
+
+  it("a handover asks for one resume link; without links configured the notice has none", () => {
+    const lead = askedAbout("style", { recentAnswers: answersBefore("style") });
+    const withLinks = run(lead, says("HUMAN"), LINKS);
+    expect(withLinks.actionLinks.map((l) => l.action)).toEqual(["resume"]);
+    const [notice] = toArtist(withLinks);
+    expect(notice?.kind === "text" && notice.body).toContain(`assistant: ${withLinks.actionLinks[0]?.placeholder}`);
+
+    const without = run(lead, says("HUMAN"));
+    expect(without.actionLinks).toEqual([]);
+    const [plain] = toArtist(without);
+    expect(plain?.kind === "text" && plain.body).toMatch(/^Inkline handed a client over to you/);
+    expect(plain?.kind === "text" && plain.body).not.toContain("[[inkline-link");
+  });
+
+  it("an ordinary answer asks for no links", () => {
+    expect(run(askedAbout("style", { recentAnswers: answersBefore("style") }), says("blackwork"), LINKS).actionLinks).toEqual([]);
+  });
+});
+
+describe("judging a one-tap token", () => {
+  const token = (overrides: Partial<StoredActionToken> = {}): StoredActionToken => ({
+    leadId: "lead-1",
+    action: "approve",
+    allowedStatuses: ["PENDING_APPROVAL"],
+    expiresAt: new Date(NOW.getTime() + HOUR),
+    usedAt: null,
+    ...overrides,
+  });
+  const lead = { id: "lead-1", status: LeadStatus.PENDING_APPROVAL };
+
+  it.each([
+    ["a good token", token(), lead, { ok: true, action: "approve" }],
+    ["no token", null, lead, { ok: false, reason: "unknown_token" }],
+    ["an action we do not know", token({ action: "refund" }), lead, { ok: false, reason: "unknown_token" }],
+    ["another lead's token", token({ leadId: "lead-2" }), lead, { ok: false, reason: "wrong_lead" }],
+    ["a used token (even once expired)", token({ usedAt: NOW, expiresAt: new Date(NOW.getTime() - 1) }), lead, { ok: false, reason: "used" }],
+    ["an expired token", token({ expiresAt: NOW }), lead, { ok: false, reason: "expired" }],
+    ["a lead that moved on", token(), { ...lead, status: LeadStatus.REJECTED }, { ok: false, reason: "wrong_status" }],
+    [
+      "a status the token allows but the action no longer does",
+      token({ allowedStatuses: ["PENDING_APPROVAL", "BOOKED"] }),
+      { ...lead, status: LeadStatus.BOOKED },
+      { ok: false, reason: "wrong_status" },
+    ],
+  ] as const)("%s", (_name, stored, target, expected) => {
+    expect(checkActionToken(stored, target, NOW)).toEqual(expected);
+  });
+});
