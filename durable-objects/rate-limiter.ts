@@ -20,14 +20,17 @@ export class RateLimiter extends DurableObject<Env> {
   private windowStart = 0;
   private count = 0;
 
-  /** Counts one request against `limit` per `windowMs` window; `now` is the caller's clock. */
+  /**
+   * Counts one request against `limit` per window of `windowMs`; `now` is the caller's clock. A
+   * window opens with the first request after the previous one closed (each key has its own, so
+   * there is no reason to align them to the clock, and a burst cannot straddle two windows).
+   */
   hit(limit: number, windowMs: number, now: number): RateLimitResult {
-    const start = now - (now % windowMs);
-    if (start !== this.windowStart) {
-      this.windowStart = start;
+    if (now - this.windowStart >= windowMs || now < this.windowStart) {
+      this.windowStart = now;
       this.count = 0;
     }
     this.count++;
-    return { allowed: this.count <= limit, remaining: Math.max(0, limit - this.count), resetAt: start + windowMs };
+    return { allowed: this.count <= limit, remaining: Math.max(0, limit - this.count), resetAt: this.windowStart + windowMs };
   }
 }

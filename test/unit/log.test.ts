@@ -32,6 +32,14 @@ describe("logging", () => {
     expect(out).toContain(maskPhone("+447700900123"));
   });
 
+  it("never prints an action link's token (request paths are logged)", () => {
+    const token = "q2Xo0t1vC3Bg5mX2vV9N2hS1rXgRk0yq5u3w8ZbJ7aE";
+    const out = JSON.stringify(redact({ path: `/a/${token}`, url: `https://inkline.test/a/${token}?x=1` }));
+    expect(out).not.toContain(token);
+    expect(out).toContain("/a/[token]");
+    expect(redact({ path: "/a/cancelled" })).toEqual({ path: "/a/cancelled" });
+  });
+
   it("drops lines below the level", () => {
     const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
     createLogger("c", "warn").info("quiet");

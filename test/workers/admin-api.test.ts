@@ -3,13 +3,21 @@
  * a lead's detail and debug view, actions through the lead's Durable Object (racing the client's
  * own messages), notes, the funnel, the event log and the OpenAPI document.
  */
-import { describe, expect, it } from "vitest";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { ADMIN_KEY, adminFetch, insertLead, leadRow, mintToken, confirmLink, settleLead, uniqueIp } from "../support/workers/artist.ts";
-import { sql } from "../support/workers/db.ts";
+import { setDatabasePaused, sql } from "../support/workers/db.ts";
 import { clientSends, textsTo } from "../support/workers/whatsapp.ts";
 
 const json = <T = Record<string, unknown>>(response: Response) => response.json<T>();
+
+/** A name no other lead has, letters only (digits in a search also match phone numbers). */
+const uniqueTag = (prefix: string) => `${prefix}${Array.from(crypto.getRandomValues(new Uint8Array(10)), (b) => String.fromCharCode(97 + (b % 26))).join("")}`;
+
+afterEach(async () => {
+  await setDatabasePaused(false);
+});
 
 describe("the key", () => {
   const paths = ["/admin/leads", "/admin/funnel", "/admin/events", "/admin/openapi.json", "/admin/leads/00000000-0000-4000-8000-000000000000"];
@@ -101,7 +109,7 @@ describe("GET /admin/leads", () => {
   }
 
   it("newest first, every lead exactly once across pages, even with equal timestamps and leads arriving meanwhile", async () => {
-    const tag = `Page${crypto.randomUUID().slice(0, 8)}`;
+    const tag = uniqueTag("Page");
     await seven(tag);
     const expected = await sql<{ id: string }>("SELECT id FROM leads WHERE display_name LIKE $1 ORDER BY created_at DESC, id DESC", [`${tag}%`]);
     const ids = await allPages(`q=${tag}`, 3, async () => {
@@ -115,7 +123,7 @@ describe("GET /admin/leads", () => {
   });
 
   it("filters by status and finds by part of the number or the name", async () => {
-    const tag = `Find${crypto.randomUUID().slice(0, 8)}`;
+    const tag = uniqueTag("Find");
     const ids = await seven(tag);
     const pending: { leads: { id: string; status: string }[] } = await json(await adminFetch(`/admin/leads?q=${tag}&status=PENDING_APPROVAL`));
     expect(pending.leads.map((l) => l.status)).toEqual(["PENDING_APPROVAL", "PENDING_APPROVAL", "PENDING_APPROVAL"]);
@@ -236,6 +244,28 @@ describe("actions through the lead's object", () => {
     expect([page.status, api.status].sort()).toEqual([200, 409]);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+  });
+
+  it("an action while the database is away is queued, applied in turn by the retry, and a replay gets that answer", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const stub = env.LEAD_CONVERSATION.getByName(lead.phone);
+    const item = {
+      type: "artist.action",
+      eventId: `admin:test-${crypto.randomUUID()}`,
+      phone: lead.phone,
+      leadId: lead.id,
+      action: "approve",
+      reason: null,
+      via: "admin",
+      tokenHash: null,
+    } as const;
+    await setDatabasePaused(true);
+    expect(await stub.act(item, "test")).toEqual({ ok: false, action: "approve", reason: "queued", status: null });
+    await setDatabasePaused(false);
+    for (let i = 0; i < 5 && (await stub.settled()) > 0; i++) await runDurableObjectAlarm(stub);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await stub.act(item, "test")).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "COLLECTING_TIME_WINDOWS" });
+    expect(await leadRow(lead.id)).toMatchObject({ version: 1 });
   });
 
   it("an unknown lead: 404", async () => {

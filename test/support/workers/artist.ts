@@ -15,11 +15,10 @@ export async function sha256Hex(value: string): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-let ipCounter = 0;
-/** A fresh client address, so each test has its own rate-limit buckets. */
+/** A fresh client address (random IPv6 in the documentation range), so each test has its own rate-limit buckets. */
 export function uniqueIp(): string {
-  ipCounter++;
-  return `198.51.${Math.floor(Math.random() * 200)}.${ipCounter % 250}`;
+  const words = Array.from(crypto.getRandomValues(new Uint16Array(4)), (w) => w.toString(16));
+  return `2001:db8:${words.join(":")}::1`;
 }
 
 export interface TestLead {
