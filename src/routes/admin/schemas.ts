@@ -4,7 +4,7 @@
  * it parses, so the document cannot drift from what the handlers accept.
  */
 import { z } from "zod";
-import { ARTIST_ACTIONS } from "../../domain/artist-actions.ts";
+import { ArtistAction } from "../../domain/artist-actions.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { decodeCursor } from "../../db/admin-store.ts";
 
@@ -64,7 +64,7 @@ export const ErrorResponse = z.object({
 
 export const ActionResponse = z.object({
   ok: z.boolean(),
-  action: z.enum(ARTIST_ACTIONS as [string, ...string[]]),
+  action: z.enum(ArtistAction),
   lead_id: z.uuid(),
   from: z.enum(LeadStatus).optional(),
   status: z.enum(LeadStatus).nullable(),
@@ -79,7 +79,7 @@ export const ACTION_ROUTES = [
   { segment: "send-booking-link", action: "send_booking_link", body: EmptyBody },
   { segment: "mark-booked", action: "mark_booked", body: EmptyBody },
   { segment: "resume", action: "resume", body: EmptyBody },
-] as const satisfies readonly { segment: string; action: (typeof ARTIST_ACTIONS)[number]; body: z.ZodType }[];
+] as const satisfies readonly { segment: string; action: ArtistAction; body: z.ZodType }[];
 
 export interface RouteSpec {
   method: "get" | "post";
