@@ -14,7 +14,7 @@ import type { InboundMessage } from "../src/domain/messages.ts";
  */
 export interface ArtistActionPayload {
   type: "artist.action";
-  /** "link:<uuid>" or "admin:<idempotency key>": one per request, the processed-event marker. */
+  /** "link:<uuid>", "admin:<idempotency key>" or "inbox:<form id>": one per request, the processed-event marker. */
   eventId: string;
   /** The lead's number (the object's name), recorded like a message's sender. */
   phone: string;

@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   APP_VERSION: z.string().default("0.0.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   DEMO_MODE: flag,
+  /** Demo only: the WhatsApp emulator's chat page, linked from /demo (the dev stack sets it). */
+  DEMO_CHAT_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   PILOT_MODE: flag,
   /** Comma-separated E.164 numbers served while PILOT_MODE is on. */
   PILOT_ALLOWLIST: e164List,

@@ -6,7 +6,9 @@ import { HTTPException } from "hono/http-exception";
 import { actionLinks } from "./routes/actions/index.ts";
 import { admin } from "./routes/admin/index.ts";
 import { requestContext, type AppEnv } from "./routes/context.ts";
+import { demo } from "./routes/demo.tsx";
 import { health } from "./routes/health.ts";
+import { inbox } from "./routes/inbox/index.tsx";
 import { whatsappWebhook } from "./routes/webhooks/whatsapp.ts";
 import { runScheduled } from "./scheduled.ts";
 
@@ -16,6 +18,8 @@ app.route("/", health);
 app.route("/webhooks/whatsapp", whatsappWebhook);
 app.route("/a", actionLinks);
 app.route("/admin", admin);
+app.route("/inbox", inbox);
+app.route("/demo", demo);
 
 app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
 app.onError((error, c) => {

@@ -1,10 +1,10 @@
 /**
- * Read models for the admin API (and later the web inbox): the lead list with a stable cursor,
+ * Read models for the admin API and the web inbox: the lead list with a stable cursor,
  * a lead's detail (answers latest-wins, estimate, attachments, events, notes), the funnel's raw
  * transitions and the event log; plus notes, the one thing ops write directly (a note is not lead
  * state, so it does not go through the lead's Durable Object).
  */
-import { and, asc, desc, eq, gte, ilike, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, ilike, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { QUESTION_KEYS } from "../domain/questions.ts";
 import type { EnteredStatus } from "../domain/funnel.ts";
 import type { Database } from "./client.ts";
@@ -84,6 +84,30 @@ export async function listLeads(db: Database, query: LeadListQuery) {
   return { leads: page.map(({ createdAtExact: _exact, ...lead }) => lead), nextCursor };
 }
 
+/** How many leads are in each status now (statuses with none are absent). */
+export async function countLeadsByStatus(db: Database): Promise<Map<string, number>> {
+  const rows = await db.select({ status: leads.status, n: count() }).from(leads).groupBy(leads.status);
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+/** The newest `perStatus` leads of every status (the inbox's groups), newest first within each. */
+export async function newestLeadsPerStatus(db: Database, perStatus: number) {
+  const ranked = db
+    .select({
+      id: leads.id,
+      phone: leads.phoneE164,
+      name: leads.displayName,
+      status: leads.status,
+      statusChangedAt: leads.statusChangedAt,
+      createdAt: leads.createdAt,
+      rank: sql<number>`row_number() over (partition by ${leads.status} order by ${leads.createdAt} desc, ${leads.id} desc)`.as("rank"),
+    })
+    .from(leads)
+    .as("ranked");
+  const rows = await db.select().from(ranked).where(lte(ranked.rank, perStatus)).orderBy(ranked.status, ranked.rank);
+  return rows.map(({ rank: _rank, ...lead }) => lead);
+}
+
 export function findLead(db: Database, id: string): Promise<Lead | undefined> {
   return db
     .select()
@@ -130,6 +154,15 @@ export function leadAttachments(db: Database, leadId: string) {
     .from(attachments)
     .where(eq(attachments.leadId, leadId))
     .orderBy(asc(attachments.createdAt));
+}
+
+/** One attachment with where its bytes are (the inbox's image route). */
+export function findAttachment(db: Database, id: string) {
+  return db
+    .select({ id: attachments.id, leadId: attachments.leadId, status: attachments.status, mimeType: attachments.mimeType, r2Key: attachments.r2Key })
+    .from(attachments)
+    .where(eq(attachments.id, id))
+    .then((rows) => rows[0]);
 }
 
 export function leadNotesOf(db: Database, leadId: string) {

@@ -68,8 +68,8 @@ export function asArtistAction(value: string): ArtistAction | null {
   return (ARTIST_ACTIONS as readonly string[]).includes(value) ? (value as ArtistAction) : null;
 }
 
-/** Who asked: a one-tap link (the artist's phone) or the admin API (ops, later the web inbox). */
-export type ActionVia = "link" | "admin";
+/** Who asked: a one-tap link (the artist's phone), the admin API (ops) or the web inbox. */
+export type ActionVia = "link" | "admin" | "inbox";
 
 /** Why an action did not run; each has its own page and API answer. Nothing changed in any case. */
 export const ActionRefusal = {

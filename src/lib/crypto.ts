@@ -39,6 +39,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/**
+ * Whether a secret someone typed equals the configured one. Both sides are hashed first, so the
+ * comparison always runs over 32 bytes and not even the secret's length leaks.
+ */
+export async function secretsEqual(given: string, expected: string): Promise<boolean> {
+  return constantTimeEqual(await sha256Hex(given), await sha256Hex(expected));
+}
+
 /** `bytes` random bytes as base64url without padding (32 bytes: a 43-character, 256-bit token). */
 export function randomToken(bytes = 32): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));

@@ -1,9 +1,12 @@
 /**
  * Client-facing text lives in copy/. This guard reads the source of everything that builds
- * outbound messages and fails when a message field is given a literal instead of rendered copy.
+ * outbound messages and fails when a message field is given a literal instead of rendered copy;
+ * and it parses every page written in JSX (the inbox, the demo page) and fails on words written
+ * straight into the markup.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -37,6 +40,41 @@ function literalMessageFields(source: string): string[] {
   return found;
 }
 
+/** Attributes a reader sees or hears (a screen reader reads labels and alt text). */
+const READABLE_ATTRIBUTES = new Set(["placeholder", "title", "alt", "aria-label", "label", "value"]);
+const HAS_WORDS = /\p{L}/u;
+
+/** Words in JSX markup that do not come from copy: text children, readable attributes, literal strings in `{…}`. */
+function literalJsxText(source: string): string[] {
+  const file = ts.createSourceFile("page.tsx", source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const found: string[] = [];
+  const report = (node: ts.Node, text: string) => found.push(`${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}: ${text.trim()}`);
+  const literalWords = (expression: ts.Expression | undefined): string | null => {
+    if (!expression) return null;
+    if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) return HAS_WORDS.test(expression.text) ? expression.text : null;
+    if (ts.isTemplateExpression(expression)) {
+      const parts = [expression.head.text, ...expression.templateSpans.map((span) => span.literal.text)].join(" ");
+      return HAS_WORDS.test(parts) ? parts : null;
+    }
+    return null;
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isJsxText(node) && HAS_WORDS.test(node.text)) report(node, node.text);
+    if (ts.isJsxExpression(node) && (ts.isJsxElement(node.parent) || ts.isJsxFragment(node.parent))) {
+      const words = literalWords(node.expression);
+      if (words !== null) report(node, words);
+    }
+    if (ts.isJsxAttribute(node) && READABLE_ATTRIBUTES.has(node.name.getText(file)) && node.initializer) {
+      const value = node.initializer;
+      const words = ts.isStringLiteral(value) ? (HAS_WORDS.test(value.text) ? value.text : null) : ts.isJsxExpression(value) ? literalWords(value.expression) : null;
+      if (words !== null) report(node, words);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
 describe("client-facing copy lives in copy/", () => {
   const files = SCANNED.flatMap((d) => sourceFiles(path.join(ROOT, d))).filter(
     (f) => !EXCLUDED.some((excluded) => path.relative(ROOT, f).startsWith(excluded)),
@@ -52,6 +90,28 @@ describe("client-facing copy lives in copy/", () => {
       literalMessageFields(readFileSync(file, "utf8")).map((hit) => `${path.relative(ROOT, file)}:${hit}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it("no page in JSX writes words into its markup", () => {
+    const pages = files.filter((f) => f.endsWith(".tsx"));
+    expect(pages.some((f) => f.includes(path.join("src", "routes", "inbox")))).toBe(true);
+    const offenders = pages.flatMap((file) => literalJsxText(readFileSync(file, "utf8")).map((hit) => `${path.relative(ROOT, file)}:${hit}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it.each([
+    ["const A = () => <p>Hello there</p>;", 1],
+    ["const A = () => (\n  <p>\n    Sign in\n  </p>\n);", 1],
+    ['const A = () => <input placeholder="Search" />;', 1],
+    ['const A = () => <img alt={"A photo"} />;', 1],
+    ['const A = () => <p>{"Literal"}</p>;', 1],
+    ["const A = () => <p>{`Hi ${name}`}</p>;", 1],
+    ['const A = () => <p>{t("inbox.title")}</p>;', 0],
+    ["const A = () => <p>{`${a} · ${b}`}</p>;", 0],
+    ['const A = () => <input type="hidden" name="csrf" value={csrf} class="x" />;', 0],
+    ['const A = () => <a href="/inbox">{t("inbox.back")}</a>;', 0],
+  ])("the JSX guard itself: %s -> %i finding(s)", (source, count) => {
+    expect(literalJsxText(source)).toHaveLength(count);
   });
 
   it.each([

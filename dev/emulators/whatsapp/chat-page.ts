@@ -1,6 +1,6 @@
 /**
  * `GET /`: a self-contained chat page where a person plays the client on a phone or desktop
- * browser. Markup and styles live here, behaviour in `chat-script.ts`; no external assets, so it
+ * browser (or, with `?phone=…&role=artist`, watches the artist's phone; see chat-script.ts). Markup and styles live here, behaviour in `chat-script.ts`; no external assets, so it
  * works on a machine without internet.
  */
 import { CHAT_SCRIPT } from "./chat-script.ts";
@@ -8,6 +8,7 @@ import { CHAT_SCRIPT } from "./chat-script.ts";
 const STYLES = `
   :root { --bg: #efeae2; --bar: #0f5c4d; --me: #d9fdd3; --bot: #ffffff; --ink: #1f2c34; --muted: #667781; --accent: #0a7cff; --warn: #c62828; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   html, body { height: 100%; margin: 0; }
   body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg);
     display: flex; flex-direction: column; max-width: 720px; margin: 0 auto; }
@@ -22,6 +23,8 @@ const STYLES = `
   form#identity { display: flex; flex-wrap: wrap; gap: 8px; padding: 0 14px 12px; }
   form#identity label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); flex: 1 1 160px; }
   input[type=text], input[type=tel] { font: inherit; padding: 8px 10px; border: 1px solid #ccc; border-radius: 8px; }
+  #artist-note { background: #fff8e1; color: #5d4200; padding: 8px 14px; font-size: 13px; border-bottom: 1px solid #f0e0a0; }
+  a.link { color: var(--accent); word-break: break-all; }
   #notice { background: #fdecea; color: var(--warn); padding: 8px 14px; font-size: 13px; border-bottom: 1px solid #f5c2c0; }
   #messages { flex: 1; overflow-y: auto; padding: 12px 10px; display: flex; flex-direction: column; gap: 6px; }
   .empty { margin: auto; color: var(--muted); }
@@ -80,6 +83,7 @@ export const CHAT_PAGE = `<!doctype html>
     <button class="reply" type="submit">Use this client</button>
   </form>
 </details>
+<div id="artist-note" hidden>The artist's phone: what the assistant sends the artist, with tappable one-tap links. Read-only here.</div>
 <div id="notice" role="alert" hidden></div>
 <main id="messages" aria-live="polite"></main>
 <form id="composer">

@@ -2,7 +2,14 @@
  * The browser script of the client chat page (served inline by `chat-page.ts`). Plain ES2020, no
  * framework: polls `/_emulator/conversation` every second, renders both sides, and turns taps on
  * reply buttons and list rows into `/_emulator/inbound` calls. Everything the Worker sent is
- * rendered with `textContent`, never `innerHTML`, so a bot message cannot inject markup.
+ * rendered with `textContent`, never `innerHTML`, so a bot message cannot inject markup; http(s)
+ * URLs in it become links (the artist's one-tap action links are tappable).
+ *
+ * The query string picks who is holding the phone: `?phone=+447700900123&name=Sam` plays that
+ * client without touching the number saved for plain `/` (so two tabs can be two people), and
+ * `&role=artist` makes it the artist's phone: read-only (what the artist types would reach the
+ * Worker as a client message), and it keeps the artist's 24-hour window open through
+ * `POST /_emulator/window`, so notices arrive as text with their links rather than as a template.
  * Kept free of backticks and `${` because it lives inside a TypeScript template string.
  */
 export const CHAT_SCRIPT = String.raw`
@@ -10,7 +17,13 @@ export const CHAT_SCRIPT = String.raw`
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var store = window.localStorage;
-  var me = { phone: store.getItem("inkline.emu.phone") || "+447700900123", name: store.getItem("inkline.emu.name") || "Sam" };
+  var query = new URLSearchParams(window.location.search);
+  // "+" in a query string decodes to a space: keep the digits.
+  var fixedPhone = (query.get("phone") || "").replace(/\D/g, "");
+  var role = query.get("role") === "artist" ? "artist" : "client";
+  var me = fixedPhone
+    ? { phone: "+" + fixedPhone, name: query.get("name") || (role === "artist" ? "Artist" : "Sam") }
+    : { phone: store.getItem("inkline.emu.phone") || "+447700900123", name: store.getItem("inkline.emu.name") || "Sam" };
   var lastRendered = "";
   var polling = false;
 
@@ -22,12 +35,23 @@ export const CHAT_SCRIPT = String.raw`
     return node;
   }
   // WhatsApp's *bold* and _italic_, built as DOM nodes so text stays text.
-  function rich(text) {
-    var box = el("div", "text");
+  function styled(box, text) {
     String(text).split(/(\*[^*\n]+\*|_[^_\n]+_)/).forEach(function (part) {
       if (/^\*[^*]+\*$/.test(part)) box.appendChild(el("strong", "", part.slice(1, -1)));
       else if (/^_[^_]+_$/.test(part)) box.appendChild(el("em", "", part.slice(1, -1)));
       else if (part) box.appendChild(document.createTextNode(part));
+    });
+  }
+  // Links first (a token's "_" is not italics), then styles; only http(s) URLs become links.
+  function rich(text) {
+    var box = el("div", "text");
+    String(text).split(/(https?:\/\/[^\s]+)/).forEach(function (part, i) {
+      if (i % 2 === 0) { styled(box, part); return; }
+      var link = el("a", "link", part);
+      link.href = part;
+      link.target = "_blank";
+      link.rel = "noopener";
+      box.appendChild(link);
     });
     return box;
   }
@@ -180,11 +204,29 @@ export const CHAT_SCRIPT = String.raw`
   function applyIdentity() {
     me.phone = $("phone").value.trim() || me.phone;
     me.name = $("name").value.trim() || me.name;
-    store.setItem("inkline.emu.phone", me.phone);
-    store.setItem("inkline.emu.name", me.name);
-    $("who").textContent = me.name + " · +" + digits(me.phone);
+    if (!fixedPhone) {
+      store.setItem("inkline.emu.phone", me.phone);
+      store.setItem("inkline.emu.name", me.name);
+    }
+    $("who").textContent = me.name + " · +" + digits(me.phone) + (role === "artist" ? " · artist's phone" : "");
     lastRendered = "";
     void refresh();
+  }
+
+  // The artist's phone only reads: keep its 24-hour window open while the page is open.
+  async function keepWindowOpen() {
+    try {
+      var res = await fetch("/_emulator/window", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ phone: "+" + digits(me.phone), name: me.name }) });
+      if (!res.ok) notice("Emulator: could not open the artist's window (" + res.status + ")");
+    } catch (err) { notice("Emulator unreachable: " + err); }
+  }
+  if (role === "artist") {
+    document.body.classList.add("artist");
+    $("settings").hidden = true;
+    $("composer").hidden = true;
+    $("artist-note").hidden = false;
+    void keepWindowOpen();
+    setInterval(function () { void keepWindowOpen(); }, 10 * 60 * 1000);
   }
 
   $("phone").value = me.phone;

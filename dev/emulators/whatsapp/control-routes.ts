@@ -24,6 +24,11 @@ const ConfigRequest = z.strictObject({
   webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   sendStatusWebhooks: z.boolean().optional(),
 });
+/** Opens a number's 24-hour window as if it had just written, without a message (the artist's phone in the demo). */
+const WindowRequest = z.strictObject({
+  phone: z.string().regex(/^\+?[1-9][0-9]{6,14}$/, "must be an E.164 number"),
+  name: z.string().trim().min(1).max(100).optional(),
+});
 const RawRequest = z.strictObject({ body: z.string(), signature: z.string().nullable().optional() });
 const StatusRequest = z.strictObject({
   message_id: z.string().min(1),
@@ -104,6 +109,13 @@ const routes: Record<string, Handler> = {
     if (parsed.value.webhookUrl !== undefined) ctx.config.webhookUrl = parsed.value.webhookUrl;
     if (parsed.value.sendStatusWebhooks !== undefined) ctx.config.sendStatusWebhooks = parsed.value.sendStatusWebhooks;
     return json(200, configView(ctx));
+  },
+  "POST /_emulator/window": (ctx, req) => {
+    const parsed = parseControlBody(req.body, WindowRequest);
+    if (!parsed.ok) return parsed.reply;
+    const waId = parsed.value.phone.replace(/\D/g, "");
+    ctx.state.touchContact(waId, parsed.value.name ?? ctx.state.contactName(waId) ?? waId);
+    return json(200, { wa_id: waId, in_service_window: ctx.state.inServiceWindow(waId) });
   },
   "POST /_emulator/inbound": async (ctx, req) => {
     const parsed = parseControlBody(req.body, InboundSpec);

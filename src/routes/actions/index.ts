@@ -11,15 +11,16 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { findActionToken } from "../../db/action-tokens.ts";
-import { findLead, latestAnswers } from "../../db/admin-store.ts";
+import { findLead } from "../../db/admin-store.ts";
 import { ACTION_TOKEN_PATTERN, checkActionToken, type ActionRefusal, type ArtistAction } from "../../domain/artist-actions.ts";
-import { formatDateTime, formatMoney } from "../../domain/format.ts";
-import { asQuestionKey } from "../../domain/questions.ts";
+import { formatDateTime } from "../../domain/format.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import type { Lead } from "../../db/schema.ts";
 import type { Database } from "../../db/client.ts";
 import { sha256Hex } from "../../lib/crypto.ts";
+import { actOnLead } from "../artist-action.ts";
 import { withDatabase, type DbEnv } from "../database.ts";
+import { answerRows, clientName, depositLine, estimateLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { cancelledPage, confirmPage, donePage, pageCopy as t, queuedPage, refusalPage, type LeadCard, type RefusalPage } from "./pages.ts";
 
@@ -38,35 +39,14 @@ const ConfirmForm = z.object({
     .transform((v) => (v ? v : null)),
 });
 
-function clientName(lead: Pick<Lead, "displayName">): string {
-  return lead.displayName ?? t("handover.unknown_name");
-}
-
-function statusLabel(status: string): string {
-  const known = asLeadStatus(status);
-  return known ? t(`status.${known}`) : status;
-}
-
-function money(amountMinor: number | null, currency: string | null): string | null {
-  return amountMinor === null || currency === null ? null : formatMoney(amountMinor, currency);
-}
-
 async function leadCard(db: Database, lead: Lead): Promise<LeadCard & { id: string }> {
-  const answers = await latestAnswers(db, lead.id);
-  const priceMin = money(lead.priceMinMinor, lead.priceCurrency);
-  const priceMax = money(lead.priceMaxMinor, lead.priceCurrency);
-  const deposit = money(lead.depositAmountMinor, lead.depositCurrency);
   return {
     id: lead.id,
     clientName: clientName(lead),
     phone: lead.phoneE164,
     status: statusLabel(lead.status),
-    estimate: priceMin && priceMax && deposit ? t("page.estimate_value", { priceMin, priceMax, deposit }) : t("page.no_estimate"),
-    answers: answers.map((a) => {
-      const key = asQuestionKey(a.questionKey);
-      const text = a.rawText ?? t("handover.answer_media");
-      return { label: key ? t(`label.${key}`) : a.questionKey, text: text.length > ANSWER_CHARS ? `${text.slice(0, ANSWER_CHARS - 1)}…` : text };
-    }),
+    estimate: estimateLine(lead),
+    answers: await answerRows(db, lead.id, ANSWER_CHARS),
   };
 }
 
@@ -126,8 +106,7 @@ export const actionLinks = new Hono<DbEnv>()
     const inspected = await inspect(c, c.req.param("token"));
     if (!inspected.ok) return inspected.page;
     const { action, lead } = inspected;
-    const deposit = money(lead.depositAmountMinor, lead.depositCurrency) ?? t("page.no_deposit");
-    return c.html(confirmPage(action, await leadCard(c.get("db"), lead), { deposit }));
+    return c.html(confirmPage(action, await leadCard(c.get("db"), lead), { deposit: depositLine(lead) }));
   })
   .post("/:token", async (c) => {
     const inspected = await inspect(c, c.req.param("token"));
@@ -140,17 +119,10 @@ export const actionLinks = new Hono<DbEnv>()
     }
     // The page was shown for one lead; a token that is not that lead's runs nothing.
     if (form.data.lead_id !== lead.id) return refuse(c, "wrong_lead");
-    const outcome = await c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).act(
-      {
-        type: "artist.action",
-        eventId: `link:${crypto.randomUUID()}`,
-        phone: lead.phoneE164,
-        leadId: lead.id,
-        action,
-        reason: action === "reject" ? form.data.reason : null,
-        via: "link",
-        tokenHash,
-      },
+    const outcome = await actOnLead(
+      c.env.LEAD_CONVERSATION,
+      lead,
+      { action, reason: form.data.reason, via: "link", eventId: `link:${crypto.randomUUID()}`, tokenHash },
       c.get("correlationId"),
     );
     c.get("log").info("action_link.used", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });

@@ -4,7 +4,7 @@
  * is off (503), never open.
  */
 import type { MiddlewareHandler } from "hono";
-import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
+import { secretsEqual } from "../../lib/crypto.ts";
 import type { AdminEnv } from "./context.ts";
 
 export const HEADER = "X-Admin-API-Key";
@@ -13,7 +13,7 @@ export const requireAdminKey: MiddlewareHandler<AdminEnv> = async (c, next) => {
   const expected = c.get("config").ADMIN_API_KEY;
   if (!expected) return c.json({ error: "admin_not_configured" }, 503);
   const given = c.req.header(HEADER);
-  if (!given || !constantTimeEqual(await sha256Hex(given), await sha256Hex(expected))) {
+  if (!given || !(await secretsEqual(given, expected))) {
     c.get("log").warn("admin.unauthorized", { key_given: given !== undefined, path: new URL(c.req.url).pathname });
     return c.json({ error: "unauthorized", message: `missing or wrong ${HEADER} header` }, 401);
   }

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { findLead } from "../../db/admin-store.ts";
 import type { ActionOutcome, ArtistAction } from "../../domain/artist-actions.ts";
+import { actOnLead } from "../artist-action.ts";
 import type { AdminEnv } from "./context.ts";
 import { ACTION_ROUTES, ActionHeaders, LeadIdParams } from "./schemas.ts";
 import { valid } from "./validate.ts";
@@ -36,17 +37,10 @@ for (const route of ACTION_ROUTES) {
       if (!lead) return c.json({ error: "not_found", message: "no lead with this id" }, 404);
       const key = c.req.valid("header")["idempotency-key"] ?? crypto.randomUUID();
       const action: ArtistAction = route.action;
-      const outcome = await c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).act(
-        {
-          type: "artist.action",
-          eventId: `admin:${key}`,
-          phone: lead.phoneE164,
-          leadId: lead.id,
-          action,
-          reason: typeof body.reason === "string" ? body.reason : null,
-          via: "admin",
-          tokenHash: null,
-        },
+      const outcome = await actOnLead(
+        c.env.LEAD_CONVERSATION,
+        lead,
+        { action, reason: typeof body.reason === "string" ? body.reason : null, via: "admin", eventId: `admin:${key}` },
         c.get("correlationId"),
       );
       c.get("log").info("admin.action", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });

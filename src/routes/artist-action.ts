@@ -1,0 +1,40 @@
+/**
+ * The one way a route runs an artist action: queue it in the lead's Durable Object (in turn with
+ * the client's messages) and wait for the object's answer. Shared by the one-tap links, the admin
+ * API and the web inbox, so all three apply actions identically.
+ */
+import type { ActionOutcome, ActionVia, ArtistAction } from "../domain/artist-actions.ts";
+import type { Lead } from "../db/schema.ts";
+
+export interface ActionRequest {
+  action: ArtistAction;
+  /** Only `reject` keeps one (for the artist's records; never sent to the client). */
+  reason: string | null;
+  via: ActionVia;
+  /** Unique per request ("link:<uuid>", "admin:<idempotency key>", "inbox:<form id>"): a replay is refused as a duplicate. */
+  eventId: string;
+  /** One-tap links only: the token's hash, checked and consumed inside the object. */
+  tokenHash?: string | null;
+}
+
+/** Runs `request` on `lead` through its object; resolves with what the object decided. */
+export function actOnLead(
+  namespace: Env["LEAD_CONVERSATION"],
+  lead: Pick<Lead, "id" | "phoneE164">,
+  request: ActionRequest,
+  correlationId: string,
+): Promise<ActionOutcome> {
+  return namespace.getByName(lead.phoneE164).act(
+    {
+      type: "artist.action",
+      eventId: request.eventId,
+      phone: lead.phoneE164,
+      leadId: lead.id,
+      action: request.action,
+      reason: request.action === "reject" ? request.reason : null,
+      via: request.via,
+      tokenHash: request.tokenHash ?? null,
+    },
+    correlationId,
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * GET /inbox/leads/:id: one lead for the artist. Status, what happened after the last action (a
+ * flash from the redirect), the actions its status allows (each a CSRF-protected form), answers
+ * (latest wins), the estimate, reference images (served by attachments.ts) and the timeline.
+ */
+import { Hono } from "hono";
+import type { FC } from "hono/jsx";
+import { z } from "zod";
+import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentOutbox } from "../../db/admin-store.ts";
+import type { Lead } from "../../db/schema.ts";
+import { ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
+import { formatDateTime } from "../../domain/format.ts";
+import { asLeadStatus } from "../../domain/state-machine.ts";
+import { LeadIdParams } from "../admin/schemas.ts";
+import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, statusLabel } from "../lead-view.ts";
+import { Layout, MessagePage } from "./layout.tsx";
+import type { InboxEnv } from "./session.tsx";
+import { buildTimeline, type TimelineEntry } from "./timeline.ts";
+
+/** What the redirect after an action says: `?done=approve`, or `?refused=wrong_status&action=approve`. */
+const Flash = z.union([
+  z.object({ done: z.enum(ArtistAction) }),
+  z.object({ refused: z.enum(["wrong_status", "duplicate", "queued", "wrong_lead"]), action: z.enum(ArtistAction) }),
+]);
+type Flash = z.infer<typeof Flash>;
+
+const FlashBanner: FC<{ flash: Flash; lead: Lead }> = ({ flash, lead }) => {
+  const name = clientName(lead);
+  if ("done" in flash) {
+    return (
+      <p class="flash ok" role="status">
+        {t(`action.done.${flash.done}`, { clientName: name })}
+      </p>
+    );
+  }
+  const action = t(`action.label.${flash.action}`);
+  const text =
+    flash.refused === "queued"
+      ? t("page.queued.body")
+      : flash.refused === "duplicate"
+        ? t("page.error.duplicate.body")
+        : flash.refused === "wrong_lead"
+          ? t("page.error.wrong_lead.body")
+          : t("page.error.wrong_status.body", { clientName: name, status: statusLabel(lead.status), action });
+  return (
+    <p class="flash bad" role="status">
+      {text}
+    </p>
+  );
+};
+
+const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
+  const status = asLeadStatus(lead.status);
+  const actions = status ? ARTIST_ACTIONS.filter((a) => isActionAllowed(a, status)) : [];
+  if (actions.length === 0) return <p class="muted">{t("inbox.lead.no_actions")}</p>;
+  const effect = { clientName: clientName(lead), deposit: depositLine(lead) };
+  return (
+    <div class="actions">
+      {actions.map((action) => (
+        <form method="post" action={`/inbox/leads/${lead.id}/actions/${action}`} data-action={action}>
+          <input type="hidden" name="csrf" value={csrf} />
+          {/* One id per rendered form: submitting the same form twice runs the action once. */}
+          <input type="hidden" name="request_id" value={crypto.randomUUID()} />
+          <span class="muted">{t(`action.effect.${action}`, effect)}</span>
+          {action === "reject" ? (
+            <>
+              <label for={`reason-${lead.id}`}>{t("page.reason_label")}</label>
+              <textarea id={`reason-${lead.id}`} name="reason" maxlength={500} />
+            </>
+          ) : null}
+          <button type="submit" class={action === "reject" ? "danger" : undefined}>
+            {t(`action.label.${action}`)}
+          </button>
+        </form>
+      ))}
+    </div>
+  );
+};
+
+type AttachmentRow = Awaited<ReturnType<typeof leadAttachments>>[number];
+
+/** Image types shown inline (the attachment route serves anything else as a download). */
+export const INLINE_IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
+
+const Images: FC<{ attachments: readonly AttachmentRow[]; name: string }> = ({ attachments, name }) => {
+  if (attachments.length === 0) return <p class="muted">{t("inbox.lead.no_images")}</p>;
+  const inline = (mime: string | null) => (INLINE_IMAGE_TYPES as readonly string[]).includes(mime ?? "");
+  return (
+    <div class="thumbs">
+      {attachments.map((a, i) => {
+        const url = `/inbox/attachments/${a.id}`;
+        if (a.status === "PENDING") return <p class="muted">{t("inbox.lead.image_pending")}</p>;
+        if (a.status !== "UPLOADED") return <p class="muted">{t("inbox.lead.image_failed")}</p>;
+        if (!inline(a.mimeType)) return <a href={url}>{t("inbox.lead.file", { type: a.mimeType ?? "?" })}</a>;
+        return (
+          <a href={url}>
+            <img src={url} alt={t("inbox.lead.image_alt", { number: i + 1, clientName: name })} loading="lazy" />
+          </a>
+        );
+      })}
+    </div>
+  );
+};
+
+const Timeline: FC<{ entries: readonly TimelineEntry[] }> = ({ entries }) =>
+  entries.length === 0 ? (
+    <p class="muted">{t("inbox.lead.no_timeline")}</p>
+  ) : (
+    <ol class="timeline">
+      {entries.map((e) => (
+        <li class={e.kind}>
+          <strong>{e.title}</strong>
+          <span class="muted">{` · ${formatDateTime(e.at)}${e.detail ? ` · ${e.detail}` : ""}`}</span>
+          <div class="text">{e.text}</div>
+        </li>
+      ))}
+    </ol>
+  );
+
+export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
+  const db = c.get("db");
+  const csrf = c.get("csrf");
+  const params = LeadIdParams.safeParse(c.req.param());
+  const lead = params.success ? await findLead(db, params.data.id) : undefined;
+  if (!lead) return c.html(<MessagePage title={t("inbox.not_found.title")} body={t("inbox.not_found.body")} csrf={csrf} />, 404);
+  const flash = Flash.safeParse(c.req.query());
+  const [answers, attachments, history, outbox, events, notes] = await Promise.all([
+    answerRows(db, lead.id),
+    leadAttachments(db, lead.id),
+    allAnswers(db, lead.id),
+    recentOutbox(db, lead.id),
+    listEvents(db, { leadId: lead.id, limit: 100 }),
+    leadNotesOf(db, lead.id),
+  ]);
+  const timeline = buildTimeline({ clientPhone: lead.phoneE164, answers: history, outbox, events, notes });
+  const name = clientName(lead);
+  return c.html(
+    <Layout title={name} csrf={csrf}>
+      <p>
+        <a href="/inbox">{t("inbox.back")}</a>
+      </p>
+      <h1>{name}</h1>
+      <p id="status" data-status={lead.status}>
+        {t("inbox.lead.status_since", { status: statusLabel(lead.status), when: formatDateTime(lead.statusChangedAt) })}
+      </p>
+      {flash.success ? <FlashBanner flash={flash.data} lead={lead} /> : null}
+      <section class="card" aria-labelledby="actions-title">
+        <h2 id="actions-title">{t("inbox.lead.actions")}</h2>
+        <ActionForms lead={lead} csrf={csrf} />
+      </section>
+      <div class="columns">
+        <section class="card">
+          <dl>
+            <dt>{t("inbox.lead.phone")}</dt>
+            <dd>{lead.phoneE164}</dd>
+            <dt>{t("page.estimate")}</dt>
+            <dd>{estimateLine(lead)}</dd>
+            {lead.sizeCategory ? (
+              <>
+                <dt>{t("inbox.lead.size")}</dt>
+                <dd>{lead.sizeCategory}</dd>
+              </>
+            ) : null}
+            {lead.estimatedDays ? (
+              <>
+                <dt>{t("inbox.lead.days")}</dt>
+                <dd>{lead.estimatedDays}</dd>
+              </>
+            ) : null}
+          </dl>
+          {lead.handoverReason ? <p>{t("inbox.lead.handover", { reason: handoverReasonLabel(lead.handoverReason) })}</p> : null}
+          {lead.rejectionReason ? <p>{t("inbox.lead.rejection", { reason: lead.rejectionReason })}</p> : null}
+          <h2>{t("inbox.lead.images")}</h2>
+          <Images attachments={attachments} name={name} />
+        </section>
+        <section class="card" aria-labelledby="answers-title">
+          <h2 id="answers-title">{t("inbox.lead.answers")}</h2>
+          {answers.length === 0 ? (
+            <p class="muted">{t("inbox.lead.no_answers")}</p>
+          ) : (
+            <dl>
+              {answers.map((a) => (
+                <>
+                  <dt>{a.label}</dt>
+                  <dd>{a.text}</dd>
+                </>
+              ))}
+            </dl>
+          )}
+        </section>
+      </div>
+      <section class="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">{t("inbox.lead.timeline")}</h2>
+        <Timeline entries={timeline} />
+      </section>
+    </Layout>,
+  );
+});

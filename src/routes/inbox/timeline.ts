@@ -1,0 +1,101 @@
+/**
+ * A lead's timeline for the inbox: what the client answered (lead_answers), what the assistant
+ * sent to the client or the artist (outbox_messages, with delivery status), what happened
+ * (system_events) and notes, merged into one list, newest first. Pure: rows in, entries out.
+ */
+import type { LeadAnswer, OutboxMessage, SystemEvent } from "../../db/schema.ts";
+import { OutboundPayloadSchema } from "../../domain/outbound-schema.ts";
+import { asQuestionKey } from "../../domain/questions.ts";
+import { artistCopy as t, statusLabel } from "../lead-view.ts";
+
+export type TimelineKind = "client" | "to_client" | "to_artist" | "event" | "note";
+
+export interface TimelineEntry {
+  at: Date;
+  kind: TimelineKind;
+  title: string;
+  text: string;
+  /** Delivery status of a message; null for the rest. */
+  detail: string | null;
+}
+
+export interface TimelineSource {
+  clientPhone: string;
+  answers: readonly Pick<LeadAnswer, "questionKey" | "rawText" | "createdAt" | "seq">[];
+  outbox: readonly Pick<OutboxMessage, "toPhone" | "payload" | "status" | "createdAt" | "seq">[];
+  events: readonly Pick<SystemEvent, "type" | "payload" | "createdAt" | "id">[];
+  notes: readonly { author: string; body: string; createdAt: Date }[];
+}
+
+/** Within the same instant (one transaction), the client's words come first, then what followed. */
+const ORDER: Record<TimelineKind, number> = { client: 0, event: 1, to_client: 2, to_artist: 3, note: 4 };
+
+/** Events already shown in their own words elsewhere on the timeline. */
+const SHOWN_ELSEWHERE = new Set(["lead.note_added"]);
+
+function messageText(payload: unknown): string {
+  const parsed = OutboundPayloadSchema.safeParse(payload);
+  if (!parsed.success) return t("inbox.timeline.media");
+  const message = parsed.data;
+  switch (message.kind) {
+    case "text":
+    case "buttons":
+    case "list":
+      return message.body;
+    case "template":
+      return t("inbox.timeline.template", { name: message.name });
+    case "media":
+      return message.caption ?? t("inbox.timeline.media");
+  }
+}
+
+function deliveryLabel(status: string): string {
+  switch (status) {
+    case "PENDING":
+    case "SENT":
+    case "DELIVERED":
+    case "READ":
+    case "FAILED":
+    case "SKIPPED":
+      return t(`inbox.delivery.${status}`);
+    default:
+      return status;
+  }
+}
+
+function eventText(event: TimelineSource["events"][number]): string {
+  const payload = (event.payload ?? {}) as Record<string, unknown>;
+  if (event.type === "lead.transition" && typeof payload.from === "string" && typeof payload.to === "string") {
+    return t("inbox.timeline.transition", { from: statusLabel(payload.from), to: statusLabel(payload.to) });
+  }
+  return event.type;
+}
+
+/** The merged timeline, newest first, at most `limit` entries. */
+export function buildTimeline(source: TimelineSource, limit = 200): TimelineEntry[] {
+  const entries: (TimelineEntry & { tie: number })[] = [
+    ...source.answers.map((a) => {
+      const key = asQuestionKey(a.questionKey);
+      const question = key ? t(`label.${key}`) : a.questionKey;
+      const text = t("inbox.timeline.answer", { question, text: a.rawText ?? t("handover.answer_media") });
+      return { at: a.createdAt, kind: "client" as const, title: t("inbox.timeline.client"), text, detail: null, tie: a.seq };
+    }),
+    ...source.outbox.map((m) => {
+      const kind = m.toPhone === source.clientPhone ? ("to_client" as const) : ("to_artist" as const);
+      return { at: m.createdAt, kind, title: t(`inbox.timeline.${kind}`), text: messageText(m.payload), detail: deliveryLabel(m.status), tie: m.seq };
+    }),
+    ...source.events
+      .filter((e) => !SHOWN_ELSEWHERE.has(e.type))
+      .map((e) => ({ at: e.createdAt, kind: "event" as const, title: t("inbox.timeline.event"), text: eventText(e), detail: null, tie: e.id })),
+    ...source.notes.map((n) => ({
+      at: n.createdAt,
+      kind: "note" as const,
+      title: t("inbox.timeline.note", { author: n.author }),
+      text: n.body,
+      detail: null,
+      tie: 0,
+    })),
+  ];
+  entries.sort((a, b) => b.at.getTime() - a.at.getTime() || ORDER[b.kind] - ORDER[a.kind] || b.tie - a.tie);
+  return entries.slice(0, limit).map(({ tie: _tie, ...entry }) => entry);
+}

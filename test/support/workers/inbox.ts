@@ -1,0 +1,70 @@
+/**
+ * The web inbox from a test's browser: requests to /inbox from the test's own address (so rate
+ * limits never leak between tests), signing in, the session cookie, and the form fields a page
+ * rendered (CSRF token, request ids).
+ */
+import { SELF } from "cloudflare:test";
+import { deriveSessionKey, issueSession } from "../../../src/lib/session.ts";
+import { ADMIN_KEY, uniqueIp } from "./artist.ts";
+
+export const ORIGIN = "https://inkline.test";
+
+export interface InboxRequest {
+  method?: "GET" | "POST";
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** The session cookie's value (omitted: signed out). */
+  cookie?: string | null;
+  ip?: string;
+  headers?: Record<string, string>;
+}
+
+/** A request as a browser on our own pages makes it (same Origin on POSTs); redirects are not followed. */
+export function inboxFetch(path: string, init: InboxRequest = {}): Promise<Response> {
+  const method = init.method ?? (init.form ? "POST" : "GET");
+  const headers: Record<string, string> = { "cf-connecting-ip": init.ip ?? uniqueIp() };
+  if (method === "POST") headers.origin = ORIGIN;
+  if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
+  if (init.cookie) headers.cookie = `inkline_inbox=${init.cookie}`;
+  return SELF.fetch(`${ORIGIN}${path}`, {
+    method,
+    headers: { ...headers, ...init.headers },
+    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    redirect: "manual",
+  });
+}
+
+/** The inbox cookie's value in a response's Set-Cookie (null: none set). */
+export function sessionCookieFrom(response: Response): string | null {
+  const header = response.headers.get("set-cookie") ?? "";
+  const match = /(?:^|,\s*)inkline_inbox=([^;]*)/.exec(header);
+  return match ? (match[1] ?? "") : null;
+}
+
+/** Signs in with the admin key; returns the session cookie's value. */
+export async function signIn(ip = uniqueIp()): Promise<string> {
+  const response = await inboxFetch("/inbox/login", { form: { key: ADMIN_KEY }, ip });
+  const cookie = sessionCookieFrom(response);
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
+  return cookie;
+}
+
+/** A session cookie made with the Worker's own signing key, for a session issued at `issuedAt`. */
+export async function forgeSession(issuedAt: number, adminKey = ADMIN_KEY): Promise<string> {
+  return (await issueSession(await deriveSessionKey(adminKey), issuedAt)).value;
+}
+
+/** The value of the hidden field `name` in the first form (or the form for `action`) of a page. */
+export function formField(html: string, name: string, action?: string): string {
+  const scope = action === undefined ? html : (html.split(`data-action="${action}"`)[1] ?? "");
+  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(scope);
+  if (!match?.[1]) throw new Error(`no ${name} field${action ? ` in the ${action} form` : ""}`);
+  return match[1];
+}
+
+/** The part of a page inside the element with `aria-labelledby="<id>"` (a section). */
+export function section(html: string, id: string): string {
+  const start = html.indexOf(`aria-labelledby="${id}"`);
+  if (start === -1) throw new Error(`no section ${id}`);
+  return html.slice(start, html.indexOf("</section>", start));
+}
