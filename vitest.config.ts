@@ -30,6 +30,8 @@ export default defineConfig({
               bindings: {
                 APP_ENV: "test",
                 LOG_LEVEL: "warn",
+                // Opens /_bench/* for its own test; production refuses it (src/config.ts).
+                BENCH_MODE: "true",
                 DATABASE_URL: inject("databaseUrl"),
                 DATABASE_WS_PROXY: inject("wsProxy"),
                 ADMIN_API_KEY: "test-admin-key-0123456789",

@@ -15,6 +15,8 @@ export interface PostgresOptions {
   persistent: boolean;
   /** Receives the server's log lines (quiet by default). */
   onLog?: (line: string) => void;
+  /** Extra server flags after the defaults (a later `-c name=value` wins), e.g. for the bench. */
+  extraFlags?: string[];
 }
 
 export interface RunningPostgres {
@@ -45,7 +47,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     persistent: options.persistent,
     // Postgres refuses to run as root; our machines run as root, so the package creates a user.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", ...(options.extraFlags ?? [])],
     onLog: (m) => log(String(m)),
     onError: (m) => log(String(m instanceof Error ? m.message : m)),
   });

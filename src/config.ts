@@ -1,8 +1,8 @@
 /**
  * Configuration: one zod schema over the Worker's env, parsed once per env object.
  *
- * Fails closed: with APP_ENV=production, a missing secret or DEMO_MODE=true is an error, and the
- * error lists every problem at once so an operator fixes them in one deploy.
+ * Fails closed: with APP_ENV=production, a missing secret, DEMO_MODE=true or BENCH_MODE=true is an
+ * error, and the error lists every problem at once so an operator fixes them in one deploy.
  */
 import { z } from "zod";
 import { E164_PATTERN } from "./domain/phone.ts";
@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   APP_VERSION: z.string().default("0.0.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   DEMO_MODE: flag,
+  /** Opens the `/_bench/*` probe routes that `npm run bench` measures its baselines with. */
+  BENCH_MODE: flag,
   /** Demo only: the WhatsApp emulator's chat page, linked from /demo (the dev stack sets it). */
   DEMO_CHAT_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   PILOT_MODE: flag,
@@ -164,6 +166,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
     }
     if (config.DEMO_MODE) problems.push("DEMO_MODE: must be off in production");
+    if (config.BENCH_MODE) problems.push("BENCH_MODE: must be off in production");
     if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
   }

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { actionLinks } from "./routes/actions/index.ts";
 import { admin } from "./routes/admin/index.ts";
+import { bench } from "./routes/bench.ts";
 import { requestContext, type AppEnv } from "./routes/context.ts";
 import { demo } from "./routes/demo.tsx";
 import { health } from "./routes/health.ts";
@@ -16,6 +17,7 @@ const app = new Hono<AppEnv>();
 app.use("*", requestContext);
 app.route("/", health);
 app.route("/webhooks/whatsapp", whatsappWebhook);
+app.route("/_bench", bench);
 app.route("/a", actionLinks);
 app.route("/admin", admin);
 app.route("/inbox", inbox);
@@ -31,6 +33,7 @@ app.onError((error, c) => {
   return c.json({ error: "internal_error", correlation_id: correlationId }, 500);
 });
 
+export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { app };

@@ -29,12 +29,12 @@ describe("parseConfig", () => {
     expect(result.problems).toHaveLength(PRODUCTION_REQUIRED.length);
   });
 
-  it("refuses production with DEMO_MODE on or emulator URLs set", () => {
-    const result = parseConfig({ ...complete, DEMO_MODE: "true", STRIPE_API_URL: "http://127.0.0.1:1" });
+  it("refuses production with DEMO_MODE or BENCH_MODE on or emulator URLs set", () => {
+    const result = parseConfig({ ...complete, DEMO_MODE: "true", BENCH_MODE: "true", STRIPE_API_URL: "http://127.0.0.1:1" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^DEMO_MODE/), expect.stringMatching(/^STRIPE_API_URL/)]),
+      expect.arrayContaining([expect.stringMatching(/^DEMO_MODE/), expect.stringMatching(/^BENCH_MODE/), expect.stringMatching(/^STRIPE_API_URL/)]),
     );
   });
 

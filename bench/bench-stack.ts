@@ -1,0 +1,73 @@
+/**
+ * The stack the bench measures: dev/stack.ts on free loopback ports with a throwaway data
+ * directory, quiet logs (the Worker at warn, wrangler at warn), no crons, no status webhooks,
+ * BENCH_MODE on for the baseline probes, and Postgres with pg_stat_statements.
+ */
+import { chmodSync } from "node:fs";
+import path from "node:path";
+import { freePort } from "../dev/ports.ts";
+import { startStack, type RunningStack } from "../dev/stack.ts";
+
+/** Credentials shared by the Worker, the emulator and the driver (bench values, not secrets). */
+export const BENCH_IDENTITY = {
+  appSecret: "bench-app-secret",
+  accessToken: "bench-access-token",
+  phoneNumberId: "100000000000001",
+  wabaId: "102290129340398",
+  displayPhoneNumber: "+44 7700 900000",
+  artist: "+447700900001",
+} as const;
+
+/** Starts the bench stack with everything under `dir`. */
+export async function startBenchStack(dir: string, log: (line: string) => void, signal: AbortSignal): Promise<RunningStack> {
+  // As root, embedded Postgres runs as its own user, which must be able to reach its data dir.
+  chmodSync(dir, 0o755);
+  const ports = {
+    worker: await freePort(),
+    postgres: await freePort(),
+    dbProxy: await freePort(),
+    whatsapp: await freePort(),
+    inspector: await freePort(),
+  };
+  return startStack({
+    ports,
+    postgres: {
+      dataDir: path.join(dir, "postgres"),
+      persistent: false,
+      database: "inkline_bench",
+      // Every LeadConversation keeps a connection for its pool's idle timeout (Neon's pooler takes
+      // thousands); pg_stat_statements counts the statements.
+      extraFlags: ["-c", "max_connections=800", "-c", "shared_preload_libraries=pg_stat_statements"],
+    },
+    vars: (urls) => ({
+      APP_ENV: "development",
+      LOG_LEVEL: "warn",
+      BENCH_MODE: "true",
+      DEMO_MODE: "false",
+      PUBLIC_BASE_URL: urls.worker,
+      DATABASE_URL: urls.postgres,
+      DATABASE_WS_PROXY: urls.dbProxy,
+      ADMIN_API_KEY: "bench-admin-key-0123456789",
+      WHATSAPP_APP_SECRET: BENCH_IDENTITY.appSecret,
+      WHATSAPP_VERIFY_TOKEN: "bench-verify-token",
+      WHATSAPP_ACCESS_TOKEN: BENCH_IDENTITY.accessToken,
+      WHATSAPP_PHONE_NUMBER_ID: BENCH_IDENTITY.phoneNumberId,
+      WHATSAPP_GRAPH_URL: urls.whatsapp,
+      ARTIST_WHATSAPP_NUMBER: BENCH_IDENTITY.artist,
+      ARTIST_NAME: "Mara",
+      STRIPE_SECRET_KEY: "sk_test_inkline_bench",
+      STRIPE_WEBHOOK_SECRET: "whsec_inkline_bench",
+    }),
+    whatsapp: { sendStatusWebhooks: false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },
+    wrangler: {
+      envFile: path.join(dir, "bench.env"),
+      output: { file: path.join(dir, "wrangler.log") },
+      persistTo: path.join(dir, "state"),
+      logLevel: "warn",
+      onUnexpectedExit: (code) => log(`wrangler dev exited unexpectedly (${code ?? "signal"}); see ${path.join(dir, "wrangler.log")}`),
+    },
+    fireCrons: false,
+    log,
+    signal,
+  });
+}

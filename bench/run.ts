@@ -1,0 +1,317 @@
+/**
+ * `npm run bench`: starts a throwaway local stack (bench-stack.ts) on free ports, forks the load
+ * driver (driver.ts), runs the phases below, checks that every message got its replies exactly
+ * once (verify.ts), prints the report and writes it into BENCHMARKS.md between its markers.
+ *
+ *   npm run bench                      500 numbers, 50 at a time (about 2 minutes on 2 cores)
+ *   npm run bench -- --quick           50 numbers: a fast check
+ *   npm run bench -- --numbers 200 --concurrency 20 --burst 50 --no-write --keep
+ *
+ * Phases: warm-up + calibration (one consultation, slowly: how many replies each step produces),
+ * quiet baselines (one request at a time, CPU per request), quiet conversations, sustained load
+ * (baselines sampled alongside), burst. Exits 1 when a message was lost or doubled; a missed
+ * target is reported, not failed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT, type RunningStack } from "../dev/stack.ts";
+import { CONSULTATION } from "./answers.ts";
+import { BENCH_IDENTITY, startBenchStack } from "./bench-stack.ts";
+import { renderCost } from "./cost.ts";
+import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes, readStatementStats, resetStatementStats, type PgClient } from "./db.ts";
+import { DriverClient } from "./driver-client.ts";
+import { explainMiss } from "./explain.ts";
+import { cpuDelta, cpuMinus, cpuPer, cpuSnapshot, cpuSum, findWorkerd, machineBusyMs, machineInfo, processCpuMs, readMemory, type CpuSnapshot } from "./proc.ts";
+import { PROBES, type ProbeName, type ProbeSamples } from "./protocol.ts";
+import { renderReport, spliceReport, type Baselines, type BenchFigures } from "./report.ts";
+import { percentile, ratePerSecond, summarize } from "./stats.ts";
+import { verifyRun } from "./verify.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    numbers: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "50" },
+    burst: { type: "string", default: "50" },
+    quick: { type: "boolean", default: false },
+    "no-write": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+const NUMBERS = args.quick ? 50 : positiveInt("numbers", args.numbers);
+const CONCURRENCY = Math.min(NUMBERS, positiveInt("concurrency", args.concurrency));
+const BURST = Math.max(CONSULTATION.length, positiveInt("burst", args.burst));
+const PROBE_OBJECTS = 8;
+const QUIET_PROBES = 150;
+const CALIBRATION_NUMBER = "+447700999000";
+const BURST_NUMBER = "+447700999001";
+
+const say = (line: string) => console.error(`[bench] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Fictional UK mobile numbers +447700 9xxxxx (the artist, +447700900001, is outside these blocks). */
+const phoneBlock = (start: number, count: number) => Array.from({ length: count }, (_, i) => `+447700${start + i}`);
+
+function baselinesOf(samples: ProbeSamples): Baselines {
+  return { health: summarize(samples.health), doWrite: summarize(samples.doWrite), dbSelect: summarize(samples.dbSelect), dbRoundTrip: summarize(samples.dbInsideMs) };
+}
+
+/** Resolves once the emulator has recorded no new send for `quietMs`. */
+async function settleSends(stack: RunningStack, quietMs: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let last = -1; Date.now() < deadline; await sleep(quietMs)) {
+    const now = stack.whatsapp.sends().length;
+    if (now === last) return;
+    last = now;
+  }
+}
+
+async function waitForBurst(pg: PgClient, phone: string, accepted: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ledger = (await readLedgers(pg, [phone])).get(phone);
+    if (ledger && ledger.processed >= accepted && ledger.pending === 0) return;
+    await sleep(100);
+  }
+}
+
+const kbToMb = (kb: number | undefined) => (kb === undefined || !Number.isFinite(kb) ? null : kb / 1024);
+
+async function measure(stack: RunningStack, pg: PgClient, driver: DriverClient, begun: number): Promise<BenchFigures> {
+  const wranglerPid = stack.wrangler.pid ?? 0;
+  const cpuNow = () => cpuSnapshot(wranglerPid, driver.pid);
+  const statements = await enableStatementStats(pg);
+  if (!statements) say("pg_stat_statements is unavailable: statement counts will read n/a");
+  const workerd = findWorkerd(wranglerPid);
+  const runtime = workerd.find((w) => w.role === "runtime");
+  const wranglerPkg: unknown = JSON.parse(readFileSync(path.join(ROOT, "node_modules/wrangler/package.json"), "utf8"));
+  const version = typeof wranglerPkg === "object" && wranglerPkg !== null && "version" in wranglerPkg ? wranglerPkg.version : undefined;
+  const wranglerVersion = typeof version === "string" ? version : "unknown";
+  const machine = machineInfo(runtime?.binary, wranglerVersion);
+
+  say("warming up and calibrating (one consultation, slowly)…");
+  await driver.run({ kind: "probes", count: 10, objects: PROBE_OBJECTS });
+  const artistBefore = stack.whatsapp.sends(BENCH_IDENTITY.artist).length;
+  const calibration = await driver.run({ kind: "calibrate", number: CALIBRATION_NUMBER, messages: [...CONSULTATION], quietMs: 400 });
+  await settleSends(stack, 400);
+  const artistPerConsultation = stack.whatsapp.sends(BENCH_IDENTITY.artist).length - artistBefore;
+  const expectedReplies = calibration.repliesPerStep;
+  const clientPerConsultation = expectedReplies.reduce((a, b) => a + b, 0);
+  const outcome = (await readOutcomes(pg, [CALIBRATION_NUMBER])).get(CALIBRATION_NUMBER);
+  if (!outcome) throw new Error("calibration: no lead in Postgres for the calibration number");
+  say(`replies per step [${expectedReplies.join(", ")}], +${artistPerConsultation} to the artist; ends in ${outcome.status} with ${outcome.answers} answers`);
+  if (expectedReplies.some((n) => n === 0)) say("warning: a step produced no reply; check bench/answers.ts against the questions");
+
+  say("quiet baselines (CPU per request) and quiet conversations…");
+  const quietSamples: ProbeSamples = { health: [], doWrite: [], dbSelect: [], dbInsideMs: [], errors: 0 };
+  const perProbe = {} as Record<ProbeName, CpuSnapshot>;
+  for (const only of PROBES) {
+    const before = cpuNow();
+    const { samples } = await driver.run({ kind: "probes", count: QUIET_PROBES, objects: PROBE_OBJECTS, only });
+    perProbe[only] = cpuPer(cpuDelta(before, cpuNow()), samples[only].length);
+    quietSamples[only] = samples[only];
+    quietSamples.dbInsideMs.push(...samples.dbInsideMs);
+  }
+  const quietNumbers = phoneBlock(998000, 8);
+  const conversation = { messages: [...CONSULTATION], expectedReplies, probeObjects: PROBE_OBJECTS };
+  const quiet = await driver.run({ kind: "conversations", numbers: quietNumbers, concurrency: 1, probeEveryMs: 0, stepTimeoutMs: 20_000, ...conversation });
+
+  say(`sustained load: ${NUMBERS} numbers × ${CONSULTATION.length} messages, ${CONCURRENCY} at a time…`);
+  await settleSends(stack, 300);
+  if (statements) await resetStatementStats(pg);
+  const proxyBefore = { ...stack.proxy.stats };
+  const graphBefore = stack.whatsapp.sends().length + stack.whatsapp.rejected().length;
+  const memoryBefore = runtime ? readMemory(runtime.pid) : null;
+  let peakOpen = stack.proxy.stats.open;
+  const sampler = setInterval(() => {
+    peakOpen = Math.max(peakOpen, stack.proxy.stats.open);
+  }, 50);
+  // The runtime's busy share second by second: the averaged figure hides the ramp-up and tail.
+  const runtimeSeconds: number[] = [];
+  const runtimeCpu = () => (runtime ? processCpuMs(runtime.pid) : Number.NaN);
+  let lastRuntimeCpu = runtimeCpu();
+  const secondly = setInterval(() => {
+    const now = runtimeCpu();
+    runtimeSeconds.push((now - lastRuntimeCpu) / 1000);
+    lastRuntimeCpu = now;
+  }, 1000);
+  const cpuBefore = cpuNow();
+  const machineBefore = machineBusyMs();
+  const cpuFrom = Date.now();
+  const loadNumbers = phoneBlock(900100, NUMBERS);
+  const loaded = await driver.run({ kind: "conversations", numbers: loadNumbers, concurrency: CONCURRENCY, probeEveryMs: 50, stepTimeoutMs: 30_000, ...conversation });
+  const cpuLoad = cpuDelta(cpuBefore, cpuNow());
+  const machineLoad = machineBusyMs() - machineBefore;
+  const cpuWallMs = Date.now() - cpuFrom;
+  clearInterval(sampler);
+  clearInterval(secondly);
+  await settleSends(stack, 500);
+  const stmts = statements ? await readStatementStats(pg) : [];
+  const proxyAfter = { ...stack.proxy.stats };
+  const graphCalls = stack.whatsapp.sends().length + stack.whatsapp.rejected().length - graphBefore;
+
+  say(`burst: ${BURST} messages to one number at once…`);
+  const extra = Array.from({ length: BURST - CONSULTATION.length }, (_, i) => `one more thing (${i + 1})`);
+  const burst = await driver.run({ kind: "burst", number: BURST_NUMBER, messages: [...CONSULTATION, ...extra] });
+  await waitForBurst(pg, BURST_NUMBER, burst.accepted, 60_000);
+  await settleSends(stack, 300);
+  const burstLast = Math.max(...stack.whatsapp.sends(BURST_NUMBER).map((s) => Date.parse(s.received_at)));
+
+  say("checking every message and reply…");
+  const conversations = [CALIBRATION_NUMBER, ...quietNumbers, ...loadNumbers];
+  const integrity = await verifyRun(pg, stack.whatsapp, {
+    conversations,
+    messagesPerConsultation: CONSULTATION.length,
+    clientRepliesPerConsultation: clientPerConsultation,
+    artistPerConsultation,
+    artist: BENCH_IDENTITY.artist,
+    outcome,
+    burst: { number: BURST_NUMBER, messages: BURST, accepted: burst.accepted, non200: burst.non200 },
+    driverFailures: [...quiet.failures, ...loaded.failures],
+  });
+  const footprint = await readFootprint(pg);
+  const peaks = Object.fromEntries(findWorkerd(wranglerPid).map((w) => [w.role, readMemory(w.pid)?.peakKb]));
+
+  const messages = loaded.messages;
+  const windowMs = loaded.lastReplyAt - loaded.startedAt;
+  // The sustained phase's CPU less its background probes' (priced from the quiet probe phase).
+  const probesCpu = PROBES.reduce((sum, name) => sum + cpuSum(perProbe[name]) * loaded.probes[name].length, 0);
+  let cpuMessages = cpuLoad;
+  for (const name of PROBES) cpuMessages = cpuMinus(cpuMessages, perProbe[name], loaded.probes[name].length);
+  const appStatements = stmts.filter((s) => !/^select \$1$/i.test(s.query)); // the probes' SELECT 1
+  const sumCalls = (list: typeof stmts) => list.reduce((n, s) => n + s.calls, 0);
+  const dbConnections = (proxyAfter.connections - proxyBefore.connections) / messages;
+  const runtimePeak = peaks.runtime;
+  return {
+    machine,
+    run: {
+      numbers: NUMBERS,
+      concurrency: CONCURRENCY,
+      messagesPerConsultation: CONSULTATION.length,
+      clientRepliesPerConsultation: clientPerConsultation,
+      artistMessagesPerConsultation: artistPerConsultation,
+      finalStatus: outcome.status,
+      answersPerConsultation: outcome.answers,
+      totalSeconds: (Date.now() - begun) / 1000,
+    },
+    quiet: { ack: summarize(quiet.ack), reply: summarize(quiet.reply), baselines: baselinesOf(quietSamples) },
+    loaded: {
+      ack: summarize(loaded.ack),
+      reply: summarize(loaded.reply),
+      baselines: baselinesOf(loaded.probes),
+      messages,
+      windowMs,
+      throughput: ratePerSecond(messages, windowMs),
+    },
+    burst: { messages: BURST, ack: summarize(burst.ack), drainMs: burstLast - burst.startedAt, perSecond: ratePerSecond(BURST, burstLast - burst.startedAt) },
+    db: {
+      // Each probe SELECT 1 is one frame on an already open connection.
+      roundTripsPerMessage: (proxyAfter.framesIn - proxyBefore.framesIn - loaded.probes.dbSelect.length) / messages,
+      statementsPerMessage: statements ? sumCalls(appStatements) / messages : null,
+      transactionsPerMessage: statements ? sumCalls(appStatements.filter((s) => /^commit$/i.test(s.query))) / messages : null,
+      connectionsPerMessage: dbConnections,
+      peakOpenConnections: peakOpen,
+      topStatements: appStatements.slice(0, 12).map((s) => ({ query: s.query, perMessage: s.calls / messages })),
+    },
+    storage: { rowsPerConversation: footprint.rows / (conversations.length + 1), bytesPerConversation: footprint.bytes / (conversations.length + 1) },
+    subrequests: { graphPerMessage: graphCalls / messages, dbConnectionsPerMessage: dbConnections, doCallsPerMessage: 1 },
+    memory: {
+      runtimeBeforeMb: kbToMb(memoryBefore?.rssKb),
+      runtimePeakMb: kbToMb(runtimePeak),
+      proxyPeakMb: kbToMb(peaks.proxy),
+      perNumberKb: runtimePeak !== undefined && memoryBefore ? (runtimePeak - memoryBefore.rssKb) / NUMBERS : null,
+    },
+    cpu: {
+      perMessage: cpuPer(cpuMessages, messages),
+      perProbe,
+      coresBusy: (cpuSum(cpuLoad) - probesCpu) / cpuWallMs,
+      // Everything else the machine ran meanwhile (other users' builds and tests on a shared box).
+      othersBusy: (machineLoad - cpuSum(cpuLoad)) / cpuWallMs,
+      runtimeBusy: cpuLoad.workerd / cpuWallMs,
+      runtimeBusyP90: percentile([...runtimeSeconds].sort((a, b) => a - b), 90),
+    },
+    integrity,
+  };
+}
+
+async function main(): Promise<number> {
+  const begun = Date.now();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-bench-"));
+  const startup = new AbortController();
+  let stack: RunningStack | undefined;
+  let driver: DriverClient | undefined;
+  let relay: ReturnType<typeof setInterval> | undefined;
+  // Ctrl-C: stop wrangler/workerd (their own process group) and the rest, then exit.
+  process.once("SIGINT", () => {
+    startup.abort();
+    driver?.stop();
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+  try {
+    say(`starting the stack in ${dir} (wrangler's output: wrangler.log there)…`);
+    stack = await startBenchStack(dir, say, startup.signal);
+    const running = stack;
+    driver = new DriverClient({
+      workerUrl: running.urls.worker,
+      whatsappUrl: running.urls.whatsapp,
+      appSecret: BENCH_IDENTITY.appSecret,
+      phoneNumberId: BENCH_IDENTITY.phoneNumberId,
+      displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber.replace(/\D/g, ""),
+      wabaId: BENCH_IDENTITY.wabaId,
+    });
+    const client = driver;
+    // Every send the emulator records goes to the driver, which waits for replies before the next message.
+    let relayed = 0;
+    relay = setInterval(() => {
+      const sends = running.whatsapp.sends();
+      if (sends.length === relayed) return;
+      client.relay(sends.slice(relayed).map((s): [string, number] => [s.wa_id, Date.parse(s.received_at)]));
+      relayed = sends.length;
+    }, 5);
+    await client.ready;
+    const pg = await connect(running.urls.postgres);
+    let figures: BenchFigures;
+    try {
+      figures = await measure(running, pg, client, begun);
+    } finally {
+      await pg.end().catch(() => undefined);
+    }
+    const report = `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}`;
+    console.log(`\n${report}\n`);
+    if (!args["no-write"]) {
+      const file = path.join(ROOT, "BENCHMARKS.md");
+      let existing: string | null = null;
+      try {
+        existing = readFileSync(file, "utf8");
+      } catch {
+        existing = null;
+      }
+      writeFileSync(file, spliceReport(existing, report));
+      say("written to BENCHMARKS.md");
+    }
+    const problems = figures.integrity.problems;
+    if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    if (relay) clearInterval(relay);
+    driver?.stop();
+    await stack?.stop();
+    if (args.keep) say(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
