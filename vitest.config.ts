@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` runs pure modules in Node (fast); `workers` runs the Worker, its Durable
- * Objects and routes in the real Workers runtime against a real Postgres and loopback emulators.
+ * Three projects: `unit` runs pure modules in Node (fast); `workers` runs the Worker, its Durable
+ * Objects and routes in the real Workers runtime against a real Postgres and loopback emulators;
+ * `browser` drives headless Chromium against the whole local stack over HTTP (after the others).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -60,6 +61,18 @@ export default defineConfig({
           // One emulator and one "database" are shared; fault injection is global, so files run in turn.
           fileParallelism: false,
           testTimeout: 20_000,
+        },
+      },
+      {
+        // Real headless Chromium against the real stack over HTTP (wrangler dev, embedded Postgres,
+        // the emulators). Runs after the other two (groupOrder) so it never competes with them for CPU.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -135,6 +135,7 @@ export const en_GB_artist = {
   "inbox.funnel.days": "{days} days",
   "inbox.funnel.conversion": "{percent}% of the stage before",
   "inbox.funnel.leads": "{count} leads",
+  "inbox.funnel.leads_one": "1 lead",
   "inbox.funnel.exits": "Left or paused in the period",
   "inbox.funnel.no_exits": "None.",
   "inbox.funnel.stage.started": "Started the consultation",

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       const defaults: Record<string, string> = {
         APP_ENV: "development",
         DEMO_MODE: "true",
+        DEMO_CHAT_URL: urls.whatsapp,
         LOG_LEVEL: "info",
         PUBLIC_BASE_URL: urls.worker,
         DATABASE_URL: urls.postgres,
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     `  WhatsApp emulator    ${urls.whatsapp}/_emulator   (every message the bot sent, fault injection)`,
     `  Postgres             ${urls.postgres.replace(/:[^:@/]+@/, ":***@")}`,
     `  Crons fired locally  ${running.crons.join(", ") || "(none)"}`,
+    `  Demo                 ${urls.worker}/demo       (play the client and the artist at once)`,
     "",
     "  Ctrl-C stops everything.",
     "",

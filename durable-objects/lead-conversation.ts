@@ -37,6 +37,8 @@ export class LeadConversation extends DurableObject<Env> {
   private readonly inbox: Inbox;
   private readonly results: ActionResults;
   private draining: Promise<void> | null = null;
+  /** Set by every drain request; cleared by the loop each time it looks at the inbox. */
+  private wakeRequested = false;
   private database: DatabaseHandle | null = null;
   private session: LeadSession | null = null;
   private uploader: AttachmentUploader | null = null;
@@ -142,6 +144,9 @@ export class LeadConversation extends DurableObject<Env> {
   }
 
   private drain(force: boolean): Promise<void> {
+    // A running loop may have looked at the inbox before this work arrived (it reads the head,
+    // then awaits I/O): the flag makes it look again before it goes to sleep.
+    this.wakeRequested = true;
     this.draining ??= this.drainLoop(force).finally(() => {
       this.draining = null;
     });
@@ -160,18 +165,20 @@ export class LeadConversation extends DurableObject<Env> {
       if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
     }
     for (;;) {
-      const now = Date.now();
-      const head = this.inbox.head();
+      this.wakeRequested = false;
       const session = this.session;
       // Earlier decisions' replies leave before later messages are processed.
       if (session?.hasPendingOutbox) {
-        const blockedUntil = await this.guard(() => session.deliver(now, force), null);
+        const blockedUntil = await this.guard(() => session.deliver(Date.now(), force), null);
         if (blockedUntil === "failed") return;
         if (blockedUntil !== null) {
           await this.ctx.storage.setAlarm(blockedUntil);
           return;
         }
       }
+      // Read the head only after delivery: a message may have arrived meanwhile.
+      const now = Date.now();
+      const head = this.inbox.head();
       if (head && (force || head.nextAttemptAt === null || head.nextAttemptAt <= now)) {
         const ok = await this.guard(() => this.process(head), head);
         if (ok === "failed") return;
@@ -186,7 +193,10 @@ export class LeadConversation extends DurableObject<Env> {
         force = false;
         continue;
       }
+      if (this.wakeRequested) continue;
       await this.sleepUntil(head?.nextAttemptAt ?? null, upload);
+      // New work may have arrived while the alarm was being set: never sleep past it.
+      if (this.wakeRequested) continue;
       return;
     }
   }

@@ -175,6 +175,17 @@ describe("sends", () => {
     expect((await send(template)).status).toBe(200);
     expect(emulator.sends(CLIENT).map((s) => s.type)).toEqual(["text", "template"]);
   });
+
+  it("POST /_emulator/window opens a number's window without a message (the artist's phone in the demo)", async () => {
+    expect((await send(text("cold open"))).status).toBe(400);
+    const opened = await control("window", { phone: CLIENT, name: "Mara" });
+    expect(await jsonOf(opened)).toEqual({ wa_id: CLIENT_DIGITS, in_service_window: true });
+    expect((await send(text("now it arrives"))).status).toBe(200);
+    // Nothing was posted to the Worker and nothing appears as said by that number.
+    expect(worker.received).toEqual([]);
+    expect(emulator.inboundMessages(CLIENT)).toEqual([]);
+    expect((await control("window", { phone: "not a number" })).status).toBe(400);
+  });
 });
 
 describe("failure injection", () => {

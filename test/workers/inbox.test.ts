@@ -285,7 +285,8 @@ describe("the pages", () => {
     );
     const html = await text(await inboxFetch("/inbox?days=7", { cookie: await signIn() }));
     const stage = html.slice(html.indexOf('data-stage="consultation_complete"'));
-    expect(stage).toContain(copy("inbox.funnel.leads", { count: Number(row?.n) }));
+    const n = Number(row?.n);
+    expect(stage).toContain(n === 1 ? copy("inbox.funnel.leads_one") : copy("inbox.funnel.leads", { count: n }));
   });
 
   it("a lead: answers (latest wins), estimate, the actions its status allows, the timeline", async () => {

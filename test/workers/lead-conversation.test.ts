@@ -16,6 +16,7 @@ import {
   prepareInbound,
   resetEmulatorFailures,
   setEmulatorClockOffset,
+  setGraphLatency,
   sentTo,
   settle,
   signBody,
@@ -46,6 +47,7 @@ afterEach(async () => {
   await setDatabasePaused(false);
   await resetEmulatorFailures();
   await setEmulatorClockOffset(0);
+  await setGraphLatency(0);
 });
 
 describe("ordering and exactly-once", () => {
@@ -114,6 +116,22 @@ describe("ordering and exactly-once", () => {
     expect(texts[14]).toMatch(/that's everything I need/);
     expect(texts).toHaveLength(15);
     expect(lead).toMatchObject({ status: "PENDING_APPROVAL", answer_count: 13, failure_counts: {} });
+  });
+});
+
+describe("a message arriving while replies are being sent", () => {
+  it("is processed without waiting for the client to write again (no lost wake-up)", async () => {
+    const phone = uniquePhone();
+    await setGraphLatency(300);
+    await clientSends({ from: phone, name: "Kim", text: "hi" });
+    // The object is now busy sending the welcome (each send takes 300 ms): the answer lands mid-send.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clientSends({ from: phone, text: GOOD_ANSWER_TEXTS[0] ?? "" });
+    await settle(phone);
+    await settle(phone);
+    const state = await env.LEAD_CONVERSATION.getByName(phone).debugState();
+    expect(state.inbox).toHaveLength(0);
+    expect((await textsTo(phone)).slice(2)).toEqual([question(1)]);
   });
 });
 

@@ -16,6 +16,7 @@ const FailRequest = z.strictObject({
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
 });
+const LatencyRequest = z.strictObject({ ms: z.int().min(0).max(10_000) });
 const ClockRequest = z.union([
   z.strictObject({ offsetMs: z.int() }),
   z.strictObject({ advanceMs: z.int() }),
@@ -95,6 +96,12 @@ const routes: Record<string, Handler> = {
     if (!parsed.ok) return parsed.reply;
     ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only);
     return json(200, ctx.state.failureStatus());
+  },
+  "POST /_emulator/latency": (ctx, req) => {
+    const parsed = parseControlBody(req.body, LatencyRequest);
+    if (!parsed.ok) return parsed.reply;
+    ctx.state.latencyMs = parsed.value.ms;
+    return json(200, { latencyMs: ctx.state.latencyMs });
   },
   "POST /_emulator/clock": (ctx, req) => {
     const parsed = parseControlBody(req.body, ClockRequest);

@@ -30,7 +30,9 @@ async function route(ctx: EmulatorContext, req: IncomingMessage): Promise<Reply>
     headers: req.headers,
     body,
   };
-  return isGraphPath(incoming.url.pathname) ? handleGraph(ctx, incoming) : handleControl(ctx, incoming);
+  if (!isGraphPath(incoming.url.pathname)) return handleControl(ctx, incoming);
+  if (ctx.state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, ctx.state.latencyMs));
+  return handleGraph(ctx, incoming);
 }
 
 /**

@@ -93,6 +93,8 @@ export class EmulatorState {
   readonly media = new MediaStore();
   /** Graph calls that failed by injection, per mode. */
   injected: Record<FailureMode, number> = { "500": 0, "429": 0, timeout: 0 };
+  /** Added before every Graph answer, to make the Worker's sends slow on purpose (0 = none). */
+  latencyMs = 0;
   #clockOffsetMs = 0;
   #seq = 0;
   #armed: { remaining: number; mode: FailureMode; only?: GraphCallKind } = { remaining: 0, mode: "500" };
@@ -174,6 +176,7 @@ export class EmulatorState {
 
   /** Forgets everything: records, failures, clock offset, conversations and media. */
   reset(): void {
+    this.latencyMs = 0;
     this.sends = [];
     this.rejected = [];
     this.inbound = [];

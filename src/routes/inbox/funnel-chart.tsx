@@ -35,7 +35,7 @@ export const FunnelChart: FC<{ funnel: Funnel; days: number }> = ({ funnel, days
             <div class="fill" style={`width: ${((s.leads / largest) * 100).toFixed(1)}%`} />
           </div>
           <span class="value">
-            {t("inbox.funnel.leads", { count: s.leads })}
+            {s.leads === 1 ? t("inbox.funnel.leads_one") : t("inbox.funnel.leads", { count: s.leads })}
             {s.conversion_from_previous === null ? "" : ` · ${t("inbox.funnel.conversion", { percent: percent(s.conversion_from_previous) })}`}
           </span>
         </div>

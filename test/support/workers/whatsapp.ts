@@ -141,3 +141,8 @@ export function metaEnvelope(value: Record<string, unknown>): string {
     ],
   });
 }
+
+/** Makes every Graph answer take `ms` longer (0 turns it off). */
+export async function setGraphLatency(ms: number): Promise<void> {
+  await control("POST", "/_emulator/latency", { ms });
+}

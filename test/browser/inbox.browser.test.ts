@@ -1,0 +1,179 @@
+/**
+ * The artist's side in a real browser (headless Chromium) against the real stack over HTTP
+ * (workerd via `wrangler dev`, embedded Postgres, the WhatsApp emulator): a client finishes a
+ * consultation on WhatsApp, the summary reaches the artist's phone with tappable links, the artist
+ * signs in to the inbox on a phone-sized screen, opens the lead, approves it, sees the status
+ * change, and the client receives the next message. Screenshots go to test-artifacts/browser/.
+ */
+import path from "node:path";
+import { deflateSync, crc32 } from "node:zlib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderCopy } from "../../src/domain/copy.ts";
+import { GOOD_ANSWERS } from "../support/consultation.ts";
+import { ARTIFACTS, BROWSER_IDENTITY, eventually, launchChromium, startBrowserStack, type BrowserStack } from "../support/node/browser-stack.ts";
+
+const CLIENT = "+447700900456";
+const CLIENT_NAME = "Robin Vale";
+const PHONE_SCREEN = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** A small gradient PNG (the client's reference image), so the thumbnail is worth looking at. */
+function referencePng(size = 96): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc(size * (1 + size * 3));
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) rows.set([20 + x * 2, 60 + y, 160], y * (1 + size * 3) + 1 + x * 3);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+let running: BrowserStack | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  // Chromium first: a machine without it fails in a second, naming the package.
+  browser = await launchChromium();
+  running = await startBrowserStack();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+});
+
+function stack() {
+  if (!running) throw new Error("the stack did not start");
+  return running.stack;
+}
+
+/** What the bot sent the client, as text (the emulator's record of Graph sends). */
+function textsToClient(): string[] {
+  return stack()
+    .whatsapp.sends(CLIENT)
+    .map((s) => {
+      const body = s.body as { text?: { body?: string }; interactive?: { body?: { text?: string } } };
+      return body.text?.body ?? body.interactive?.body?.text ?? s.type;
+    });
+}
+
+/** The client sends one message through the emulator and waits until the bot has answered it. */
+async function clientSays(content: { text: string } | { image: { base64: string; mime_type: string; caption: string } }): Promise<void> {
+  const before = stack().whatsapp.sends(CLIENT).length;
+  const result = await stack().whatsapp.inbound({ from: CLIENT, name: CLIENT_NAME, ...content });
+  expect(result.status).toBe(200);
+  await eventually(`a reply to ${JSON.stringify(content).slice(0, 80)}`, () => stack().whatsapp.sends(CLIENT).length > before);
+}
+
+async function leadStatus(): Promise<string | undefined> {
+  const res = await fetch(`${stack().urls.worker}/admin/leads?q=${CLIENT.slice(1)}`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+  const body = (await res.json()) as { leads: { status: string }[] };
+  return body.leads[0]?.status;
+}
+
+/** A screenshot of what the phone shows (`fullPage`: the whole page, scrolled). */
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage });
+}
+
+describe("the artist in a real browser", () => {
+  it("a finished consultation: the artist's phone gets tappable links; the inbox signs in, approves, and the client is told", async () => {
+    const { worker, whatsapp } = stack().urls;
+    const context: BrowserContext = await (browser as Browser).newContext(PHONE_SCREEN);
+    const pages: Record<string, Page> = {};
+    try {
+      // The demo page links the artist's phone; opening it keeps the artist's 24-hour window open.
+      const demo = (pages.demo = await context.newPage());
+      await demo.goto(`${worker}/demo`);
+      const artistHref = await demo.getAttribute("#artist a", "href");
+      expect(artistHref).toBe(`${whatsapp}/?phone=%2B447700900001&name=Mara&role=artist`);
+      const artist = (pages.artist = await context.newPage());
+      const windowOpened = artist.waitForResponse((r) => r.url().endsWith("/_emulator/window") && r.ok());
+      await artist.goto(artistHref ?? "");
+      await windowOpened;
+      await artist.locator("#composer").waitFor({ state: "hidden" });
+
+      // The client's consultation on WhatsApp, the idea as a picture with a caption.
+      await clientSays({ text: "hi" });
+      await clientSays({ image: { base64: referencePng().toString("base64"), mime_type: "image/png", caption: GOOD_ANSWERS.idea.text } });
+      for (const [key, answer] of Object.entries(GOOD_ANSWERS)) if (key !== "idea") await clientSays({ text: answer.text });
+      await eventually("the lead waiting for approval", async () => (await leadStatus()) === "PENDING_APPROVAL");
+
+      // The summary on the artist's phone, its one-tap links real links to the Worker.
+      const link = artist.locator(`a.link[href^="${worker}/a/"]`).first();
+      await link.waitFor({ timeout: 15_000 });
+      expect(await artist.locator(`a.link[href^="${worker}/a/"]`).count()).toBe(4);
+      await shot(artist, "artist-whatsapp.png");
+
+      // The inbox: signed out, it asks for the key.
+      const inbox = (pages.inbox = await context.newPage());
+      await inbox.goto(`${worker}/inbox`);
+      expect(inbox.url()).toBe(`${worker}/inbox/login`);
+      await inbox.fill("#key", BROWSER_IDENTITY.adminKey);
+      await Promise.all([inbox.waitForURL(`${worker}/inbox`), inbox.click("main button[type=submit]")]);
+      const cookie = (await context.cookies(`${worker}/inbox`)).find((c) => c.name === "inkline_inbox");
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/inbox" });
+
+      // The lead, in the group waiting for the artist.
+      await shot(inbox, "inbox-leads.png", true);
+      const group = inbox.locator('section[data-status="PENDING_APPROVAL"]');
+      expect(await group.locator(".count").textContent()).toBe("1");
+      await Promise.all([inbox.waitForURL(/\/inbox\/leads\/[0-9a-f-]{36}$/), group.locator("a", { hasText: CLIENT_NAME }).click()]);
+      await inbox.locator('#status[data-status="PENDING_APPROVAL"]').waitFor();
+      expect(await inbox.locator('section[aria-labelledby="answers-title"]').textContent()).toContain(GOOD_ANSWERS.placement.text);
+      // The reference image, through the authenticated route, decoded by the browser.
+      const thumbnail = inbox.locator(".thumbs img").first();
+      await thumbnail.scrollIntoViewIfNeeded();
+      await eventually("the thumbnail to load", () => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 96));
+      // A phone screen: nothing wider than the viewport.
+      expect(await inbox.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+      // Approve: the page comes back with the new status and says what happened.
+      await Promise.all([inbox.waitForURL(/\?done=approve$/), inbox.locator('form[data-action="approve"] button').click()]);
+      await inbox.locator('#status[data-status="COLLECTING_TIME_WINDOWS"]').waitFor();
+      expect((await inbox.locator(".flash.ok").textContent())?.trim()).toBe(renderCopy("action.done.approve", { clientName: CLIENT_NAME }));
+      expect(await inbox.locator('form[data-action="approve"]').count()).toBe(0);
+      await shot(inbox, "inbox-lead-approved.png");
+      await shot(inbox, "inbox-lead-approved-full.png", true);
+
+      // The client receives the next message, on WhatsApp (the emulator's record and its chat page).
+      const told = renderCopy("action.approve.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin" });
+      await eventually("the approval message to the client", () => textsToClient().includes(told));
+      const chat = (pages.chat = await context.newPage());
+      await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(CLIENT)}&name=${encodeURIComponent(CLIENT_NAME)}`);
+      await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });
+      await shot(chat, "client-chat.png");
+    } catch (error) {
+      for (const [name, page] of Object.entries(pages)) await shot(page, `failure-${name}.png`).catch(() => undefined);
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("demo mode: the demo page's inbox link signs a fresh browser in without the key", async () => {
+    const { worker } = stack().urls;
+    const context = await (browser as Browser).newContext(PHONE_SCREEN);
+    try {
+      const demo = await context.newPage();
+      await demo.goto(`${worker}/demo`);
+      const [inbox] = await Promise.all([context.waitForEvent("page"), demo.locator("#inbox a").click()]);
+      await inbox.waitForURL(`${worker}/inbox`);
+      await inbox.locator('form[action="/inbox/logout"]').waitFor();
+      await shot(demo, "demo.png", true);
+    } finally {
+      await context.close();
+    }
+  });
+});
