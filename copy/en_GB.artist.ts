@@ -14,21 +14,30 @@ export const en_GB_artist = {
   "action.label.send_booking_link": "Send booking link",
   "action.label.mark_booked": "Mark booked",
   "action.label.resume": "Hand back to the assistant",
+  "action.label.refund": "Refund the deposit",
 
   "action.effect.approve": "{clientName} is told you'd love to do the piece, and the lead moves on to finding a date.",
   "action.effect.reject": "{clientName} gets a kind message that you can't take this piece on. The lead is closed.",
   "action.effect.send_deposit":
-    "{clientName} is told a deposit of {deposit} secures their spot and that the payment link follows. (Online payment is not switched on yet: the request is recorded for you.)",
+    "{clientName} gets a secure payment link for the {deposit} deposit on WhatsApp, and the lead waits for the payment. The amount is locked from now on.",
   "action.effect.send_booking_link": "{clientName} is told you'll be in touch to fix the date, and the lead moves to booking.",
   "action.effect.mark_booked": "{clientName} is told they're booked in with you. The lead is marked booked.",
   "action.effect.resume": "The assistant takes the conversation back and {clientName} carries on where they left off.",
+  "action.effect.refund": "{clientName} gets {refund} back through Stripe and is told on WhatsApp. The refund is recorded on the lead.",
 
   "action.done.approve": "Approved. {clientName} has been told.",
   "action.done.reject": "Rejected. {clientName} has been told.",
-  "action.done.send_deposit": "Deposit request recorded. {clientName} has been told the payment link follows.",
+  "action.done.send_deposit": "Done. {clientName} has the payment link; you'll hear when the deposit arrives.",
   "action.done.send_booking_link": "Done. {clientName} has been told you'll be in touch to fix the date.",
   "action.done.mark_booked": "Marked booked. {clientName} has been told.",
   "action.done.resume": "The assistant has the conversation again. {clientName} has been told.",
+  "action.done.refund": "Refunded. {clientName} has been told.",
+
+  "deposit.paid.artist": "Payment received: {clientName} ({phone}) paid the {deposit} deposit. They've been sent the deposit policy and told you'll be in touch to fix the date.",
+  "deposit.paid_unexpected.artist":
+    "Payment received: {clientName} ({phone}) paid {deposit}, but the lead is {status}. The money is recorded; refund it if it shouldn't stand.",
+  "deposit.paid_links": "One tap:\nMark booked: {mark_booked}\nRefund: {refund}",
+  "deposit.refund_link": "Refund: {refund}",
 
   "page.title": "Inkline",
   "page.confirm_heading": "{action}?",
@@ -64,6 +73,14 @@ export const en_GB_artist = {
   "page.error.duplicate.body": "This request was applied before. Nothing else was changed.",
   "page.error.rate_limited.title": "Too many attempts",
   "page.error.rate_limited.body": "Please wait a minute and try again. Nothing was changed.",
+  "page.error.no_deposit.title": "There's no deposit to ask for",
+  "page.error.no_deposit.body": "{clientName} has no quoted deposit yet (their estimate is incomplete). Nothing was changed.",
+  "page.error.payments_off.title": "Online payments are switched off",
+  "page.error.payments_off.body": "Stripe (or PUBLIC_BASE_URL) is not configured, so no payment link can be made. Nothing was changed.",
+  "page.error.not_refundable.title": "Nothing to refund",
+  "page.error.not_refundable.body": "{clientName} has no deposit left to refund (none received, or refunded already). Nothing was changed.",
+  "page.error.payment_provider.title": "Stripe refused the request",
+  "page.error.payment_provider.body": "Nothing was changed. The reason is in the lead's events; try again later or from the Stripe dashboard.",
   "page.error.invalid_form.title": "Something was wrong with the form",
   "page.error.invalid_form.body": "{field}: {message}. Nothing was changed.",
 

@@ -135,13 +135,27 @@ export const en_GB = {
     "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Next we'll find a date that suits you both; {artistName} will be in touch here.",
   "action.reject.client":
     "Thank you for thinking of {artistName}{greetingName}. Unfortunately {artistName} can't take this piece on, but wishes you the very best with it.",
-  "action.send_deposit.client":
-    "Good news{greetingName}! {artistName} is ready to book you in. A deposit of {deposit} secures your spot; I'll send you the payment link here shortly.",
-  "action.send_deposit_no_amount.client":
-    "Good news{greetingName}! {artistName} is ready to book you in. A deposit secures your spot; I'll send you the payment link here shortly.",
   "action.send_booking_link.client": "Good news{greetingName}! {artistName} is ready to book you in and will be in touch here to fix the date.",
   "action.mark_booked.client": "You're booked in with {artistName}{greetingName}! You'll get the details and reminders here.",
   "action.resume.client": "Thanks for your patience{greetingName}! {artistName} has handed the conversation back to me, so let's carry on.",
+  "deposit.link.client":
+    "Good news{greetingName}! {artistName} is ready to book you in. A deposit of {deposit} secures your spot; you can pay it securely here:\n{url}\nThe link works for the next {hours} hours.",
+  "deposit.link_again.client": "Here's a fresh link for your {deposit} deposit:\n{url}\nIt works for the next {hours} hours.",
+  "deposit.policy":
+    "Your deposit comes off the price of your tattoo on the day. It's non-refundable, but if you need to move your appointment, give at least 48 hours' notice and it carries over to the new date.",
+  "deposit.paid.client": "Thank you{greetingName}, your deposit of {deposit} has arrived and your spot is secured!\n{policy}\n{artistName} will be in touch here to fix the date.",
+  "deposit.processing.client": "Thanks{greetingName}! Your deposit payment is on its way. I'll confirm here as soon as it has cleared.",
+  "deposit.expired.client": "Your deposit link has expired, so no payment was taken. Reply here whenever you're ready and I'll send you a fresh one.",
+  "deposit.failed.client": "Sorry{greetingName}, your deposit payment didn't go through, so nothing was taken. Reply here and I'll send you a fresh link to try again.",
+  "deposit.refunded.client": "{artistName} has refunded {amount} of your deposit. It should reach your account within 5–10 working days.",
+  "deposit.paid_unexpected.client": "Thanks{greetingName}, your payment of {deposit} has arrived. {artistName} will be in touch here about it.",
+  "deposit.product_name": "Tattoo deposit · {artistName}",
+  "deposit.page.title": "{artistName}'s booking",
+  "deposit.page.paid.heading": "Thank you!",
+  "deposit.page.paid.body": "Your payment went through. You'll get a confirmation from {artistName}'s booking assistant on WhatsApp in a moment.",
+  "deposit.page.cancelled.heading": "No payment was taken",
+  "deposit.page.cancelled.body": "Your link still works until it expires: open it from your WhatsApp chat whenever you're ready. Questions? Just reply there.",
+  "deposit.page.close_hint": "You can close this page and go back to WhatsApp.",
   "optout.confirmed": "You won't receive any more messages from us. If you change your mind, just reply START.",
   "optin.confirmed": "Welcome back! Let's carry on where we left off.",
   "pilot.not_enrolled":

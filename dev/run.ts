@@ -17,12 +17,13 @@ const PORTS = {
   dbProxy: ["INKLINE_DB_PROXY_PORT", 54330],
   whatsapp: ["INKLINE_WHATSAPP_PORT", 8790],
   inspector: ["INKLINE_INSPECTOR_PORT", 9230],
+  stripe: ["INKLINE_STRIPE_PORT", 8791],
 } as const satisfies Record<keyof StackPorts, readonly [string, number]>;
 
 type PortName = keyof typeof PORTS;
 
-function readPorts(): StackPorts {
-  const out = {} as StackPorts;
+function readPorts(): Required<StackPorts> {
+  const out = {} as Required<StackPorts>;
   for (const [name, [variable, fallback]] of Object.entries(PORTS) as [PortName, (typeof PORTS)[PortName]][]) {
     const raw = process.env[variable];
     const port = raw ? Number(raw) : fallback;
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
         ARTIST_NAME: "Mara",
         STRIPE_SECRET_KEY: "sk_test_inkline_dev",
         STRIPE_WEBHOOK_SECRET: "whsec_inkline_dev",
+        STRIPE_API_URL: urls.stripe,
       };
       const { vars, source } = resolveVars(defaults, path.join(ROOT, ".dev.vars"), process.env);
       const overrides = Object.entries(source)
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
     `  Worker               ${urls.worker}            (health: /health, ready: /ready)`,
     `  Client chat page     ${urls.whatsapp}/            (play the client on WhatsApp)`,
     `  WhatsApp emulator    ${urls.whatsapp}/_emulator   (every message the bot sent, fault injection)`,
+    `  Stripe emulator      ${urls.stripe}/_emulator   (checkout sessions, webhooks sent, fault injection)`,
     `  Postgres             ${urls.postgres.replace(/:[^:@/]+@/, ":***@")}`,
     `  Crons fired locally  ${running.crons.join(", ") || "(none)"}`,
     `  Demo                 ${urls.worker}/demo       (play the client and the artist at once)`,

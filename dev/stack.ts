@@ -1,7 +1,8 @@
 /**
  * The local stack as one start/stop pair, shared by `npm run dev` (dev/run.ts) and `npm run bench`
- * (bench/run.ts): embedded Postgres + migrations, the WebSocket->TCP proxy, the WhatsApp emulator,
- * then `wrangler dev` (workerd) with variables pointing at them, optionally firing the crons.
+ * (bench/run.ts): embedded Postgres + migrations, the WebSocket->TCP proxy, the WhatsApp and Stripe
+ * emulators, then `wrangler dev` (workerd) with variables pointing at them, optionally firing the
+ * crons.
  *
  * A failed or aborted start stops whatever had already started before rejecting, so callers never
  * inherit half a stack; `stop()` stops everything in reverse order and is safe to call twice.
@@ -12,7 +13,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../scripts/migrate.ts";
 import { cronsFromWranglerToml, parseCron } from "./cron.ts";
+import { startStripeEmulator, type RunningStripeEmulator } from "./emulators/stripe/index.ts";
 import { startWhatsAppEmulator, type RunningWhatsAppEmulator } from "./emulators/whatsapp/index.ts";
+import { freePort } from "./ports.ts";
 import { startPostgres, type RunningPostgres } from "./postgres.ts";
 import { toDotenv } from "./vars.ts";
 import { startWsProxy, type RunningWsProxy } from "./ws-proxy.ts";
@@ -27,6 +30,8 @@ export interface StackPorts {
   dbProxy: number;
   whatsapp: number;
   inspector: number;
+  /** The Stripe emulator; any free port when omitted. */
+  stripe?: number;
 }
 
 /** Where each part listens, known once it has started. */
@@ -39,6 +44,8 @@ export interface StackUrls {
   dbProxy: string;
   /** http://127.0.0.1:port, for `/_control/*`. */
   dbProxyControl: string;
+  /** The Stripe emulator: STRIPE_API_URL, its checkout pages and `/_emulator`. */
+  stripe: string;
 }
 
 export interface StackOptions {
@@ -72,6 +79,7 @@ export interface RunningStack {
   postgres: RunningPostgres;
   proxy: RunningWsProxy;
   whatsapp: RunningWhatsAppEmulator;
+  stripe: RunningStripeEmulator;
   /** The `wrangler dev` process (leader of its own process group, which includes workerd). */
   wrangler: ChildProcess;
   /** Crons fired locally (empty when `fireCrons` is off). */
@@ -83,6 +91,7 @@ interface Parts {
   postgres?: RunningPostgres;
   proxy?: RunningWsProxy;
   whatsapp?: RunningWhatsAppEmulator;
+  stripe?: RunningStripeEmulator;
   wrangler?: ChildProcess;
   cronTimer?: ReturnType<typeof setInterval>;
   stopping?: Promise<void>;
@@ -93,6 +102,7 @@ function stopParts(parts: Parts): Promise<void> {
   parts.stopping ??= (async () => {
     if (parts.cronTimer) clearInterval(parts.cronTimer);
     await stopWrangler(parts.wrangler);
+    await parts.stripe?.close().catch(() => undefined);
     await parts.whatsapp?.close().catch(() => undefined);
     await parts.proxy?.close().catch(() => undefined);
     await parts.postgres?.stop().catch(() => undefined);
@@ -215,14 +225,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const workerUrl = `http://127.0.0.1:${ports.worker}`;
     const whatsappUrl = `http://127.0.0.1:${ports.whatsapp}`;
+    const stripePort = ports.stripe ?? (await freePort());
     const partial = {
       worker: workerUrl,
       whatsapp: whatsappUrl,
       postgres: postgres.url,
       dbProxy: `127.0.0.1:${proxy.port}/v1`,
       dbProxyControl: `http://127.0.0.1:${proxy.port}`,
+      stripe: `http://127.0.0.1:${stripePort}`,
     };
-    const vars = options.vars(partial);
+    // The Worker talks to the Stripe emulator unless the caller points it elsewhere.
+    const vars: Record<string, string> = {
+      STRIPE_API_URL: partial.stripe,
+      STRIPE_SECRET_KEY: "sk_test_inkline_local",
+      STRIPE_WEBHOOK_SECRET: "whsec_inkline_local",
+      ...options.vars(partial),
+    };
+
+    const stripe = await startStripeEmulator({
+      port: stripePort,
+      secretKey: vars.STRIPE_SECRET_KEY ?? "",
+      webhookSecret: vars.STRIPE_WEBHOOK_SECRET ?? "",
+      webhookUrl: `${workerUrl}/webhooks/stripe`,
+    });
+    parts.stripe = stripe;
 
     const whatsapp = await startWhatsAppEmulator({
       port: ports.whatsapp,
@@ -234,7 +260,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       sendStatusWebhooks: options.whatsapp.sendStatusWebhooks,
     });
     parts.whatsapp = whatsapp;
-    const urls: StackUrls = { ...partial, whatsapp: whatsapp.url };
+    const urls: StackUrls = { ...partial, whatsapp: whatsapp.url, stripe: stripe.url };
     checkAborted(signal);
 
     mkdirSync(path.dirname(options.wrangler.envFile), { recursive: true });
@@ -252,7 +278,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const crons = options.fireCrons ? cronsFromWranglerToml(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) : [];
     if (crons.length > 0) parts.cronTimer = startCronTicker(workerUrl, crons, say);
 
-    return { urls, postgres, proxy, whatsapp, wrangler, crons, stop: () => stopParts(parts) };
+    return { urls, postgres, proxy, whatsapp, stripe, wrangler, crons, stop: () => stopParts(parts) };
   } catch (error) {
     await stopParts(parts);
     throw error;

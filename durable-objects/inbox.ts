@@ -6,6 +6,7 @@
  */
 import type { DeliveryStatus } from "../src/adapters/whatsapp/webhook-schema.ts";
 import type { ActionVia, ArtistAction } from "../src/domain/artist-actions.ts";
+import type { PaymentEvent } from "../src/domain/deposit.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
 
 /**
@@ -24,12 +25,41 @@ export interface ArtistActionPayload {
   reason: string | null;
   via: ActionVia;
   tokenHash: string | null;
+  /** Refund only: how much (minor units); null refunds all that is left. */
+  amountMinor?: number | null;
+}
+
+/** A verified Stripe event about the lead, read by the webhook route (routes/webhooks/stripe.ts). */
+export interface StripeEventPayload {
+  type: "stripe.event";
+  /** "stripe:<evt id>": a redelivered event is a duplicate in the inbox too. */
+  eventId: string;
+  stripeEventId: string;
+  stripeType: string;
+  phone: string;
+  /** The lead the event names; refused (and logged) when it is not this object's lead. */
+  leadId: string;
+  payment: PaymentEvent;
+}
+
+/** The cron sweep asks the object to check its deposit link with Stripe (a webhook may be lost). */
+export interface DepositSweepPayload {
+  type: "deposit.sweep";
+  /** "sweep:<session>:<scheduled time>": one check per sweep run. */
+  eventId: string;
+  phone: string;
+  leadId: string;
+  sessionId: string;
+  /** When the link stopped working by our record (ms): past it, an open session is expired at Stripe. */
+  linkExpiresAtMs: number;
 }
 
 export type InboxPayload =
   | { type: "whatsapp.message"; eventId: string; message: InboundMessage }
   | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus }
-  | ArtistActionPayload;
+  | ArtistActionPayload
+  | StripeEventPayload
+  | DepositSweepPayload;
 
 /** The WhatsApp number an inbox item concerns (a delivery status may not name one). */
 export function phoneOf(payload: InboxPayload): string | null {
@@ -39,6 +69,8 @@ export function phoneOf(payload: InboxPayload): string | null {
     case "whatsapp.status":
       return payload.status.recipient;
     case "artist.action":
+    case "stripe.event":
+    case "deposit.sweep":
       return payload.phone;
   }
 }

@@ -9,8 +9,9 @@
  * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped. When the client is owed
  * nothing, the loop uploads the lead's reference images one at a time (attachment-uploader.ts).
  *
- * Artist actions (`act()`) join the same inbox, so an approval and a client message for the same
- * lead are applied one after the other, each on top of the other, never racing.
+ * Artist actions (`act()`), Stripe events and the deposit sweep join the same inbox, so an
+ * approval, a payment and a client message for the same lead are applied one after the other,
+ * each on top of the other, never racing.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
@@ -299,6 +300,16 @@ export class LeadConversation extends DurableObject<Env> {
         const session = await this.ensureSession(item.correlationId);
         const outcome = await session.handleArtistAction(payload, item.correlationId, log);
         this.results.record(payload.eventId, outcome, Date.now());
+        return;
+      }
+      case "stripe.event": {
+        const session = await this.ensureSession(item.correlationId);
+        await session.handleStripeEvent(payload, item.correlationId, log);
+        return;
+      }
+      case "deposit.sweep": {
+        const session = await this.ensureSession(item.correlationId);
+        await session.handleSweep(payload, item.correlationId, log);
         return;
       }
       case "whatsapp.status": {

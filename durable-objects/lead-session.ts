@@ -1,6 +1,7 @@
 /**
- * A lead's working state inside its Durable Object: the cached lead row, decision application,
- * and in-order outbox delivery to the Graph API.
+ * A lead's working state inside its Durable Object: the cached lead row, decision application
+ * (with the Stripe calls a decision needs, payment-steps.ts), payment events, and in-order outbox
+ * delivery to the Graph API.
  *
  * The DO is the only writer of its lead, so the cached row is trusted until a write fails; the
  * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
@@ -12,6 +13,7 @@ import type { DatabaseHandle } from "../src/db/client.ts";
 import {
   applyDecision,
   loadLead,
+  recordIgnoredEvent,
   loadOrCreateLead,
   markOutboxFailure,
   markOutboxSent,
@@ -29,53 +31,28 @@ import { ActionRefusal, checkActionToken, type ActionOutcome } from "../src/doma
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
 import { countAttachments } from "../src/db/attachment-store.ts";
+import { PaymentIgnored, type PaymentEvent } from "../src/domain/deposit.ts";
 import {
   decide,
   decideArtistAction,
+  decidePayment,
   retainAnswers,
   type Decision,
+  type PaymentDecision,
   type EngineConfig,
-  type LeadState,
   type RecordedAnswer,
 } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
 import { maskPhone } from "../src/domain/phone.ts";
-import { readTourOffer, upcomingStops } from "../src/domain/tour-schedule.ts";
+import { upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
 import { mintActionLinks } from "./action-links.ts";
-import { phoneOf, type ArtistActionPayload, type InboxItem } from "./inbox.ts";
-
-function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
-  const status = asLeadStatus(lead.status);
-  if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
-  return {
-    id: lead.id,
-    phoneE164: lead.phoneE164,
-    status,
-    locale: lead.locale,
-    displayName: lead.displayName,
-    currentQuestion: lead.currentQuestion,
-    optedOut: lead.optedOut,
-    pilotNoticeSentAt: lead.pilotNoticeSentAt,
-    lastClientMessageAt: lead.lastClientMessageAt,
-    resumeStatus: lead.resumeStatus ? asLeadStatus(lead.resumeStatus) : null,
-    failureCounts: lead.failureCounts,
-    handoverReason: lead.handoverReason,
-    holdingReplySentAt: lead.holdingReplySentAt,
-    multiAnswerNotedAt: lead.multiAnswerNotedAt,
-    recentAnswers: answers,
-    attachmentCount,
-    tourOffer: readTourOffer(lead.tourOffer),
-    depositLockedAt: lead.depositLockedAt,
-    deposit:
-      lead.depositAmountMinor !== null && lead.depositCurrency !== null
-        ? { amountMinor: lead.depositAmountMinor, currency: lead.depositCurrency }
-        : null,
-  };
-}
+import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
+import { toLeadState } from "./lead-state.ts";
+import { PaymentSteps } from "./payment-steps.ts";
 
 /** Where a committed decision came from: its processed-event marker and what it consumes. */
 interface CommitEvent {
@@ -96,11 +73,13 @@ export class LeadSession {
   private readonly sql: SqlStorage;
   private readonly config: AppConfig;
   private readonly handle: () => DatabaseHandle;
+  private readonly payments: PaymentSteps;
 
   constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle) {
     this.sql = sql;
     this.config = config;
     this.handle = handle;
+    this.payments = new PaymentSteps(sql, config);
     // Sends that Graph accepted, recorded before Postgres hears of them: a retry after a crash or a
     // database error marks the row sent instead of sending it again.
     sql.exec("CREATE TABLE IF NOT EXISTS sent_outbox (outbox_id TEXT PRIMARY KEY, provider_message_id TEXT NOT NULL, sent_at INTEGER NOT NULL)");
@@ -152,6 +131,8 @@ export class LeadSession {
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
       actionLinks: this.config.PUBLIC_BASE_URL !== undefined,
+      payments: this.payments.enabled,
+      depositLinkTtlMs: this.config.DEPOSIT_LINK_TTL_HOURS * 60 * 60 * 1000,
     };
   }
 
@@ -201,8 +182,12 @@ export class LeadSession {
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
-      const decision = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now));
+      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now));
       try {
+        // A fresh deposit link (the reply after an expiry) is created before anything is committed.
+        const fulfilled = await this.payments.fulfil(decided, lead, message.id, now);
+        if (!fulfilled.ok) throw new Error(`Stripe refused the deposit link: ${fulfilled.code} ${fulfilled.message}`);
+        const decision = fulfilled.decision;
         const result = await this.commit(decision, { provider: "whatsapp", eventId: message.id, correlationId, now });
         if (!result) {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
@@ -234,8 +219,8 @@ export class LeadSession {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
       const state = toLeadState(lead, answers, attachmentCount);
-      const refuse = async (reason: ActionRefusal, usedAt: Date | null = null): Promise<ActionOutcome> => {
-        const payload = { action: item.action, via: item.via, reason, status: state.status, event_id: item.eventId };
+      const refuse = async (reason: ActionRefusal, usedAt: Date | null = null, detail: Record<string, unknown> = {}): Promise<ActionOutcome> => {
+        const payload = { action: item.action, via: item.via, reason, status: state.status, event_id: item.eventId, ...detail };
         await recordSystemEvent(db, { type: "artist.action_refused", level: "warn", leadId: lead.id, payload, correlationId });
         log.warn("artist.action_refused", { lead_id: lead.id, ...payload });
         return { ok: false, action: item.action, reason, status: state.status, usedAt: usedAt?.toISOString() ?? null };
@@ -249,10 +234,15 @@ export class LeadSession {
         if (check.action !== item.action || !found) return refuse(ActionRefusal.UNKNOWN_TOKEN);
         tokenId = found.token.id;
       }
-      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via } as const;
-      const { decision, outcome } = decideArtistAction(state, input, now, this.engineConfig(now));
-      if (!outcome.ok) return refuse(ActionRefusal.WRONG_STATUS);
+      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null } as const;
+      const decided = decideArtistAction(state, input, now, this.engineConfig(now));
+      const outcome = decided.outcome;
+      if (!outcome.ok) return refuse(outcome.reason === "queued" ? ActionRefusal.WRONG_STATUS : outcome.reason);
       try {
+        // Stripe first (the checkout link, the refund): a refusal there changes nothing here.
+        const fulfilled = await this.payments.fulfil(decided.decision, lead, item.eventId, now);
+        if (!fulfilled.ok) return refuse(ActionRefusal.PAYMENT_PROVIDER, null, { stripe_status: fulfilled.status, stripe_code: fulfilled.code, stripe_message: fulfilled.message });
+        const decision = fulfilled.decision;
         const provider = item.via === "link" ? "artist" : "admin";
         const result = await this.commit(decision, { provider, eventId: item.eventId, correlationId, now, consumeTokenId: tokenId });
         if (!result) return { ok: false, action: item.action, reason: ActionRefusal.DUPLICATE, status: asLeadStatus(this.lead?.status ?? "") };
@@ -261,6 +251,63 @@ export class LeadSession {
       } catch (error) {
         const retry = error instanceof StaleLeadError || error instanceof TokenUnavailableError;
         if (!retry || attempt >= 1) throw error;
+        await this.reload(lead.id);
+      }
+    }
+  }
+
+  /** A verified Stripe event about this lead: applied once, in turn with everything else. */
+  async handleStripeEvent(item: StripeEventPayload, correlationId: string, log: Logger): Promise<void> {
+    await this.applyPayment(item.payment, { provider: "stripe", eventId: item.stripeEventId, leadId: item.leadId, stripeType: item.stripeType }, correlationId, log);
+  }
+
+  /**
+   * The sweep: the lead still waits on a link whose time is up, and no webhook said so. Stripe is
+   * asked where the session stands; an expiry (or a payment) it reports is applied once, under a
+   * marker per session and state, so a webhook arriving later is a no-op.
+   */
+  async handleSweep(item: DepositSweepPayload, correlationId: string, log: Logger): Promise<void> {
+    const { lead } = this.cached();
+    const stillWaiting = lead.id === item.leadId && lead.status === "AWAITING_DEPOSIT" && lead.stripeCheckoutSessionId === item.sessionId;
+    if (!stillWaiting) {
+      log.info("deposit.sweep_skipped", { lead_id: lead.id, status: lead.status });
+      return;
+    }
+    const found = await this.payments.check(item.sessionId, item.linkExpiresAtMs, new Date());
+    if (!found) {
+      log.info("deposit.sweep_open", { lead_id: lead.id, session_id: item.sessionId });
+      return;
+    }
+    await this.applyPayment(found.event, { provider: "cron", eventId: `sweep:${found.marker}`, leadId: item.leadId, stripeType: "sweep" }, correlationId, log);
+  }
+
+  private async applyPayment(
+    event: PaymentEvent,
+    meta: { provider: "stripe" | "cron"; eventId: string; leadId: string; stripeType: string },
+    correlationId: string,
+    log: Logger,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { lead, answers, attachmentCount } = this.cached();
+      const now = new Date();
+      // An event naming another lead than this object's (a stale route) is refused like a foreign session.
+      const decided: PaymentDecision | null = meta.leadId === lead.id ? decidePayment(toLeadState(lead, answers, attachmentCount), event, now, this.engineConfig(now)) : null;
+      const about = { lead_id: lead.id, event_id: meta.eventId, type: meta.stripeType, source: event.source };
+      if (!decided?.outcome.applied) {
+        const reason = decided && !decided.outcome.applied ? decided.outcome.reason : PaymentIgnored.SESSION_MISMATCH;
+        const payload = { ...about, reason, session_id: "sessionId" in event ? event.sessionId : null, lead_session_id: lead.stripeCheckoutSessionId, status: lead.status };
+        const type = reason === PaymentIgnored.SESSION_MISMATCH || reason === PaymentIgnored.PAYMENT_MISMATCH ? "stripe.session_mismatch" : "stripe.event_ignored";
+        const recorded = await recordIgnoredEvent(this.handle().db, { provider: meta.provider, eventId: meta.eventId, leadId: lead.id, type, payload, correlationId });
+        log.warn(type, { ...payload, duplicate: !recorded });
+        return;
+      }
+      try {
+        const result = await this.commit(decided.decision, { provider: meta.provider, eventId: meta.eventId, correlationId, now });
+        if (!result) log.info("stripe.duplicate", about);
+        else log.info("stripe.event_applied", { ...about, status: result.lead.status, replies: result.outbox.length });
+        return;
+      } catch (error) {
+        if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
         await this.reload(lead.id);
       }
     }

@@ -122,6 +122,10 @@ export const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   /** Local only: base URL of the Stripe emulator. Unset in production (the SDK's default host). */
   STRIPE_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Stripe API call timeout, milliseconds (the SDK retries timeouts and 5xx twice, with the same idempotency key). */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How long a deposit link works, in hours: Stripe's Checkout allows 0.5 to 24. */
+  DEPOSIT_LINK_TTL_HOURS: z.coerce.number().min(0.5).max(24).default(24),
 
   /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),

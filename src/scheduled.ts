@@ -2,8 +2,10 @@
  * Cron Triggers: each cron expression in wrangler.toml maps to the jobs it runs. A cron with no
  * entry is a configuration bug and is logged as one.
  */
+import type { InboxPayload } from "../durable-objects/inbox.ts";
 import { requireConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
+import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { systemEvents } from "./db/schema.ts";
 import { createLogger } from "./lib/log.ts";
 
@@ -32,8 +34,42 @@ const heartbeat: Job = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/** Stripe sends checkout.session.expired within minutes of expires_at; give it this long first. */
+export const DEPOSIT_SWEEP_GRACE_MS = 10 * 60 * 1000;
+/** Leads checked per run; more wait for the next run (oldest first). */
+export const DEPOSIT_SWEEP_BATCH = 100;
+
+/**
+ * Deposit links whose time is up while the lead still waits: each lead's Durable Object is asked
+ * to check its session with Stripe (in turn with its other work) and to apply what Stripe says.
+ * Idempotent: a lead that has moved on is skipped by its object, and an expiry is applied once per
+ * session whoever (sweep or webhook) reports it first.
+ */
+const depositSweep: Job = async ({ env, scheduledTime, correlationId }) => {
+  const handle = openDatabase(requireConfig(env));
+  try {
+    const lapsed = await lapsedDepositLinks(handle.db, new Date(scheduledTime.getTime() - DEPOSIT_SWEEP_GRACE_MS), DEPOSIT_SWEEP_BATCH);
+    await Promise.all(
+      lapsed.map((lead) => {
+        const item: InboxPayload = {
+          type: "deposit.sweep",
+          eventId: `sweep:${lead.sessionId}:${scheduledTime.toISOString()}`,
+          phone: lead.phoneE164,
+          leadId: lead.id,
+          sessionId: lead.sessionId,
+          linkExpiresAtMs: lead.linkExpiresAt.getTime(),
+        };
+        return env.LEAD_CONVERSATION.getByName(lead.phoneE164).receive([item], correlationId);
+      }),
+    );
+    return { lapsed: lapsed.length };
+  } finally {
+    await handle.close();
+  }
+};
+
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat },
+  [CRON_EVERY_5_MIN]: { heartbeat, depositSweep },
 } satisfies Record<string, Record<string, Job>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

@@ -217,6 +217,35 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
   });
 }
 
+export interface IgnoredEvent {
+  provider: ApplyInput["provider"];
+  eventId: string;
+  leadId: string;
+  /** The system event type that records it (e.g. stripe.session_mismatch). */
+  type: string;
+  payload: Record<string, unknown>;
+  correlationId: string;
+}
+
+/**
+ * Records an event that changes nothing (a payment event for another session, a late expiry):
+ * marked processed, so a redelivery is a duplicate, and logged as a system event. The lead row is
+ * not touched. Returns false when it was recorded before.
+ */
+export async function recordIgnoredEvent(db: Database, event: IgnoredEvent): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const reason = typeof event.payload.reason === "string" ? event.payload.reason : "ignored";
+    const marked = await tx
+      .insert(processedEvents)
+      .values({ provider: event.provider, eventId: event.eventId, leadId: event.leadId, outcome: `ignored:${reason}` })
+      .onConflictDoNothing()
+      .returning({ id: processedEvents.id });
+    if (marked.length === 0) return false;
+    await tx.insert(systemEvents).values({ level: "warn", type: event.type, leadId: event.leadId, payload: event.payload, correlationId: event.correlationId });
+    return true;
+  });
+}
+
 /** Undelivered outbox rows of a lead, in the order they were decided. */
 export function pendingOutbox(db: Database, leadId: string): Promise<OutboxMessage[]> {
   return db

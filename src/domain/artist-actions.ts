@@ -17,6 +17,7 @@ export const ArtistAction = {
   SEND_BOOKING_LINK: "send_booking_link",
   MARK_BOOKED: "mark_booked",
   RESUME: "resume",
+  REFUND: "refund",
 } as const;
 export type ArtistAction = (typeof ArtistAction)[keyof typeof ArtistAction];
 export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistAction[];
@@ -32,6 +33,8 @@ export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistActi
  * - send_booking_link: approved (no deposit needed) or the deposit paid.
  * - mark_booked: the artist arranged the booking (with or without the assistant's steps).
  * - resume: the artist hands a handed-over conversation back to the assistant.
+ * - refund: once a deposit has been received, wherever the lead went next (the engine also checks
+ *   that something is left to refund).
  */
 export const ACTION_ALLOWED_FROM = {
   approve: [S.PENDING_APPROVAL],
@@ -40,13 +43,13 @@ export const ACTION_ALLOWED_FROM = {
   send_booking_link: [S.PENDING_APPROVAL, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID],
   mark_booked: [S.PENDING_APPROVAL, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID, S.BOOKING_PENDING],
   resume: [S.NEEDS_ARTIST_REPLY],
+  refund: [S.DEPOSIT_PAID, S.BOOKING_PENDING, S.BOOKED, S.NEEDS_ARTIST_REPLY, S.REJECTED, S.ABANDONED, S.STALE],
 } as const satisfies Record<ArtistAction, readonly LeadStatus[]>;
 
 /**
  * Where each action moves the lead; null: the status stays. `resume` goes back to where the lead
- * was before the handover (see engine/handover.ts). `send_deposit` records the request and tells
- * the client the link follows: the Stripe checkout (a later issue) moves the lead to
- * AWAITING_DEPOSIT when the real link exists, never before.
+ * was before the handover (see engine/handover.ts). `send_deposit` creates the Stripe Checkout
+ * Session first: the lead moves to AWAITING_DEPOSIT only with a real link in the client's message.
  */
 export const ACTION_TARGET = {
   approve: S.COLLECTING_TIME_WINDOWS,
@@ -55,6 +58,7 @@ export const ACTION_TARGET = {
   send_booking_link: S.BOOKING_PENDING,
   mark_booked: S.BOOKED,
   resume: "resume_status",
+  refund: null,
 } as const satisfies Record<ArtistAction, LeadStatus | null | "resume_status">;
 
 /** Actions offered as one-tap links with the artist's summary of a finished consultation. */
@@ -83,6 +87,14 @@ export const ActionRefusal = {
   WRONG_STATUS: "wrong_status",
   /** This exact request was applied before (a replayed idempotency key). */
   DUPLICATE: "duplicate",
+  /** A deposit link was asked for, but the lead has no quoted deposit (no estimate). */
+  NO_DEPOSIT: "no_deposit",
+  /** Online payments are not configured (Stripe keys or PUBLIC_BASE_URL missing). */
+  PAYMENTS_OFF: "payments_off",
+  /** Nothing (or less than asked) is left to refund: no deposit received, or refunded already. */
+  NOT_REFUNDABLE: "not_refundable",
+  /** Stripe refused the request (its message is in the system event). */
+  PAYMENT_PROVIDER: "payment_provider",
 } as const;
 export type ActionRefusal = (typeof ActionRefusal)[keyof typeof ActionRefusal];
 

@@ -1,10 +1,11 @@
 /**
  * The conversation engine's public face: `decide()` and its types. The rules live in
- * `./engine/` (dispatch, consultation, handover, triggers, estimate, tour, summary); callers
+ * `./engine/` (dispatch, consultation, handover, triggers, estimate, tour, summary, deposit); callers
  * import from here.
  */
 export { decide } from "./engine/decide.ts";
 export { decideArtistAction, type ActionDecision } from "./engine/artist-actions.ts";
+export { decidePayment, linkTtlMs, withCheckout, withRefund, type PaymentDecision } from "./engine/deposit.ts";
 export { attachmentsOf } from "./engine/attachments.ts";
 export { retainAnswers } from "./engine/answers.ts";
 export type { HandoverPacket } from "./engine/handover.ts";

@@ -8,8 +8,10 @@ import type { Lead } from "../db/schema.ts";
 
 export interface ActionRequest {
   action: ArtistAction;
-  /** Only `reject` keeps one (for the artist's records; never sent to the client). */
+  /** Only `reject` and `refund` keep one (for the artist's records; never sent to the client). */
   reason: string | null;
+  /** Refund only: how much (minor units); omitted refunds all that is left. */
+  amountMinor?: number | null;
   via: ActionVia;
   /** Unique per request ("link:<uuid>", "admin:<idempotency key>", "inbox:<form id>"): a replay is refused as a duplicate. */
   eventId: string;
@@ -31,7 +33,8 @@ export function actOnLead(
       phone: lead.phoneE164,
       leadId: lead.id,
       action: request.action,
-      reason: request.action === "reject" ? request.reason : null,
+      reason: request.action === "reject" || request.action === "refund" ? request.reason : null,
+      amountMinor: request.action === "refund" ? (request.amountMinor ?? null) : null,
       via: request.via,
       tokenHash: request.tokenHash ?? null,
     },

@@ -7,6 +7,7 @@ import { latestAnswers } from "../db/admin-store.ts";
 import type { Database } from "../db/client.ts";
 import type { Lead } from "../db/schema.ts";
 import { renderCopy, type CopyKey, type CopyParams } from "../domain/copy.ts";
+import { paidMinor, readLedger } from "../domain/deposit.ts";
 import { HandoverReason } from "../domain/engine/triggers.ts";
 import { formatMoney } from "../domain/format.ts";
 import { asQuestionKey } from "../domain/questions.ts";
@@ -47,6 +48,17 @@ export function estimateLine(lead: Lead): string {
 /** The deposit as a sum of money, or the words for "whatever was quoted". */
 export function depositLine(lead: Lead): string {
   return money(lead.depositAmountMinor, lead.depositCurrency) ?? t("page.no_deposit");
+}
+
+const refundableOf = (lead: Lead) => Math.max(0, paidMinor(readLedger(lead.depositLedger)) - lead.refundedAmountMinor);
+
+/** Whether any of the deposit received is left to refund. */
+export const hasRefundable = (lead: Lead) => refundableOf(lead) > 0;
+
+/** What a refund would give back now (received less refunded), as money. */
+export function refundLine(lead: Lead): string {
+  const currency = lead.depositCurrency ?? readLedger(lead.depositLedger)[0]?.currency ?? null;
+  return money(refundableOf(lead), currency) ?? t("page.no_deposit");
 }
 
 export interface AnswerRow {

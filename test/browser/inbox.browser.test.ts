@@ -3,7 +3,9 @@
  * (workerd via `wrangler dev`, embedded Postgres, the WhatsApp emulator): a client finishes a
  * consultation on WhatsApp, the summary reaches the artist's phone with tappable links, the artist
  * signs in to the inbox on a phone-sized screen, opens the lead, approves it, sees the status
- * change, and the client receives the next message. Screenshots go to test-artifacts/browser/.
+ * change, and the client receives the next message; then the artist sends the deposit link, the
+ * client pays on the Stripe emulator's checkout page, and both phones hear about it. Screenshots
+ * go to test-artifacts/browser/.
  */
 import path from "node:path";
 import { deflateSync, crc32 } from "node:zlib";
@@ -154,6 +156,30 @@ describe("the artist in a real browser", () => {
       await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(CLIENT)}&name=${encodeURIComponent(CLIENT_NAME)}`);
       await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });
       await shot(chat, "client-chat.png");
+
+      // The deposit: the artist sends the link from the inbox; the client taps it in the chat and
+      // pays on Stripe's (the emulator's) checkout page; Stripe's signed webhook reaches the Worker.
+      await Promise.all([inbox.waitForURL(/\?done=send_deposit$/), inbox.locator('form[data-action="send_deposit"] button').click()]);
+      await inbox.locator('#status[data-status="AWAITING_DEPOSIT"]').waitFor();
+      const checkoutLink = chat.locator(`#messages .msg.out a.link[href^="${stack().urls.stripe}/checkout/"]`);
+      await checkoutLink.waitFor({ timeout: 10_000 });
+      const checkout = (pages.checkout = await context.newPage());
+      await checkout.goto((await checkoutLink.getAttribute("href")) ?? "");
+      expect(await checkout.locator("#amount").textContent()).toBe("£100.00");
+      await shot(checkout, "stripe-checkout.png");
+      await Promise.all([checkout.waitForURL(new RegExp(`^${worker}/deposit/paid\\?session_id=cs_test_`)), checkout.locator("#pay").click()]);
+      expect(await checkout.locator("h1").textContent()).toBe(renderCopy("deposit.page.paid.heading"));
+      await shot(checkout, "deposit-paid.png");
+      await eventually("the lead on to booking", async () => (await leadStatus()) === "BOOKING_PENDING");
+      const paid = renderCopy("deposit.paid.client", {
+        artistName: BROWSER_IDENTITY.artistName,
+        greetingName: " Robin",
+        deposit: "£100",
+        policy: renderCopy("deposit.policy"),
+      });
+      await chat.locator("#messages .msg.out", { hasText: paid.split("\n")[0] ?? paid }).waitFor({ timeout: 10_000 });
+      await artist.locator("#messages .msg.out", { hasText: "Payment received" }).waitFor({ timeout: 10_000 });
+      await shot(chat, "client-chat-paid.png");
     } catch (error) {
       for (const [name, page] of Object.entries(pages)) await shot(page, `failure-${name}.png`).catch(() => undefined);
       throw error;

@@ -9,10 +9,14 @@ declare module "vitest" {
     /** Base URL of the proxy's control API (pause/resume "the database"). */
     proxyControlUrl: string;
     whatsappUrl: string;
+    /** The Stripe emulator (STRIPE_API_URL): API, checkout pages and `/_emulator`. */
+    stripeUrl: string;
     testSecrets: {
       WHATSAPP_APP_SECRET: string;
       WHATSAPP_ACCESS_TOKEN: string;
       WHATSAPP_PHONE_NUMBER_ID: string;
+      STRIPE_SECRET_KEY: string;
+      STRIPE_WEBHOOK_SECRET: string;
     };
   }
 }

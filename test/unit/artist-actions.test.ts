@@ -12,13 +12,25 @@ import {
   type StoredActionToken,
 } from "../../src/domain/artist-actions.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
+import { NO_PAYMENT, type PaymentState } from "../../src/domain/deposit.ts";
 import { decideArtistAction, type LeadState } from "../../src/domain/engine.ts";
 import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
 import { answersBefore, askedAbout, CONFIG, expectLegalTransitions, HOUR, leadState, NOW, replies, run, says, toArtist } from "../support/engine.ts";
 
+/** Online payments on: deposit links and refunds can be made. */
+const PAYMENTS = { ...CONFIG, payments: true };
 const act = (lead: LeadState, action: ArtistAction, reason: string | null = null) =>
-  decideArtistAction(lead, { type: "artist_action", action, reason, via: "link" }, NOW, CONFIG);
+  decideArtistAction(lead, { type: "artist_action", action, reason, via: "link" }, NOW, PAYMENTS);
+/** A deposit of £100 received at checkout (what a refund needs). */
+const PAID = {
+  ...NO_PAYMENT,
+  attempt: 1,
+  sessionId: "cs_test_1",
+  paidAt: NOW,
+  paymentIntentId: "pi_1",
+  ledger: [{ kind: "payment", amountMinor: 10_000, currency: "GBP", at: NOW.toISOString(), reference: "pi_1", source: "checkout", reason: null, status: "succeeded" }],
+} as const satisfies PaymentState;
 
 const pending = (overrides: Partial<LeadState> = {}) => leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", ...overrides });
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
@@ -28,7 +40,13 @@ describe("where each action may run", () => {
   const cases = ARTIST_ACTIONS.flatMap((action) => LEAD_STATUSES.map((status) => [action, status] as const));
 
   it.each(cases)("%s from %s: runs exactly where the table allows, and only along state-machine edges", (action, status) => {
-    const lead = leadState({ status, resumeStatus: status === LeadStatus.NEEDS_ARTIST_REPLY ? LeadStatus.QUALIFYING : null });
+    // Everything an action could need: a quoted deposit (send_deposit), a received one (refund).
+    const lead = leadState({
+      status,
+      resumeStatus: status === LeadStatus.NEEDS_ARTIST_REPLY ? LeadStatus.QUALIFYING : null,
+      deposit: { amountMinor: 10_000, currency: "GBP" },
+      payment: { ...PAID, ledger: [...PAID.ledger] },
+    });
     const { decision, outcome } = act(lead, action);
     const allowed = (ACTION_ALLOWED_FROM[action] as readonly string[]).includes(status);
     expect(outcome.ok).toBe(allowed);
@@ -61,17 +79,20 @@ describe("what each action does", () => {
     expect(replies(decision).join(" ")).not.toContain("not my style");
   });
 
-  it("send deposit: no fake link and no status change; the request is recorded for the Stripe step", () => {
+  it("send deposit: the deposit is locked, a Checkout Session asked for, AWAITING_DEPOSIT, and the link goes in the client's message", () => {
     const { decision, outcome } = act(pending({ deposit: { amountMinor: 10_000, currency: "GBP" } }), "send_deposit");
-    expect(outcome).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "PENDING_APPROVAL" });
-    expect(decision.transitions).toEqual([]);
-    expect(replies(decision)).toEqual([copy("action.send_deposit.client", { deposit: "£100" })]);
-    expect(replies(decision).join(" ")).not.toMatch(/https?:\/\//);
-    expect(decision.events).toMatchObject([{ type: "deposit.requested", payload: { amount_minor: 10_000, currency: "GBP" } }]);
+    expect(outcome).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "AWAITING_DEPOSIT" });
+    expect(decision.patch).toMatchObject({ depositLockedAt: NOW, depositAttempt: 1, approvedAt: NOW });
+    expect(decision.checkout).toMatchObject({ attempt: 1, amountMinor: 10_000, currency: "GBP", expiresAtMs: NOW.getTime() + 24 * HOUR - 60_000 });
+    const placeholder = decision.checkout?.placeholder ?? "?";
+    expect(replies(decision)).toEqual([copy("deposit.link.client", { deposit: "£100", url: placeholder, hours: "24" })]);
+    expect(decision.events).toMatchObject([{ type: "deposit.link_sent", payload: { amount_minor: 10_000, currency: "GBP", attempt: 1 } }]);
   });
 
-  it("send deposit without a quoted amount says so without a number", () => {
-    expect(replies(act(pending(), "send_deposit").decision)).toEqual([copy("action.send_deposit_no_amount.client")]);
+  it("send deposit without a quoted amount, or with payments off, is refused and decides nothing", () => {
+    expect(act(pending(), "send_deposit")).toMatchObject({ outcome: { ok: false, reason: "no_deposit" }, decision: { outbound: [], transitions: [] } });
+    const off = decideArtistAction(pending({ deposit: { amountMinor: 10_000, currency: "GBP" } }), { type: "artist_action", action: "send_deposit", reason: null, via: "link" }, NOW, CONFIG);
+    expect(off).toMatchObject({ outcome: { ok: false, reason: "payments_off" }, decision: { outbound: [], transitions: [] } });
   });
 
   it("send booking link: BOOKING_PENDING and the client is told the artist will fix the date", () => {
@@ -155,7 +176,7 @@ describe("judging a one-tap token", () => {
   it.each([
     ["a good token", token(), lead, { ok: true, action: "approve" }],
     ["no token", null, lead, { ok: false, reason: "unknown_token" }],
-    ["an action we do not know", token({ action: "refund" }), lead, { ok: false, reason: "unknown_token" }],
+    ["an action we do not know", token({ action: "teleport" }), lead, { ok: false, reason: "unknown_token" }],
     ["another lead's token", token({ leadId: "lead-2" }), lead, { ok: false, reason: "wrong_lead" }],
     ["a used token (even once expired)", token({ usedAt: NOW, expiresAt: new Date(NOW.getTime() - 1) }), lead, { ok: false, reason: "used" }],
     ["an expired token", token({ expiresAt: NOW }), lead, { ok: false, reason: "expired" }],

@@ -24,6 +24,7 @@ import {
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, textsTo } from "../support/workers/whatsapp.ts";
+import { sessionsFor } from "../support/workers/stripe.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
@@ -224,15 +225,17 @@ describe("the other actions by link", () => {
     expect(await textsTo(lead.phone)).toEqual([copy("action.reject.client")]);
   });
 
-  it("send deposit: no link is faked; the request is recorded and the client told the link follows", async () => {
+  it("send deposit: a real Checkout link for the quoted deposit reaches the client; the lead waits for it", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "send_deposit", { allowedStatuses: ["PENDING_APPROVAL"] });
     expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(200);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 1, deposit_link_url: null });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.send_deposit.client", { deposit: "£100" })]);
-    const events = await sql<{ payload: Record<string, unknown> }>("SELECT payload FROM system_events WHERE lead_id = $1 AND type = 'deposit.requested'", [lead.id]);
-    expect(events.map((e) => e.payload)).toMatchObject([{ amount_minor: 10_000, currency: "GBP", via: "link" }]);
+    const [session] = await sessionsFor(lead.id);
+    expect(session).toMatchObject({ amount_total: 10_000, currency: "gbp", status: "open" });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "AWAITING_DEPOSIT", stripe_checkout_session_id: session?.id, deposit_link_url: session?.url, deposit_attempt: 1 });
+    expect(await textsTo(lead.phone)).toEqual([copy("deposit.link.client", { deposit: "£100", url: session?.url ?? "?", hours: "24" })]);
+    const events = await sql<{ payload: Record<string, unknown> }>("SELECT payload FROM system_events WHERE lead_id = $1 AND type = 'deposit.link_sent'", [lead.id]);
+    expect(events.map((e) => e.payload)).toMatchObject([{ amount_minor: 10_000, currency: "GBP", via: "link", session_id: session?.id }]);
   });
 
   it("the handover notice carries a resume link: one tap hands the client back to the questions", async () => {

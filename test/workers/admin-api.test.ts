@@ -352,6 +352,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/leads/{id}/send-booking-link",
         "/admin/leads/{id}/mark-booked",
         "/admin/leads/{id}/resume",
+        "/admin/leads/{id}/refund",
         "/admin/funnel",
         "/admin/events",
         "/admin/openapi.json",
@@ -359,6 +360,7 @@ describe("GET /admin/openapi.json", () => {
     );
     expect(doc.paths["/admin/leads"]?.get?.parameters.map((p) => p.name)).toEqual(["status", "q", "cursor", "limit"]);
     expect(doc.paths["/admin/leads/{id}/reject"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);
+    expect(doc.paths["/admin/leads/{id}/refund"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);
     expect(doc.paths["/admin/leads/{id}"]?.get?.parameters).toEqual([expect.objectContaining({ name: "id", in: "path" })]);
   });
 });

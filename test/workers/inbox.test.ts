@@ -386,7 +386,7 @@ describe("actions from the inbox", () => {
     const { html, cookie } = await openLead(lead.id);
     const csrf = formField(html, "csrf");
     expect((await inboxFetch(`/inbox/leads/${lead.id}/actions/approve`, { form: { csrf, request_id: "1" }, cookie })).status).toBe(400);
-    expect((await inboxFetch(`/inbox/leads/${lead.id}/actions/refund`, { form: { csrf, request_id: crypto.randomUUID() }, cookie })).status).toBe(404);
+    expect((await inboxFetch(`/inbox/leads/${lead.id}/actions/teleport`, { form: { csrf, request_id: crypto.randomUUID() }, cookie })).status).toBe(404);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
   });

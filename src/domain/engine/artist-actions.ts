@@ -1,15 +1,17 @@
 /**
- * The artist's actions as engine decisions: approve, reject, send a deposit request, send a
- * booking link, mark booked, hand a conversation back. Pure, like `decide()`: the lead's Durable
- * Object runs it in turn with the client's messages and applies the decision in one transaction.
+ * The artist's actions as engine decisions: approve, reject, send the deposit link, send a
+ * booking link, mark booked, hand a conversation back, refund the deposit. Pure, like `decide()`:
+ * the lead's Durable Object runs it in turn with the client's messages, makes the Stripe calls
+ * the decision asks for (deposit.ts), and applies it in one transaction.
  *
- * Deposit and booking link: no payment or calendar link exists yet (later issues create them), so
- * the action records the request as an event (`deposit.requested`, `booking_link.requested`) and
- * tells the client the link follows. No fake URL is ever sent.
+ * Booking link: no calendar link exists yet (a later issue creates it), so the action records
+ * the request as an event (`booking_link.requested`) and tells the client the artist will be in
+ * touch. No fake URL is ever sent.
  */
-import { ACTION_TARGET, ArtistAction, isActionAllowed, type ActionOutcome } from "../artist-actions.ts";
-import { formatMoney } from "../format.ts";
+import { ACTION_TARGET, ActionRefusal, ArtistAction, isActionAllowed, type ActionOutcome } from "../artist-actions.ts";
+import { LeadStatus } from "../lead-status.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
 import { endHandover } from "./handover.ts";
 import type { ArtistActionInput, Decision, EngineConfig, LeadState } from "./types.ts";
 
@@ -23,7 +25,8 @@ function assertNever(value: never): never {
   throw new Error(`unhandled artist action: ${String(value)}`);
 }
 
-function run(b: DecisionBuilder, input: ArtistActionInput): void {
+/** Applies the action to the builder; returns why it cannot run (and then nothing is decided). */
+function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null {
   const via = { via: input.via };
   switch (input.action) {
     case ArtistAction.APPROVE:
@@ -31,44 +34,42 @@ function run(b: DecisionBuilder, input: ArtistActionInput): void {
       b.decision.patch.approvedAt = b.now;
       b.say("action.approve.client");
       b.event("artist.approved", via);
-      return;
-    case ArtistAction.REJECT:
+      return null;
+    case ArtistAction.REJECT: {
       b.moveTo(ACTION_TARGET.reject, "artist rejected");
       b.decision.patch.rejectedAt = b.now;
       b.decision.patch.rejectionReason = input.reason;
       b.decision.patch.resumeStatus = null;
       b.say("action.reject.client");
       b.event("artist.rejected", { ...via, reason: input.reason });
-      return;
+      // An open deposit link must not take money for a rejected piece: the session expires it first.
+      const open = paymentOf(b.lead).sessionId;
+      if (b.lead.status === LeadStatus.AWAITING_DEPOSIT && open !== null) b.decision.expireCheckout = open;
+      return null;
+    }
     case ArtistAction.SEND_DEPOSIT: {
-      const deposit = b.lead.deposit ?? null;
-      if (deposit) b.say("action.send_deposit.client", { deposit: formatMoney(deposit.amountMinor, deposit.currency, b.lead.locale) });
-      else b.say("action.send_deposit_no_amount.client");
-      // TODO(stripe issue): create the Checkout Session here and move the lead to AWAITING_DEPOSIT.
-      b.event("deposit.requested", {
-        ...via,
-        amount_minor: deposit?.amountMinor ?? null,
-        currency: deposit?.currency ?? null,
-        todo: "no payment link yet: the Stripe checkout sends it and moves the lead to AWAITING_DEPOSIT",
-      });
-      return;
+      // Sent with the approval in one tap: the lead counts as approved too.
+      if (b.lead.status === LeadStatus.PENDING_APPROVAL) b.decision.patch.approvedAt = b.now;
+      return sendDepositLink(b, input.via);
     }
     case ArtistAction.SEND_BOOKING_LINK:
       b.moveTo(ACTION_TARGET.send_booking_link, "artist sent the booking link");
       b.say("action.send_booking_link.client");
       b.event("booking_link.requested", { ...via, todo: "no booking link yet: the calendar step sends it" });
-      return;
+      return null;
     case ArtistAction.MARK_BOOKED:
       b.moveTo(ACTION_TARGET.mark_booked, "artist marked booked");
       b.decision.patch.bookedAt = b.now;
       b.say("action.mark_booked.client");
       b.event("artist.marked_booked", via);
-      return;
+      return null;
     case ArtistAction.RESUME:
       endHandover(b, "artist");
-      return;
+      return null;
+    case ArtistAction.REFUND:
+      return refundDeposit(b, input.amountMinor ?? null, input.reason);
     default:
-      assertNever(input.action);
+      return assertNever(input.action);
   }
 }
 
@@ -79,11 +80,14 @@ function run(b: DecisionBuilder, input: ArtistActionInput): void {
 export function decideArtistAction(lead: LeadState, input: ArtistActionInput, now: Date, config: EngineConfig): ActionDecision {
   const b = new DecisionBuilder(lead, config, now);
   if (!isActionAllowed(input.action, lead.status)) {
-    return { decision: b.decision, outcome: { ok: false, action: input.action, reason: "wrong_status", status: lead.status } };
+    return { decision: b.decision, outcome: { ok: false, action: input.action, reason: ActionRefusal.WRONG_STATUS, status: lead.status } };
   }
   // A resumed conversation goes back to QUALIFYING and asks the current question; the rest are
   // plain moves. Either way the status after the decision is the last transition's target.
-  run(b, input);
+  const refused = run(b, input);
+  if (refused !== null) {
+    return { decision: new DecisionBuilder(lead, config, now).decision, outcome: { ok: false, action: input.action, reason: refused, status: lead.status } };
+  }
   const to = b.decision.transitions.at(-1)?.to ?? lead.status;
   return { decision: b.decision, outcome: { ok: true, action: input.action, leadId: lead.id, from: lead.status, to } };
 }

@@ -11,6 +11,7 @@ import type { InboundMessage } from "../messages.ts";
 import { canTransition } from "../state-machine.ts";
 import { attachmentsOf } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
 import { handOver, whileHandedOver } from "./handover.ts";
 import { answerTourOffer, sendTourOffer } from "./tour.ts";
@@ -131,6 +132,12 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     case LeadStatus.TOUR_CONVERSION_OFFERED:
       answerTourOffer(b, message);
       return b.decision;
+    case LeadStatus.DEPOSIT_EXPIRED: {
+      // The client was told a reply gets a fresh link: any reply does.
+      const refused = sendDepositLink(b, "client");
+      if (refused !== null) b.event("message.no_step", { status: b.currentStatus, message_id: message.id, deposit_link: refused });
+      return b.decision;
+    }
     default:
       b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
       return b.decision;

@@ -3,6 +3,7 @@
  * what it decides. Types only (plus the engine's defaults), so every engine module shares them.
  */
 import type { ActionVia, ArtistAction } from "../artist-actions.ts";
+import type { CheckoutRequest, LedgerEntry, PaymentState, RefundRequest } from "../deposit.ts";
 import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
 import type { QuestionKey } from "../questions.ts";
@@ -50,6 +51,8 @@ export interface LeadState {
   depositLockedAt: Date | null;
   /** The deposit quoted by the estimate, if any (what the client is told a deposit request is for). */
   deposit?: { amountMinor: number; currency: string } | null;
+  /** The deposit's links, payment and refunds ({@link NO_PAYMENT} unless given). */
+  payment?: PaymentState;
 }
 
 export interface EngineConfig {
@@ -67,10 +70,17 @@ export interface EngineConfig {
    * absolute); off unless given.
    */
   actionLinks?: boolean;
+  /**
+   * Whether deposits can be taken online (Stripe and PUBLIC_BASE_URL are configured): without it,
+   * a deposit request is refused rather than promising a link that cannot exist. Off unless given.
+   */
+  payments?: boolean;
+  /** How long a deposit link works; {@link ENGINE_DEFAULTS} unless given (kept within Stripe's 30 min – 24 h). */
+  depositLinkTtlMs?: number;
 }
 
 /** Defaults for the optional {@link EngineConfig} fields. */
-export const ENGINE_DEFAULTS = { maxFieldFailures: 3, holdingReplyEveryMs: 6 * 60 * 60 * 1000 } as const;
+export const ENGINE_DEFAULTS = { maxFieldFailures: 3, holdingReplyEveryMs: 6 * 60 * 60 * 1000, depositLinkTtlMs: 24 * 60 * 60 * 1000 } as const;
 
 export type EngineInput = { type: "client_message"; message: InboundMessage };
 
@@ -81,6 +91,8 @@ export interface ArtistActionInput {
   /** Why (reject): kept for the artist's records, never sent to the client. */
   reason: string | null;
   via: ActionVia;
+  /** Refund only: how much (minor units); null refunds everything still refundable. */
+  amountMinor?: number | null;
 }
 
 export interface NewAnswer {
@@ -139,6 +151,16 @@ export interface LeadPatch {
   depositAmountMinor?: number;
   depositCurrency?: string;
   depositRuleVersion?: string;
+  // The deposit's link and payment (see deposit.ts): locked when its first link is sent.
+  depositLockedAt?: Date;
+  depositAttempt?: number;
+  stripeCheckoutSessionId?: string;
+  depositLinkUrl?: string;
+  depositLinkExpiresAt?: Date;
+  depositPaidAt?: Date;
+  stripePaymentIntentId?: string | null;
+  refundedAmountMinor?: number;
+  depositLedger?: LedgerEntry[];
   // The budget check (see tour.ts).
   tourOffer?: TourOffer;
   tourCity?: string;
@@ -180,4 +202,10 @@ export interface Decision {
   events: EventRecord[];
   /** Links to mint for the artist's messages in `outbound`. */
   actionLinks: ActionLinkRequest[];
+  /** A deposit link to create with Stripe before this decision applies (its URL is a placeholder in `outbound`). */
+  checkout?: CheckoutRequest;
+  /** A refund to make with Stripe before this decision applies. */
+  refund?: RefundRequest;
+  /** A Checkout Session to expire at Stripe before this decision applies (nobody should pay it any more). */
+  expireCheckout?: string;
 }

@@ -20,7 +20,7 @@ import type { Database } from "../../db/client.ts";
 import { sha256Hex } from "../../lib/crypto.ts";
 import { actOnLead } from "../artist-action.ts";
 import { withDatabase, type DbEnv } from "../database.ts";
-import { answerRows, clientName, depositLine, estimateLine, statusLabel } from "../lead-view.ts";
+import { answerRows, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { cancelledPage, confirmPage, donePage, pageCopy as t, queuedPage, refusalPage, type LeadCard, type RefusalPage } from "./pages.ts";
 
@@ -50,7 +50,20 @@ async function leadCard(db: Database, lead: Lead): Promise<LeadCard & { id: stri
   };
 }
 
-const REFUSAL_STATUS = { unknown_token: 404, wrong_lead: 409, used: 410, expired: 410, wrong_status: 409, duplicate: 409, rate_limited: 429, invalid_form: 400 } as const;
+const REFUSAL_STATUS = {
+  unknown_token: 404,
+  wrong_lead: 409,
+  used: 410,
+  expired: 410,
+  wrong_status: 409,
+  duplicate: 409,
+  no_deposit: 409,
+  payments_off: 503,
+  not_refundable: 409,
+  payment_provider: 502,
+  rate_limited: 429,
+  invalid_form: 400,
+} as const satisfies Record<RefusalPage, number>;
 
 function refuse(c: Context<DbEnv>, reason: RefusalPage, params: Record<string, string | number> = {}): Response | Promise<Response> {
   return c.html(refusalPage(reason, params), REFUSAL_STATUS[reason]);
@@ -106,7 +119,7 @@ export const actionLinks = new Hono<DbEnv>()
     const inspected = await inspect(c, c.req.param("token"));
     if (!inspected.ok) return inspected.page;
     const { action, lead } = inspected;
-    return c.html(confirmPage(action, await leadCard(c.get("db"), lead), { deposit: depositLine(lead) }));
+    return c.html(confirmPage(action, await leadCard(c.get("db"), lead), { deposit: depositLine(lead), refund: refundLine(lead) }));
   })
   .post("/:token", async (c) => {
     const inspected = await inspect(c, c.req.param("token"));

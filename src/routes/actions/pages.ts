@@ -4,7 +4,7 @@
  */
 import { html } from "hono/html";
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
-import type { ArtistAction } from "../../domain/artist-actions.ts";
+import type { ActionRefusal, ArtistAction } from "../../domain/artist-actions.ts";
 import { renderCopy, type CopyKey, type CopyParams } from "../../domain/copy.ts";
 
 const t = (key: CopyKey, params: CopyParams = {}) => renderCopy(key, params, DEFAULT_LOCALE);
@@ -83,7 +83,7 @@ export function confirmPage(action: ArtistAction, lead: LeadCard & { id: string 
       </section>
       <form method="post">
         <input type="hidden" name="lead_id" value="${lead.id}" />
-        ${action === "reject"
+        ${action === "reject" || action === "refund"
           ? html`<label for="reason">${t("page.reason_label")}</label><textarea id="reason" name="reason" maxlength="500"></textarea>`
           : ""}
         <div class="actions">
@@ -112,7 +112,7 @@ export function queuedPage() {
 }
 
 /** Why a link did nothing; the key picks the page's words. */
-export type RefusalPage = "unknown_token" | "wrong_lead" | "used" | "expired" | "wrong_status" | "duplicate" | "rate_limited" | "invalid_form";
+export type RefusalPage = ActionRefusal | "rate_limited" | "invalid_form";
 
 export function refusalPage(reason: RefusalPage, params: CopyParams = {}) {
   return messagePage(t(`page.error.${reason}.title`), t(`page.error.${reason}.body`, params));

@@ -1,5 +1,5 @@
 /**
- * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume}: the
+ * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume,refund}: the
  * artist's actions from the API, queued in the lead's Durable Object like any client message and
  * answered once the object has applied (or refused) them.
  */
@@ -11,10 +11,12 @@ import type { AdminEnv } from "./context.ts";
 import { ACTION_ROUTES, ActionHeaders, LeadIdParams } from "./schemas.ts";
 import { valid } from "./validate.ts";
 
-/** HTTP status for an outcome: applied 200, queued 202, refused 409. */
-function statusFor(outcome: ActionOutcome): 200 | 202 | 409 {
+/** HTTP status for an outcome: applied 200, queued 202, Stripe refused 502, payments off 503, refused 409. */
+function statusFor(outcome: ActionOutcome): 200 | 202 | 409 | 502 | 503 {
   if (outcome.ok) return 200;
-  return outcome.reason === "queued" ? 202 : 409;
+  if (outcome.reason === "queued") return 202;
+  if (outcome.reason === "payment_provider") return 502;
+  return outcome.reason === "payments_off" ? 503 : 409;
 }
 
 function bodyFor(outcome: ActionOutcome, leadId: string) {
@@ -40,7 +42,13 @@ for (const route of ACTION_ROUTES) {
       const outcome = await actOnLead(
         c.env.LEAD_CONVERSATION,
         lead,
-        { action, reason: typeof body.reason === "string" ? body.reason : null, via: "admin", eventId: `admin:${key}` },
+        {
+          action,
+          reason: typeof body.reason === "string" ? body.reason : null,
+          amountMinor: typeof body.amount_minor === "number" ? body.amount_minor : null,
+          via: "admin",
+          eventId: `admin:${key}`,
+        },
         c.get("correlationId"),
       );
       c.get("log").info("admin.action", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });

@@ -35,6 +35,25 @@ function estimateOf(lead: Lead) {
   };
 }
 
+/** The deposit's link, payment and every movement of money (null before a link was first sent). */
+function depositOf(lead: Lead) {
+  if (lead.depositAttempt === 0 && lead.depositPaidAt === null) return null;
+  return {
+    amount_minor: lead.depositAmountMinor,
+    currency: lead.depositCurrency,
+    rule_version: lead.depositRuleVersion,
+    locked_at: lead.depositLockedAt,
+    attempt: lead.depositAttempt,
+    checkout_session_id: lead.stripeCheckoutSessionId,
+    link_url: lead.depositLinkUrl,
+    link_expires_at: lead.depositLinkExpiresAt,
+    paid_at: lead.depositPaidAt,
+    payment_intent_id: lead.stripePaymentIntentId,
+    refunded_minor: lead.refundedAmountMinor,
+    ledger: lead.depositLedger,
+  };
+}
+
 function summaryOf(lead: Lead) {
   return {
     id: lead.id,
@@ -83,6 +102,7 @@ export const adminLeads = new Hono<AdminEnv>()
       lead: summaryOf(lead),
       answers: answers.map((a) => ({ question: a.questionKey, text: a.rawText, value: a.value, seq: a.seq, answered_at: a.answeredAt })),
       estimate: estimateOf(lead),
+      deposit: depositOf(lead),
       attachments: snakeAll(attachments),
       events: snakeAll(events),
       notes: snakeAll(notes),

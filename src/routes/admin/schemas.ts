@@ -29,6 +29,11 @@ export const RejectBody = z.strictObject({
   reason: z.string().trim().min(1).max(500).describe("Why (kept for the artist's records, never sent to the client)"),
 });
 
+export const RefundBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).describe("Why (kept in the ledger for the artist's records, never sent to the client or Stripe)"),
+  amount_minor: z.int().positive().optional().describe("How much, in minor units (pence); omitted: everything still refundable"),
+});
+
 export const NoteBody = z.strictObject({
   body: z.string().trim().min(1).max(5000),
   author: z.string().trim().min(1).max(80).default("admin"),
@@ -79,6 +84,7 @@ export const ACTION_ROUTES = [
   { segment: "send-booking-link", action: "send_booking_link", body: EmptyBody },
   { segment: "mark-booked", action: "mark_booked", body: EmptyBody },
   { segment: "resume", action: "resume", body: EmptyBody },
+  { segment: "refund", action: "refund", body: RefundBody },
 ] as const satisfies readonly { segment: string; action: ArtistAction; body: z.ZodType }[];
 
 export interface RouteSpec {
@@ -111,7 +117,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   {
     method: "get",
     path: "/admin/leads/:id",
-    summary: "A lead: answers (latest wins), estimate, attachments, events, notes",
+    summary: "A lead: answers (latest wins), estimate, deposit (link, payment, ledger of payments and refunds), attachments, events, notes",
     params: LeadIdParams,
     responses: { 200: { doc: "The lead" }, 404: { doc: "No such lead", schema: ErrorResponse }, ...errors },
   },
@@ -142,7 +148,9 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
         200: { doc: "Applied", schema: ActionResponse },
         202: { doc: "Queued behind a retry; applied in turn", schema: ActionResponse },
         404: { doc: "No such lead", schema: ErrorResponse },
-        409: { doc: "The lead's status does not allow this action (nothing changed)", schema: ActionResponse },
+        409: { doc: "Refused, nothing changed: the status does not allow it, no deposit quoted, nothing left to refund (`reason`)", schema: ActionResponse },
+        502: { doc: "Stripe refused the request (nothing changed; the reason is in the lead's events)", schema: ActionResponse },
+        503: { doc: "Online payments are not configured (Stripe keys or PUBLIC_BASE_URL)", schema: ActionResponse },
         ...errors,
       },
     }),

@@ -8,11 +8,11 @@ import type { FC } from "hono/jsx";
 import { z } from "zod";
 import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentOutbox } from "../../db/admin-store.ts";
 import type { Lead } from "../../db/schema.ts";
-import { ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
+import { ActionRefusal, ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
 import { formatDateTime } from "../../domain/format.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
-import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, statusLabel } from "../lead-view.ts";
+import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, refundLine, statusLabel } from "../lead-view.ts";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
@@ -20,7 +20,7 @@ import { buildTimeline, type TimelineEntry } from "./timeline.ts";
 /** What the redirect after an action says: `?done=approve`, or `?refused=wrong_status&action=approve`. */
 const Flash = z.union([
   z.object({ done: z.enum(ArtistAction) }),
-  z.object({ refused: z.enum(["wrong_status", "duplicate", "queued", "wrong_lead"]), action: z.enum(ArtistAction) }),
+  z.object({ refused: z.enum([...Object.values(ActionRefusal), "queued"]), action: z.enum(ArtistAction) }),
 ]);
 type Flash = z.infer<typeof Flash>;
 
@@ -37,11 +37,7 @@ const FlashBanner: FC<{ flash: Flash; lead: Lead }> = ({ flash, lead }) => {
   const text =
     flash.refused === "queued"
       ? t("page.queued.body")
-      : flash.refused === "duplicate"
-        ? t("page.error.duplicate.body")
-        : flash.refused === "wrong_lead"
-          ? t("page.error.wrong_lead.body")
-          : t("page.error.wrong_status.body", { clientName: name, status: statusLabel(lead.status), action });
+      : t(`page.error.${flash.refused}.body`, { clientName: name, status: statusLabel(lead.status), action, usedAt: "", ttlHours: "" });
   return (
     <p class="flash bad" role="status">
       {text}
@@ -51,9 +47,11 @@ const FlashBanner: FC<{ flash: Flash; lead: Lead }> = ({ flash, lead }) => {
 
 const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
   const status = asLeadStatus(lead.status);
-  const actions = status ? ARTIST_ACTIONS.filter((a) => isActionAllowed(a, status)) : [];
+  // A refund is offered only while something is left to give back.
+  const available = (a: ArtistAction) => a !== ArtistAction.REFUND || hasRefundable(lead);
+  const actions = status ? ARTIST_ACTIONS.filter((a) => isActionAllowed(a, status) && available(a)) : [];
   if (actions.length === 0) return <p class="muted">{t("inbox.lead.no_actions")}</p>;
-  const effect = { clientName: clientName(lead), deposit: depositLine(lead) };
+  const effect = { clientName: clientName(lead), deposit: depositLine(lead), refund: refundLine(lead) };
   return (
     <div class="actions">
       {actions.map((action) => (
@@ -62,13 +60,13 @@ const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
           {/* One id per rendered form: submitting the same form twice runs the action once. */}
           <input type="hidden" name="request_id" value={crypto.randomUUID()} />
           <span class="muted">{t(`action.effect.${action}`, effect)}</span>
-          {action === "reject" ? (
+          {action === "reject" || action === "refund" ? (
             <>
               <label for={`reason-${lead.id}`}>{t("page.reason_label")}</label>
               <textarea id={`reason-${lead.id}`} name="reason" maxlength={500} />
             </>
           ) : null}
-          <button type="submit" class={action === "reject" ? "danger" : undefined}>
+          <button type="submit" class={action === "reject" || action === "refund" ? "danger" : undefined}>
             {t(`action.label.${action}`)}
           </button>
         </form>

@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup for the Workers project: a throwaway embedded Postgres (fresh database every
- * run), the migrations, the WebSocket proxy and the emulators, all on free loopback ports. Their
+ * run), the migrations, the WebSocket proxy and the emulators (WhatsApp, Stripe), all on free
+ * loopback ports. Their
  * addresses reach `cloudflareTest` and the tests through `provide`/`inject`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../../../dev/ports.ts";
 import { startPostgres } from "../../../dev/postgres.ts";
+import { startStripeEmulator } from "../../../dev/emulators/stripe/index.ts";
 import { startWhatsAppEmulator } from "../../../dev/emulators/whatsapp/index.ts";
 import { startWsProxy } from "../../../dev/ws-proxy.ts";
 import { migrateDatabase } from "../../../scripts/migrate.ts";
@@ -18,6 +20,8 @@ export const TEST_SECRETS = {
   WHATSAPP_APP_SECRET: "test-app-secret",
   WHATSAPP_ACCESS_TOKEN: "test-access-token",
   WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
+  STRIPE_SECRET_KEY: "sk_test_inkline",
+  STRIPE_WEBHOOK_SECRET: "whsec_test_inkline",
 } as const;
 
 async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -47,13 +51,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }),
   );
 
+  // No webhook URL: the Worker under test is not reachable over HTTP, so tests read the signed
+  // events from the emulator and post them themselves.
+  const stripe = await step("starting the Stripe emulator", () =>
+    startStripeEmulator({ port: 0, secretKey: TEST_SECRETS.STRIPE_SECRET_KEY, webhookSecret: TEST_SECRETS.STRIPE_WEBHOOK_SECRET }),
+  );
+
   project.provide("databaseUrl", postgres.url);
+  project.provide("stripeUrl", stripe.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}/v1`);
   project.provide("proxyControlUrl", `http://127.0.0.1:${proxy.port}`);
   project.provide("whatsappUrl", whatsapp.url);
   project.provide("testSecrets", TEST_SECRETS);
 
   return async () => {
+    await stripe.close();
     await whatsapp.close();
     await proxy.close();
     await postgres.stop();

@@ -1,0 +1,49 @@
+/**
+ * The lead row as the engine sees it: the pure mapping from what Postgres holds (leads, plus the
+ * answers and attachment count kept beside it) to the engine's `LeadState`.
+ */
+import type { Lead } from "../src/db/schema.ts";
+import { readLedger } from "../src/domain/deposit.ts";
+import type { LeadState, RecordedAnswer } from "../src/domain/engine.ts";
+import { asLeadStatus } from "../src/domain/state-machine.ts";
+import { readTourOffer } from "../src/domain/tour-schedule.ts";
+
+export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
+  const status = asLeadStatus(lead.status);
+  if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
+  return {
+    id: lead.id,
+    phoneE164: lead.phoneE164,
+    status,
+    locale: lead.locale,
+    displayName: lead.displayName,
+    currentQuestion: lead.currentQuestion,
+    optedOut: lead.optedOut,
+    pilotNoticeSentAt: lead.pilotNoticeSentAt,
+    lastClientMessageAt: lead.lastClientMessageAt,
+    resumeStatus: lead.resumeStatus ? asLeadStatus(lead.resumeStatus) : null,
+    failureCounts: lead.failureCounts,
+    handoverReason: lead.handoverReason,
+    holdingReplySentAt: lead.holdingReplySentAt,
+    multiAnswerNotedAt: lead.multiAnswerNotedAt,
+    recentAnswers: answers,
+    attachmentCount,
+    tourOffer: readTourOffer(lead.tourOffer),
+    depositLockedAt: lead.depositLockedAt,
+    deposit:
+      lead.depositAmountMinor !== null && lead.depositCurrency !== null
+        ? { amountMinor: lead.depositAmountMinor, currency: lead.depositCurrency }
+        : null,
+    payment: {
+      attempt: lead.depositAttempt,
+      ruleVersion: lead.depositRuleVersion,
+      sessionId: lead.stripeCheckoutSessionId,
+      linkUrl: lead.depositLinkUrl,
+      linkExpiresAt: lead.depositLinkExpiresAt,
+      paidAt: lead.depositPaidAt,
+      paymentIntentId: lead.stripePaymentIntentId,
+      refundedMinor: lead.refundedAmountMinor,
+      ledger: readLedger(lead.depositLedger),
+    },
+  };
+}

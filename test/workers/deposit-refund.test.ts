@@ -1,0 +1,103 @@
+/**
+ * Refunds: the artist refunds (admin API, or the one-tap link in the "payment received" notice)
+ * with a reason; Stripe is asked with an idempotency key per request; the ledger on the lead
+ * records amounts and times; Stripe's charge.refunded that follows counts nothing twice, and a
+ * refund made in Stripe's dashboard is recorded from it.
+ */
+import { describe, expect, it } from "vitest";
+import { adminFetch, confirmLink, leadRow, linkAfter, openLink, pathOf, settleLead } from "../support/workers/artist.ts";
+import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
+import { awaitingDeposit, copy, eventsOf } from "../support/workers/deposit.ts";
+import { chargeRefunds, dashboardRefund, deliver, pay, requests, type EmulatedEvent } from "../support/workers/stripe.ts";
+import { textsTo } from "../support/workers/whatsapp.ts";
+
+/** A lead whose £100 deposit was paid (and confirmed by webhook). */
+async function paidLead() {
+  const { lead, session } = await awaitingDeposit();
+  const [completed] = await pay(session.id);
+  await deliver(completed as EmulatedEvent);
+  await settleLead(lead.phone);
+  const row = await leadRow(lead.id);
+  return { lead, paymentIntent: String(row.stripe_payment_intent_id) };
+}
+
+function refund(leadId: string, body: Record<string, unknown>, key?: string): Promise<Response> {
+  return adminFetch(`/admin/leads/${leadId}/refund`, { body, headers: key ? { "idempotency-key": key } : {} });
+}
+
+describe("refunds", () => {
+  it("the artist refunds part, then the rest: each through Stripe once, the ledger keeps amounts, times and the reason", async () => {
+    const { lead, paymentIntent } = await paidLead();
+    const part = await refund(lead.id, { reason: "design made smaller", amount_minor: 4_000 }, "refund-part-0001");
+    expect(part.status).toBe(200);
+    expect(await part.json()).toMatchObject({ ok: true, action: "refund", status: "BOOKING_PENDING" });
+    // The same request again: the first answer, no second refund.
+    expect((await refund(lead.id, { reason: "design made smaller", amount_minor: 4_000 }, "refund-part-0001")).status).toBe(200);
+    const rest = await refund(lead.id, { reason: "cancelled" });
+    expect(rest.status).toBe(200);
+    await settleLead(lead.phone);
+
+    const row = await leadRow(lead.id);
+    expect(row).toMatchObject({ refunded_amount_minor: 10_000, status: "BOOKING_PENDING" });
+    const ledger = row.deposit_ledger as { kind: string; amountMinor: number; reason: string | null; reference: string; source: string; at: string }[];
+    expect(ledger.map((e) => [e.kind, e.amountMinor, e.source, e.reason])).toEqual([
+      ["payment", 10_000, "checkout", null],
+      ["refund", 4_000, "artist", "design made smaller"],
+      ["refund", 6_000, "artist", "cancelled"],
+    ]);
+    expect(ledger.slice(1).every((e) => e.reference.startsWith("re_") && !Number.isNaN(Date.parse(e.at)))).toBe(true);
+    const creates = (await requests()).filter((r) => r.operation === "create_refund" && r.idempotency_key?.includes(lead.id));
+    expect(creates.map((r) => r.replayed)).toEqual([false, false]);
+    expect(creates[0]?.idempotency_key).toBe(`inkline:refund:${lead.id}:admin:refund-part-0001`);
+    expect((await textsTo(lead.phone)).slice(-2)).toEqual([copy("deposit.refunded.client", { amount: "£40" }), copy("deposit.refunded.client", { amount: "£60" })]);
+
+    // Stripe's charge.refunded events (running totals) follow: already recorded, nothing doubles.
+    const refundEvents = await chargeRefunds(paymentIntent);
+    expect(refundEvents).toHaveLength(2);
+    for (const event of refundEvents) expect((await deliver(event)).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ refunded_amount_minor: 10_000 });
+    expect((await leadRow(lead.id)).deposit_ledger).toHaveLength(3);
+    expect(await eventsOf(lead.id, "stripe.event_ignored")).toMatchObject([{ payload: { reason: "already_recorded" } }, { payload: { reason: "already_recorded" } }]);
+
+    // Nothing left: refused, nothing asked of Stripe.
+    const none = await refund(lead.id, { reason: "again" });
+    expect(none.status).toBe(409);
+    expect(await none.json()).toMatchObject({ ok: false, reason: "not_refundable" });
+  });
+
+  it("a refund made in Stripe's dashboard reaches the ledger from charge.refunded, and the client is told", async () => {
+    const { lead, paymentIntent } = await paidLead();
+    expect(await dashboardRefund(paymentIntent, 2_500)).toBe(200);
+    const [event] = await chargeRefunds(paymentIntent);
+    await deliver(event as EmulatedEvent);
+    await settleLead(lead.phone);
+    const row = await leadRow(lead.id);
+    expect(row).toMatchObject({ refunded_amount_minor: 2_500 });
+    expect((row.deposit_ledger as { source: string; amountMinor: number }[]).at(-1)).toMatchObject({ kind: "refund", source: "stripe", amountMinor: 2_500 });
+    expect((await textsTo(lead.phone)).at(-1)).toBe(copy("deposit.refunded.client", { amount: "£25" }));
+  });
+
+  it("by the one-tap link in the payment notice: a reason on the page, the whole deposit back", async () => {
+    const before = await artistWindowOpen();
+    const { lead } = await paidLead();
+    const notice = (await artistHeardSince(before)).find((n) => n.startsWith("Payment received")) ?? "";
+    const link = pathOf(linkAfter(notice, "Refund"));
+    const page = await openLink(link);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('name="reason"');
+    expect(html).toContain("£100 back");
+    expect((await confirmLink(link, { lead_id: lead.id, reason: "artist ill" })).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ refunded_amount_minor: 10_000 });
+    expect(await eventsOf(lead.id, "deposit.refunded")).toMatchObject([{ payload: { source: "artist", amount_minor: 10_000, reason: "artist ill" } }]);
+  });
+
+  it("no deposit received: refused, nothing asked of Stripe", async () => {
+    const { lead } = await awaitingDeposit();
+    const res = await refund(lead.id, { reason: "nothing paid" });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ ok: false, reason: "wrong_status" });
+  });
+});
