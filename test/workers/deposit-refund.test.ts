@@ -9,7 +9,11 @@ import { adminFetch, confirmLink, leadRow, linkAfter, openLink, pathOf, settleLe
 import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
 import { awaitingDeposit, copy, eventsOf } from "../support/workers/deposit.ts";
 import { chargeRefunds, dashboardRefund, deliver, pay, requests, type EmulatedEvent } from "../support/workers/stripe.ts";
+import { formField, inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { textsTo } from "../support/workers/whatsapp.ts";
+import { renderCopy } from "../../src/domain/copy.ts";
+
+const artistCopy = (key: Parameters<typeof renderCopy>[0], params: Record<string, string> = {}) => renderCopy(key, params);
 
 /** A lead whose £100 deposit was paid (and confirmed by webhook). */
 async function paidLead() {
@@ -92,6 +96,22 @@ describe("refunds", () => {
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ refunded_amount_minor: 10_000 });
     expect(await eventsOf(lead.id, "deposit.refunded")).toMatchObject([{ payload: { source: "artist", amount_minor: 10_000, reason: "artist ill" } }]);
+  });
+
+  it("from the inbox: the deposit section shows the ledger; Refund is offered while something is left, and runs", async () => {
+    const { lead } = await paidLead();
+    const cookie = await signIn();
+    const page = async () => (await inboxFetch(`/inbox/leads/${lead.id}`, { cookie })).text();
+    const before = await page();
+    expect(section(before, "deposit-title")).toContain(artistCopy("inbox.lead.ledger_payment", { amount: "£100", when: "" }).split(",")[0] ?? "?");
+    const form = { csrf: formField(before, "csrf"), request_id: formField(before, "request_id", "refund"), reason: "artist ill" };
+    const done = await inboxFetch(`/inbox/leads/${lead.id}/actions/refund`, { form, cookie });
+    expect(done.headers.get("location")).toBe(`/inbox/leads/${lead.id}?done=refund`);
+    await settleLead(lead.phone);
+    const after = await page();
+    expect(section(after, "deposit-title")).toContain("£100 refunded");
+    expect(section(after, "deposit-title")).toContain("artist ill");
+    expect(after).not.toContain('data-action="refund"');
   });
 
   it("no deposit received: refused, nothing asked of Stripe", async () => {

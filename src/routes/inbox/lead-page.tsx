@@ -12,7 +12,8 @@ import { ActionRefusal, ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "..
 import { formatDateTime } from "../../domain/format.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
-import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, refundLine, statusLabel } from "../lead-view.ts";
+import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
+import { readLedger } from "../../domain/deposit.ts";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
@@ -72,6 +73,39 @@ const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
         </form>
       ))}
     </div>
+  );
+};
+
+/** The deposit's link and every movement of money, once a link has been sent. */
+const Deposit: FC<{ lead: Lead }> = ({ lead }) => {
+  if (lead.depositAttempt === 0 && lead.depositPaidAt === null) return null;
+  const ledger = readLedger(lead.depositLedger);
+  const open = lead.status === "AWAITING_DEPOSIT" && lead.depositLinkUrl !== null && lead.depositLinkExpiresAt !== null;
+  return (
+    <section class="card" aria-labelledby="deposit-title">
+      <h2 id="deposit-title">{t("inbox.lead.deposit")}</h2>
+      {open ? (
+        <p>
+          {t("inbox.lead.deposit_link", { deposit: depositLine(lead), expires: formatDateTime(lead.depositLinkExpiresAt ?? new Date(0)) })}{" "}
+          <a href={lead.depositLinkUrl ?? "#"}>{t("inbox.lead.deposit_link_open")}</a>
+        </p>
+      ) : null}
+      {ledger.length === 0 ? (
+        <p class="muted">{t("inbox.lead.deposit_none")}</p>
+      ) : (
+        <ul>
+          {ledger.map((e) => (
+            <li>
+              {t(e.kind === "payment" ? "inbox.lead.ledger_payment" : "inbox.lead.ledger_refund", {
+                amount: money(e.amountMinor, e.currency) ?? "",
+                when: formatDateTime(new Date(e.at)),
+                reason: e.reason ?? "",
+              })}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 };
 
@@ -146,6 +180,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
         <h2 id="actions-title">{t("inbox.lead.actions")}</h2>
         <ActionForms lead={lead} csrf={csrf} />
       </section>
+      <Deposit lead={lead} />
       <div class="columns">
         <section class="card">
           <dl>
