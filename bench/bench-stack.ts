@@ -18,8 +18,24 @@ export const BENCH_IDENTITY = {
   artist: "+447700900001",
 } as const;
 
+/** The admin API key of the bench stack (`npm run chaos` acts as the artist with it). */
+export const BENCH_ADMIN_KEY = "bench-admin-key-0123456789";
+
+/** What `npm run chaos` changes about the bench stack. */
+export interface BenchStackOptions {
+  /** Keep Postgres's data directory on stop, so the server can be crashed and restarted (chaos). */
+  persistentPostgres?: boolean;
+  /** Worker variables on top of the bench's (e.g. faster retries). */
+  vars?: Record<string, string>;
+}
+
 /** Starts the bench stack with everything under `dir`. */
-export async function startBenchStack(dir: string, log: (line: string) => void, signal: AbortSignal): Promise<RunningStack> {
+export async function startBenchStack(
+  dir: string,
+  log: (line: string) => void,
+  signal: AbortSignal,
+  options: BenchStackOptions = {},
+): Promise<RunningStack> {
   // As root, embedded Postgres runs as its own user, which must be able to reach its data dir.
   chmodSync(dir, 0o755);
   const ports = {
@@ -33,7 +49,7 @@ export async function startBenchStack(dir: string, log: (line: string) => void, 
     ports,
     postgres: {
       dataDir: path.join(dir, "postgres"),
-      persistent: false,
+      persistent: options.persistentPostgres ?? false,
       database: "inkline_bench",
       // Every LeadConversation keeps a connection for its pool's idle timeout (Neon's pooler takes
       // thousands); pg_stat_statements counts the statements.
@@ -47,7 +63,7 @@ export async function startBenchStack(dir: string, log: (line: string) => void, 
       PUBLIC_BASE_URL: urls.worker,
       DATABASE_URL: urls.postgres,
       DATABASE_WS_PROXY: urls.dbProxy,
-      ADMIN_API_KEY: "bench-admin-key-0123456789",
+      ADMIN_API_KEY: BENCH_ADMIN_KEY,
       WHATSAPP_APP_SECRET: BENCH_IDENTITY.appSecret,
       WHATSAPP_VERIFY_TOKEN: "bench-verify-token",
       WHATSAPP_ACCESS_TOKEN: BENCH_IDENTITY.accessToken,
@@ -57,6 +73,7 @@ export async function startBenchStack(dir: string, log: (line: string) => void, 
       ARTIST_NAME: "Mara",
       STRIPE_SECRET_KEY: "sk_test_inkline_bench",
       STRIPE_WEBHOOK_SECRET: "whsec_inkline_bench",
+      ...options.vars,
     }),
     whatsapp: { sendStatusWebhooks: false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },
     wrangler: {

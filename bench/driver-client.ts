@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { RunningWhatsAppEmulator } from "../dev/emulators/whatsapp/index.ts";
 import { ROOT } from "../dev/stack.ts";
 import { FromDriver, type DriverSettings, type PhaseRequest, type PhaseResult } from "./protocol.ts";
 
@@ -62,6 +63,26 @@ export class DriverClient {
   /** New emulator sends, [wa_id, received_at ms]. */
   relay(batch: [string, number][]): void {
     if (batch.length > 0 && this.child.connected) this.child.send({ type: "replies", batch });
+  }
+
+  /**
+   * Relays every send the WhatsApp emulator records to the driver (which waits for replies before
+   * a client's next message), every 5 ms; returns the function that stops relaying.
+   */
+  relayFrom(whatsapp: RunningWhatsAppEmulator): () => void {
+    let relayed = 0;
+    const timer = setInterval(() => {
+      const sends = whatsapp.sends();
+      if (sends.length === relayed) return;
+      this.relay(sends.slice(relayed).map((s): [string, number] => [s.wa_id, Date.parse(s.received_at)]));
+      relayed = sends.length;
+    }, 5);
+    return () => clearInterval(timer);
+  }
+
+  /** Tells a running chaos phase that the fault script is over. */
+  stopChaos(): void {
+    if (this.child.connected) this.child.send({ type: "stop-chaos" });
   }
 
   stop(): void {

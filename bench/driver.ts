@@ -21,6 +21,7 @@ import {
   type ProbeName,
   type ProbeSamples,
 } from "./protocol.ts";
+import { runChaosTraffic } from "./chaos/traffic.ts";
 
 const settings = DriverSettings.parse(JSON.parse(process.env.INKLINE_BENCH_DRIVER ?? "null"));
 const business: BusinessIdentity = {
@@ -95,17 +96,29 @@ interface Signed {
   signature: string;
 }
 
-const Prepared = z.object({ body: z.string(), signature: z.string() });
+const Prepared = z.object({ body: z.string(), signature: z.string(), message_id: z.string() });
 
 /** The client's message as Meta would post it, built and signed by the emulator (opens its window). */
-async function prepareAtEmulator(number: string, text: string): Promise<Signed> {
+async function prepareAtEmulator(number: string, text: string): Promise<Signed & { messageId: string }> {
   const res = await fetch(`${settings.whatsappUrl}/_emulator/inbound/prepare`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ from: number, name: CLIENT_NAME, text }),
   });
   if (res.status !== 200) throw new Error(`emulator prepare answered ${res.status}: ${await res.text()}`);
-  return Prepared.parse(await res.json());
+  const prepared = Prepared.parse(await res.json());
+  return { body: prepared.body, signature: prepared.signature, messageId: prepared.message_id };
+}
+
+/** Opens a number's 24-hour window at the emulator without a message (`POST /_emulator/window`). */
+async function openWindow(number: string): Promise<void> {
+  const res = await fetch(`${settings.whatsappUrl}/_emulator/window`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ phone: number, name: CLIENT_NAME }),
+  });
+  if (res.status !== 200) throw new Error(`emulator window answered ${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
 }
 
 /** The client's message built and signed here, exactly as the emulator would. */
@@ -296,6 +309,12 @@ async function burst(number: string, messages: string[]): Promise<PhaseResult> {
   };
 }
 
+/** Resolves when the orchestrator sends `stop-chaos`. */
+let stopChaos = (): void => undefined;
+const chaosStopped = new Promise<void>((resolve) => {
+  stopChaos = resolve;
+});
+
 function runPhase(phase: PhaseRequest): Promise<PhaseResult> {
   switch (phase.kind) {
     case "calibrate":
@@ -306,6 +325,17 @@ function runPhase(phase: PhaseRequest): Promise<PhaseResult> {
       return conversations(phase);
     case "burst":
       return burst(phase.number, phase.messages);
+    case "chaos":
+      return runChaosTraffic(phase, {
+        workerUrl: settings.workerUrl,
+        appSecret: settings.appSecret,
+        business,
+        prepare: prepareAtEmulator,
+        openWindow,
+        waitForReplies,
+        repliesTo,
+        stopped: chaosStopped,
+      });
   }
 }
 
@@ -318,6 +348,10 @@ process.on("message", (raw: unknown) => {
   const message = parsed.data;
   if (message.type === "replies") {
     onReplies(message.batch);
+    return;
+  }
+  if (message.type === "stop-chaos") {
+    stopChaos();
     return;
   }
   runPhase(message.phase).then(

@@ -45,6 +45,32 @@ export const PhaseRequest = z.discriminatedUnion("kind", [
   }),
   /** Many messages to one number at once. */
   z.object({ kind: z.literal("burst"), number: z.string(), messages: z.array(z.string()) }),
+  /** `npm run chaos`: the client side of a chaos run (bench/chaos/traffic.ts). */
+  z.object({
+    kind: z.literal("chaos"),
+    seed: z.int(),
+    /** Full consultations, each step waiting for its calibrated replies (outcome checked exactly). */
+    clean: z.object({
+      numbers: z.array(z.string()),
+      messages: z.array(z.string()),
+      expectedReplies: z.array(z.int().nonnegative()),
+      concurrency: z.int().positive(),
+      stepTimeoutMs: z.int().positive(),
+    }),
+    /**
+     * Numbers that send random-Unicode messages of every kind without waiting for replies, until
+     * the orchestrator says stop (at most `maxEach` each).
+     */
+    fuzz: z.object({ numbers: z.array(z.string()), maxEach: z.int().nonnegative(), thinkMs: z.int().nonnegative() }),
+    /** Numbers whose messages arrive together in one POST (Meta batches up to 1,000 updates). */
+    batch: z.object({ numbers: z.array(z.string()), messagesEach: z.int().nonnegative() }),
+    /** Every n-th well-formed message is delivered three times (twice at once, once later). */
+    tripleEvery: z.int().positive(),
+    /** One hostile request (forged, malformed, oversized…) every this many ms until stop. */
+    hostileEveryMs: z.int().positive(),
+    /** Like Meta, redeliver a message that did not get a 200 for up to this long. */
+    redeliverForMs: z.int().positive(),
+  }),
 ]);
 export type PhaseRequest = z.infer<typeof PhaseRequest>;
 
@@ -63,7 +89,25 @@ export const ConversationsResult = z.object({
   probes: ProbeSamples,
 });
 export const BurstResult = z.object({ kind: z.literal("burst"), startedAt: z.number(), ack: Samples, accepted: z.int(), non200: z.int() });
-export const PhaseResult = z.discriminatedUnion("kind", [CalibrateResult, ProbesResult, ConversationsResult, BurstResult]);
+const Answer = z.object({ kind: z.string(), wellFormed: z.boolean(), status: z.int(), expected: z.array(z.int()), at: z.number() });
+export const ChaosResult = z.object({
+  kind: z.literal("chaos"),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  /** Per number: ids of the well-formed messages posted; ids a 200 acknowledged. */
+  sent: z.record(z.string(), z.array(z.string())),
+  accepted: z.record(z.string(), z.array(z.string())),
+  /** Ids only ever posted with a forged signature. */
+  forged: z.array(z.string()),
+  /** Ids a 200 neither stored nor reported as duplicates (the Worker dropped them). */
+  dropped: z.array(z.string()),
+  answers: z.array(Answer),
+  duplicatesReported: z.int(),
+  /** Clean numbers whose replies stopped coming, with why. */
+  stalls: z.array(z.object({ number: z.string(), step: z.int(), reason: z.string() })),
+});
+export type ChaosResult = z.infer<typeof ChaosResult>;
+export const PhaseResult = z.discriminatedUnion("kind", [CalibrateResult, ProbesResult, ConversationsResult, BurstResult, ChaosResult]);
 export type PhaseResult = z.infer<typeof PhaseResult>;
 export type ConversationsResult = z.infer<typeof ConversationsResult>;
 
@@ -72,6 +116,8 @@ export const ToDriver = z.discriminatedUnion("type", [
   /** New emulator sends since the last batch: [wa_id digits, received_at ms]. */
   z.object({ type: z.literal("replies"), batch: z.array(z.tuple([z.string(), z.number()])) }),
   z.object({ type: z.literal("run"), id: z.int(), phase: PhaseRequest }),
+  /** The chaos script is over: fuzz and hostile traffic stop; the phase ends with the clean consultations. */
+  z.object({ type: z.literal("stop-chaos") }),
 ]);
 export type ToDriver = z.infer<typeof ToDriver>;
 

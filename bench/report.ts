@@ -280,15 +280,21 @@ function truncate(text: string, max: number): string {
 export const BEGIN_MARKER = "<!-- bench:begin (written by `npm run bench`; edit outside the markers) -->";
 export const END_MARKER = "<!-- bench:end -->";
 
+/** The markers around a generated section of BENCHMARKS.md. */
+export interface Markers {
+  begin: string;
+  end: string;
+}
+
 /**
  * Puts `section` between the markers of an existing BENCHMARKS.md (keeping everything outside
- * them), or builds a new file with a title when there is none.
+ * them), or builds a new file with a title when there is none. `npm run chaos` has its own markers.
  */
-export function spliceReport(existing: string | null, section: string): string {
-  const block = `${BEGIN_MARKER}\n${section}\n${END_MARKER}`;
+export function spliceReport(existing: string | null, section: string, markers: Markers = { begin: BEGIN_MARKER, end: END_MARKER }): string {
+  const block = `${markers.begin}\n${section}\n${markers.end}`;
   if (existing === null) return `# Benchmarks\n\n${block}\n`;
-  const start = existing.indexOf(BEGIN_MARKER);
-  const end = existing.indexOf(END_MARKER);
+  const start = existing.indexOf(markers.begin);
+  const end = existing.indexOf(markers.end);
   if (start === -1 || end === -1 || end < start) return `${existing.trimEnd()}\n\n${block}\n`;
-  return existing.slice(0, start) + block + existing.slice(end + END_MARKER.length);
+  return existing.slice(0, start) + block + existing.slice(end + markers.end.length);
 }

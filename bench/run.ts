@@ -247,7 +247,7 @@ async function main(): Promise<number> {
   const startup = new AbortController();
   let stack: RunningStack | undefined;
   let driver: DriverClient | undefined;
-  let relay: ReturnType<typeof setInterval> | undefined;
+  let stopRelay: (() => void) | undefined;
   // Ctrl-C: stop wrangler/workerd (their own process group) and the rest, then exit.
   process.once("SIGINT", () => {
     startup.abort();
@@ -268,13 +268,7 @@ async function main(): Promise<number> {
     });
     const client = driver;
     // Every send the emulator records goes to the driver, which waits for replies before the next message.
-    let relayed = 0;
-    relay = setInterval(() => {
-      const sends = running.whatsapp.sends();
-      if (sends.length === relayed) return;
-      client.relay(sends.slice(relayed).map((s): [string, number] => [s.wa_id, Date.parse(s.received_at)]));
-      relayed = sends.length;
-    }, 5);
+    stopRelay = client.relayFrom(running.whatsapp);
     await client.ready;
     const pg = await connect(running.urls.postgres);
     let figures: BenchFigures;
@@ -300,7 +294,7 @@ async function main(): Promise<number> {
     if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
     return problems.length > 0 ? 1 : 0;
   } finally {
-    if (relay) clearInterval(relay);
+    stopRelay?.();
     driver?.stop();
     await stack?.stop();
     if (args.keep) say(`kept ${dir}`);

@@ -5,7 +5,7 @@
  * the burst fully drained. Any difference is a problem, and one problem fails the bench.
  */
 import type { RunningWhatsAppEmulator } from "../dev/emulators/whatsapp/index.ts";
-import { readLedgers, readOutcomes, type LeadOutcome, type PgClient } from "./db.ts";
+import { readLedgers, readOutcomes, type LeadLedger, type LeadOutcome, type PgClient } from "./db.ts";
 import type { BenchFigures } from "./report.ts";
 
 export interface Expectations {
@@ -28,15 +28,25 @@ function countBy(values: string[]): string {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v}×${n}`).join(", ");
 }
 
-/** Checks the whole run; never throws for a mismatch, only lists it. */
-export async function verifyRun(pg: PgClient, whatsapp: RunningWhatsAppEmulator, e: Expectations): Promise<BenchFigures["integrity"]> {
+/** What every full consultation must have come to. */
+export type ConsultationExpectations = Pick<Expectations, "conversations" | "messagesPerConsultation" | "clientRepliesPerConsultation" | "outcome">;
+
+/**
+ * Each consultation: all its messages processed, every reply sent (`sendsTo`: how many the Graph
+ * emulator accepted for the number), nothing pending or failed, the calibrated final state.
+ * Shared with `npm run chaos`, whose consultations must come out the same despite the faults.
+ */
+export function checkConsultations(
+  ledgers: ReadonlyMap<string, LeadLedger>,
+  outcomes: ReadonlyMap<string, LeadOutcome>,
+  sendsTo: (phone: string) => number,
+  e: ConsultationExpectations,
+): { problems: string[]; clientReplies: number } {
   const problems: string[] = [];
-  const ledgers = await readLedgers(pg, [...e.conversations, e.burst.number]);
-  const outcomes = await readOutcomes(pg, e.conversations);
   let clientReplies = 0;
   for (const phone of e.conversations) {
     const ledger = ledgers.get(phone);
-    const sends = whatsapp.sends(phone).length;
+    const sends = sendsTo(phone);
     clientReplies += sends;
     if (!ledger) {
       problems.push(`${phone}: no lead in Postgres`);
@@ -51,6 +61,14 @@ export async function verifyRun(pg: PgClient, whatsapp: RunningWhatsAppEmulator,
       problems.push(`${phone}: ended in ${outcome.status} with ${outcome.answers} answers, not ${e.outcome.status} with ${e.outcome.answers}`);
     }
   }
+  return { problems, clientReplies };
+}
+
+/** Checks the whole run; never throws for a mismatch, only lists it. */
+export async function verifyRun(pg: PgClient, whatsapp: RunningWhatsAppEmulator, e: Expectations): Promise<BenchFigures["integrity"]> {
+  const ledgers = await readLedgers(pg, [...e.conversations, e.burst.number]);
+  const outcomes = await readOutcomes(pg, e.conversations);
+  const { problems, clientReplies } = checkConsultations(ledgers, outcomes, (phone) => whatsapp.sends(phone).length, e);
 
   const burst = ledgers.get(e.burst.number);
   const burstSends = whatsapp.sends(e.burst.number).length;

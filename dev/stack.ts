@@ -81,7 +81,12 @@ export interface RunningStack {
   whatsapp: RunningWhatsAppEmulator;
   stripe: RunningStripeEmulator;
   /** The `wrangler dev` process (leader of its own process group, which includes workerd). */
-  wrangler: ChildProcess;
+  readonly wrangler: ChildProcess;
+  /**
+   * Kills wrangler and workerd at once (SIGKILL, as a crash would) and starts them again on the same
+   * port and state directory; resolves when the Worker answers /health again (`npm run chaos`).
+   */
+  restartWorker(): Promise<void>;
   /** Crons fired locally (empty when `fireCrons` is off). */
   crons: string[];
   stop(): Promise<void>;
@@ -110,7 +115,7 @@ function stopParts(parts: Parts): Promise<void> {
   return parts.stopping;
 }
 
-function stopWrangler(child: ChildProcess | undefined): Promise<void> {
+function stopWrangler(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const pid = child.pid;
   return new Promise((resolve) => {
@@ -119,7 +124,7 @@ function stopWrangler(child: ChildProcess | undefined): Promise<void> {
       clearTimeout(kill);
       resolve();
     });
-    signalGroup(pid, "SIGTERM");
+    signalGroup(pid, signal);
   });
 }
 
@@ -265,11 +270,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     mkdirSync(path.dirname(options.wrangler.envFile), { recursive: true });
     writeFileSync(options.wrangler.envFile, toDotenv(vars), { mode: 0o600 });
-    const wrangler = spawnWrangler(options);
-    parts.wrangler = wrangler;
-    wrangler.once("exit", (code) => {
-      if (!parts.stopping) options.wrangler.onUnexpectedExit?.(code);
-    });
+    const launchWrangler = (): ChildProcess => {
+      const child = spawnWrangler(options);
+      parts.wrangler = child;
+      child.once("exit", (code) => {
+        if (!parts.stopping && parts.wrangler === child) options.wrangler.onUnexpectedExit?.(code);
+      });
+      return child;
+    };
+    let wrangler = launchWrangler();
 
     if (!(await waitForWorker(workerUrl, 90_000, signal))) {
       checkAborted(signal);
@@ -278,7 +287,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const crons = options.fireCrons ? cronsFromWranglerToml(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) : [];
     if (crons.length > 0) parts.cronTimer = startCronTicker(workerUrl, crons, say);
 
-    return { urls, postgres, proxy, whatsapp, stripe, wrangler, crons, stop: () => stopParts(parts) };
+    const restartWorker = async (): Promise<void> => {
+      const crashed = wrangler;
+      parts.wrangler = undefined; // its exit is expected
+      await stopWrangler(crashed, "SIGKILL");
+      wrangler = launchWrangler();
+      if (!(await waitForWorker(workerUrl, 90_000, undefined))) throw new Error(`the Worker did not come back at ${workerUrl} within 90 s`);
+    };
+    return {
+      urls,
+      postgres,
+      proxy,
+      whatsapp,
+      stripe,
+      get wrangler() {
+        return wrangler;
+      },
+      restartWorker,
+      crons,
+      stop: () => stopParts(parts),
+    };
   } catch (error) {
     await stopParts(parts);
     throw error;

@@ -29,6 +29,9 @@ import { LeadSession } from "./lead-session.ts";
 export type { ArtistActionPayload, InboxPayload };
 export { backoffMs };
 
+/** The reason `evictForBench()` resets the object with (its caller sees it in the error). */
+export const BENCH_EVICTION_REASON = "bench: simulated eviction";
+
 export interface ReceiveResult {
   stored: number;
   duplicates: number;
@@ -78,7 +81,7 @@ export class LeadConversation extends DurableObject<Env> {
     for (const item of items) {
       if (this.inbox.add(item, correlationId, Date.now())) stored++;
     }
-    if (stored > 0) {
+    if (stored > 0 || this.idleWithWorkDue()) {
       await this.watchdog();
       this.ctx.waitUntil(this.drain(false));
     }
@@ -108,6 +111,16 @@ export class LeadConversation extends DurableObject<Env> {
     return this.results.get(item.eventId) ?? { ok: false, action: item.action, reason: "queued", status: null };
   }
 
+  /**
+   * Items due in the inbox but no drain running: a redelivery after a reset can find its items
+   * stored while the reset cut off the drain (and maybe the watchdog) that should have followed.
+   */
+  private idleWithWorkDue(): boolean {
+    if (this.draining !== null) return false;
+    const head = this.inbox.head();
+    return head !== null && (head.nextAttemptAt === null || head.nextAttemptAt <= Date.now());
+  }
+
   private rememberPhone(phone: string): void {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('phone', ?)", phone);
   }
@@ -131,6 +144,14 @@ export class LeadConversation extends DurableObject<Env> {
       pendingOutbox: this.session?.pendingOutboxCount ?? 0,
       alarm: await this.ctx.storage.getAlarm(),
     };
+  }
+
+  /**
+   * `npm run chaos` only (reached through `/_bench/evict`, BENCH_MODE): resets this object the way
+   * an eviction or a crash does. Memory and in-flight work are gone; storage and the alarm stay.
+   */
+  evictForBench(): void {
+    this.ctx.abort(BENCH_EVICTION_REASON);
   }
 
   /** Resolves when the current drain (if any) has finished; for tests and the debug view. */

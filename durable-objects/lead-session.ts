@@ -368,14 +368,10 @@ export class LeadSession {
       let result = await sendGraphMessage(graph, row.toPhone, message, row.id);
       // The artist's own 24-hour window may be closed (they have not written to the business
       // number today): the approved template still reaches them and points them to the inbox.
-      if (!result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template") {
-        result = await sendGraphMessage(graph, row.toPhone, this.artistAlertTemplate(), row.id);
-        await recordSystemEvent(db, {
-          type: "whatsapp.template_fallback",
-          leadId: lead.id,
-          payload: { outbox_id: row.id, copy_key: row.copyKey, template: this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
-        });
-      }
+      const artistFallback = !result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template";
+      if (artistFallback) result = await sendGraphMessage(graph, row.toPhone, this.artistAlertTemplate(), row.id);
+      // Noted before anything else is awaited: if a later step fails (the database, a reset), the
+      // retry finds the send here and marks the row sent instead of sending it again.
       if (result.ok) {
         this.sql.exec(
           "INSERT OR REPLACE INTO sent_outbox (outbox_id, provider_message_id, sent_at) VALUES (?, ?, ?)",
@@ -383,6 +379,15 @@ export class LeadSession {
           result.providerMessageId,
           now.getTime(),
         );
+      }
+      if (artistFallback) {
+        await recordSystemEvent(db, {
+          type: "whatsapp.template_fallback",
+          leadId: lead.id,
+          payload: { outbox_id: row.id, copy_key: row.copyKey, template: this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
+        });
+      }
+      if (result.ok) {
         await markOutboxSent(db, row.id, result.providerMessageId, now);
         queue.shift();
         continue;

@@ -2,7 +2,6 @@
  * Inkline's Worker entry: composes the routes and exports the runtime handlers and Durable Objects.
  */
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { actionLinks } from "./routes/actions/index.ts";
 import { admin } from "./routes/admin/index.ts";
 import { bench } from "./routes/bench.ts";
@@ -13,6 +12,7 @@ import { health } from "./routes/health.ts";
 import { inbox } from "./routes/inbox/index.tsx";
 import { stripeWebhook } from "./routes/webhooks/stripe.ts";
 import { whatsappWebhook } from "./routes/webhooks/whatsapp.ts";
+import { unhandledResponse } from "./routes/unhandled.ts";
 import { runScheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
@@ -28,14 +28,7 @@ app.route("/inbox", inbox);
 app.route("/demo", demo);
 
 app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
-app.onError((error, c) => {
-  const correlationId = c.get("correlationId");
-  if (error instanceof HTTPException) {
-    return c.json({ error: error.message || "request_error", correlation_id: correlationId }, error.status);
-  }
-  c.get("log").error("http.unhandled", { error, path: new URL(c.req.url).pathname });
-  return c.json({ error: "internal_error", correlation_id: correlationId }, 500);
-});
+app.onError(unhandledResponse);
 
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";

@@ -78,3 +78,17 @@ export async function pingDatabase(
     if (connected) client.end().catch(() => undefined);
   }
 }
+
+/** SQLSTATE classes of a lost connection (08) and of a server shutting down (57P01–57P03). */
+const CONNECTION_STATES = /^(08|57P0[1-3])/;
+const CONNECTION_MESSAGES = /connection (terminated|error|refused|lost)|terminating connection|ECONNREFUSED|ECONNRESET|WebSocket|Network connection lost/i;
+
+/** Whether `error` (or what caused it, a few levels down) is the database connection failing. */
+export function isConnectionFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    if ("code" in e && typeof e.code === "string" && CONNECTION_STATES.test(e.code)) return true;
+    if ("message" in e && typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message)) return true;
+    e = "cause" in e ? e.cause : undefined;
+  }
+  return false;
+}

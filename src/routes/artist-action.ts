@@ -5,6 +5,7 @@
  */
 import type { ActionOutcome, ActionVia, ArtistAction } from "../domain/artist-actions.ts";
 import type { Lead } from "../db/schema.ts";
+import { retryObjectReset } from "../lib/object-retry.ts";
 
 export interface ActionRequest {
   action: ArtistAction;
@@ -19,25 +20,26 @@ export interface ActionRequest {
   tokenHash?: string | null;
 }
 
-/** Runs `request` on `lead` through its object; resolves with what the object decided. */
+/**
+ * Runs `request` on `lead` through its object; resolves with what the object decided. The event id
+ * makes `act()` idempotent, so a call cut short by an object reset is simply made again.
+ */
 export function actOnLead(
   namespace: Env["LEAD_CONVERSATION"],
   lead: Pick<Lead, "id" | "phoneE164">,
   request: ActionRequest,
   correlationId: string,
 ): Promise<ActionOutcome> {
-  return namespace.getByName(lead.phoneE164).act(
-    {
-      type: "artist.action",
-      eventId: request.eventId,
-      phone: lead.phoneE164,
-      leadId: lead.id,
-      action: request.action,
-      reason: request.action === "reject" || request.action === "refund" ? request.reason : null,
-      amountMinor: request.action === "refund" ? (request.amountMinor ?? null) : null,
-      via: request.via,
-      tokenHash: request.tokenHash ?? null,
-    },
-    correlationId,
-  );
+  const item = {
+    type: "artist.action",
+    eventId: request.eventId,
+    phone: lead.phoneE164,
+    leadId: lead.id,
+    action: request.action,
+    reason: request.action === "reject" || request.action === "refund" ? request.reason : null,
+    amountMinor: request.action === "refund" ? (request.amountMinor ?? null) : null,
+    via: request.via,
+    tokenHash: request.tokenHash ?? null,
+  } as const;
+  return retryObjectReset(async (): Promise<ActionOutcome> => await namespace.getByName(lead.phoneE164).act(item, correlationId));
 }

@@ -5,8 +5,12 @@
  * GET /_bench/do-write?object=NAME   one RPC to a BenchProbe DO that writes one SQLite row
  * GET /_bench/db-select?object=NAME  one `SELECT 1` from inside a BenchProbe DO with a kept pool
  * (The bare-route baseline is GET /health.)
+ * POST /_bench/evict?phone=E164      `npm run chaos`: resets that number's LeadConversation as an
+ *                                    eviction or crash would (memory and in-flight work gone)
  */
 import { Hono } from "hono";
+import { BENCH_EVICTION_REASON } from "../../durable-objects/lead-conversation.ts";
+import { toE164 } from "../domain/phone.ts";
 import type { AppEnv } from "./context.ts";
 
 const OBJECT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -27,4 +31,16 @@ export const bench = new Hono<AppEnv>()
   .get("/db-select", async (c) => {
     const result = await c.env.BENCH_PROBE.getByName(objectName(c.req.query("object"))).selectOne();
     return c.json({ ok: true, db_ms: result.dbMs });
+  })
+  .post("/evict", async (c) => {
+    const phone = toE164(c.req.query("phone") ?? "");
+    if (!phone) return c.json({ error: "invalid_phone" }, 400);
+    // The reset rejects the call that caused it; anything else is a real failure.
+    const outcome = await c.env.LEAD_CONVERSATION.getByName(phone)
+      .evictForBench()
+      .then(
+        () => "not_reset",
+        (error: unknown) => (String(error).includes(BENCH_EVICTION_REASON) ? "reset" : String(error)),
+      );
+    return outcome === "reset" ? c.json({ ok: true, evicted: phone }) : c.json({ error: "not_evicted", detail: outcome }, 500);
   });

@@ -83,6 +83,18 @@ export function messageEnvelope(
   });
 }
 
+/** The raw body of one `messages` webhook carrying many clients' messages (Meta batches up to 1,000). */
+export function batchEnvelope(
+  business: BusinessIdentity,
+  contacts: readonly { name: string; waId: string }[],
+  messages: readonly InboundMessage[],
+): string {
+  return wrap(business, {
+    contacts: contacts.map((c) => ({ profile: { name: c.name }, wa_id: c.waId })),
+    messages,
+  });
+}
+
 /** The raw body of a `messages` webhook carrying one status update. */
 export function statusEnvelope(business: BusinessIdentity, status: StatusUpdate): string {
   return wrap(business, { statuses: [status] });

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { InboundMessage, MediaKind } from "../../domain/messages.ts";
 import { toE164 } from "../../domain/phone.ts";
+import { storableOrNull, storableText } from "../../lib/storable-text.ts";
 
 export type { InboundMessage };
 const MEDIA_KINDS: readonly MediaKind[] = ["image", "document", "audio", "video", "sticker"];
@@ -151,15 +152,36 @@ function normaliseMessage(
   return base;
 }
 
+/** Every client-supplied string of a message, storable in Postgres (NUL, lone surrogates → U+FFFD). */
+function storableMessage(m: InboundMessage): InboundMessage {
+  return {
+    ...m,
+    id: storableText(m.id),
+    phoneNumberId: storableOrNull(m.phoneNumberId),
+    profileName: storableOrNull(m.profileName),
+    text: storableOrNull(m.text),
+    replyId: storableOrNull(m.replyId),
+    rawType: storableText(m.rawType),
+    media: m.media && {
+      ...m.media,
+      id: storableText(m.media.id),
+      mimeType: storableOrNull(m.media.mimeType),
+      caption: storableOrNull(m.media.caption),
+      filename: storableOrNull(m.media.filename),
+    },
+    location: m.location && { ...m.location, name: storableOrNull(m.location.name) },
+  };
+}
+
 const STATUS_VALUES = new Set(["sent", "delivered", "read", "failed"]);
 
 function normaliseStatus(raw: z.infer<typeof StatusSchema>): DeliveryStatus {
   return {
-    providerMessageId: raw.id,
+    providerMessageId: storableText(raw.id),
     status: STATUS_VALUES.has(raw.status) ? (raw.status as DeliveryStatus["status"]) : "unknown",
     timestampMs: Number(raw.timestamp) * 1000,
     recipient: raw.recipient_id ? toE164(raw.recipient_id) : null,
-    errors: (raw.errors ?? []).map((e) => ({ code: e.code, title: e.title ?? e.message ?? null })),
+    errors: (raw.errors ?? []).map((e) => ({ code: e.code, title: storableOrNull(e.title ?? e.message ?? null) })),
   };
 }
 
@@ -182,7 +204,7 @@ export function readEnvelope(envelope: WebhookEnvelope): ParsedWebhook {
       for (const rawMessage of value.data.messages ?? []) {
         const parsed = MessageSchema.safeParse(rawMessage);
         const message = parsed.success ? normaliseMessage(parsed.data, phoneNumberId, names) : null;
-        if (message) out.messages.push(message);
+        if (message) out.messages.push(storableMessage(message));
         else out.skipped.push({ reason: "message unreadable", sample: parsed.success ? "bad from" : parsed.error.issues[0]?.path });
       }
       for (const rawStatus of value.data.statuses ?? []) {

@@ -12,6 +12,7 @@ import { readEnvelope, WebhookEnvelopeSchema } from "../../adapters/whatsapp/web
 import { openDatabase } from "../../db/client.ts";
 import { recordSystemEvent } from "../../db/lead-store.ts";
 import { constantTimeEqual } from "../../lib/crypto.ts";
+import { retryObjectReset } from "../../lib/object-retry.ts";
 import type { AppEnv } from "../context.ts";
 import { groupByNumber } from "./whatsapp-dispatch.ts";
 
@@ -68,8 +69,9 @@ export const whatsappWebhook = new Hono<AppEnv>()
 
       const groups = groupByNumber(parsed);
       const correlationId = c.get("correlationId");
+      // Storing is idempotent (UNIQUE event ids): a call cut short by an object reset is made again.
       const results = await Promise.all(
-        [...groups].map(([phone, items]) => c.env.LEAD_CONVERSATION.getByName(phone).receive(items, correlationId)),
+        [...groups].map(([phone, items]) => retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(phone).receive(items, correlationId))),
       );
       const stored = results.reduce((n, r) => n + r.stored, 0);
       const duplicates = results.reduce((n, r) => n + r.duplicates, 0);

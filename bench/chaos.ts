@@ -1,0 +1,274 @@
+/**
+ * `npm run chaos`: the local stack under scripted faults while traffic flows, then proof that
+ * nothing was lost, doubled, reordered or skipped.
+ *
+ *   npm run chaos                       40 consultations, 20 Unicode clients, one batch (~2 min)
+ *   npm run chaos -- --seed 1234        replay the same messages and fault order
+ *   npm run chaos -- --numbers 10 --fuzz 5 --no-write --keep
+ *   npm run chaos -- --strict           also fail on replies re-sent after a reset mid-send
+ *
+ * Starts a throwaway stack (bench/bench-stack.ts with a Postgres that can be crashed, fast retries),
+ * forks the load driver (bench/driver.ts) for the client side (bench/chaos/traffic.ts), calibrates
+ * one consultation, then plays bench/chaos/faults.ts while the traffic runs. Afterwards it waits for
+ * the stack to catch up, reads Postgres and the Graph emulator, and judges the run with
+ * bench/chaos/invariants.ts plus the bench's exact check of every full consultation. Prints the
+ * counts, writes them into BENCHMARKS.md between the chaos markers, exits 1 on any problem.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT, type RunningStack } from "../dev/stack.ts";
+import { CONSULTATION } from "./answers.ts";
+import { BENCH_ADMIN_KEY, BENCH_IDENTITY, startBenchStack } from "./bench-stack.ts";
+import { FaultScript, SEND_LATENCY_MS } from "./chaos/faults.ts";
+import { StripeChaos } from "./chaos/stripe.ts";
+import { checkChaosRun, type TrafficLedger } from "./chaos/invariants.ts";
+import { observedSends, readLeadLedgers } from "./chaos/ledger.ts";
+import { CHAOS_MARKERS, renderChaosReport, type ChaosSummary } from "./chaos/report.ts";
+import { connect, readLedgers, readOutcomes, type LeadOutcome, type PgClient } from "./db.ts";
+import { DriverClient } from "./driver-client.ts";
+import type { ChaosResult } from "./protocol.ts";
+import { spliceReport } from "./report.ts";
+import { checkConsultations } from "./verify.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    numbers: { type: "string", default: "40" },
+    fuzz: { type: "string", default: "20" },
+    batch: { type: "string", default: "10" },
+    deposits: { type: "string", default: "8" },
+    concurrency: { type: "string", default: "20" },
+    seed: { type: "string" },
+    strict: { type: "boolean", default: false },
+    "no-write": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+function count(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+const CLEAN = count("numbers", args.numbers);
+const FUZZ = count("fuzz", args.fuzz);
+const BATCH = count("batch", args.batch);
+const DEPOSITS = Math.min(CLEAN, count("deposits", args.deposits));
+const CONCURRENCY = Math.max(1, Math.min(CLEAN, count("concurrency", args.concurrency)));
+const SEED = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count("seed", args.seed);
+const CALIBRATION_NUMBER = "+447700999100";
+
+/** Faster retries than production (200 ms base, 2 s Graph timeout), so recoveries fit in a run. */
+const CHAOS_VARS = { RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000" };
+
+const say = (line: string) => console.error(`[chaos] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const phoneBlock = (start: number, n: number) => Array.from({ length: n }, (_, i) => `+447700${start + i}`);
+
+/** Waits (bounded) until every accepted message is processed and no reply is pending, then for the sends to settle. */
+async function waitForQuiet(pg: PgClient, stack: RunningStack, traffic: ChaosResult, timeoutMs: number): Promise<void> {
+  const accepted = Object.values(traffic.accepted).reduce((n, ids) => n + ids.length, 0);
+  const phones = Object.keys(traffic.sent);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await pg.query<{ processed: string; pending: string }>(
+      `SELECT (SELECT count(*) FROM processed_events p JOIN leads l ON l.id = p.lead_id WHERE l.phone_e164 = ANY($1) AND p.provider = 'whatsapp')::text AS processed,
+              (SELECT count(*) FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = ANY($1) AND o.status = 'PENDING')::text AS pending`,
+      [phones],
+    );
+    const processed = Number(row.rows[0]?.processed ?? 0);
+    const pending = Number(row.rows[0]?.pending ?? 0);
+    if (processed >= accepted && pending === 0) break;
+    if (Date.now() > deadline) {
+      say(`still ${accepted - processed} message(s) unprocessed and ${pending} reply(ies) pending after ${timeoutMs / 1000} s; judging anyway`);
+      break;
+    }
+    await sleep(500);
+  }
+  for (let last = -1; stack.whatsapp.sends().length !== last; await sleep(1_500)) last = stack.whatsapp.sends().length;
+}
+
+/** Hostile requests by kind with the answers they got ("401×12"). */
+function hostileSummary(traffic: ChaosResult): ChaosSummary["hostile"] {
+  const byKind = new Map<string, number[]>();
+  for (const a of traffic.answers.filter((x) => !x.wellFormed)) byKind.set(a.kind, [...(byKind.get(a.kind) ?? []), a.status]);
+  return [...byKind].map(([kind, statuses]) => {
+    const counts = new Map<number, number>();
+    for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+    return { kind, count: statuses.length, answers: [...counts].map(([s, n]) => `${s === 0 ? "no answer" : s}×${n}`).join(", ") };
+  });
+}
+
+/** A connection for the check (the run crashes Postgres, so each phase opens its own). */
+async function withPostgres<T>(stack: RunningStack, use: (pg: PgClient) => Promise<T>): Promise<T> {
+  const pg = await connect(stack.urls.postgres);
+  pg.on("error", () => undefined);
+  try {
+    return await use(pg);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+}
+
+async function chaos(stack: RunningStack, driver: DriverClient, begun: number): Promise<ChaosSummary> {
+  say("calibrating one consultation (how many replies each step produces)…");
+  const calibration = await driver.run({ kind: "calibrate", number: CALIBRATION_NUMBER, messages: [...CONSULTATION], quietMs: 400 });
+  const outcome = (await withPostgres(stack, (pg) => readOutcomes(pg, [CALIBRATION_NUMBER]))).get(CALIBRATION_NUMBER);
+  if (!outcome) throw new Error("calibration: no lead in Postgres for the calibration number");
+  const expectedReplies = calibration.repliesPerStep;
+
+  const clean = phoneBlock(920000, CLEAN);
+  const fuzz = phoneBlock(930000, FUZZ);
+  const batch = phoneBlock(940000, BATCH);
+  const faults = new FaultScript(stack, [...clean, ...fuzz, ...batch], say);
+  say(`seed ${SEED}: ${CLEAN} consultations (${CONCURRENCY} at a time), ${FUZZ} Unicode clients, ${BATCH} numbers in a batch; faults start now`);
+  const trafficRun = driver.run({
+    kind: "chaos",
+    seed: SEED,
+    clean: { numbers: clean, messages: [...CONSULTATION], expectedReplies, concurrency: CONCURRENCY, stepTimeoutMs: 60_000 },
+    fuzz: { numbers: fuzz, maxEach: 400, thinkMs: 800 },
+    batch: { numbers: batch, messagesEach: 10 },
+    tripleEvery: 7,
+    hostileEveryMs: 300,
+    redeliverForMs: 60_000,
+  });
+  // The first consultations to finish go on to a deposit, paid while the faults still play.
+  const stripe = new StripeChaos(stack, BENCH_ADMIN_KEY, (phone) => currentLead(stack, phone));
+  const stripeRun = stripe.run(clean.slice(0, DEPOSITS), 150_000);
+  try {
+    await faults.run();
+  } finally {
+    await faults.clear();
+    driver.stopChaos();
+  }
+  say("fault script done; waiting for the traffic to finish…");
+  const traffic = await trafficRun;
+  await stripeRun;
+  say("waiting for the stack to catch up…");
+  return withPostgres(stack, async (pg) => {
+    await waitForQuiet(pg, stack, traffic, 90_000);
+    return judge(stack, pg, traffic, stripe, faults, { expectedReplies, outcome, clean, begun });
+  });
+}
+
+/** A number's lead as Postgres has it now; null while it has none or the database is away. */
+async function currentLead(stack: RunningStack, phone: string): Promise<{ id: string; status: string } | null> {
+  try {
+    return await withPostgres(stack, async (pg) => {
+      const { rows } = await pg.query<{ id: string; status: string }>("SELECT id, status FROM leads WHERE phone_e164 = $1", [phone]);
+      return rows[0] ?? null;
+    });
+  } catch {
+    return null;
+  }
+}
+
+async function judge(
+  stack: RunningStack,
+  pg: PgClient,
+  traffic: ChaosResult,
+  stripe: StripeChaos,
+  faults: FaultScript,
+  run: { expectedReplies: number[]; outcome: LeadOutcome; clean: string[]; begun: number },
+): Promise<ChaosSummary> {
+  const { expectedReplies, outcome, clean, begun } = run;
+  say("checking every message, reply and status…");
+  const ledger: TrafficLedger = {
+    sent: new Map(Object.entries(traffic.sent)),
+    accepted: new Map(Object.entries(traffic.accepted).map(([phone, ids]) => [phone, new Set(ids)])),
+    forged: new Set(traffic.forged),
+    answers: [...traffic.answers, ...stripe.traffic.answers],
+    duplicatesReported: traffic.duplicatesReported + stripe.traffic.duplicatesReported,
+    stripeEvents: stripe.traffic.events,
+    paid: stripe.traffic.paid,
+  };
+  const phones = [...ledger.sent.keys()];
+  const leads = await readLeadLedgers(async (text, values) => (await pg.query<Record<string, unknown>>(text, [values])).rows, phones);
+  const sends = observedSends(stack.whatsapp.sends());
+  const verdict = checkChaosRun(leads, ledger, sends, faults.resets, { graphInFlightMs: SEND_LATENCY_MS + 100, strict: args.strict });
+  for (const id of traffic.dropped) verdict.problems.push(`message ${JSON.stringify(id).slice(0, 40)} acknowledged with 200 but neither stored nor a duplicate`);
+  for (const s of traffic.stalls) verdict.problems.push(`${s.number} step ${s.step}: ${s.reason} (a reply was never delivered)`);
+  for (const s of stripe.traffic.stalls) verdict.problems.push(`deposit: ${s}`);
+
+  // The consultations must come out exactly as calibrated: every step processed, every reply once
+  // (those that went on to a deposit are judged by the invariants alone).
+  const distinctRefsTo = (phone: string) => new Set(sends.filter((s) => `+${s.waId}` === phone).map((s) => s.ref)).size;
+  const consulted = clean.filter((phone) => !stripe.traffic.paid.has(phone) && !stripe.traffic.stalls.some((s) => s.startsWith(phone)));
+  const consultations = checkConsultations(await readLedgers(pg, consulted), await readOutcomes(pg, consulted), distinctRefsTo, {
+    conversations: consulted,
+    messagesPerConsultation: CONSULTATION.length,
+    clientRepliesPerConsultation: expectedReplies.reduce((a, b) => a + b, 0),
+    outcome,
+  });
+  return {
+    date: new Date().toISOString().slice(0, 16).replace("T", " "),
+    seed: SEED,
+    seconds: (Date.now() - begun) / 1000,
+    load: { clean: CLEAN, deposits: stripe.traffic.paid.size, fuzz: FUZZ, batch: BATCH, messagesPerConsultation: CONSULTATION.length },
+    verdict,
+    consultationProblems: consultations.problems,
+    timeline: faults.records.map((r) => `${new Date(r.from).toISOString().slice(11, 23)}–${new Date(r.to).toISOString().slice(11, 23)} ${r.kind} ${r.target ?? r.detail}`),
+    faults: [...faults.counts()].map(([kind, n]) => ({
+      kind,
+      count: n,
+      detail: [...new Set(faults.records.filter((r) => r.kind === kind).map((r) => r.detail))].join("; "),
+    })),
+    hostile: hostileSummary(traffic),
+  };
+}
+
+async function main(): Promise<number> {
+  const begun = Date.now();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-chaos-"));
+  const startup = new AbortController();
+  let stack: RunningStack | undefined;
+  let driver: DriverClient | undefined;
+  let stopRelay: (() => void) | undefined;
+  process.once("SIGINT", () => {
+    startup.abort();
+    driver?.stop();
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+  try {
+    say(`starting the stack in ${dir} (wrangler's output: wrangler.log there)…`);
+    stack = await startBenchStack(dir, say, startup.signal, { persistentPostgres: true, vars: CHAOS_VARS });
+    driver = new DriverClient({
+      workerUrl: stack.urls.worker,
+      whatsappUrl: stack.urls.whatsapp,
+      appSecret: BENCH_IDENTITY.appSecret,
+      phoneNumberId: BENCH_IDENTITY.phoneNumberId,
+      displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber.replace(/\D/g, ""),
+      wabaId: BENCH_IDENTITY.wabaId,
+    });
+    stopRelay = driver.relayFrom(stack.whatsapp);
+    await driver.ready;
+    const summary = await chaos(stack, driver, begun);
+    if (args.keep) writeFileSync(path.join(dir, "chaos.json"), JSON.stringify(summary, null, 2));
+    const report = renderChaosReport(summary);
+    console.log(`\n${report}\n`);
+    if (!args["no-write"]) {
+      const file = path.join(ROOT, "BENCHMARKS.md");
+      writeFileSync(file, spliceReport(readFileSync(file, "utf8"), report, CHAOS_MARKERS));
+      say("written to BENCHMARKS.md");
+    }
+    const problems = summary.verdict.problems.length + summary.consultationProblems.length;
+    if (problems > 0) say(`FAILED: ${problems} problem(s)`);
+    return problems > 0 ? 1 : 0;
+  } finally {
+    stopRelay?.();
+    driver?.stop();
+    await stack?.stop();
+    if (args.keep) say(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

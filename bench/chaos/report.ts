@@ -1,0 +1,91 @@
+/**
+ * The printed and written result of `npm run chaos`: what was sent, what was injected, and each
+ * guarantee with the problems that break it. Pure (figures in, markdown out).
+ */
+import type { ChaosVerdict } from "./invariants.ts";
+
+export const CHAOS_MARKERS = {
+  begin: "<!-- chaos:begin (written by `npm run chaos`; edit outside the markers) -->",
+  end: "<!-- chaos:end -->",
+} as const;
+
+export interface ChaosSummary {
+  date: string;
+  seed: number;
+  seconds: number;
+  load: { clean: number; deposits: number; fuzz: number; batch: number; messagesPerConsultation: number };
+  verdict: ChaosVerdict;
+  /** The full consultations' exact outcome (bench/verify.ts `checkConsultations`). */
+  consultationProblems: readonly string[];
+  /** Every fault step with its time (for reading problems against; kept in chaos.json). */
+  timeline: readonly string[];
+  /** Injected faults: kind, how many, how. */
+  faults: readonly { kind: string; count: number; detail: string }[];
+  /** Hostile requests by kind: how many, and the answers they got. */
+  hostile: readonly { kind: string; count: number; answers: string }[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Problems grouped under the guarantee they break, by their wording. */
+function byGuarantee(problems: readonly string[]): Map<string, string[]> {
+  // Most specific first: a wrong answer to "admin send-deposit" is about answers, not deposits.
+  const guarantees: [string, RegExp][] = [
+    ["no 5xx to a well-formed request, the right answer to a hostile one", /answered .* \(expected /],
+    ["every accepted message (and Stripe event) processed exactly once", /processed|accepted|forged|parked|dropped|acknowledged|deposit|DEPOSIT_PAID/],
+    ["every decided reply delivered exactly once, in order", /reply|replies|sent \d+×|PENDING|FAILED/],
+    ["no status skipped", /status|transition|state machine/],
+  ];
+  const out = new Map<string, string[]>(guarantees.map(([g]) => [g, []]));
+  for (const p of problems) {
+    const found = guarantees.find(([, re]) => re.test(p));
+    out.get(found?.[0] ?? "every accepted message (and Stripe event) processed exactly once")?.push(p);
+  }
+  return out;
+}
+
+export function renderChaosReport(s: ChaosSummary): string {
+  const c = s.verdict.counts;
+  const problems = [...s.verdict.problems, ...s.consultationProblems];
+  const lines = [
+    `Run ${s.date}, seed ${s.seed} (\`npm run chaos -- --seed ${s.seed}\` replays the same messages and fault order), ${Math.round(s.seconds)} s.`,
+    `Load: ${s.load.clean} full consultations (${s.load.messagesPerConsultation} messages each), ${s.load.deposits} of them on to a deposit paid through Stripe (events duplicated and reordered), ${s.load.fuzz} clients typing random Unicode, ${s.load.batch} numbers in one batched POST.`,
+    "",
+    "| count | |",
+    "| --- | ---: |",
+    `| numbers | ${c.numbers} |`,
+    `| messages sent (distinct ids, well-formed and signed) | ${c.messagesSent} |`,
+    `| well-formed requests (webhook POSTs incl. 3× copies and redeliveries, admin actions) | ${c.deliveries} |`,
+    `| accepted (acknowledged 200) | ${c.accepted} |`,
+    `| processed (processed_events) | ${c.processed} |`,
+    `| replies delivered (distinct outbox rows at Graph) | ${c.replies} |`,
+    `| duplicates suppressed (redeliveries answered "duplicate") | ${c.duplicatesSuppressed} |`,
+    `| hostile requests | ${c.hostileRequests} |`,
+    `| requests refused while workerd was down (Meta retries them) | ${c.refusedWhileDown} |`,
+    `| admin and Stripe requests answered 503 while Postgres was away (retried) | ${c.retryLater} |`,
+    `| replies re-sent after a reset during their Graph call | ${c.resentAfterReset} |`,
+    `| faults injected | ${s.faults.reduce((n, f) => n + f.count, 0)} |`,
+    "",
+    "| fault | injected | how |",
+    "| --- | ---: | --- |",
+    ...s.faults.map((f) => `| ${f.kind} | ${f.count} | ${f.detail} |`),
+    "",
+    "| hostile request | sent | answered |",
+    "| --- | ---: | --- |",
+    ...s.hostile.map((h) => `| ${h.kind} | ${h.count} | ${h.answers} |`),
+    "",
+  ];
+  const order = ["every accepted message (and Stripe event) processed exactly once", "every decided reply delivered exactly once, in order", "no status skipped", "no 5xx to a well-formed request, the right answer to a hostile one"];
+  const grouped = byGuarantee(problems);
+  for (const guarantee of order) {
+    const broken = grouped.get(guarantee) ?? [];
+    lines.push(broken.length === 0 ? `- ✅ ${guarantee}` : `- ❌ ${guarantee}: ${plural(broken.length, "problem")}, e.g. ${broken.slice(0, 3).join("; ")}`);
+  }
+  if (s.verdict.notes.length > 0) {
+    lines.push(
+      `- ⚠️ ${plural(s.verdict.notes.length, "reply", "replies")} sent more than once (${plural(c.resentAfterReset, "extra send")}), each because its object was reset while Graph held its send (not failed unless \`--strict\`; see "Resets during a Graph send" above): ${s.verdict.notes.slice(0, 3).join("; ")}`,
+    );
+  }
+  lines.push("", problems.length === 0 ? "**No loss, no duplication, no skipped status, no 5xx.**" : `**FAILED: ${plural(problems.length, "problem")}.**`);
+  return lines.join("\n");
+}

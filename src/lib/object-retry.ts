@@ -1,0 +1,25 @@
+/**
+ * Retrying a call to a Durable Object that was reset under it (an eviction, a deploy, a crash).
+ * The runtime marks such errors `durableObjectReset` (or `retryable`); an overloaded object is
+ * never retried. Only for idempotent calls, such as `LeadConversation.receive()` (event ids are
+ * UNIQUE in its inbox, so storing twice is storing once). Each attempt must build its own stub:
+ * a stub that threw may stay broken.
+ */
+
+/** Whether `error` says the object was reset and the same call may simply be made again. */
+export function isObjectResetError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  if ("overloaded" in error && error.overloaded === true) return false;
+  return ("durableObjectReset" in error && error.durableObjectReset === true) || ("retryable" in error && error.retryable === true);
+}
+
+/** Runs `call` (which gets a fresh stub each time) up to `attempts` times while the object keeps being reset. */
+export async function retryObjectReset<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || !isObjectResetError(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Client text on its way to Postgres (src/lib/storable-text.ts), the reset retry of Durable Object
+ * calls (src/lib/object-retry.ts), and the webhook boundary that applies the first to every field.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readEnvelope, WebhookEnvelopeSchema } from "../../src/adapters/whatsapp/webhook-schema.ts";
+import { isObjectResetError, retryObjectReset } from "../../src/lib/object-retry.ts";
+import { storableText } from "../../src/lib/storable-text.ts";
+import { isConnectionFailure } from "../../src/db/client.ts";
+
+/** What Postgres refuses in text and jsonb. */
+// eslint-disable-next-line no-control-regex -- NUL is what the test looks for
+const unstorable = (s: string) => /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+describe("storable text", () => {
+  it.each([
+    ["NUL", "a\u0000b", "a\uFFFDb"],
+    ["a lone high surrogate", "x\uD800y", "x\uFFFDy"],
+    ["a lone low surrogate", "\uDFFF", "\uFFFD"],
+    ["a high surrogate at the end", "end\uD83D", "end\uFFFD"],
+  ])("%s becomes U+FFFD", (_name, input, expected) => {
+    expect(storableText(input)).toBe(expected);
+  });
+
+  it("keeps everything else exactly: astral characters, ZWJ emoji, bidi marks, controls other than NUL", () => {
+    for (const s of ["👩🏽‍❤️‍💋‍👩🏻", "𝕴𝖓𝖐", "\u202Eevil", "tab\tbell\u0007", "ﷺ", ""]) expect(storableText(s)).toBe(s);
+  });
+
+  it("any string comes out storable, the same length, unchanged where it was storable (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom("\u0000", "\uD800", "\uDC00"), fc.string({ unit: "binary", maxLength: 2 })), maxLength: 40 }), (s) => {
+        const out = storableText(s);
+        expect(unstorable(out)).toBe(false);
+        expect(out.length).toBe(s.length);
+        if (!unstorable(s)) expect(out).toBe(s);
+      }),
+    );
+  });
+
+  it("the webhook boundary makes every field of a message storable", () => {
+    const nasty = "n\u0000\uD800";
+    const envelope = WebhookEnvelopeSchema.parse({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          changes: [
+            {
+              field: "messages",
+              value: {
+                contacts: [{ wa_id: "447700900123", profile: { name: nasty } }],
+                messages: [{ from: "447700900123", id: `id${nasty}`, timestamp: "1700000000", type: "document", document: { id: `m${nasty}`, caption: nasty, filename: nasty, mime_type: nasty } }],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const [message] = readEnvelope(envelope).messages;
+    expect(message).toBeDefined();
+    const strings = collectStrings(message);
+    expect(strings.filter(unstorable)).toEqual([]);
+    expect(message?.profileName).toBe("n\uFFFD\uFFFD");
+  });
+});
+
+function collectStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.values(value).flatMap(collectStrings);
+}
+
+describe("retrying a call when its Durable Object was reset", () => {
+  const reset = Object.assign(new Error("bench: simulated eviction"), { durableObjectReset: true });
+
+  it("recognises reset and retryable errors, never an overloaded object or an ordinary error", () => {
+    expect(isObjectResetError(reset)).toBe(true);
+    expect(isObjectResetError(Object.assign(new Error("Network connection lost."), { retryable: true }))).toBe(true);
+    expect(isObjectResetError(Object.assign(new Error("overloaded"), { retryable: true, overloaded: true }))).toBe(false);
+    expect(isObjectResetError(new Error("a bug"))).toBe(false);
+    expect(isObjectResetError("reset")).toBe(false);
+  });
+
+  it("makes the call again after a reset, up to three times", async () => {
+    let calls = 0;
+    await expect(retryObjectReset(async () => (++calls < 3 ? Promise.reject(reset) : "stored"))).resolves.toBe("stored");
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(retryObjectReset(async () => (++calls, Promise.reject(reset)))).rejects.toBe(reset);
+    expect(calls).toBe(3);
+  });
+
+  it("does not retry an ordinary error", async () => {
+    let calls = 0;
+    const bug = new Error("a bug");
+    await expect(retryObjectReset(async () => (++calls, Promise.reject(bug)))).rejects.toBe(bug);
+    expect(calls).toBe(1);
+  });
+});
+
+describe("telling a lost database connection from a bug", () => {
+  const wrapped = (cause: unknown) => Object.assign(new Error("Failed query: select 1"), { cause });
+
+  it.each([
+    ["a dropped connection, wrapped by drizzle", wrapped(new Error("Connection terminated unexpectedly"))],
+    ["the driver's broken client", wrapped(new Error("Client has encountered a connection error and is not queryable"))],
+    ["SQLSTATE 57P01 (the server shutting down)", wrapped(Object.assign(new Error("terminating"), { code: "57P01" }))],
+    ["SQLSTATE 08006", Object.assign(new Error("x"), { code: "08006" })],
+  ])("%s is the database away", (_name, error) => {
+    expect(isConnectionFailure(error)).toBe(true);
+  });
+
+  it.each([
+    ["a constraint violation", wrapped(Object.assign(new Error("duplicate key value"), { code: "23505" }))],
+    ["a plain bug", new TypeError("cannot read properties of undefined")],
+    ["not an error", "boom"],
+  ])("%s is not", (_name, error) => {
+    expect(isConnectionFailure(error)).toBe(false);
+  });
+});
