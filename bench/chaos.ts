@@ -14,20 +14,20 @@
  * bench/chaos/invariants.ts plus the bench's exact check of every full consultation. Prints the
  * counts, writes them into BENCHMARKS.md between the chaos markers, exits 1 on any problem.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, type RunningStack } from "../dev/stack.ts";
 import { CONSULTATION } from "./answers.ts";
-import { BENCH_ADMIN_KEY, BENCH_IDENTITY, startBenchStack } from "./bench-stack.ts";
+import { BENCH_ADMIN_KEY } from "./bench-stack.ts";
 import { FaultScript, SEND_LATENCY_MS } from "./chaos/faults.ts";
 import { StripeChaos } from "./chaos/stripe.ts";
 import { checkChaosRun, type TrafficLedger } from "./chaos/invariants.ts";
 import { observedSends, readLeadLedgers } from "./chaos/ledger.ts";
 import { CHAOS_MARKERS, renderChaosReport, type ChaosSummary } from "./chaos/report.ts";
 import { connect, readLedgers, readOutcomes, type LeadOutcome, type PgClient } from "./db.ts";
-import { DriverClient } from "./driver-client.ts";
+import type { DriverClient } from "./driver-client.ts";
+import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
 import type { ChaosResult } from "./protocol.ts";
 import { spliceReport } from "./report.ts";
 import { checkConsultations } from "./verify.ts";
@@ -64,8 +64,6 @@ const CALIBRATION_NUMBER = "+447700999100";
 const CHAOS_VARS = { RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000" };
 
 const say = (line: string) => console.error(`[chaos] ${line}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const phoneBlock = (start: number, n: number) => Array.from({ length: n }, (_, i) => `+447700${start + i}`);
 
 /** Waits (bounded) until every accepted message is processed and no reply is pending, then for the sends to settle. */
 async function waitForQuiet(pg: PgClient, stack: RunningStack, traffic: ChaosResult, timeoutMs: number): Promise<void> {
@@ -221,29 +219,7 @@ async function judge(
 
 async function main(): Promise<number> {
   const begun = Date.now();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-chaos-"));
-  const startup = new AbortController();
-  let stack: RunningStack | undefined;
-  let driver: DriverClient | undefined;
-  let stopRelay: (() => void) | undefined;
-  process.once("SIGINT", () => {
-    startup.abort();
-    driver?.stop();
-    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-  try {
-    say(`starting the stack in ${dir} (wrangler's output: wrangler.log there)…`);
-    stack = await startBenchStack(dir, say, startup.signal, { persistentPostgres: true, vars: CHAOS_VARS });
-    driver = new DriverClient({
-      workerUrl: stack.urls.worker,
-      whatsappUrl: stack.urls.whatsapp,
-      appSecret: BENCH_IDENTITY.appSecret,
-      phoneNumberId: BENCH_IDENTITY.phoneNumberId,
-      displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber.replace(/\D/g, ""),
-      wabaId: BENCH_IDENTITY.wabaId,
-    });
-    stopRelay = driver.relayFrom(stack.whatsapp);
-    await driver.ready;
+  return withBenchRun({ name: "chaos", say, keep: args.keep, stack: { persistentPostgres: true, vars: CHAOS_VARS } }, async ({ stack, driver, dir }) => {
     const summary = await chaos(stack, driver, begun);
     if (args.keep) writeFileSync(path.join(dir, "chaos.json"), JSON.stringify(summary, null, 2));
     const report = renderChaosReport(summary);
@@ -256,19 +232,7 @@ async function main(): Promise<number> {
     const problems = summary.verdict.problems.length + summary.consultationProblems.length;
     if (problems > 0) say(`FAILED: ${problems} problem(s)`);
     return problems > 0 ? 1 : 0;
-  } finally {
-    stopRelay?.();
-    driver?.stop();
-    await stack?.stop();
-    if (args.keep) say(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+exitWith(main, say);

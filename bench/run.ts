@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: starts a throwaway local stack (bench-stack.ts) on free ports, forks the load
- * driver (driver.ts), runs the phases below, checks that every message got its replies exactly
- * once (verify.ts), prints the report and writes it into BENCHMARKS.md between its markers.
+ * `npm run bench`: starts a throwaway local stack (bench-stack.ts) on free ports and forks the load
+ * driver (driver.ts), both through harness.ts, runs the phases below, checks that every message
+ * got its replies exactly once (verify.ts), prints the report and writes it into BENCHMARKS.md
+ * between its markers.
  *
  *   npm run bench                      500 numbers, 50 at a time (about 2 minutes on 2 cores)
  *   npm run bench -- --quick           50 numbers: a fast check
@@ -12,17 +13,17 @@
  * (baselines sampled alongside), burst. Exits 1 when a message was lost or doubled; a missed
  * target is reported, not failed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, type RunningStack } from "../dev/stack.ts";
 import { CONSULTATION } from "./answers.ts";
-import { BENCH_IDENTITY, startBenchStack } from "./bench-stack.ts";
+import { BENCH_IDENTITY } from "./bench-stack.ts";
 import { renderCost } from "./cost.ts";
 import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes, readStatementStats, resetStatementStats, type PgClient } from "./db.ts";
-import { DriverClient } from "./driver-client.ts";
+import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
+import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
 import { cpuDelta, cpuMinus, cpuPer, cpuSnapshot, cpuSum, findWorkerd, machineBusyMs, machineInfo, processCpuMs, readMemory, type CpuSnapshot } from "./proc.ts";
 import { PROBES, type ProbeName, type ProbeSamples } from "./protocol.ts";
 import { renderReport, spliceReport, type Baselines, type BenchFigures } from "./report.ts";
@@ -55,9 +56,6 @@ const CALIBRATION_NUMBER = "+447700999000";
 const BURST_NUMBER = "+447700999001";
 
 const say = (line: string) => console.error(`[bench] ${line}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Fictional UK mobile numbers +447700 9xxxxx (the artist, +447700900001, is outside these blocks). */
-const phoneBlock = (start: number, count: number) => Array.from({ length: count }, (_, i) => `+447700${start + i}`);
 
 function baselinesOf(samples: ProbeSamples): Baselines {
   return { health: summarize(samples.health), doWrite: summarize(samples.doWrite), dbSelect: summarize(samples.dbSelect), dbRoundTrip: summarize(samples.dbInsideMs) };
@@ -243,37 +241,11 @@ async function measure(stack: RunningStack, pg: PgClient, driver: DriverClient, 
 
 async function main(): Promise<number> {
   const begun = Date.now();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-bench-"));
-  const startup = new AbortController();
-  let stack: RunningStack | undefined;
-  let driver: DriverClient | undefined;
-  let stopRelay: (() => void) | undefined;
-  // Ctrl-C: stop wrangler/workerd (their own process group) and the rest, then exit.
-  process.once("SIGINT", () => {
-    startup.abort();
-    driver?.stop();
-    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
-  try {
-    say(`starting the stack in ${dir} (wrangler's output: wrangler.log there)…`);
-    stack = await startBenchStack(dir, say, startup.signal);
-    const running = stack;
-    driver = new DriverClient({
-      workerUrl: running.urls.worker,
-      whatsappUrl: running.urls.whatsapp,
-      appSecret: BENCH_IDENTITY.appSecret,
-      phoneNumberId: BENCH_IDENTITY.phoneNumberId,
-      displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber.replace(/\D/g, ""),
-      wabaId: BENCH_IDENTITY.wabaId,
-    });
-    const client = driver;
-    // Every send the emulator records goes to the driver, which waits for replies before the next message.
-    stopRelay = client.relayFrom(running.whatsapp);
-    await client.ready;
-    const pg = await connect(running.urls.postgres);
+  return withBenchRun({ name: "bench", say, keep: args.keep }, async ({ stack, driver }) => {
+    const pg = await connect(stack.urls.postgres);
     let figures: BenchFigures;
     try {
-      figures = await measure(running, pg, client, begun);
+      figures = await measure(stack, pg, driver, begun);
     } finally {
       await pg.end().catch(() => undefined);
     }
@@ -293,19 +265,7 @@ async function main(): Promise<number> {
     const problems = figures.integrity.problems;
     if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
     return problems.length > 0 ? 1 : 0;
-  } finally {
-    stopRelay?.();
-    driver?.stop();
-    await stack?.stop();
-    if (args.keep) say(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+exitWith(main, say);
