@@ -1,22 +1,18 @@
 /**
- * The Stripe emulator's HTTP plumbing: the `Reply` handlers return (so they stay free of `res`),
- * Stripe's error body, and the server on 127.0.0.1 that reads each request, routes it, writes the
- * reply and holds requests an injected timeout never answers (released on reset and close).
+ * The Stripe emulator's HTTP side: the `Reply` handlers return (so they stay free of `res`),
+ * Stripe's error body, and how replies are written (a request id on each, as Stripe sends) on the
+ * shared emulator server (../http-kit.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
+import { serve, type EmulatorServer, type Hold, type Incoming } from "../http-kit.ts";
+
+export type { Incoming } from "../http-kit.ts";
 
 export type Reply =
   | { kind: "json"; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: "html"; status: number; page: string }
   | { kind: "redirect"; location: string }
-  | { kind: "hold" };
-
-export interface Incoming {
-  method: string;
-  url: URL;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
+  | Hold;
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ kind: "json", status, body, headers });
 export const html = (page: string, status = 200): Reply => ({ kind: "html", status, page });
@@ -33,22 +29,8 @@ export function escapeHtml(text: string): string {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
-/** How long an injected timeout holds a request before dropping it unanswered. */
-const HOLD_MS = 30_000;
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function write(res: ServerResponse, reply: Exclude<Reply, { kind: "hold" }>): void {
+function write(res: ServerResponse, reply: Exclude<Reply, Hold>): void {
   const common = { "cache-control": "no-store", "request-id": `req_${Math.random().toString(36).slice(2, 16)}` };
   if (reply.kind === "json") {
     res.writeHead(reply.status, { "content-type": "application/json", ...common, ...reply.headers });
@@ -62,57 +44,14 @@ function write(res: ServerResponse, reply: Exclude<Reply, { kind: "hold" }>): vo
   }
 }
 
-export interface Server {
-  port: number;
-  releaseHeld(): void;
-  close(): Promise<void>;
-}
-
 /** Listens on 127.0.0.1:`port` (0 = any) and answers every request with `route`. */
-export function listen(port: number, route: (req: Incoming) => Promise<Reply>): Promise<Server> {
-  const held = new Map<ServerResponse, NodeJS.Timeout>();
-  const release = (res: ServerResponse) => {
-    clearTimeout(held.get(res));
-    held.delete(res);
-    res.socket?.destroy();
-  };
-  const server = createServer((req, res) => {
-    readBody(req)
-      .then((body) => {
-        if (body === null) return stripeError(413, "invalid_request_error", "request body too large");
-        return route({ method: req.method ?? "GET", url: new URL(req.url ?? "/", "http://127.0.0.1"), headers: req.headers, body });
-      })
-      .then((reply) => {
-        if (reply.kind !== "hold") return write(res, reply);
-        held.set(res, setTimeout(() => release(res), HOLD_MS));
-        res.on("close", () => {
-          clearTimeout(held.get(res));
-          held.delete(res);
-        });
-      })
-      .catch((error: unknown) => {
-        console.error("stripe emulator: request failed", error);
-        if (!res.headersSent) write(res, { kind: "json", status: 500, body: { error: { type: "api_error", message: "emulator bug: see its log" } } });
-        else res.end();
-      });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      const address = server.address();
-      resolve({
-        port: typeof address === "object" && address ? address.port : port,
-        releaseHeld: () => {
-          for (const res of [...held.keys()]) release(res);
-        },
-        close: () =>
-          new Promise<void>((done, fail) => {
-            for (const res of [...held.keys()]) release(res);
-            server.close((error) => (error ? fail(error) : done()));
-            server.closeAllConnections();
-          }),
-      });
-    });
+export function listen(port: number, route: (req: Incoming) => Promise<Reply>): Promise<EmulatorServer> {
+  return serve<Exclude<Reply, Hold>>(port, {
+    name: "stripe emulator",
+    maxBodyBytes: MAX_BODY_BYTES,
+    tooLarge: stripeError(413, "invalid_request_error", "request body too large"),
+    failed: { kind: "json", status: 500, body: { error: { type: "api_error", message: "emulator bug: see its log" } } },
+    route,
+    write,
   });
 }

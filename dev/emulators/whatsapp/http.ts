@@ -1,25 +1,20 @@
 /**
  * Small HTTP plumbing shared by the route modules: the `Reply` value handlers return (so handlers
- * stay free of `res` and are easy to read), body reading with a size cap, JSON parsing that
- * reports instead of throwing, and the control API's error shape.
+ * stay free of `res` and are easy to read), the body size cap, JSON parsing that reports instead
+ * of throwing, the control API's error shape, and how replies are written. The server itself is
+ * the shared emulator server (../http-kit.ts, wired in server.ts).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { z } from "zod";
+import type { Hold } from "../http-kit.ts";
+
+export type { Incoming } from "../http-kit.ts";
 
 /** What a handler asks the server to do. `hold` = never answer (an injected timeout). */
 export type Reply =
   | { kind: "json"; status: number; body: unknown }
   | { kind: "bytes"; status: number; contentType: string; data: Buffer | string }
-  | { kind: "hold" };
-
-/** A parsed request as handlers see it. */
-export interface Incoming {
-  method: string;
-  url: URL;
-  headers: IncomingMessage["headers"];
-  /** The raw body text (empty for GET). */
-  body: string;
-}
+  | Hold;
 
 /** Control bodies carry base64 images, so allow more than Meta's 3 MB webhook limit. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -60,21 +55,8 @@ export function parseControlBody<T>(text: string, schema: z.ZodType<T>): { ok: t
   return { ok: true, value: result.data };
 }
 
-/** Reads the whole body, or `null` when it exceeds {@link MAX_BODY_BYTES}. */
-export async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /** Writes a non-hold reply. */
-export function writeReply(res: ServerResponse, reply: Exclude<Reply, { kind: "hold" }>): void {
+export function writeReply(res: ServerResponse, reply: Exclude<Reply, Hold>): void {
   if (reply.kind === "json") {
     const text = JSON.stringify(reply.body);
     res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
