@@ -1,12 +1,11 @@
 /**
- * The stack the bench measures: dev/stack.ts on free loopback ports with a throwaway data
- * directory, quiet logs (the Worker at warn, wrangler at warn), no crons, no status webhooks,
+ * The stack the bench measures: dev/throwaway-stack.ts (free loopback ports, a throwaway data
+ * directory), quiet logs (the Worker at warn, wrangler at warn), no crons, no status webhooks,
  * BENCH_MODE on for the baseline probes, and Postgres with pg_stat_statements.
  */
-import { chmodSync } from "node:fs";
 import path from "node:path";
-import { freePort } from "../dev/ports.ts";
-import { startStack, type RunningStack } from "../dev/stack.ts";
+import type { RunningStack } from "../dev/stack.ts";
+import { startThrowawayStack } from "../dev/throwaway-stack.ts";
 
 /** Credentials shared by the Worker, the emulator and the driver (bench values, not secrets). */
 export const BENCH_IDENTITY = {
@@ -36,19 +35,11 @@ export async function startBenchStack(
   signal: AbortSignal,
   options: BenchStackOptions = {},
 ): Promise<RunningStack> {
-  // As root, embedded Postgres runs as its own user, which must be able to reach its data dir.
-  chmodSync(dir, 0o755);
-  const ports = {
-    worker: await freePort(),
-    postgres: await freePort(),
-    dbProxy: await freePort(),
-    whatsapp: await freePort(),
-    inspector: await freePort(),
-  };
-  return startStack({
-    ports,
+  return startThrowawayStack({
+    dir,
+    envFileName: "bench.env",
+    wranglerLog: path.join(dir, "wrangler.log"),
     postgres: {
-      dataDir: path.join(dir, "postgres"),
       persistent: options.persistentPostgres ?? false,
       database: "inkline_bench",
       // Every LeadConversation keeps a connection for its pool's idle timeout (Neon's pooler takes
@@ -76,14 +67,6 @@ export async function startBenchStack(
       ...options.vars,
     }),
     whatsapp: { sendStatusWebhooks: false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },
-    wrangler: {
-      envFile: path.join(dir, "bench.env"),
-      output: { file: path.join(dir, "wrangler.log") },
-      persistTo: path.join(dir, "state"),
-      logLevel: "warn",
-      onUnexpectedExit: (code) => log(`wrangler dev exited unexpectedly (${code ?? "signal"}); see ${path.join(dir, "wrangler.log")}`),
-    },
-    fireCrons: false,
     log,
     signal,
   });

@@ -1,15 +1,15 @@
 /**
- * What the browser test needs from Node: the whole local stack over real HTTP (dev/stack.ts on
- * free loopback ports, a throwaway data directory, demo mode on) and Debian's Chromium driven by
- * playwright-core. Chromium must be installed (`.ci/run` installs it); when it is not, the test
- * fails saying so rather than skipping.
+ * What the browser test needs from Node: the whole local stack over real HTTP
+ * (dev/throwaway-stack.ts: free loopback ports, a throwaway data directory; demo mode on) and
+ * Debian's Chromium driven by playwright-core. Chromium must be installed (`.ci/run` installs it);
+ * when it is not, the test fails saying so rather than skipping.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { freePort } from "../../../dev/ports.ts";
-import { ROOT, startStack, type RunningStack } from "../../../dev/stack.ts";
+import { ROOT, type RunningStack } from "../../../dev/stack.ts";
+import { startThrowawayStack } from "../../../dev/throwaway-stack.ts";
 
 /** Where Debian's `chromium` package puts the browser; INKLINE_CHROMIUM overrides it. */
 export const CHROMIUM_PATH = process.env.INKLINE_CHROMIUM ?? "/usr/bin/chromium";
@@ -55,20 +55,13 @@ export async function startBrowserStack(): Promise<BrowserStack> {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-browser-"));
-  // As root, embedded Postgres runs as its own user, which must be able to reach its data dir.
-  chmodSync(dir, 0o755);
-  const ports = {
-    worker: await freePort(),
-    postgres: await freePort(),
-    dbProxy: await freePort(),
-    whatsapp: await freePort(),
-    inspector: await freePort(),
-  };
   const log = (line: string) => process.stderr.write(`[browser stack] ${line}\n`);
   try {
-    const stack = await startStack({
-      ports,
-      postgres: { dataDir: path.join(dir, "postgres"), persistent: false, database: "inkline_browser" },
+    const stack = await startThrowawayStack({
+      dir,
+      envFileName: "browser.env",
+      wranglerLog: path.join(ARTIFACTS, "wrangler.log"),
+      postgres: { persistent: false, database: "inkline_browser" },
       vars: (urls) => ({
         APP_ENV: "development",
         LOG_LEVEL: "warn",
@@ -89,14 +82,6 @@ export async function startBrowserStack(): Promise<BrowserStack> {
         STRIPE_WEBHOOK_SECRET: "whsec_inkline_browser",
       }),
       whatsapp: { sendStatusWebhooks: true, displayPhoneNumber: "+44 7700 900000" },
-      wrangler: {
-        envFile: path.join(dir, "browser.env"),
-        output: { file: path.join(ARTIFACTS, "wrangler.log") },
-        persistTo: path.join(dir, "state"),
-        logLevel: "warn",
-        onUnexpectedExit: (code) => log(`wrangler dev exited unexpectedly (${code ?? "signal"}); see ${path.join(ARTIFACTS, "wrangler.log")}`),
-      },
-      fireCrons: false,
       log,
     });
     return {
