@@ -43,13 +43,18 @@ export interface LeadListQuery {
   limit: number;
 }
 
-const listColumns = {
+/** What a lead shows in a list: the admin list and the inbox's groups. */
+const summaryColumns = {
   id: leads.id,
   phone: leads.phoneE164,
   name: leads.displayName,
   status: leads.status,
   statusChangedAt: leads.statusChangedAt,
   createdAt: leads.createdAt,
+};
+
+const listColumns = {
+  ...summaryColumns,
   updatedAt: leads.updatedAt,
   // Exact, microseconds included: the cursor must compare equal to the stored value.
   createdAtExact: sql<string>`${leads.createdAt}::text`,
@@ -94,12 +99,7 @@ export async function countLeadsByStatus(db: Database): Promise<Map<string, numb
 export async function newestLeadsPerStatus(db: Database, perStatus: number) {
   const ranked = db
     .select({
-      id: leads.id,
-      phone: leads.phoneE164,
-      name: leads.displayName,
-      status: leads.status,
-      statusChangedAt: leads.statusChangedAt,
-      createdAt: leads.createdAt,
+      ...summaryColumns,
       rank: sql<number>`row_number() over (partition by ${leads.status} order by ${leads.createdAt} desc, ${leads.id} desc)`.as("rank"),
     })
     .from(leads)
