@@ -9,6 +9,7 @@
  * touch. No fake URL is ever sent.
  */
 import { ACTION_TARGET, ActionRefusal, ArtistAction, isActionAllowed, type ActionOutcome } from "../artist-actions.ts";
+import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
@@ -25,27 +26,38 @@ function assertNever(value: never): never {
   throw new Error(`unhandled artist action: ${String(value)}`);
 }
 
+/** The actions that are a move the client hears about: the transition's reason, the copy, the event. */
+const ANNOUNCED = {
+  approve: { reason: "artist approved", copyKey: "action.approve.client", event: "artist.approved" },
+  reject: { reason: "artist rejected", copyKey: "action.reject.client", event: "artist.rejected" },
+  send_booking_link: { reason: "artist sent the booking link", copyKey: "action.send_booking_link.client", event: "booking_link.requested" },
+  mark_booked: { reason: "artist marked booked", copyKey: "action.mark_booked.client", event: "artist.marked_booked" },
+} as const satisfies Partial<Record<ArtistAction, { reason: string; copyKey: CopyKey; event: string }>>;
+
+/** Moves to the action's target, tells the client and records the event; never refused. */
+function announce(b: DecisionBuilder, action: keyof typeof ANNOUNCED, payload: Record<string, unknown>): null {
+  const move = ANNOUNCED[action];
+  b.moveTo(ACTION_TARGET[action], move.reason);
+  b.say(move.copyKey);
+  b.event(move.event, payload);
+  return null;
+}
+
 /** Applies the action to the builder; returns why it cannot run (and then nothing is decided). */
 function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null {
   const via = { via: input.via };
   switch (input.action) {
     case ArtistAction.APPROVE:
-      b.moveTo(ACTION_TARGET.approve, "artist approved");
       b.decision.patch.approvedAt = b.now;
-      b.say("action.approve.client");
-      b.event("artist.approved", via);
-      return null;
+      return announce(b, input.action, via);
     case ArtistAction.REJECT: {
-      b.moveTo(ACTION_TARGET.reject, "artist rejected");
       b.decision.patch.rejectedAt = b.now;
       b.decision.patch.rejectionReason = input.reason;
       b.decision.patch.resumeStatus = null;
-      b.say("action.reject.client");
-      b.event("artist.rejected", { ...via, reason: input.reason });
       // An open deposit link must not take money for a rejected piece: the session expires it first.
       const open = paymentOf(b.lead).sessionId;
       if (b.lead.status === LeadStatus.AWAITING_DEPOSIT && open !== null) b.decision.expireCheckout = open;
-      return null;
+      return announce(b, input.action, { ...via, reason: input.reason });
     }
     case ArtistAction.SEND_DEPOSIT: {
       // Sent with the approval in one tap: the lead counts as approved too.
@@ -53,16 +65,10 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
       return sendDepositLink(b, input.via);
     }
     case ArtistAction.SEND_BOOKING_LINK:
-      b.moveTo(ACTION_TARGET.send_booking_link, "artist sent the booking link");
-      b.say("action.send_booking_link.client");
-      b.event("booking_link.requested", { ...via, todo: "no booking link yet: the calendar step sends it" });
-      return null;
+      return announce(b, input.action, { ...via, todo: "no booking link yet: the calendar step sends it" });
     case ArtistAction.MARK_BOOKED:
-      b.moveTo(ACTION_TARGET.mark_booked, "artist marked booked");
       b.decision.patch.bookedAt = b.now;
-      b.say("action.mark_booked.client");
-      b.event("artist.marked_booked", via);
-      return null;
+      return announce(b, input.action, via);
     case ArtistAction.RESUME:
       endHandover(b, "artist");
       return null;
