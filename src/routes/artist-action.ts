@@ -1,11 +1,21 @@
 /**
  * The one way a route runs an artist action: queue it in the lead's Durable Object (in turn with
  * the client's messages) and wait for the object's answer. Shared by the one-tap links, the admin
- * API and the web inbox, so all three apply actions identically.
+ * API and the web inbox, so all three apply actions identically; the two form-based ones also
+ * share how the reason field is read.
  */
+import { z } from "zod";
 import type { ActionOutcome, ActionVia, ArtistAction } from "../domain/artist-actions.ts";
 import type { Lead } from "../db/schema.ts";
 import { retryObjectReset } from "../lib/object-retry.ts";
+
+/** The reason field of the action forms (one-tap page, inbox): trimmed, at most 500 characters, blank = none. */
+export const FormReason = z
+  .string()
+  .trim()
+  .max(500)
+  .optional()
+  .transform((v) => (v ? v : null));
 
 export interface ActionRequest {
   action: ArtistAction;

@@ -18,7 +18,7 @@ import { asLeadStatus } from "../../domain/state-machine.ts";
 import type { Lead } from "../../db/schema.ts";
 import type { Database } from "../../db/client.ts";
 import { sha256Hex } from "../../lib/crypto.ts";
-import { actOnLead } from "../artist-action.ts";
+import { actOnLead, FormReason } from "../artist-action.ts";
 import { withDatabase, type DbEnv } from "../database.ts";
 import { answerRows, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
@@ -31,12 +31,7 @@ const ANSWER_CHARS = 160;
 
 const ConfirmForm = z.object({
   lead_id: z.uuid(),
-  reason: z
-    .string()
-    .trim()
-    .max(500)
-    .optional()
-    .transform((v) => (v ? v : null)),
+  reason: FormReason,
 });
 
 async function leadCard(db: Database, lead: Lead): Promise<LeadCard & { id: string }> {

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { findLead } from "../../db/admin-store.ts";
 import { ArtistAction } from "../../domain/artist-actions.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
-import { actOnLead } from "../artist-action.ts";
+import { actOnLead, FormReason } from "../artist-action.ts";
 import { artistCopy as t } from "../lead-view.ts";
 import { MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
@@ -19,12 +19,7 @@ const ActionParams = LeadIdParams.extend({ action: z.enum(ArtistAction) });
 const ActionForm = z.object({
   /** Rendered into the form: a resubmitted form is the same request (refused as a duplicate). */
   request_id: z.uuid(),
-  reason: z
-    .string()
-    .trim()
-    .max(500)
-    .optional()
-    .transform((v) => (v ? v : null)),
+  reason: FormReason,
 });
 
 export const inboxActions = new Hono<InboxEnv>().post("/:id/actions/:action", async (c) => {
