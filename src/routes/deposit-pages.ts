@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { renderCopy, type CopyKey } from "../domain/copy.ts";
 import type { AppEnv } from "./context.ts";
+import { pageShell, privatePageHeaders } from "./private-page.ts";
 
 const STYLE = `
   :root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -19,32 +20,16 @@ const STYLE = `
 
 function page(artistName: string, heading: CopyKey, body: CopyKey) {
   const t = (key: CopyKey) => renderCopy(key, { artistName });
-  return html`<!doctype html>
-<html lang="en-GB">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="robots" content="noindex" />
-    <title>${t("deposit.page.title")}</title>
-    <style>${STYLE}</style>
-  </head>
-  <body>
-    <main>
-      <h1>${t(heading)}</h1>
+  return pageShell(
+    t("deposit.page.title"),
+    STYLE,
+    html`<h1>${t(heading)}</h1>
       <p>${t(body)}</p>
-      <p class="muted">${t("deposit.page.close_hint")}</p>
-    </main>
-  </body>
-</html>`;
+      <p class="muted">${t("deposit.page.close_hint")}</p>`,
+  );
 }
 
 export const depositPages = new Hono<AppEnv>()
-  .use("*", async (c, next) => {
-    await next();
-    c.header("Cache-Control", "no-store");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("X-Robots-Tag", "noindex");
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
-  })
+  .use("*", privatePageHeaders("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"))
   .get("/paid", (c) => c.html(page(c.get("config").ARTIST_NAME, "deposit.page.paid.heading", "deposit.page.paid.body")))
   .get("/cancelled", (c) => c.html(page(c.get("config").ARTIST_NAME, "deposit.page.cancelled.heading", "deposit.page.cancelled.body")));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -35,15 +35,19 @@ describe("cron matcher", () => {
 describe("dev variables", () => {
   it("lets the environment win over .dev.vars, and .dev.vars over defaults", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "inkline-vars-"));
-    const file = path.join(dir, ".dev.vars");
-    writeFileSync(file, '# comment\nWHATSAPP_GRAPH_URL="http://file"\nEXTRA=1\nADMIN_API_KEY=from-file\n');
-    const { vars, source } = resolveVars(
-      { WHATSAPP_GRAPH_URL: "http://default", ADMIN_API_KEY: "default", DEMO_MODE: "true" },
-      file,
-      { ADMIN_API_KEY: "from-env" },
-    );
-    expect(vars).toEqual({ WHATSAPP_GRAPH_URL: "http://file", ADMIN_API_KEY: "from-env", DEMO_MODE: "true", EXTRA: "1" });
-    expect(source).toMatchObject({ WHATSAPP_GRAPH_URL: ".dev.vars", ADMIN_API_KEY: "environment", DEMO_MODE: "default" });
+    try {
+      const file = path.join(dir, ".dev.vars");
+      writeFileSync(file, '# comment\nWHATSAPP_GRAPH_URL="http://file"\nEXTRA=1\nADMIN_API_KEY=from-file\n');
+      const { vars, source } = resolveVars(
+        { WHATSAPP_GRAPH_URL: "http://default", ADMIN_API_KEY: "default", DEMO_MODE: "true" },
+        file,
+        { ADMIN_API_KEY: "from-env" },
+      );
+      expect(vars).toEqual({ WHATSAPP_GRAPH_URL: "http://file", ADMIN_API_KEY: "from-env", DEMO_MODE: "true", EXTRA: "1" });
+      expect(source).toMatchObject({ WHATSAPP_GRAPH_URL: ".dev.vars", ADMIN_API_KEY: "environment", DEMO_MODE: "default" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("round-trips values with spaces, # and newlines through the env file format", () => {

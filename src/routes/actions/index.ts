@@ -23,6 +23,7 @@ import { withDatabase, type DbEnv } from "../database.ts";
 import { answerRows, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { cancelledPage, confirmPage, donePage, pageCopy as t, queuedPage, refusalPage, type LeadCard, type RefusalPage } from "./pages.ts";
+import { privatePageHeaders } from "../private-page.ts";
 
 /** Requests per minute per client IP to /a/: far more than a person taps, far too few to guess. */
 export const ACTION_RATE_LIMIT = { limit: 30, windowMs: 60_000 } as const;
@@ -99,15 +100,8 @@ export const actionLinks = new Hono<DbEnv>()
     "*",
     rateLimit({ scope: "actions", ...ACTION_RATE_LIMIT, refuse: (c, _retryAfter) => c.html(refusalPage("rate_limited"), 429) }),
   )
-  .use("*", async (c, next) => {
-    await next();
-    // The URL is a capability: never cached, never sent on as a referrer, never framed or indexed.
-    c.header("Cache-Control", "no-store");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("X-Robots-Tag", "noindex");
-    c.header("X-Frame-Options", "DENY");
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-  })
+  // The URL is a capability: never cached, never sent on as a referrer, never framed or indexed.
+  .use("*", privatePageHeaders("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", { denyFrames: true }))
   .get("/cancelled", (c) => c.html(cancelledPage()))
   .use("/:token", withDatabase)
   .get("/:token", async (c) => {

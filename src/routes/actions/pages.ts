@@ -3,6 +3,7 @@
  * word from copy/ (en_GB.artist.ts). `html` escapes every interpolated value.
  */
 import { html } from "hono/html";
+import { pageShell } from "../private-page.ts";
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import type { ActionRefusal, ArtistAction } from "../../domain/artist-actions.ts";
 import { renderCopy, type CopyKey, type CopyParams } from "../../domain/copy.ts";
@@ -26,19 +27,7 @@ const STYLE = `
 `;
 
 function layout(title: string, body: unknown) {
-  return html`<!doctype html>
-<html lang="en-GB">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="robots" content="noindex" />
-    <title>${title} · ${t("page.title")}</title>
-    <style>${STYLE}</style>
-  </head>
-  <body>
-    <main>${body}</main>
-  </body>
-</html>`;
+  return pageShell(`${title} · ${t("page.title")}`, STYLE, body);
 }
 
 /** What the page shows about the lead. */

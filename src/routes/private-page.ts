@@ -1,0 +1,39 @@
+/**
+ * What the small standalone pages (one-tap action pages, deposit return pages) share: the HTML
+ * shell and the headers of a page that must never be cached, indexed, framed or leak its URL.
+ */
+import type { MiddlewareHandler } from "hono";
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+/** A phone-readable page: `title` and `body` are escaped by `html`; `style` is our own CSS. */
+export function pageShell(title: string, style: string, body: unknown): HtmlEscapedString | Promise<HtmlEscapedString> {
+  return html`<!doctype html>
+<html lang="en-GB">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="robots" content="noindex" />
+    <title>${title}</title>
+    <style>${style}</style>
+  </head>
+  <body>
+    <main>${body}</main>
+  </body>
+</html>`;
+}
+
+/**
+ * Response headers for a private page: no cache, no referrer, no indexing, no framing, and the
+ * given Content-Security-Policy. `denyFrames` adds the legacy X-Frame-Options for older browsers.
+ */
+export function privatePageHeaders(csp: string, options: { denyFrames?: boolean } = {}): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Robots-Tag", "noindex");
+    if (options.denyFrames) c.header("X-Frame-Options", "DENY");
+    c.header("Content-Security-Policy", csp);
+  };
+}
