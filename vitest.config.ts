@@ -47,6 +47,8 @@ export default defineConfig({
                 RETRY_BASE_MS: "50",
                 RETRY_MAX_ATTEMPTS: "5",
                 WHATSAPP_TIMEOUT_MS: "1000",
+                // A send Graph never answered waits this long for Meta's status before going again.
+                SEND_CONFIRM_WAIT_MS: "1000",
                 STRIPE_API_URL: inject("stripeUrl"),
                 TOUR_SCHEDULE: JSON.stringify(TEST_TOUR),
               },

@@ -26,6 +26,8 @@ export interface BenchStackOptions {
   persistentPostgres?: boolean;
   /** Worker variables on top of the bench's (e.g. faster retries). */
   vars?: Record<string, string>;
+  /** Post Meta's sent/delivered status webhooks after every send (chaos: they settle sends in doubt). */
+  statusWebhooks?: boolean;
 }
 
 /** Starts the bench stack with everything under `dir`. */
@@ -66,7 +68,7 @@ export async function startBenchStack(
       STRIPE_WEBHOOK_SECRET: "whsec_inkline_bench",
       ...options.vars,
     }),
-    whatsapp: { sendStatusWebhooks: false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },
+    whatsapp: { sendStatusWebhooks: options.statusWebhooks ?? false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },
     log,
     signal,
   });

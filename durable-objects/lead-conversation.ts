@@ -25,6 +25,7 @@ import type { ActionOutcome } from "../src/domain/artist-actions.ts";
 import { ActionResults } from "./action-results.ts";
 import { Inbox, phoneOf, type ArtistActionPayload, type InboxItem, type InboxPayload } from "./inbox.ts";
 import { LeadSession } from "./lead-session.ts";
+import { SendLedger } from "./send-ledger.ts";
 
 export type { ArtistActionPayload, InboxPayload };
 export { backoffMs };
@@ -40,6 +41,7 @@ export interface ReceiveResult {
 export class LeadConversation extends DurableObject<Env> {
   private readonly inbox: Inbox;
   private readonly results: ActionResults;
+  private readonly sends: SendLedger;
   private draining: Promise<void> | null = null;
   /** Set by every drain request; cleared by the loop each time it looks at the inbox. */
   private wakeRequested = false;
@@ -53,6 +55,7 @@ export class LeadConversation extends DurableObject<Env> {
     super(ctx, env);
     this.inbox = new Inbox(ctx.storage.sql);
     this.results = new ActionResults(ctx.storage.sql);
+    this.sends = new SendLedger(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
@@ -80,6 +83,9 @@ export class LeadConversation extends DurableObject<Env> {
     if (phone) this.rememberPhone(phone);
     for (const item of items) {
       if (this.inbox.add(item, correlationId, Date.now())) stored++;
+      // Meta's word that a send in doubt here went out: noted at once, so the drain waiting on it
+      // moves on now instead of when its wait runs out.
+      if (item.type === "whatsapp.status" && item.status.outboxId) this.sends.confirm(item.status.outboxId, item.status.providerMessageId, Date.now());
     }
     if (stored > 0 || this.idleWithWorkDue()) {
       await this.watchdog();
@@ -136,12 +142,13 @@ export class LeadConversation extends DurableObject<Env> {
   }
 
   /** Inbox and outbox state for the admin debug view and tests. */
-  async debugState(): Promise<{ inbox: InboxItem[]; leadId: string | null; pendingOutbox: number; alarm: number | null }> {
+  async debugState(): Promise<{ inbox: InboxItem[]; leadId: string | null; pendingOutbox: number; sendsInDoubt: { outboxId: string; startedAt: number }[]; alarm: number | null }> {
     await this.draining;
     return {
       inbox: this.inbox.all(),
       leadId: this.session?.leadId ?? null,
       pendingOutbox: this.session?.pendingOutboxCount ?? 0,
+      sendsInDoubt: this.sends.inDoubt(),
       alarm: await this.ctx.storage.getAlarm(),
     };
   }
@@ -302,7 +309,7 @@ export class LeadConversation extends DurableObject<Env> {
   private async ensureSession(correlationId: string): Promise<LeadSession> {
     const phone = this.phone;
     if (!phone) throw new Error("this object has no phone number yet");
-    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db());
+    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends);
     await this.session.load(phone, this.logger(correlationId));
     return this.session;
   }
@@ -339,7 +346,7 @@ export class LeadConversation extends DurableObject<Env> {
           await recordSystemEvent(this.db().db, {
             type: "whatsapp.delivery_failed",
             level: "warn",
-            payload: { provider_message_id: payload.status.providerMessageId, errors: payload.status.errors, outcome },
+            payload: { provider_message_id: payload.status.providerMessageId, outbox_id: payload.status.outboxId ?? null, errors: payload.status.errors, outcome },
             correlationId: item.correlationId,
           });
         }

@@ -7,7 +7,7 @@
  * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
  * cache so the next attempt reloads.
  */
-import { graphConfigFrom, sendGraphMessage, WINDOW_CLOSED_CODE } from "../src/adapters/whatsapp/graph-client.ts";
+import { graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
 import type { AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import {
@@ -18,6 +18,7 @@ import {
   markOutboxFailure,
   markOutboxSent,
   markOutboxSkipped,
+  outboxDeliveryState,
   pendingOutbox,
   RECENT_ANSWERS,
   recentAnswers,
@@ -53,6 +54,7 @@ import { mintActionLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
 import { toLeadState } from "./lead-state.ts";
 import { PaymentSteps } from "./payment-steps.ts";
+import type { SendLedger } from "./send-ledger.ts";
 
 /** Where a committed decision came from: its processed-event marker and what it consumes. */
 interface CommitEvent {
@@ -70,19 +72,17 @@ export class LeadSession {
   /** Attachments stored for the lead (the summary's image count). */
   private attachmentCount: number | null = null;
   private outbox: OutboxMessage[] | null = null;
-  private readonly sql: SqlStorage;
   private readonly config: AppConfig;
+  /** Sends Graph accepted, and sends whose answer never came (send-ledger.ts). */
+  private readonly sends: SendLedger;
   private readonly handle: () => DatabaseHandle;
   private readonly payments: PaymentSteps;
 
-  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle) {
-    this.sql = sql;
+  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle, sends: SendLedger) {
     this.config = config;
     this.handle = handle;
+    this.sends = sends;
     this.payments = new PaymentSteps(sql, config);
-    // Sends that Graph accepted, recorded before Postgres hears of them: a retry after a crash or a
-    // database error marks the row sent instead of sending it again.
-    sql.exec("CREATE TABLE IF NOT EXISTS sent_outbox (outbox_id TEXT PRIMARY KEY, provider_message_id TEXT NOT NULL, sent_at INTEGER NOT NULL)");
   }
 
   get leadId(): string | null {
@@ -334,22 +334,30 @@ export class LeadSession {
     let forced = force;
     for (let row = queue[0]; row; row = queue[0]) {
       const now = new Date();
-      if (!forced && row.nextAttemptAt && row.nextAttemptAt.getTime() > nowMs) return row.nextAttemptAt.getTime();
-      forced = false;
+      const sentId = this.sends.sentId(row.id);
+      if (sentId !== null) {
+        if (this.sends.settledByStatus(row.id)) {
+          await this.recordSettled(row, "status webhook to this number");
+          this.sends.forgetSettled(row.id);
+        }
+        await markOutboxSent(db, row.id, sentId, now);
+        queue.shift();
+        continue;
+      }
       const toClient = row.toPhone === lead.phoneE164;
       if (toClient && lead.optedOut && row.copyKey !== "optout.confirmed") {
         await markOutboxSkipped(db, row.id, "client opted out", now);
         queue.shift();
         continue;
       }
-      const already = this.sql
-        .exec<{ provider_message_id: string }>("SELECT provider_message_id FROM sent_outbox WHERE outbox_id = ?", row.id)
-        .toArray()[0];
-      if (already) {
-        await markOutboxSent(db, row.id, already.provider_message_id, now);
+      const doubt = await this.settleDoubt(row, now);
+      if (doubt === "settled") {
         queue.shift();
         continue;
       }
+      if (doubt !== "clear") return doubt;
+      if (!forced && row.nextAttemptAt && row.nextAttemptAt.getTime() > nowMs) return row.nextAttemptAt.getTime();
+      forced = false;
       let message = parseOutboundPayload(row.payload);
       const windowClosed = toClient && (!lead.serviceWindowEndsAt || lead.serviceWindowEndsAt.getTime() <= now.getTime());
       if (windowClosed && message.kind !== "template") {
@@ -365,21 +373,11 @@ export class LeadSession {
           payload: { outbox_id: row.id, copy_key: row.copyKey, template: message.name },
         });
       }
-      let result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+      let result = await this.send(graph, row, message);
       // The artist's own 24-hour window may be closed (they have not written to the business
       // number today): the approved template still reaches them and points them to the inbox.
       const artistFallback = !result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template";
-      if (artistFallback) result = await sendGraphMessage(graph, row.toPhone, this.artistAlertTemplate(), row.id);
-      // Noted before anything else is awaited: if a later step fails (the database, a reset), the
-      // retry finds the send here and marks the row sent instead of sending it again.
-      if (result.ok) {
-        this.sql.exec(
-          "INSERT OR REPLACE INTO sent_outbox (outbox_id, provider_message_id, sent_at) VALUES (?, ?, ?)",
-          row.id,
-          result.providerMessageId,
-          now.getTime(),
-        );
-      }
+      if (artistFallback) result = await this.send(graph, row, this.artistAlertTemplate());
       if (artistFallback) {
         await recordSystemEvent(db, {
           type: "whatsapp.template_fallback",
@@ -407,9 +405,72 @@ export class LeadSession {
         continue;
       }
       queue[0] = { ...row, attempts, nextAttemptAt: next };
-      return next ? next.getTime() : null;
+      // A send in doubt is looked at again soon: Meta's status webhook may settle it.
+      const since = this.sends.inDoubtSince(row.id);
+      return since !== null ? this.doubtCheckAt(since, now.getTime()) : (next?.getTime() ?? null);
     }
     return null;
+  }
+
+  /**
+   * One Graph call for the row, noted in the ledger around it: the attempt before the call, then
+   * the answer. Without an answer (a timeout, a dropped connection) the attempt stays: Graph may
+   * have taken the send, and {@link settleDoubt} decides before the row is sent again.
+   */
+  private async send(graph: ReturnType<typeof graphConfigFrom>, row: OutboxMessage, message: OutboundPayload): Promise<SendResult> {
+    this.sends.started(row.id, Date.now());
+    const result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+    // Noted before anything else is awaited: if a later step fails (the database, a reset), the
+    // retry finds the send here and marks the row sent instead of sending it again.
+    if (result.ok) this.sends.accepted(row.id, result.providerMessageId, Date.now());
+    else if (unanswered(result)) this.sends.unanswered(row.id, Date.now());
+    else this.sends.refused(row.id);
+    return result;
+  }
+
+  /**
+   * A row whose last send got no answer: "settled" when Meta's status webhook has since told us
+   * it went out (noted by the object, or by another number's object in Postgres), so it is not
+   * sent again; "clear" when nothing is in doubt, or the wait for Meta is over and the row may be
+   * sent again; otherwise the time to look again.
+   */
+  private async settleDoubt(row: OutboxMessage, now: Date): Promise<"settled" | "clear" | number> {
+    const since = this.sends.inDoubtSince(row.id);
+    if (since === null) return "clear";
+    const db = this.handle().db;
+    const known = await outboxDeliveryState(db, row.id);
+    if (known?.providerMessageId) {
+      await this.recordSettled(row, "status webhook to another number");
+      this.sends.accepted(row.id, known.providerMessageId, now.getTime());
+      await markOutboxSent(db, row.id, known.providerMessageId, now);
+      return "settled";
+    }
+    if (known && known.status !== "PENDING") {
+      // Settled elsewhere (skipped, given up): nothing to send.
+      this.sends.refused(row.id);
+      return "settled";
+    }
+    if (now.getTime() < since + this.config.SEND_CONFIRM_WAIT_MS) return this.doubtCheckAt(since, now.getTime());
+    // Meta never reported the send: it did not go out. Send it again.
+    this.sends.refused(row.id);
+    await recordSystemEvent(db, {
+      type: "whatsapp.send_unconfirmed",
+      level: "warn",
+      leadId: row.leadId,
+      payload: { outbox_id: row.id, started_at: new Date(since).toISOString(), waited_ms: now.getTime() - since },
+    });
+    return "clear";
+  }
+
+  /** A send in doubt turned out to have gone out: not sent again, and said so for ops. */
+  private async recordSettled(row: OutboxMessage, by: string): Promise<void> {
+    await recordSystemEvent(this.handle().db, { type: "whatsapp.send_settled", leadId: row.leadId, payload: { outbox_id: row.id, by } });
+  }
+
+  /** When to look again at a send in doubt: soon (a status may land in another object), never past the wait. */
+  private doubtCheckAt(since: number, nowMs: number): number {
+    const deadline = since + this.config.SEND_CONFIRM_WAIT_MS;
+    return Math.min(deadline, nowMs + Math.max(this.config.RETRY_BASE_MS, 250));
   }
 
   /** The approved template that tells the artist something needs their attention. */

@@ -113,6 +113,12 @@ export const EnvSchema = z.object({
     .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "must be a WhatsApp language code like en_GB")
     .default("en_GB"),
   WHATSAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * How long a send that got no answer from Graph (a timeout, the object reset mid-call) waits for
+   * Meta's status webhook to say it went out before it is sent again, milliseconds. Graph has no
+   * idempotency key: sending at once would double a message Graph did take.
+   */
+  SEND_CONFIRM_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Attempts before an inbox message is parked or an outbound message is given up. */
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   /** First retry delay; each further attempt doubles it, capped at five minutes. */

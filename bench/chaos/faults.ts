@@ -1,6 +1,7 @@
 /**
  * The fault script of `npm run chaos`, played by the orchestrator against the running stack while
- * the driver's traffic flows: Graph API 500s, 429s and timeouts (the emulator's `/_emulator/fail`),
+ * the driver's traffic flows: Graph API 500s, 429s, timeouts and sends taken whose answer is lost
+ * (the emulator's `/_emulator/fail`),
  * slow Graph answers (`/_emulator/latency`), Durable Objects reset mid-drain (`/_bench/evict`,
  * which calls `ctx.abort()`) with and without a Graph send in flight, the database taken away at
  * the proxy and Postgres itself crashed (immediate shutdown) and restarted, and wrangler + workerd
@@ -14,6 +15,7 @@ export type FaultKind =
   | "Graph 500"
   | "Graph 429"
   | "Graph timeout"
+  | "Graph answer lost"
   | "Graph latency"
   | "object reset (ctx.abort)"
   | "database away (proxy pause)"
@@ -68,6 +70,7 @@ export class FaultScript {
       ["Graph answers 500", () => this.graphFailures("500", 10)],
       ["Graph answers 429", () => this.graphFailures("429", 10)],
       ["Graph holds requests (timeouts)", () => this.graphFailures("timeout", 3)],
+      ["Graph takes sends but their answers are lost", () => this.graphFailures("lost_reply", 5)],
       ["objects reset while Graph sends are in flight", () => this.resetsDuring(4_000, 250, SEND_LATENCY_MS)],
       ["database away at the proxy", () => this.databasePaused(3_000)],
       ["objects reset mid-drain", () => this.resetsDuring(2_000, 200, 0)],
@@ -93,7 +96,7 @@ export class FaultScript {
     this.records.push({ kind, from, to: Date.now(), count, detail, ...(target === undefined ? {} : { target }) });
   }
 
-  private async graphFailures(mode: "500" | "429" | "timeout", count: number): Promise<void> {
+  private async graphFailures(mode: "500" | "429" | "timeout" | "lost_reply", count: number): Promise<void> {
     const from = Date.now();
     await this.control("/_emulator/fail", { count, mode, only: "messages" });
     // Wait (bounded) for the drains to use them up, then disarm what is left.
@@ -104,8 +107,9 @@ export class FaultScript {
       remaining = typeof status === "object" && status !== null && "remaining" in status && typeof status.remaining === "number" ? status.remaining : 0;
     }
     this.stack.whatsapp.failNext(0, mode);
-    const kind: FaultKind = mode === "timeout" ? "Graph timeout" : mode === "429" ? "Graph 429" : "Graph 500";
-    this.record(kind, from, `${count - remaining} message sends failed`, count - remaining);
+    const kind: FaultKind = mode === "timeout" ? "Graph timeout" : mode === "lost_reply" ? "Graph answer lost" : mode === "429" ? "Graph 429" : "Graph 500";
+    const what = mode === "lost_reply" ? "message sends taken by Graph, their answers never returned" : "message sends failed";
+    this.record(kind, from, `${count - remaining} ${what}`, count - remaining);
   }
 
   private async resetsDuring(durationMs: number, everyMs: number, latencyMs: number): Promise<void> {

@@ -88,23 +88,20 @@ export interface ChaosCounts {
   refusedWhileDown: number;
   /** Well-formed requests answered 503 "database unavailable, retry" (routes that need Postgres). */
   retryLater: number;
-  /** Replies sent twice because the object was reset while Graph held the send (see `verdict`). */
-  resentAfterReset: number;
 }
 
 export interface ChaosVerdict {
   counts: ChaosCounts;
   /** Loss, duplication, disorder, skipped statuses, wrong answers: any one fails the run. */
   problems: string[];
-  /** Explained, not failed: the at-least-once window of a reset during a Graph send. */
-  notes: string[];
 }
 
-/** Longest a Graph call may have been in flight when a reset hit it (the emulator records on answer). */
 export interface CheckOptions {
+  /**
+   * Longest a Graph call may have been in flight when a reset hit it (the emulator records on
+   * answer): a reply sent twice is a failure either way, this only says which fault it followed.
+   */
   graphInFlightMs: number;
-  /** Treat a reply re-sent after a reset during its send as a failure too. */
-  strict: boolean;
 }
 
 const DELIVERED = new Set(["SENT", "DELIVERED", "READ"]);
@@ -147,8 +144,8 @@ function deliveryProblems(
   sends: readonly ObservedSend[],
   resets: readonly ResetWindow[],
   options: CheckOptions,
-  verdict: { problems: string[]; notes: string[] },
-): { replies: number; resent: number } {
+  verdict: { problems: string[] },
+): number {
   const rows = new Map<string, RowRef>();
   for (const lead of leads.values()) for (const row of lead.outbox) rows.set(row.id, { lead, row });
 
@@ -162,18 +159,14 @@ function deliveryProblems(
     copies.set(send.ref, [...(copies.get(send.ref) ?? []), send]);
   }
 
-  const replies = copies.size;
-  let resent = 0;
   for (const [ref, list] of copies) {
     const found = rows.get(ref);
     const first = list[0];
     if (list.length < 2 || !found || !first) continue;
     const at = list.map((c) => new Date(c.at).toISOString().slice(11, 23)).join(", ");
     const label = `${found.lead.phone}: reply #${found.row.seq} (to ${found.row.toPhone === found.lead.phone ? "the client" : "the artist"}) sent ${list.length}× (${at})`;
-    if (!options.strict && inResetWindow(found.lead.phone, first.at, resets, options.graphInFlightMs)) {
-      resent += list.length - 1;
-      verdict.notes.push(`${label}, its first send in flight when the object was reset`);
-    } else verdict.problems.push(label);
+    const afterReset = inResetWindow(found.lead.phone, first.at, resets, options.graphInFlightMs);
+    verdict.problems.push(afterReset ? `${label}, its first send in flight when the object was reset` : label);
   }
 
   for (const lead of leads.values()) {
@@ -192,7 +185,7 @@ function deliveryProblems(
       if (row.status === "SKIPPED" && sent) verdict.problems.push(`${lead.phone}: reply #${row.seq} SKIPPED but sent`);
     }
   }
-  return { replies, resent };
+  return copies.size;
 }
 
 function stripeProblems(leads: ReadonlyMap<string, LeadLedger>, traffic: TrafficLedger, problems: string[]): void {
@@ -261,10 +254,8 @@ export function checkChaosRun(
       hostileRequests: 0,
       refusedWhileDown: 0,
       retryLater: 0,
-      resentAfterReset: 0,
     },
     problems: [],
-    notes: [],
   };
   const { counts, problems } = verdict;
   counts.numbers = new Set([...traffic.sent.keys(), ...traffic.accepted.keys()]).size;
@@ -275,9 +266,7 @@ export function checkChaosRun(
   counts.hostileRequests = traffic.answers.length - wellFormed.length;
 
   counts.processed = processingProblems(leads, traffic, problems);
-  const delivery = deliveryProblems(leads, sends, resets, options, verdict);
-  counts.replies = delivery.replies;
-  counts.resentAfterReset = delivery.resent;
+  counts.replies = deliveryProblems(leads, sends, resets, options, verdict);
   transitionProblems(leads, problems);
   stripeProblems(leads, traffic, problems);
   counts.refusedWhileDown = answerProblems(traffic, resets, problems);

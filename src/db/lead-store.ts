@@ -266,7 +266,8 @@ export async function markOutboxSent(db: Database, id: string, providerMessageId
       nextAttemptAt: null,
       updatedAt: now,
     })
-    .where(eq(outboxMessages.id, id));
+    // A status webhook may have moved the row on already (it arrived before Graph's answer).
+    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, "PENDING")));
 }
 
 export interface DeliveryFailure {
@@ -327,32 +328,57 @@ const STATUS_RANK: Record<string, number> = { PENDING: 0, SENT: 1, DELIVERED: 2,
 /**
  * Applies a WhatsApp delivery status to the outbox row it names. Statuses arrive in any order:
  * a row only moves forward (sent → delivered → read), and `failed` records the error.
+ *
+ * A status whose wamid we never learnt (Graph took the send but its answer was lost: a timeout,
+ * the object reset mid-call) still names its row through the callback data we sent with it: the
+ * row adopts the wamid, which tells its object the send went out (lead-session.ts).
  */
 export async function applyDeliveryStatus(
   db: Database,
-  status: { providerMessageId: string; status: string; timestampMs: number; errors: { code: number; title: string | null }[] },
-): Promise<"updated" | "unknown_message" | "ignored"> {
-  const [row] = await db.select().from(outboxMessages).where(eq(outboxMessages.providerMessageId, status.providerMessageId));
+  status: { providerMessageId: string; status: string; timestampMs: number; outboxId?: string | null; errors: { code: number; title: string | null }[] },
+): Promise<"updated" | "adopted" | "unknown_message" | "ignored"> {
+  let [row] = await db.select().from(outboxMessages).where(eq(outboxMessages.providerMessageId, status.providerMessageId));
+  let adopted = false;
+  if (!row && status.outboxId) {
+    [row] = await db
+      .select()
+      .from(outboxMessages)
+      .where(and(eq(outboxMessages.id, status.outboxId), isNull(outboxMessages.providerMessageId)));
+    adopted = row !== undefined;
+  }
   if (!row) return "unknown_message";
   const at = new Date(status.timestampMs);
+  const claim = adopted ? { providerMessageId: status.providerMessageId, sentAt: row.sentAt ?? at } : {};
   const target = status.status.toUpperCase();
+  const updated = adopted ? "adopted" : "updated";
   if (target === "FAILED") {
     const error = status.errors[0];
     await db
       .update(outboxMessages)
-      .set({ status: "FAILED", failedAt: at, lastErrorCode: error ? String(error.code) : null, lastError: error?.title ?? null, updatedAt: new Date() })
+      .set({ ...claim, status: "FAILED", failedAt: at, lastErrorCode: error ? String(error.code) : null, lastError: error?.title ?? null, updatedAt: new Date() })
       .where(eq(outboxMessages.id, row.id));
-    return "updated";
+    return updated;
   }
-  if (!(target in STATUS_RANK) || (STATUS_RANK[target] ?? 0) <= (STATUS_RANK[row.status] ?? 0)) return "ignored";
+  const forward = target in STATUS_RANK && (STATUS_RANK[target] ?? 0) > (STATUS_RANK[row.status] ?? 0);
+  if (!forward && !adopted) return "ignored";
   await db
     .update(outboxMessages)
     .set({
-      status: target,
-      ...(target === "DELIVERED" ? { deliveredAt: at } : {}),
-      ...(target === "READ" ? { readAt: at, deliveredAt: row.deliveredAt ?? at } : {}),
+      ...claim,
+      ...(forward ? { status: target } : {}),
+      ...(forward && target === "DELIVERED" ? { deliveredAt: at } : {}),
+      ...(forward && target === "READ" ? { readAt: at, deliveredAt: row.deliveredAt ?? at } : {}),
       updatedAt: new Date(),
     })
     .where(eq(outboxMessages.id, row.id));
-  return "updated";
+  return updated;
+}
+
+/** Where an outbox row stands in Postgres (a status webhook may have settled it), or null. */
+export async function outboxDeliveryState(db: Database, id: string): Promise<{ status: string; providerMessageId: string | null } | null> {
+  const [row] = await db
+    .select({ status: outboxMessages.status, providerMessageId: outboxMessages.providerMessageId })
+    .from(outboxMessages)
+    .where(eq(outboxMessages.id, id));
+  return row ?? null;
 }

@@ -198,7 +198,7 @@ describe("failure injection", () => {
     for (let i = 0; i < 2; i++) expect(await jsonOf(await send(template))).toMatchObject({ error: { code: 130429 } });
     expect((await send(template)).status).toBe(200);
     expect(emulator.sends()).toHaveLength(1);
-    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0 } });
+    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0, lost_reply: 0 } });
   });
 
   it("`only: media` fails media lookups and downloads while sends pass (and do not use up the count)", async () => {
@@ -229,6 +229,26 @@ describe("failure injection", () => {
     expect(await held).toBe("dropped");
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(emulator.sends()).toHaveLength(0);
+  });
+
+  it("lost_reply takes the send (recorded, statuses follow) but never answers it; refusals still answer", async () => {
+    emulator.setSendStatusWebhooks(true);
+    await emulator.inbound({ from: CLIENT, text: "hello" });
+    await control("fail", { count: 2, mode: "lost_reply", only: "messages" });
+    await expect(send({ ...text("Hi"), biz_opaque_callback_data: "row-1" }, TOKEN, AbortSignal.timeout(300))).rejects.toThrow();
+    expect(emulator.sends()).toHaveLength(1);
+    await emulator.settle();
+    const statuses = worker.received
+      .slice(1)
+      .map((r) => (JSON.parse(r.raw) as { entry: { changes: { value: { statuses: Record<string, unknown>[] } }[] }[] }).entry[0]?.changes[0]?.value.statuses[0]);
+    expect(statuses.map((st) => [st?.id, st?.status, st?.biz_opaque_callback_data])).toEqual([
+      [emulator.sends()[0]?.id, "sent", "row-1"],
+      [emulator.sends()[0]?.id, "delivered", "row-1"],
+    ]);
+    // A send Graph refuses is answered as usual (nothing was taken, so nothing is lost).
+    const refused = await send({ ...text("Hi"), to: "+447700900999" }, TOKEN, AbortSignal.timeout(2_000));
+    expect(refused.status).toBe(400);
+    expect(await jsonOf(await control("fail"))).toMatchObject({ remaining: 0, injected: { lost_reply: 2 } });
   });
 });
 
@@ -298,6 +318,8 @@ describe("inbound webhooks", () => {
     await emulator.settle();
     const statuses = worker.received.slice(1).map((r) => (JSON.parse(r.raw) as { entry: { changes: { value: { statuses: { id: string; status: string }[] } }[] }[] }).entry[0]?.changes[0]?.value.statuses[0]);
     expect(statuses.map((s) => [s?.id, s?.status])).toEqual([[sent.messages[0]?.id, "sent"], [sent.messages[0]?.id, "delivered"]]);
+    // A send without callback data gets statuses without it, as Meta does.
+    expect(statuses.every((s) => s !== undefined && !("biz_opaque_callback_data" in s))).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWER_TEXTS } from "../support/consultation.ts";
+import { untilDoubtLooksAgain } from "../support/workers/chaos.ts";
 import { leadByPhone, setDatabasePaused, sql } from "../support/workers/db.ts";
 import {
   clientSends,
@@ -32,6 +33,7 @@ async function drainWithAlarms(phone: string, maxRuns = 12): Promise<number> {
   for (; runs < maxRuns; runs++) {
     const state = await stubFor(phone).debugState();
     if (state.inbox.length === 0 && state.pendingOutbox === 0) break;
+    await untilDoubtLooksAgain(state);
     await runDurableObjectAlarm(stubFor(phone));
   }
   return runs;

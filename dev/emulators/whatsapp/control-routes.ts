@@ -12,7 +12,7 @@ import { InboundSpec } from "./inbound.ts";
 
 const FailRequest = z.strictObject({
   count: z.int().min(0).max(10_000),
-  mode: z.enum(["500", "429", "timeout"]),
+  mode: z.enum(["500", "429", "timeout", "lost_reply"]),
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
 });

@@ -22,6 +22,8 @@ export interface StatusUpdate {
   status: "sent" | "delivered" | "read" | "failed";
   timestamp: string;
   recipient_id: string;
+  /** Echoed from the send that carried it (Meta returns it in every status of that message). */
+  biz_opaque_callback_data?: string;
   conversation?: { id: string; origin: { type: string } };
   pricing?: { billable: boolean; pricing_model: string; category: string };
   errors?: { code: number; title: string; message?: string; error_data?: { details: string } }[];
@@ -100,14 +102,22 @@ export function statusEnvelope(business: BusinessIdentity, status: StatusUpdate)
   return wrap(business, { statuses: [status] });
 }
 
+/** The `biz_opaque_callback_data` a send carried, if any. */
+function callbackDataOf(body: unknown): string | null {
+  if (typeof body !== "object" || body === null || !("biz_opaque_callback_data" in body)) return null;
+  return typeof body.biz_opaque_callback_data === "string" ? body.biz_opaque_callback_data : null;
+}
+
 /** A status update for a sent message, with the conversation/pricing blocks Meta adds. */
 export function statusUpdate(
-  send: { id: string; wa_id: string; type: string },
+  send: { id: string; wa_id: string; type: string; body: unknown },
   status: StatusUpdate["status"],
   nowMs: number,
   errors?: StatusUpdate["errors"],
 ): StatusUpdate {
   const update: StatusUpdate = { id: send.id, status, timestamp: unixSeconds(nowMs), recipient_id: send.wa_id };
+  const callbackData = callbackDataOf(send.body);
+  if (callbackData !== null) update.biz_opaque_callback_data = callbackData;
   if (status === "failed") {
     update.errors = errors ?? [{ code: 131000, title: "Something went wrong", message: "Something went wrong" }];
     return update;

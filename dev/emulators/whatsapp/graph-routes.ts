@@ -52,10 +52,12 @@ function callKind(req: Incoming): GraphCallKind {
   return req.method === "POST" && req.url.pathname.endsWith("/messages") ? "messages" : "media";
 }
 
-function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | null {
+/** An armed fault's answer, or `lost_reply` when the call goes ahead and only its answer is lost. */
+function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | "lost_reply" | null {
   const mode = ctx.state.takeFailure(callKind(req));
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
+  if (mode === "lost_reply") return mode;
   const failure = mode === "429" ? graphErrors.rateLimited() : graphErrors.unknown();
   return json(failure.status, failure.body);
 }
@@ -129,7 +131,15 @@ function download(ctx: EmulatorContext, req: Incoming, id: string): Reply {
 /** Answers a request on the Graph surface (see {@link isGraphPath}). */
 export function handleGraph(ctx: EmulatorContext, req: Incoming): Reply {
   const fault = injectedFault(ctx, req);
-  if (fault) return fault;
+  if (fault === "lost_reply") {
+    const reply = answerGraph(ctx, req);
+    // Processed as usual (a send is recorded and its statuses follow); only the answer is lost.
+    return reply.kind === "json" && reply.status === 200 ? { kind: "hold" } : reply;
+  }
+  return fault ?? answerGraph(ctx, req);
+}
+
+function answerGraph(ctx: EmulatorContext, req: Incoming): Reply {
   const unauthorized = authFailure(ctx, req);
   if (unauthorized) return fail(ctx, req, unauthorized);
 

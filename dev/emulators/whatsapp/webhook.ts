@@ -18,6 +18,12 @@ export interface WebhookConfig {
 const WEBHOOK_TIMEOUT_MS = 15_000;
 /** Gap before each background status update: after the send's response, like Meta. */
 const STATUS_DELAY_MS = 25;
+/**
+ * Redeliveries of a status the Worker did not take (Meta keeps trying for days; the emulator, for
+ * about a minute and a half: 100 ms doubling to 8 s between tries).
+ */
+const STATUS_RETRIES = 16;
+const STATUS_RETRY_MAX_MS = 8_000;
 
 /** Posts webhooks to the configured URL and records every delivery in the state. */
 export class WebhookSender {
@@ -80,8 +86,15 @@ export class WebhookSender {
   async #statusSequence(send: RecordedSend): Promise<void> {
     for (const status of ["sent", "delivered"] as const) {
       await delay(STATUS_DELAY_MS, this.#abort.signal);
+      send.statuses.push(status);
+      const body = statusEnvelope(this.#business, statusUpdate(send, status, this.#state.now()));
+      // Like Meta, a status the Worker does not answer with 200 is posted again, with backoff.
+      for (let attempt = 0; !this.#abort.signal.aborted; attempt++) {
+        const outcome = await this.post("status", body);
+        if (outcome.status === 200 || attempt >= STATUS_RETRIES) break;
+        await delay(Math.min(STATUS_RETRY_MAX_MS, STATUS_DELAY_MS * 2 ** (attempt + 2)), this.#abort.signal);
+      }
       if (this.#abort.signal.aborted) return;
-      await this.postStatus(send, status);
     }
   }
 

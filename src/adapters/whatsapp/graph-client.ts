@@ -140,6 +140,14 @@ export async function sendGraphMessage(
   return { ok: false, ...classifyGraphError(res.status, json) };
 }
 
+/**
+ * A failed call that got no answer from Graph (a timeout, a dropped connection, a 2xx we could
+ * not read): Graph may have taken the send all the same, so it must not simply be made again.
+ */
+export function unanswered(result: SendResult): boolean {
+  return !result.ok && (result.code === "timeout" || result.code === "network" || result.code === "bad_response");
+}
+
 /** A failed Graph call, classified: retryable (429, 5xx, 401, throttling codes) or permanent. */
 export interface GraphErrorClass {
   retryable: boolean;

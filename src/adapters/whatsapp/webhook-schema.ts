@@ -59,6 +59,7 @@ const StatusSchema = z.looseObject({
   status: z.string(),
   timestamp: z.string().regex(/^\d{1,12}$/),
   recipient_id: z.string().optional(),
+  biz_opaque_callback_data: z.string().optional(),
   errors: z
     .array(z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional() }))
     .optional(),
@@ -89,6 +90,12 @@ export interface DeliveryStatus {
   status: "sent" | "delivered" | "read" | "failed" | "unknown";
   timestampMs: number;
   recipient: string | null;
+  /**
+   * The outbox row the status is about: Meta echoes the send's `biz_opaque_callback_data`, which
+   * is our row id. Null when absent or not one of ours. It is what ties a status to a send whose
+   * answer never reached us (a timeout, a reset mid-call).
+   */
+  outboxId: string | null;
   errors: { code: number; title: string | null }[];
 }
 
@@ -174,6 +181,8 @@ function storableMessage(m: InboundMessage): InboundMessage {
 }
 
 const STATUS_VALUES = new Set(["sent", "delivered", "read", "failed"]);
+/** Outbox row ids are UUIDs; other callback data (an alert's `parked-…` reference) names no row. */
+const OUTBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function normaliseStatus(raw: z.infer<typeof StatusSchema>): DeliveryStatus {
   return {
@@ -181,6 +190,7 @@ function normaliseStatus(raw: z.infer<typeof StatusSchema>): DeliveryStatus {
     status: STATUS_VALUES.has(raw.status) ? (raw.status as DeliveryStatus["status"]) : "unknown",
     timestampMs: Number(raw.timestamp) * 1000,
     recipient: raw.recipient_id ? toE164(raw.recipient_id) : null,
+    outboxId: raw.biz_opaque_callback_data !== undefined && OUTBOX_ID.test(raw.biz_opaque_callback_data) ? raw.biz_opaque_callback_data.toLowerCase() : null,
     errors: (raw.errors ?? []).map((e) => ({ code: e.code, title: storableOrNull(e.title ?? e.message ?? null) })),
   };
 }

@@ -123,7 +123,13 @@ export const adminLeads = new Hono<AdminEnv>()
       answers: snakeAll(answers),
       handover_packet: lead.handoverPacket,
       outbox: snakeAll(outbox),
-      durable_object: { lead_id: object.leadId, pending_outbox: object.pendingOutbox, alarm: object.alarm, inbox: snakeAll(object.inbox) },
+      durable_object: {
+        lead_id: object.leadId,
+        pending_outbox: object.pendingOutbox,
+        sends_in_doubt: snakeAll(object.sendsInDoubt),
+        alarm: object.alarm,
+        inbox: snakeAll(object.inbox),
+      },
     });
   })
   .post("/:id/notes", valid("param", LeadIdParams), valid("json", NoteBody), async (c) => {

@@ -107,8 +107,19 @@ export async function drainWithAlarms(phone: string, maxRuns = 15): Promise<void
       [phone],
     );
     if (state.inbox.length === 0 && state.pendingOutbox === 0 && (owed?.n ?? 0) === 0) return;
+    await untilDoubtLooksAgain(state);
     await runDurableObjectAlarm(stub());
   }
+}
+
+/**
+ * A send in doubt is looked at again at its alarm (waiting for Meta's status); running the alarm
+ * early changes nothing, so time has to pass for real. Bounded.
+ */
+export async function untilDoubtLooksAgain(state: { sendsInDoubt: readonly unknown[]; alarm: number | null }): Promise<void> {
+  if (state.sendsInDoubt.length === 0 || state.alarm === null) return;
+  const wait = Math.min(2_000, state.alarm - Date.now());
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 /** The leads of `phones` as Postgres has them, read with `npm run chaos`'s own queries. */

@@ -73,7 +73,9 @@ export interface RecordedSend {
   id: string;
   to: string;
   type: string;
-  body: { text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
+  body: {
+    /** Our outbox row id, which Meta echoes in the send's status webhooks. */
+    biz_opaque_callback_data?: string; text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
 }
 
 /** What the bot sent to `phone`, in order. */
@@ -98,7 +100,7 @@ export async function buttonIdsTo(phone: string): Promise<string[][]> {
  * Makes the emulator's next `count` Graph calls fail; with `only`, just message sends or just media
  * calls (lookup and download), the other kind passing untouched.
  */
-export async function failNextSends(count: number, mode: "500" | "429" | "timeout", only?: "messages" | "media"): Promise<void> {
+export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply", only?: "messages" | "media"): Promise<void> {
   await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
 }
 
@@ -145,4 +147,20 @@ export function metaEnvelope(value: Record<string, unknown>): string {
 /** Makes every Graph answer take `ms` longer (0 turns it off). */
 export async function setGraphLatency(ms: number): Promise<void> {
   await control("POST", "/_emulator/latency", { ms });
+}
+
+/**
+ * Meta's status webhook for a recorded send, as Meta posts it: the wamid, the recipient and the
+ * `biz_opaque_callback_data` the send carried. `recipient` overrides the number it is routed by.
+ */
+export async function postStatusFor(send: RecordedSend, status: "sent" | "delivered" | "read" | "failed", recipient?: string): Promise<Response> {
+  const update: Record<string, unknown> = {
+    id: send.id,
+    status,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    recipient_id: (recipient ?? send.to).replace(/^\+/, ""),
+  };
+  if (send.body.biz_opaque_callback_data !== undefined) update.biz_opaque_callback_data = send.body.biz_opaque_callback_data;
+  const body = metaEnvelope({ statuses: [update] });
+  return postWebhook(body, await signBody(body));
 }
