@@ -148,8 +148,25 @@ async function chaos(stack: RunningStack, driver: DriverClient, begun: number): 
   say("waiting for the stack to catch up…");
   return withPostgres(stack, async (pg) => {
     await waitForQuiet(pg, stack, traffic, 90_000);
+    await describeStuck(pg, stack);
     return judge(stack, pg, traffic, stripe, faults, { expectedReplies, outcome, clean, begun });
   });
+}
+
+/**
+ * For a reply still pending after the wait, prints what its object holds (inbox, sends in doubt,
+ * alarm) through the admin debug route, so a stuck conversation can be read, not guessed.
+ */
+async function describeStuck(pg: PgClient, stack: RunningStack): Promise<void> {
+  const { rows } = await pg.query<{ lead_id: string; seqs: string }>(
+    "SELECT lead_id, string_agg(seq::text, ',' ORDER BY seq) AS seqs FROM outbox_messages WHERE status = 'PENDING' GROUP BY lead_id LIMIT 5",
+  );
+  for (const row of rows) {
+    const res = await fetch(`${stack.urls.worker}/admin/leads/${row.lead_id}/debug`, { headers: { "X-Admin-API-Key": BENCH_ADMIN_KEY } }).catch(() => null);
+    const body = res ? ((await res.json().catch(() => null)) as { lead?: { phone_e164?: string; status?: string }; durable_object?: unknown } | null) : null;
+    const object = JSON.stringify(body?.durable_object ?? null).slice(0, 1_500);
+    say(`stuck: lead ${row.lead_id} (${body?.lead?.status ?? "?"}) replies #${row.seqs} pending; its object: ${object}`);
+  }
 }
 
 /** How the sends Graph never answered ended (system events of the run's leads). */

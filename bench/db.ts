@@ -51,7 +51,7 @@ export async function resetStatementStats(client: PgClient): Promise<void> {
 export interface LeadLedger {
   phone: string;
   processed: number;
-  /** Outbox rows to this client, by status. */
+  /** Outbox rows to this client that went out (SENT, or moved on by a status webhook), then by status. */
   sentToClient: number;
   pending: number;
   failed: number;
@@ -63,7 +63,7 @@ export async function readLedgers(client: PgClient, phones: readonly string[]): 
     `/* inkline-bench */
      SELECT l.phone_e164 AS phone,
             (SELECT count(*) FROM processed_events p WHERE p.lead_id = l.id AND p.provider = 'whatsapp')::text AS processed,
-            (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.to_phone = l.phone_e164 AND o.status = 'SENT')::text AS sent,
+            (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.to_phone = l.phone_e164 AND o.status IN ('SENT', 'DELIVERED', 'READ'))::text AS sent,
             (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.status = 'PENDING')::text AS pending,
             (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.status = 'FAILED')::text AS failed
        FROM leads l WHERE l.phone_e164 = ANY($1)`,

@@ -423,8 +423,12 @@ export class LeadSession {
     // Noted before anything else is awaited: if a later step fails (the database, a reset), the
     // retry finds the send here and marks the row sent instead of sending it again.
     if (result.ok) this.sends.accepted(row.id, result.providerMessageId, Date.now());
-    else if (unanswered(result)) this.sends.unanswered(row.id, Date.now());
-    else this.sends.refused(row.id);
+    else if (unanswered(result)) {
+      // Meta's status may have beaten the lost answer here (receive() noted it): the send is out.
+      const confirmed = this.sends.sentId(row.id);
+      if (confirmed !== null) return { ok: true, providerMessageId: confirmed };
+      this.sends.unanswered(row.id, Date.now());
+    } else this.sends.refused(row.id);
     return result;
   }
 
