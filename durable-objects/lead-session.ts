@@ -23,12 +23,13 @@ import {
   RECENT_ANSWERS,
   recentAnswers,
   recordSystemEvent,
+  recordUnlessApplied,
   StaleLeadError,
   TokenUnavailableError,
   type ApplyInput,
 } from "../src/db/lead-store.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
-import { ActionRefusal, checkActionToken, type ActionOutcome } from "../src/domain/artist-actions.ts";
+import { ActionRefusal, checkActionToken, storedAppliedOutcome, type ActionOutcome } from "../src/domain/artist-actions.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
 import { countAttachments } from "../src/db/attachment-store.ts";
@@ -63,6 +64,8 @@ interface CommitEvent {
   correlationId: string;
   now: Date;
   consumeTokenId?: string | null;
+  /** Stored with the marker (an artist action's outcome), so a replay can be answered as the first time. */
+  result?: ActionOutcome;
 }
 
 export class LeadSession {
@@ -144,10 +147,15 @@ export class LeadSession {
   }
 
   /**
-   * Mints the decision's action links and commits it with them in one transaction; the replies
-   * join the outbox queue and the cache moves on. Null when the event was applied before.
+   * Mints the decision's action links and commits it with them in one statement; the replies
+   * join the outbox queue and the cache moves on. Null when the event was applied before (and
+   * `onDuplicate` then hears what was stored with it).
    */
-  private async commit(decision: Decision, event: CommitEvent): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
+  private async commit(
+    decision: Decision,
+    event: CommitEvent,
+    onDuplicate?: (stored: unknown) => void,
+  ): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
     const { lead, answers, attachmentCount, outbox } = this.cached();
     const links = { baseUrl: this.config.PUBLIC_BASE_URL, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
     const minted = await mintActionLinks(decision, links, event.now);
@@ -161,8 +169,10 @@ export class LeadSession {
       now: event.now,
       newTokens: minted.tokens,
       consumeTokenId: event.consumeTokenId ?? null,
+      result: event.result ?? null,
     });
     if (result.outcome === "duplicate") {
+      onDuplicate?.(result.result);
       await this.reload(lead.id);
       return null;
     }
@@ -212,16 +222,28 @@ export class LeadSession {
    * Runs one artist action on the lead, in turn with its messages: checks that it is meant for
    * this lead and (for a link) that its token is usable now, decides, and commits the decision with
    * the token marked used. Refusals change nothing and are recorded as `artist.action_refused`.
+   *
+   * The outcome is stored with the action's processed marker. An object reset after the commit
+   * but before the answer was noted in its SQLite replays the action: the replay gets that stored
+   * answer (and "duplicate" only when none is stored), never a refusal caused by the action itself.
    */
   async handleArtistAction(item: ArtistActionPayload, correlationId: string, log: Logger): Promise<ActionOutcome> {
     const db = this.handle().db;
+    const marker = { provider: item.via === "link" ? "artist" : "admin", eventId: item.eventId } as const;
+    const replayed = (stored: unknown): ActionOutcome => {
+      log.info("artist.action_replayed", { lead_id: this.lead?.id ?? null, event_id: item.eventId });
+      return storedAppliedOutcome(stored) ?? { ok: false, action: item.action, reason: ActionRefusal.DUPLICATE, status: asLeadStatus(this.lead?.status ?? "") };
+    };
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
       const state = toLeadState(lead, answers, attachmentCount);
       const refuse = async (reason: ActionRefusal, usedAt: Date | null = null, detail: Record<string, unknown> = {}): Promise<ActionOutcome> => {
         const payload = { action: item.action, via: item.via, reason, status: state.status, event_id: item.eventId, ...detail };
-        await recordSystemEvent(db, { type: "artist.action_refused", level: "warn", leadId: lead.id, payload, correlationId });
+        // A replay usually meets a refusal first (the action itself moved the lead or used its
+        // token): the statement that would record the refusal finds the marker instead.
+        const prior = await recordUnlessApplied(db, marker, { type: "artist.action_refused", level: "warn", leadId: lead.id, payload, correlationId });
+        if (prior.applied) return replayed(prior.result);
         log.warn("artist.action_refused", { lead_id: lead.id, ...payload });
         return { ok: false, action: item.action, reason, status: state.status, usedAt: usedAt?.toISOString() ?? null };
       };
@@ -243,9 +265,10 @@ export class LeadSession {
         const fulfilled = await this.payments.fulfil(decided.decision, lead, item.eventId, now);
         if (!fulfilled.ok) return refuse(ActionRefusal.PAYMENT_PROVIDER, null, { stripe_status: fulfilled.status, stripe_code: fulfilled.code, stripe_message: fulfilled.message });
         const decision = fulfilled.decision;
-        const provider = item.via === "link" ? "artist" : "admin";
-        const result = await this.commit(decision, { provider, eventId: item.eventId, correlationId, now, consumeTokenId: tokenId });
-        if (!result) return { ok: false, action: item.action, reason: ActionRefusal.DUPLICATE, status: asLeadStatus(this.lead?.status ?? "") };
+        let stored: unknown = null;
+        const event = { ...marker, correlationId, now, consumeTokenId: tokenId, result: outcome };
+        const result = await this.commit(decision, event, (s) => (stored = s));
+        if (!result) return replayed(stored);
         log.info("artist.action", { lead_id: lead.id, action: item.action, via: item.via, from: state.status, status: result.lead.status });
         return outcome;
       } catch (error) {

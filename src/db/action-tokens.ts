@@ -1,7 +1,7 @@
 /**
  * One-tap action tokens in Postgres: only the SHA-256 of a token is stored. Tokens are written
  * with the decision that announced them and consumed inside the decision that uses them (both in
- * lead-store.ts's transaction); this module reads them.
+ * lead-store.ts's one-statement apply); this module reads them.
  */
 import { eq } from "drizzle-orm";
 import type { ArtistAction } from "../domain/artist-actions.ts";

@@ -1,25 +1,24 @@
 /**
  * Lead persistence for the LeadConversation Durable Object: load-or-create, apply a decision in
- * one transaction (optimistic version check, answers, attachments, idempotency marker, outbox,
- * events), and the outbox bookkeeping of delivery.
+ * one statement, one round trip (idempotency marker, optimistic version check, answers,
+ * attachments, outbox, events, and the sends to mark), and the outbox bookkeeping of delivery.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, max, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, max, or, sql, type SQL } from "drizzle-orm";
 import type { Decision, RecordedAnswer } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
 import type { NewActionToken } from "./action-tokens.ts";
 import type { Database } from "./client.ts";
 import {
-  actionTokens,
   attachments,
   leadAnswers,
   leads,
   outboxMessages,
-  processedEvents,
   systemEvents,
   type Attachment,
   type Lead,
   type OutboxMessage,
 } from "./schema.ts";
+import { AbortReason, abortReason, abortWith, jsonRows, rowFromJson, rowsFromJson } from "./statement.ts";
 
 /** Another writer changed the lead since it was read; the caller reloads and retries. */
 export class StaleLeadError extends Error {
@@ -31,7 +30,7 @@ export class StaleLeadError extends Error {
 
 /**
  * The one-tap token the decision consumes was used or expired between its check and the commit;
- * the transaction rolls back and the caller checks the token again (and refuses, saying why).
+ * nothing is written and the caller checks the token again (and refuses, saying why).
  */
 export class TokenUnavailableError extends Error {
   constructor(tokenId: string) {
@@ -75,6 +74,13 @@ export async function recentAnswers(db: Database, leadId: string, limit = RECENT
     .orderBy(asc(leadAnswers.seq));
 }
 
+/** An outbox row Graph accepted: marked SENT by the next statement (see {@link markOutboxSentMany}). */
+export interface SentMark {
+  id: string;
+  providerMessageId: string;
+  sentAt: Date;
+}
+
 export interface ApplyInput {
   lead: Lead;
   provider: "whatsapp" | "stripe" | "artist" | "admin" | "cron" | "system";
@@ -85,13 +91,24 @@ export interface ApplyInput {
   now: Date;
   /** One-tap tokens minted for this decision's artist notices (stored only if it applies). */
   newTokens?: readonly NewActionToken[];
-  /** The one-tap token this decision uses: marked used in the same transaction, or nothing applies. */
+  /** The one-tap token this decision uses: marked used in the same statement, or nothing applies. */
   consumeTokenId?: string | null;
+  /** What the event answered (an artist action's outcome): stored with the processed marker, handed to a replay. */
+  result?: Record<string, unknown> | null;
+  /**
+   * Sends to mark SENT in the same statement, whatever the decision turns out to be (a duplicate
+   * too); rolled back with it when it aborts (stale lead, token), so the caller passes them again.
+   */
+  sentMarks?: readonly SentMark[];
 }
 
 export type ApplyResult =
   | { outcome: "applied"; lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] }
-  | { outcome: "duplicate" };
+  /**
+   * Applied before: nothing changed (but the sent-marks). `result` is what was stored with it, or
+   * null (none stored, or the first was committed by another writer while this statement ran).
+   */
+  | { outcome: "duplicate"; result: unknown };
 
 function outboxPayload(message: Outbound): Record<string, unknown> {
   const { to: _to, copyKey: _copyKey, ...payload } = message;
@@ -99,122 +116,187 @@ function outboxPayload(message: Outbound): Record<string, unknown> {
 }
 
 /**
- * Applies a decision atomically. Returns `duplicate` (and changes nothing) when the event was
- * already applied; throws {@link StaleLeadError} when the lead's version moved.
+ * Marks outbox rows SENT as markOutboxSent() does (attempts + 1, no retry due; updated when sent),
+ * but only rows still PENDING: a mark that arrives late never moves a delivered, read, failed or
+ * skipped row back, and a second mark for a row does nothing.
+ */
+function markSentUpdate(marks: readonly SentMark[]): SQL {
+  const rows = marks.map((m) => ({ id: m.id, provider_message_id: m.providerMessageId, sent_at: m.sentAt }));
+  return sql`
+    update outbox_messages as o
+       set status = 'SENT', provider_message_id = m.provider_message_id, sent_at = m.sent_at,
+           attempts = o.attempts + 1, next_attempt_at = null, updated_at = m.sent_at
+      from jsonb_to_recordset(${jsonRows(rows)}) as m(id uuid, provider_message_id text, sent_at timestamptz)
+     where o.id = m.id and o.status = 'PENDING'
+    returning o.id`;
+}
+
+/**
+ * Applies a decision atomically, in one statement (one round trip): the processed marker, the
+ * token it consumes, the version-checked lead update, answers, attachments, outbox rows, new
+ * tokens, system events, and any `sentMarks`. Returns `duplicate` (changing nothing but the
+ * sent-marks) when the event was applied before; throws {@link StaleLeadError} when the lead's
+ * version moved and {@link TokenUnavailableError} when the token is no longer usable, and then
+ * nothing at all was written.
+ *
+ * How: data-modifying CTEs. They all see the same snapshot and run in no set order, so each write
+ * is gated on the one before it by reading its RETURNING (token and lead update on the marker,
+ * everything else on the updated lead row): a duplicate or a failed check leaves the rest empty.
+ * A failed check then aborts the statement from its final SELECT (statement.ts), which rolls the
+ * marker back too. A plpgsql function doing the whole apply would also be one round trip, but the
+ * lead update would leave drizzle's schema-typed builder (and the status-write guard in
+ * test/unit/engine.test.ts) for hand-kept SQL; here only the abort lives in the database.
  */
 export async function applyDecision(db: Database, input: ApplyInput): Promise<ApplyResult> {
   const { lead, decision, now } = input;
-  return db.transaction(async (tx) => {
-    const marked = await tx
-      .insert(processedEvents)
-      .values({ provider: input.provider, eventId: input.eventId, leadId: lead.id, outcome: "applied" })
-      .onConflictDoNothing()
-      .returning({ id: processedEvents.id });
-    if (marked.length === 0) return { outcome: "duplicate" } as const;
-
-    if (input.consumeTokenId) {
-      const used = await tx
-        .update(actionTokens)
-        .set({ usedAt: now })
-        .where(
-          and(
-            eq(actionTokens.id, input.consumeTokenId),
-            eq(actionTokens.leadId, lead.id),
-            isNull(actionTokens.usedAt),
-            gt(actionTokens.expiresAt, now),
-          ),
-        )
-        .returning({ id: actionTokens.id });
-      if (used.length === 0) throw new TokenUnavailableError(input.consumeTokenId);
-    }
-
-    const lastTransition = decision.transitions.at(-1);
-    const optedOutAfter = decision.patch.optedOut ?? lead.optedOut;
-    const rows = decision.outbound.flatMap((message) => {
-      const toPhone = message.to === "artist" ? input.artistPhone : lead.phoneE164;
-      return toPhone ? [{ message, toPhone }] : [];
-    });
-    const [updated] = await tx
-      .update(leads)
-      .set({
-        ...decision.patch,
-        ...(lastTransition ? { status: lastTransition.to, statusChangedAt: now } : {}),
-        answerCount: lead.answerCount + decision.answers.length,
-        outboxCount: lead.outboxCount + rows.length,
-        version: lead.version + 1,
-        updatedAt: now,
-      })
-      .where(and(eq(leads.id, lead.id), eq(leads.version, lead.version)))
-      .returning();
-    if (!updated) throw new StaleLeadError(lead.id, lead.version);
-
-    if (decision.answers.length > 0) {
-      await tx.insert(leadAnswers).values(
-        decision.answers.map((answer, i) => ({
-          leadId: lead.id,
-          seq: lead.answerCount + i + 1,
-          questionKey: answer.questionKey,
-          rawText: answer.rawText,
-          value: answer.value,
-          sourceMessageId: answer.sourceMessageId,
-        })),
-      );
-    }
-    // PENDING rows, due now; the same media id twice for a lead (a forward, a redelivery) is one row.
-    let stored: Attachment[] = [];
-    if (decision.attachments.length > 0) {
-      stored = await tx
-        .insert(attachments)
-        .values(
-          decision.attachments.map((a) => ({
-            leadId: lead.id,
-            providerMediaId: a.providerMediaId,
-            sourceMessageId: a.sourceMessageId,
-            mimeType: a.mimeType,
-            caption: a.caption,
-            status: "PENDING",
-            nextAttemptAt: now,
-          })),
-        )
-        .onConflictDoNothing({ target: [attachments.leadId, attachments.providerMediaId] })
-        .returning();
-    }
-    let outbox: OutboxMessage[] = [];
-    if (rows.length > 0) {
-      outbox = await tx
-        .insert(outboxMessages)
-        .values(
-          rows.map(({ message, toPhone }, i) => ({
-            leadId: lead.id,
-            seq: lead.outboxCount + i + 1,
-            toPhone,
-            kind: message.kind,
-            payload: outboxPayload(message),
-            copyKey: message.copyKey,
-            // Never send to an opted-out client, except the opt-out confirmation itself.
-            status: optedOutAfter && message.to === "client" && message.copyKey !== "optout.confirmed" ? "SKIPPED" : "PENDING",
-          })),
-        )
-        .returning();
-    }
-    if (input.newTokens && input.newTokens.length > 0) {
-      await tx.insert(actionTokens).values(input.newTokens.map((t) => ({ ...t, leadId: lead.id })));
-    }
-    const events = [
-      ...decision.transitions.map((t) => ({
-        type: "lead.transition",
-        level: "info" as const,
-        payload: { from: t.from, to: t.to, reason: t.reason },
-      })),
-      ...decision.events,
-    ];
-    if (events.length > 0) {
-      await tx.insert(systemEvents).values(
-        events.map((e) => ({ level: e.level, type: e.type, leadId: lead.id, payload: e.payload, correlationId: input.correlationId })),
-      );
-    }
-    return { outcome: "applied", lead: updated, outbox: outbox.filter((o) => o.status === "PENDING"), attachments: stored } as const;
+  const consume = input.consumeTokenId ?? null;
+  const lastTransition = decision.transitions.at(-1);
+  const optedOutAfter = decision.patch.optedOut ?? lead.optedOut;
+  const rows = decision.outbound.flatMap((message) => {
+    const toPhone = message.to === "artist" ? input.artistPhone : lead.phoneE164;
+    return toPhone ? [{ message, toPhone }] : [];
   });
+  const updateLead = db
+    .update(leads)
+    .set({
+      ...decision.patch,
+      ...(lastTransition ? { status: lastTransition.to, statusChangedAt: now } : {}),
+      answerCount: lead.answerCount + decision.answers.length,
+      outboxCount: lead.outboxCount + rows.length,
+      version: lead.version + 1,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(leads.id, lead.id),
+        eq(leads.version, lead.version),
+        sql`exists (select 1 from marker)`,
+        sql`(${consume}::uuid is null or exists (select 1 from token))`,
+      ),
+    )
+    .returning();
+
+  const answers = decision.answers.map((answer, i) => ({
+    seq: lead.answerCount + i + 1,
+    question_key: answer.questionKey,
+    raw_text: answer.rawText,
+    value: answer.value,
+    source_message_id: answer.sourceMessageId,
+  }));
+  const media = decision.attachments.map((a, n) => ({
+    n,
+    provider_media_id: a.providerMediaId,
+    source_message_id: a.sourceMessageId,
+    mime_type: a.mimeType,
+    caption: a.caption,
+  }));
+  const outbox = rows.map(({ message, toPhone }, i) => ({
+    seq: lead.outboxCount + i + 1,
+    to_phone: toPhone,
+    kind: message.kind,
+    payload: outboxPayload(message),
+    copy_key: message.copyKey,
+    // Never send to an opted-out client, except the opt-out confirmation itself.
+    status: optedOutAfter && message.to === "client" && message.copyKey !== "optout.confirmed" ? "SKIPPED" : "PENDING",
+  }));
+  const tokens = (input.newTokens ?? []).map((t) => ({
+    token_hash: t.tokenHash,
+    action: t.action,
+    allowed_statuses: t.allowedStatuses,
+    expires_at: t.expiresAt,
+  }));
+  const events = [
+    ...decision.transitions.map((t) => ({ type: "lead.transition", level: "info", payload: { from: t.from, to: t.to, reason: t.reason } })),
+    ...decision.events,
+  ].map((e, n) => ({ n, level: e.level, type: e.type, payload: e.payload }));
+  const at = sql`${now.toISOString()}::timestamptz`;
+
+  const statement = sql`
+    with sent as (${markSentUpdate(input.sentMarks ?? [])}),
+    marker as (
+      insert into processed_events (provider, event_id, lead_id, outcome, result)
+      values (${input.provider}, ${input.eventId}, ${lead.id}::uuid, 'applied', ${input.result ? JSON.stringify(input.result) : null}::jsonb)
+      on conflict (provider, event_id) do nothing
+      returning id
+    ),
+    prior as (
+      select result from processed_events where provider = ${input.provider} and event_id = ${input.eventId}
+    ),
+    token as (
+      update action_tokens set used_at = ${at}
+       where id = ${consume}::uuid and lead_id = ${lead.id}::uuid and used_at is null and expires_at > ${at}
+         and exists (select 1 from marker)
+      returning id
+    ),
+    updated as ${updateLead},
+    answers as (
+      insert into lead_answers (lead_id, seq, question_key, raw_text, value, source_message_id)
+      select updated.id, a.seq, a.question_key, a.raw_text, a.value, a.source_message_id
+        from updated, jsonb_to_recordset(${jsonRows(answers)})
+          as a(seq integer, question_key text, raw_text text, value jsonb, source_message_id text)
+       order by a.seq
+    ),
+    stored as (
+      -- PENDING rows, due now; the same media id twice for a lead (a forward, a redelivery) is one row.
+      insert into attachments (lead_id, provider_media_id, source_message_id, mime_type, caption, status, next_attempt_at)
+      select updated.id, a.provider_media_id, a.source_message_id, a.mime_type, a.caption, 'PENDING', ${at}
+        from updated, jsonb_to_recordset(${jsonRows(media)})
+          as a(n integer, provider_media_id text, source_message_id text, mime_type text, caption text)
+       order by a.n
+      on conflict (lead_id, provider_media_id) do nothing
+      returning *
+    ),
+    queued as (
+      insert into outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status)
+      select updated.id, o.seq, o.to_phone, o.kind, o.payload, o.copy_key, o.status
+        from updated, jsonb_to_recordset(${jsonRows(outbox)})
+          as o(seq integer, to_phone text, kind text, payload jsonb, copy_key text, status text)
+       order by o.seq
+      returning *
+    ),
+    minted as (
+      insert into action_tokens (token_hash, lead_id, action, allowed_statuses, expires_at)
+      select t.token_hash, updated.id, t.action, t.allowed_statuses, t.expires_at
+        from updated, jsonb_to_recordset(${jsonRows(tokens)})
+          as t(token_hash text, action text, allowed_statuses jsonb, expires_at timestamptz)
+    ),
+    logged as (
+      insert into system_events (level, type, lead_id, payload, correlation_id)
+      select e.level, e.type, updated.id, e.payload, ${input.correlationId}
+        from updated, jsonb_to_recordset(${jsonRows(events)}) as e(n integer, level text, type text, payload jsonb)
+       order by e.n
+    )
+    select
+      -- In this order: a duplicate changes nothing and is no error; the token is checked before the version.
+      case
+        when not exists (select 1 from marker) then 'duplicate'
+        when ${consume}::uuid is not null and not exists (select 1 from token) then ${abortWith(AbortReason.TOKEN_UNAVAILABLE)}
+        when not exists (select 1 from updated) then ${abortWith(AbortReason.STALE_LEAD)}
+        else 'applied'
+      end as outcome,
+      (select result from prior) as result,
+      (select to_json(u) from updated u) as lead,
+      (select json_agg(q order by q.seq) from queued q where q.status = 'PENDING') as outbox,
+      (select json_agg(s) from stored s) as attachments`;
+
+  let returned;
+  try {
+    returned = await db.execute<{ outcome: string; result: unknown; lead: unknown; outbox: unknown; attachments: unknown }>(statement);
+  } catch (error) {
+    const reason = abortReason(error);
+    if (reason === AbortReason.STALE_LEAD) throw new StaleLeadError(lead.id, lead.version);
+    if (reason === AbortReason.TOKEN_UNAVAILABLE && consume) throw new TokenUnavailableError(consume);
+    throw error;
+  }
+  const [row] = returned.rows;
+  if (!row) throw new Error("the decision statement returned no row");
+  if (row.outcome === "duplicate") return { outcome: "duplicate", result: row.result ?? null };
+  return {
+    outcome: "applied",
+    lead: rowFromJson(leads, row.lead),
+    outbox: rowsFromJson(outboxMessages, row.outbox),
+    attachments: rowsFromJson(attachments, row.attachments),
+  };
 }
 
 export interface IgnoredEvent {
@@ -229,21 +311,63 @@ export interface IgnoredEvent {
 
 /**
  * Records an event that changes nothing (a payment event for another session, a late expiry):
- * marked processed, so a redelivery is a duplicate, and logged as a system event. The lead row is
- * not touched. Returns false when it was recorded before.
+ * marked processed, so a redelivery is a duplicate, and logged as a system event, in one
+ * statement (the event is written only with a new marker). The lead row is not touched. Returns
+ * false when it was recorded before.
  */
 export async function recordIgnoredEvent(db: Database, event: IgnoredEvent): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const reason = typeof event.payload.reason === "string" ? event.payload.reason : "ignored";
-    const marked = await tx
-      .insert(processedEvents)
-      .values({ provider: event.provider, eventId: event.eventId, leadId: event.leadId, outcome: `ignored:${reason}` })
-      .onConflictDoNothing()
-      .returning({ id: processedEvents.id });
-    if (marked.length === 0) return false;
-    await tx.insert(systemEvents).values({ level: "warn", type: event.type, leadId: event.leadId, payload: event.payload, correlationId: event.correlationId });
-    return true;
-  });
+  const reason = typeof event.payload.reason === "string" ? event.payload.reason : "ignored";
+  const { rows } = await db.execute<{ recorded: boolean }>(sql`
+    with marker as (
+      insert into processed_events (provider, event_id, lead_id, outcome)
+      values (${event.provider}, ${event.eventId}, ${event.leadId}::uuid, ${`ignored:${reason}`})
+      on conflict (provider, event_id) do nothing
+      returning id
+    ),
+    logged as (
+      insert into system_events (level, type, lead_id, payload, correlation_id)
+      select 'warn', ${event.type}, ${event.leadId}::uuid, ${JSON.stringify(event.payload)}::jsonb, ${event.correlationId}
+        from marker
+    )
+    select exists (select 1 from marker) as recorded`);
+  return rows[0]?.recorded === true;
+}
+
+/** Whether a provider event was applied before, and what was stored with it (see {@link recordUnlessApplied}). */
+export type PriorApplication = { applied: false } | { applied: true; result: unknown };
+
+/**
+ * Records `event` unless the provider event it is about was applied before (its processed marker
+ * exists), in one statement, and says which. For a refusal that a replay of an applied event would
+ * otherwise log (the lead has moved on because of that very event).
+ */
+export async function recordUnlessApplied(
+  db: Database,
+  marker: { provider: ApplyInput["provider"]; eventId: string },
+  event: NewSystemEvent,
+): Promise<PriorApplication> {
+  const { rows } = await db.execute<{ applied: boolean; result: unknown }>(sql`
+    with prior as (
+      select result from processed_events where provider = ${marker.provider} and event_id = ${marker.eventId}
+    ),
+    logged as (
+      insert into system_events (level, type, lead_id, payload, correlation_id)
+      select ${event.level ?? "info"}, ${event.type}, ${event.leadId ?? null}::uuid, ${JSON.stringify(event.payload ?? {})}::jsonb, ${event.correlationId ?? null}
+       where not exists (select 1 from prior)
+    )
+    select exists (select 1 from prior) as applied, (select result from prior) as result`);
+  const row = rows[0];
+  return row?.applied === true ? { applied: true, result: row.result ?? null } : { applied: false };
+}
+
+/**
+ * Marks a batch of sends in one statement (for when no decision statement follows soon to carry
+ * them, see ApplyInput.sentMarks). Only rows still PENDING move; returns how many did.
+ */
+export async function markOutboxSentMany(db: Database, marks: readonly SentMark[]): Promise<number> {
+  if (marks.length === 0) return 0;
+  const { rows } = await db.execute(markSentUpdate(marks));
+  return rows.length;
 }
 
 /** Undelivered outbox rows of a lead, in the order they were decided. */

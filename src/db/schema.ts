@@ -202,6 +202,11 @@ export const processedEvents = pgTable(
     eventId: text("event_id").notNull(),
     leadId: uuid("lead_id").references(() => leads.id, { onDelete: "set null" }),
     outcome: text("outcome"),
+    /**
+     * What the event answered when it was applied (an artist action's outcome), stored with the
+     * marker in the same statement: a replay after a reset gets the first answer, not "duplicate".
+     */
+    result: jsonb("result"),
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -6,6 +6,7 @@
  * Every action runs inside the lead's Durable Object, so it serializes with the client's messages;
  * the status is checked there, against the lead as it is at that moment.
  */
+import { z } from "zod";
 import { LeadStatus } from "./lead-status.ts";
 
 const S = LeadStatus;
@@ -103,6 +104,24 @@ export type ActionOutcome =
   | { ok: true; action: ArtistAction; leadId: string; from: LeadStatus; to: LeadStatus }
   | { ok: false; action: ArtistAction; reason: ActionRefusal; status: LeadStatus | null; usedAt?: string | null }
   | { ok: false; action: ArtistAction; reason: "queued"; status: null };
+
+/** An applied outcome as stored with the action's processed marker (lead-store.ts), read back for a replay. */
+const StoredAppliedOutcome = z.object({
+  ok: z.literal(true),
+  action: z.enum(ArtistAction),
+  leadId: z.string(),
+  from: z.enum(LeadStatus),
+  to: z.enum(LeadStatus),
+});
+
+/**
+ * The applied outcome stored with an action, or null when what is stored is not one (nothing was
+ * stored, or something else): a replay of the action then answers "duplicate".
+ */
+export function storedAppliedOutcome(value: unknown): Extract<ActionOutcome, { ok: true }> | null {
+  const parsed = StoredAppliedOutcome.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
 
 /** A stored one-tap token, as the checks need it. */
 export interface StoredActionToken {

@@ -8,6 +8,7 @@ import {
   ACTION_TARGET,
   ARTIST_ACTIONS,
   checkActionToken,
+  storedAppliedOutcome,
   type ArtistAction,
   type StoredActionToken,
 } from "../../src/domain/artist-actions.ts";
@@ -189,5 +190,24 @@ describe("judging a one-tap token", () => {
     ],
   ] as const)("%s", (_name, stored, target, expected) => {
     expect(checkActionToken(stored, target, NOW)).toEqual(expected);
+  });
+});
+
+describe("reading back the outcome stored with an applied action (a replay's answer)", () => {
+  const applied = { ok: true, action: "approve", leadId: "lead-1", from: "PENDING_APPROVAL", to: "COLLECTING_TIME_WINDOWS" } as const;
+
+  it("an applied outcome comes back as it was", () => {
+    expect(storedAppliedOutcome(applied)).toEqual(applied);
+    expect(storedAppliedOutcome(JSON.parse(JSON.stringify(applied)))).toEqual(applied);
+  });
+
+  it.each([
+    ["nothing stored", null],
+    ["a refusal", { ok: false, action: "approve", reason: "wrong_status", status: "REJECTED" }],
+    ["an action we do not know", { ...applied, action: "teleport" }],
+    ["a status we do not know", { ...applied, to: "MAYBE" }],
+    ["not an object", "approve"],
+  ])("%s: null (the replay answers duplicate)", (_name, stored) => {
+    expect(storedAppliedOutcome(stored)).toBeNull();
   });
 });

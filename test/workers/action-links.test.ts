@@ -4,8 +4,9 @@
  * link that is used, expired, altered, another lead's or no longer applicable changes nothing and
  * says which.
  */
-import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ActionResults } from "../../durable-objects/action-results.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
@@ -103,6 +104,34 @@ describe("the summary's links", () => {
     const summaries = (await artistHeardSince(before)).filter((n) => n.startsWith("New consultation"));
     expect(summaries).toHaveLength(1);
     expect(await tokenRows(String((await client.lead())?.id))).toHaveLength(4);
+  });
+});
+
+describe("a tap cut short by a reset", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("applied just before the object was reset: the retried request shows the done page, not 'used', and nothing happens twice", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "approve");
+    // Reset right after Postgres committed the approval (and used the token), before the object noted its answer.
+    const record = vi.spyOn(ActionResults.prototype, "record");
+    await runInDurableObject(env.LEAD_CONVERSATION.getByName(lead.phone), (_object, state) => {
+      record.mockImplementationOnce(() => state.abort("test: reset between commit and answer"));
+    });
+    const done = await confirmLink(`/a/${token}`, { lead_id: lead.id });
+    expect(record).toHaveBeenCalledTimes(2);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Approved. Ari Lane has been told.");
+
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    const refused = await sql("SELECT 1 FROM system_events WHERE lead_id = $1 AND type = 'artist.action_refused'", [lead.id]);
+    expect(refused).toEqual([]);
+    // A new tap of the same link is a new request: that one is told the link was used.
+    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(410);
   });
 });
 

@@ -3,8 +3,9 @@
  * a lead's detail and debug view, actions through the lead's Durable Object (racing the client's
  * own messages), notes, the funnel, the event log and the OpenAPI document.
  */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ActionResults } from "../../durable-objects/action-results.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { ADMIN_KEY, adminFetch, insertLead, leadRow, mintToken, confirmLink, settleLead, uniqueIp } from "../support/workers/artist.ts";
 import { setDatabasePaused, sql } from "../support/workers/db.ts";
@@ -16,6 +17,7 @@ const json = <T = Record<string, unknown>>(response: Response) => response.json<
 const uniqueTag = (prefix: string) => `${prefix}${Array.from(crypto.getRandomValues(new Uint8Array(10)), (b) => String.fromCharCode(97 + (b % 26))).join("")}`;
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await setDatabasePaused(false);
 });
 
@@ -266,6 +268,28 @@ describe("actions through the lead's object", () => {
     expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
     expect(await stub.act(item, "test")).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "COLLECTING_TIME_WINDOWS" });
     expect(await leadRow(lead.id)).toMatchObject({ version: 1 });
+  });
+
+  it("an action applied just before its object was reset: the request's retry gets the first answer (200, same body), applied once", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    // The object resets right after Postgres committed the approval, before it noted the answer in
+    // its own SQLite (the one point where a crash leaves the two disagreeing).
+    const record = vi.spyOn(ActionResults.prototype, "record");
+    await runInDurableObject(env.LEAD_CONVERSATION.getByName(lead.phone), (_object, state) => {
+      record.mockImplementationOnce(() => state.abort("test: reset between commit and answer"));
+    });
+    const headers = { "idempotency-key": `test-${crypto.randomUUID()}` };
+    const response = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
+    expect(record).toHaveBeenCalledTimes(2);
+    const first = { ok: true, action: "approve", lead_id: lead.id, from: "PENDING_APPROVAL", status: "COLLECTING_TIME_WINDOWS" };
+    expect({ status: response.status, body: await json(response) }).toEqual({ status: 200, body: first });
+
+    const replay = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
+    expect({ status: replay.status, body: await json(replay) }).toEqual({ status: 200, body: first });
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await sql("SELECT type FROM system_events WHERE lead_id = $1 AND type LIKE 'artist.%'", [lead.id])).toEqual([{ type: "artist.approved" }]);
+    expect(await textsTo(lead.phone)).toEqual([renderCopy("action.approve.client", { artistName: "Mara", greetingName: " Ari" })]);
   });
 
   it("an unknown lead: 404", async () => {

@@ -4,7 +4,9 @@
  * records amounts and times; Stripe's charge.refunded that follows counts nothing twice, and a
  * refund made in Stripe's dashboard is recorded from it.
  */
-import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ActionResults } from "../../durable-objects/action-results.ts";
 import { adminFetch, confirmLink, leadRow, linkAfter, openLink, pathOf, settleLead } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
 import { awaitingDeposit, copy, eventsOf } from "../support/workers/deposit.ts";
@@ -12,6 +14,10 @@ import { chargeRefunds, dashboardRefund, deliver, pay, requests, type EmulatedEv
 import { formField, inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { textsTo } from "../support/workers/whatsapp.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const artistCopy = (key: Parameters<typeof renderCopy>[0], params: Record<string, string> = {}) => renderCopy(key, params);
 
@@ -68,6 +74,29 @@ describe("refunds", () => {
     const none = await refund(lead.id, { reason: "again" });
     expect(none.status).toBe(409);
     expect(await none.json()).toMatchObject({ ok: false, reason: "not_refundable" });
+  });
+
+  it("a refund applied just before the object was reset: the retry asks Stripe again under the same key, and answers as the first time", async () => {
+    const { lead } = await paidLead();
+    // Reset right after Postgres committed the refund, before the object noted its answer.
+    const record = vi.spyOn(ActionResults.prototype, "record");
+    await runInDurableObject(env.LEAD_CONVERSATION.getByName(lead.phone), (_object, state) => {
+      record.mockImplementationOnce(() => state.abort("test: reset between commit and answer"));
+    });
+    const response = await refund(lead.id, { reason: "smaller", amount_minor: 4_000 }, "refund-reset-0001");
+    expect(record).toHaveBeenCalledTimes(2);
+    const first = { ok: true, action: "refund", lead_id: lead.id, from: "BOOKING_PENDING", status: "BOOKING_PENDING" };
+    expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: first });
+
+    await settleLead(lead.phone);
+    const row = await leadRow(lead.id);
+    expect(row).toMatchObject({ refunded_amount_minor: 4_000 });
+    expect(row.deposit_ledger).toHaveLength(2);
+    // The replay decided the refund again and Stripe answered it from its idempotency key: one refund.
+    const creates = (await requests()).filter((r) => r.operation === "create_refund" && r.idempotency_key?.includes(lead.id));
+    expect(creates.map((r) => r.replayed)).toEqual([false, true]);
+    expect(await textsTo(lead.phone)).toContain(copy("deposit.refunded.client", { amount: "£40" }));
+    expect((await textsTo(lead.phone)).filter((t) => t === copy("deposit.refunded.client", { amount: "£40" }))).toHaveLength(1);
   });
 
   it("a refund made in Stripe's dashboard reaches the ledger from charge.refunded, and the client is told", async () => {

@@ -30,3 +30,10 @@ export async function setDatabasePaused(paused: boolean): Promise<void> {
   const res = await fetch(`${inject("proxyControlUrl")}/_control/${paused ? "pause" : "resume"}`, { method: "POST" });
   if (!res.ok) throw new Error(`proxy control failed: ${res.status}`);
 }
+
+/** What the WebSocket proxy has counted so far; `framesIn` are the driver's frames, one per round trip. */
+export async function proxyStats(): Promise<{ connections: number; open: number; framesIn: number }> {
+  const res = await fetch(`${inject("proxyControlUrl")}/_control/stats`);
+  if (!res.ok) throw new Error(`proxy stats failed: ${res.status}`);
+  return res.json();
+}
