@@ -201,6 +201,8 @@ export class LeadConversation extends DurableObject<Env> {
         const blockedUntil = await this.guard(() => session.deliver(Date.now(), force), null);
         if (blockedUntil === "failed") return;
         if (blockedUntil !== null) {
+          // The replies that did go out are marked now rather than after the wait.
+          await this.guard(() => session.flushSentMarks(), null);
           await this.ctx.storage.setAlarm(blockedUntil);
           return;
         }
@@ -214,6 +216,12 @@ export class LeadConversation extends DurableObject<Env> {
         this.inbox.remove(head.seq);
         force = false;
         continue;
+      }
+      // Nothing to decide right now: the replies sent since the last statement are marked in one.
+      if (this.session?.hasSentMarks) {
+        const flushing = this.session;
+        if ((await this.guard(() => flushing.flushSentMarks(), null)) === "failed") return;
+        if (this.wakeRequested) continue;
       }
       // The client is owed nothing right now: one reference image gets its turn, then we look again.
       const upload = await this.guard(() => this.uploadDueAttachment(now, force), null);

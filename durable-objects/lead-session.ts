@@ -16,7 +16,7 @@ import {
   recordIgnoredEvent,
   loadOrCreateLead,
   markOutboxFailure,
-  markOutboxSent,
+  markOutboxSentMany,
   markOutboxSkipped,
   outboxDeliveryState,
   pendingOutbox,
@@ -27,6 +27,7 @@ import {
   StaleLeadError,
   TokenUnavailableError,
   type ApplyInput,
+  type SentMark,
 } from "../src/db/lead-store.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
 import { ActionRefusal, checkActionToken, storedAppliedOutcome, type ActionOutcome } from "../src/domain/artist-actions.ts";
@@ -75,6 +76,13 @@ export class LeadSession {
   /** Attachments stored for the lead (the summary's image count). */
   private attachmentCount: number | null = null;
   private outbox: OutboxMessage[] | null = null;
+  /**
+   * Rows Graph accepted whose SENT mark Postgres has not had yet: it rides on the next decision's
+   * statement, or {@link flushSentMarks} writes it when the object has nothing else to do. Losing
+   * them (a reset) loses nothing: the ledger still has each send, and the row, still PENDING in
+   * Postgres, is marked from it on reload instead of being sent again.
+   */
+  private readonly marks: SentMark[] = [];
   private readonly config: AppConfig;
   /** Sends Graph accepted, and sends whose answer never came (send-ledger.ts). */
   private readonly sends: SendLedger;
@@ -159,6 +167,7 @@ export class LeadSession {
     const { lead, answers, attachmentCount, outbox } = this.cached();
     const links = { baseUrl: this.config.PUBLIC_BASE_URL, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
     const minted = await mintActionLinks(decision, links, event.now);
+    const marks = [...this.marks];
     const result = await applyDecision(this.handle().db, {
       lead,
       provider: event.provider,
@@ -170,7 +179,10 @@ export class LeadSession {
       newTokens: minted.tokens,
       consumeTokenId: event.consumeTokenId ?? null,
       result: event.result ?? null,
+      sentMarks: marks,
     });
+    // Committed with the decision (a duplicate too): those rows are SENT in Postgres now.
+    this.marks.splice(0, marks.length);
     if (result.outcome === "duplicate") {
       onDuplicate?.(result.result);
       await this.reload(lead.id);
@@ -363,7 +375,7 @@ export class LeadSession {
           await this.recordSettled(row, "status webhook to this number");
           this.sends.forgetSettled(row.id);
         }
-        await markOutboxSent(db, row.id, sentId, now);
+        this.markSent(row.id, sentId, now);
         queue.shift();
         continue;
       }
@@ -409,7 +421,7 @@ export class LeadSession {
         });
       }
       if (result.ok) {
-        await markOutboxSent(db, row.id, result.providerMessageId, now);
+        this.markSent(row.id, result.providerMessageId, now);
         queue.shift();
         continue;
       }
@@ -433,6 +445,24 @@ export class LeadSession {
       return since !== null ? this.doubtCheckAt(since, now.getTime()) : (next?.getTime() ?? null);
     }
     return null;
+  }
+
+  /** Queues the row's SENT mark for the next statement (one round trip less per reply). */
+  private markSent(id: string, providerMessageId: string, sentAt: Date): void {
+    if (!this.marks.some((m) => m.id === id)) this.marks.push({ id, providerMessageId, sentAt });
+  }
+
+  /** Whether SENT marks wait for a statement to carry them. */
+  get hasSentMarks(): boolean {
+    return this.marks.length > 0;
+  }
+
+  /** Writes the waiting SENT marks now (the object is about to go idle): one statement. */
+  async flushSentMarks(): Promise<void> {
+    if (this.marks.length === 0) return;
+    const marks = [...this.marks];
+    await markOutboxSentMany(this.handle().db, marks);
+    this.marks.splice(0, marks.length);
   }
 
   /**
@@ -469,7 +499,7 @@ export class LeadSession {
     if (known?.providerMessageId) {
       await this.recordSettled(row, "status webhook to another number");
       this.sends.accepted(row.id, known.providerMessageId, now.getTime());
-      await markOutboxSent(db, row.id, known.providerMessageId, now);
+      this.markSent(row.id, known.providerMessageId, now);
       return "settled";
     }
     if (known && known.status !== "PENDING") {

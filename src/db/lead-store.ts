@@ -3,7 +3,7 @@
  * one statement, one round trip (idempotency marker, optimistic version check, answers,
  * attachments, outbox, events, and the sends to mark), and the outbox bookkeeping of delivery.
  */
-import { and, asc, desc, eq, inArray, max, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, max, or, sql, type SQL } from "drizzle-orm";
 import type { Decision, RecordedAnswer } from "../domain/engine.ts";
 import type { Outbound } from "../domain/messages.ts";
 import type { NewActionToken } from "./action-tokens.ts";
@@ -379,21 +379,6 @@ export function pendingOutbox(db: Database, leadId: string): Promise<OutboxMessa
     .orderBy(asc(outboxMessages.seq));
 }
 
-export async function markOutboxSent(db: Database, id: string, providerMessageId: string, now: Date): Promise<void> {
-  await db
-    .update(outboxMessages)
-    .set({
-      status: "SENT",
-      providerMessageId,
-      sentAt: now,
-      attempts: sql`${outboxMessages.attempts} + 1`,
-      nextAttemptAt: null,
-      updatedAt: now,
-    })
-    // A status webhook may have moved the row on already (it arrived before Graph's answer).
-    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, "PENDING")));
-}
-
 export interface DeliveryFailure {
   code: string;
   message: string;
@@ -472,7 +457,8 @@ export async function applyDeliveryStatus(
   }
   if (!row) return "unknown_message";
   const at = new Date(status.timestampMs);
-  const claim = adopted ? { providerMessageId: status.providerMessageId, sentAt: row.sentAt ?? at } : {};
+  // The adopted send is the row's accepted attempt (its own SENT mark, coming later, then finds it moved on).
+  const claim = adopted ? { providerMessageId: status.providerMessageId, sentAt: row.sentAt ?? at, attempts: sql`greatest(${outboxMessages.attempts}, 1)` } : {};
   const target = status.status.toUpperCase();
   const updated = adopted ? "adopted" : "updated";
   if (target === "FAILED") {
