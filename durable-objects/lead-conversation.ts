@@ -127,6 +127,11 @@ export class LeadConversation extends DurableObject<Env> {
     return head !== null && (head.nextAttemptAt === null || head.nextAttemptAt <= Date.now());
   }
 
+  /** Whether this object has ever loaded its lead (a number that only receives statuses has none). */
+  private hasLead(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM meta WHERE key = 'lead'").toArray().length > 0;
+  }
+
   private rememberPhone(phone: string): void {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('phone', ?)", phone);
   }
@@ -216,6 +221,13 @@ export class LeadConversation extends DurableObject<Env> {
         this.inbox.remove(head.seq);
         force = false;
         continue;
+      }
+      // Items that do not need the lead (delivery statuses) can empty the inbox of an object reset
+      // with replies still owed: load the lead before going idle so they go out, instead of
+      // sleeping with no alarm. (Only for a number that has a lead: a status alone creates none.)
+      if (!this.session?.loaded && this.hasLead()) {
+        if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
+        if (this.session?.hasPendingOutbox) continue;
       }
       // Nothing to decide right now: the replies sent since the last statement are marked in one.
       if (this.session?.hasSentMarks) {
@@ -319,6 +331,7 @@ export class LeadConversation extends DurableObject<Env> {
     if (!phone) throw new Error("this object has no phone number yet");
     this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends);
     await this.session.load(phone, this.logger(correlationId));
+    if (this.session.leadId) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('lead', ?)", this.session.leadId);
     return this.session;
   }
 

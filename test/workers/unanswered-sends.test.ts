@@ -153,3 +153,31 @@ describe("an object reset while Graph holds its send", () => {
     expect(await unconfirmedEvents(phone)).toHaveLength(0);
   });
 });
+
+describe("an object reset with a reply owed, then only a status arrives", () => {
+  it("the status does not put it to sleep: the owed reply still goes out", async () => {
+    const phone = uniquePhone();
+    await clientSends({ from: phone, text: "hi" });
+    await settle(phone);
+    const [welcome] = await sentTo(phone);
+    if (!welcome) throw new Error("no send");
+    // The next reply's send times out: it waits (in doubt) for Meta's word; then the object is reset.
+    await failNextSends(1, "timeout", "messages");
+    await clientSends({ from: phone, text: "a koi fish" });
+    await settle(phone);
+    expect(await sentTo(phone)).toHaveLength(2);
+    expect((await stubFor(phone).debugState()).sendsInDoubt).toHaveLength(1);
+    await stubFor(phone)
+      .evictForBench()
+      .catch(() => undefined);
+    // The restarted object's first work is a status for an earlier send: it needs no lead.
+    expect((await postStatusFor(welcome, "delivered")).status).toBe(200);
+    await settle(phone);
+    // It went back to waiting for the owed reply (alarm set), not to sleep for good.
+    const state = await stubFor(phone).debugState();
+    expect(state.pendingOutbox).toBe(1);
+    expect(state.alarm).not.toBeNull();
+    const sends = await untilSends(phone, 3);
+    expect(sends.map((s) => s.body.biz_opaque_callback_data)).toEqual((await outboxOf(phone)).map((r) => r.id));
+  });
+});
