@@ -3,10 +3,9 @@
  * action (`act()`) can read what happened to it once the drain loop has processed it, and a
  * replayed request (same event id) gets the same answer. Pruned with the inbox, after 8 days.
  */
+import { RETENTION_MS } from "./inbox.ts";
 import type { ActionOutcome } from "../src/domain/artist-actions.ts";
 
-/** As long as the inbox remembers event ids (inbox.ts), so a replay always finds its answer. */
-const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 
 export class ActionResults {
   private readonly sql: SqlStorage;

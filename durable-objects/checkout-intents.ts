@@ -9,13 +9,13 @@
  * honour it: older than Stripe keeps keys (24 h), its link within 30 minutes of expiring, or the
  * amount changed underneath it.
  */
+import { RETENTION_MS } from "./inbox.ts";
 import type Stripe from "stripe";
 
 /** Stripe keeps idempotency keys for at least 24 hours; stay inside that. */
 const KEY_LIFETIME_MS = 23 * 60 * 60 * 1000;
 /** Stripe refuses a session that expires sooner than 30 minutes after it is created. */
 const MIN_REMAINING_MS = 31 * 60 * 1000;
-const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 
 export interface CheckoutIntent {
   idempotencyKey: string;

@@ -87,7 +87,11 @@ export interface InboxItem {
   parkedAt: number | null;
 }
 
-const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+/**
+ * How long an object remembers what it has done (event ids here, action answers, sends,
+ * checkout intents): past Meta's 7-day webhook retries, so any redelivery still finds its record.
+ */
+export const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 
 type Row = {
   seq: number;

@@ -224,8 +224,9 @@ export class LeadConversation extends DurableObject<Env> {
       }
       // Items that do not need the lead (delivery statuses) can empty the inbox of an object reset
       // with replies still owed: load the lead before going idle so they go out, instead of
-      // sleeping with no alarm. (Only for a number that has a lead: a status alone creates none.)
-      if (!this.session?.loaded && this.hasLead()) {
+      // sleeping with no alarm. (Only for a number that has a lead: a status alone creates none.
+      // An item waiting for its retry loads it when its turn comes.)
+      if (!head && !this.session?.loaded && this.hasLead()) {
         if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
         if (this.session?.hasPendingOutbox) continue;
       }

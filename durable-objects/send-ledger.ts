@@ -14,8 +14,7 @@
  * can never be out without its attempt on disk.
  */
 
-/** As long as the inbox remembers event ids (inbox.ts): long past any retry of the row. */
-const RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+import { RETENTION_MS } from "./inbox.ts";
 
 export class SendLedger {
   private readonly sql: SqlStorage;
