@@ -12,7 +12,7 @@ import { leadByPhone, setDatabasePaused, sql } from "../support/workers/db.ts";
 import {
   clientSends,
   failNextSends,
-  metaEnvelope,
+  postStatusFor,
   postWebhook,
   prepareInbound,
   resetEmulatorFailures,
@@ -20,7 +20,6 @@ import {
   setGraphLatency,
   sentTo,
   settle,
-  signBody,
   textsTo,
   uniquePhone,
 } from "../support/workers/whatsapp.ts";
@@ -270,14 +269,7 @@ describe("24-hour window and delivery statuses", () => {
     await settle(phone);
     const [first] = await sentTo(phone);
     if (!first) throw new Error("no send");
-    const status = (s: string) =>
-      metaEnvelope({
-        statuses: [{ id: first.id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: phone.slice(1) }],
-      });
-    for (const s of ["delivered", "sent"]) {
-      const body = status(s);
-      expect((await postWebhook(body, await signBody(body))).status).toBe(200);
-    }
+    for (const s of ["delivered", "sent"] as const) expect((await postStatusFor(first, s)).status).toBe(200);
     await settle(phone);
     const [row] = await sql<{ status: string; delivered_at: string | null }>(
       "SELECT status, delivered_at FROM outbox_messages WHERE provider_message_id = $1",
