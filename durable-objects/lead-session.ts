@@ -52,7 +52,8 @@ import { maskPhone } from "../src/domain/phone.ts";
 import { upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
-import { mintActionLinks } from "./action-links.ts";
+import { randomToken } from "../src/lib/crypto.ts";
+import { mintActionLinks, openLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
 import { toLeadState } from "./lead-state.ts";
 import { PaymentSteps } from "./payment-steps.ts";
@@ -141,7 +142,9 @@ export class LeadSession {
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
-      actionLinks: this.config.PUBLIC_BASE_URL !== undefined,
+      actionLinks: this.config.PUBLIC_BASE_URL !== undefined && this.config.ADMIN_API_KEY !== undefined,
+      // Fresh for every decision: what the engine leaves for this object to fill carries it.
+      slotNonce: randomToken(16),
       payments: this.payments.enabled,
       depositLinkTtlMs: this.config.DEPOSIT_LINK_TTL_HOURS * 60 * 60 * 1000,
     };
@@ -165,8 +168,8 @@ export class LeadSession {
     onDuplicate?: (stored: unknown) => void,
   ): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
     const { lead, answers, attachmentCount, outbox } = this.cached();
-    const links = { baseUrl: this.config.PUBLIC_BASE_URL, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
-    const minted = await mintActionLinks(decision, links, event.now);
+    const links = { baseUrl: this.config.PUBLIC_BASE_URL, adminKey: this.config.ADMIN_API_KEY, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
+    const minted = await mintActionLinks(decision, lead.id, links, event.now);
     const marks = [...this.marks];
     const result = await applyDecision(this.handle().db, {
       lead,
@@ -393,7 +396,12 @@ export class LeadSession {
       if (doubt !== "clear") return doubt;
       if (!forced && row.nextAttemptAt && row.nextAttemptAt.getTime() > nowMs) return row.nextAttemptAt.getTime();
       forced = false;
-      let message = parseOutboundPayload(row.payload);
+      // An artist's links are opened here, just for the Graph call; the row keeps them sealed.
+      const opened = await openLinks(parseOutboundPayload(row.payload), lead.id, this.config.ADMIN_API_KEY, this.inboxPageUrl(lead.id));
+      let message = opened.message;
+      if (opened.unopened.length > 0) {
+        await recordSystemEvent(db, { type: "outbox.links_unopened", level: "warn", leadId: lead.id, payload: { outbox_id: row.id, actions: opened.unopened } });
+      }
       const windowClosed = toClient && (!lead.serviceWindowEndsAt || lead.serviceWindowEndsAt.getTime() <= now.getTime());
       if (windowClosed && message.kind !== "template") {
         message = {
@@ -445,6 +453,11 @@ export class LeadSession {
       return since !== null ? this.doubtCheckAt(since, now.getTime()) : (next?.getTime() ?? null);
     }
     return null;
+  }
+
+  /** The lead's page in the inbox: where a link that can no longer be opened points the artist. */
+  private inboxPageUrl(leadId: string): string {
+    return `${(this.config.PUBLIC_BASE_URL ?? "").replace(/\/+$/, "")}/inbox/leads/${leadId}`;
   }
 
   /** Queues the row's SENT mark for the next statement (one round trip less per reply). */

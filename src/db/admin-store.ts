@@ -5,6 +5,7 @@
  * state, so it does not go through the lead's Durable Object).
  */
 import { and, asc, count, desc, eq, gte, ilike, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { redactedPayload } from "../domain/outbound-schema.ts";
 import { QUESTION_KEYS } from "../domain/questions.ts";
 import type { EnteredStatus } from "../domain/funnel.ts";
 import type { Database } from "./client.ts";
@@ -169,9 +170,13 @@ export function leadNotesOf(db: Database, leadId: string) {
   return db.select().from(leadNotes).where(eq(leadNotes.leadId, leadId)).orderBy(desc(leadNotes.createdAt), desc(leadNotes.id));
 }
 
-/** Outbox rows of a lead, newest first (the debug view). */
-export function recentOutbox(db: Database, leadId: string, limit = 50) {
-  return db.select().from(outboxMessages).where(eq(outboxMessages.leadId, leadId)).orderBy(desc(outboxMessages.seq)).limit(limit);
+/**
+ * Outbox rows of a lead, newest first (the debug view, the inbox's timeline), as people may see
+ * them: an artist's one-tap links shown by their action, never their URL (a link is a credential).
+ */
+export async function recentOutbox(db: Database, leadId: string, limit = 50) {
+  const rows = await db.select().from(outboxMessages).where(eq(outboxMessages.leadId, leadId)).orderBy(desc(outboxMessages.seq)).limit(limit);
+  return rows.map((row) => ({ ...row, payload: redactedPayload(row.payload) }));
 }
 
 export interface EventQuery {

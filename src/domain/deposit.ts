@@ -125,6 +125,8 @@ export interface CheckoutRequest {
   /** When the link stops working (Stripe's expires_at), ms since the epoch. */
   expiresAtMs: number;
   placeholder: string;
+  /** The client message in the decision's `outbound` that gets the URL; the only one. */
+  messageIndex: number | null;
 }
 
 /** What Stripe answered for a created Checkout Session. */

@@ -42,9 +42,19 @@ export interface ListRow {
   description?: string;
 }
 
+/**
+ * An artist's one-tap link waiting in the outbox: the body keeps `placeholder` where the URL goes,
+ * and the URL itself is `sealed` (src/lib/link-seal.ts) until the send path opens it.
+ */
+export interface SealedLink {
+  placeholder: string;
+  action: string;
+  sealed: string;
+}
+
 /** A message the engine decided to send, already rendered from copy. */
 export type Outbound = { to: Recipient; copyKey: string } & (
-  | { kind: "text"; body: string }
+  | { kind: "text"; body: string; links?: SealedLink[] }
   | { kind: "buttons"; body: string; buttons: ReplyButton[] }
   | { kind: "list"; body: string; buttonLabel: string; rows: ListRow[] }
   | { kind: "template"; name: string; language: string; params: string[] }

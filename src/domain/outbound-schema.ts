@@ -14,7 +14,11 @@ const RowSchema = z.object({
 });
 
 export const OutboundPayloadSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("text"), body: z.string().min(1).max(4096) }),
+  z.object({
+    kind: z.literal("text"),
+    body: z.string().min(1).max(4096),
+    links: z.array(z.object({ placeholder: z.string().min(1).max(200), action: z.string().min(1).max(40), sealed: z.string().min(1).max(4096) })).max(10).optional(),
+  }),
   z.object({ kind: z.literal("buttons"), body: z.string().min(1).max(1024), buttons: z.array(ButtonSchema).min(1).max(WHATSAPP_LIMITS.buttons) }),
   z.object({
     kind: z.literal("list"),
@@ -29,4 +33,16 @@ export const OutboundPayloadSchema = z.discriminatedUnion("kind", [
 /** Validates a stored payload; throws (a bug or corruption, retried then parked) when it is not one. */
 export function parseOutboundPayload(value: unknown): OutboundPayload {
   return OutboundPayloadSchema.parse(value);
+}
+
+/**
+ * A stored payload as people may see it (admin API, inbox): each sealed artist link shown by its
+ * action ("[approve link]"), never its URL or its sealed value. Anything else comes back as it is.
+ */
+export function redactedPayload(value: unknown): unknown {
+  const parsed = OutboundPayloadSchema.safeParse(value);
+  if (!parsed.success || parsed.data.kind !== "text" || !parsed.data.links) return value;
+  let body = parsed.data.body;
+  for (const link of parsed.data.links) body = body.split(link.placeholder).join(`[${link.action} link]`);
+  return { kind: "text", body };
 }

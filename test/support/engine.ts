@@ -16,7 +16,7 @@ export const HOUR = 60 * 60 * 1000;
 export const CLIENT = "+447700900123";
 export const OTHER_CLIENT = "+447700900456";
 
-export const CONFIG: EngineConfig = { artistName: "Mara", replyDays: 3, pilot: { enabled: false, allowlist: [] } };
+export const CONFIG: EngineConfig = { artistName: "Mara", replyDays: 3, pilot: { enabled: false, allowlist: [] }, slotNonce: "n0nce-for-tests" };
 export const PILOT: EngineConfig = { ...CONFIG, pilot: { enabled: true, allowlist: [OTHER_CLIENT] } };
 
 export function leadState(overrides: Partial<LeadState> = {}): LeadState {

@@ -155,7 +155,7 @@ describe("one-tap links in the artist's notices", () => {
     expect(without.actionLinks).toEqual([]);
     const [plain] = toArtist(without);
     expect(plain?.kind === "text" && plain.body).toMatch(/^Inkline handed a client over to you/);
-    expect(plain?.kind === "text" && plain.body).not.toContain("[[inkline-link");
+    expect(plain?.kind === "text" && plain.body).not.toContain("[[inkline");
   });
 
   it("an ordinary answer asks for no links", () => {

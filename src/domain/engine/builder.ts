@@ -100,13 +100,25 @@ export class DecisionBuilder {
   }
 
   /**
+   * A placeholder for something only the caller can fill (a minted link, Stripe's URL): it carries
+   * the decision's nonce, so no text a client wrote can imitate one, and it is filled only in the
+   * one message it is bound to (see {@link push}).
+   */
+  slot(name: string): string {
+    const nonce = this.config.slotNonce;
+    if (!nonce) throw new Error("engine bug: a slot was asked for without config.slotNonce");
+    return slotPlaceholder(nonce, name);
+  }
+
+  /**
    * A one-tap link for the artist: returns the placeholder to render where the URL goes; the
-   * lead's session mints the token and puts the URL in its place. Null when links are off.
+   * lead's session mints the token and puts the URL in its place, in the artist message that
+   * carries the placeholder and nowhere else. Null when links are off.
    */
   actionLink(action: ArtistAction): string | null {
     if (!this.config.actionLinks) return null;
-    const placeholder = `[[inkline-link:${this.decision.actionLinks.length}]]`;
-    this.decision.actionLinks.push({ action, placeholder });
+    const placeholder = this.slot(`link${this.decision.actionLinks.length}`);
+    this.decision.actionLinks.push({ action, placeholder, messageIndex: null });
     return placeholder;
   }
 
@@ -124,7 +136,46 @@ export class DecisionBuilder {
     this.decision.events.push({ type, level, payload });
   }
 
+  /**
+   * Adds a message, binding the open slots its text carries to it: an action link only to an
+   * artist message, a deposit link only to a client message. A slot in any other message is an
+   * engine bug (it would put the artist's link in the client's hands), so it throws.
+   */
   private push(message: Outbound): void {
+    const index = this.decision.outbound.length;
+    const texts = textsOf(message);
+    const carries = (placeholder: string) => texts.some((t) => t.includes(placeholder));
+    for (const link of this.decision.actionLinks) {
+      if (link.messageIndex !== null || !carries(link.placeholder)) continue;
+      if (message.to !== "artist" || message.kind !== "text") throw new Error(`engine bug: the ${link.action} link was put in a ${message.to} ${message.kind} message`);
+      link.messageIndex = index;
+    }
+    const checkout = this.decision.checkout;
+    if (checkout && checkout.messageIndex === null && carries(checkout.placeholder)) {
+      if (message.to !== "client" || message.kind !== "text") throw new Error(`engine bug: the deposit link was put in a ${message.to} ${message.kind} message`);
+      checkout.messageIndex = index;
+    }
     this.decision.outbound.push(message);
+  }
+}
+
+/** The placeholder for slot `name` under `nonce`. */
+export function slotPlaceholder(nonce: string, name: string): string {
+  return `[[inkline:${nonce}:${name}]]`;
+}
+
+/** Every piece of text a message shows (body, titles, captions, template parameters). */
+export function textsOf(message: Outbound): string[] {
+  switch (message.kind) {
+    case "text":
+      return [message.body];
+    case "buttons":
+      return [message.body, ...message.buttons.map((b) => b.title)];
+    case "list":
+      return [message.body, message.buttonLabel, ...message.rows.flatMap((r) => [r.title, r.description ?? ""])];
+    case "template":
+      return message.params;
+    case "media":
+      return [message.link, message.caption ?? ""];
   }
 }

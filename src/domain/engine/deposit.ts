@@ -17,7 +17,6 @@ import { DecisionBuilder } from "./builder.ts";
 import { ENGINE_DEFAULTS, type Decision, type EngineConfig, type LeadState } from "./types.ts";
 
 const S = LeadStatus;
-const CHECKOUT_PLACEHOLDER = "[[inkline-checkout]]";
 const REFUND_PLACEHOLDER = "[[inkline-refund]]";
 /** Stripe accepts expires_at 30 minutes to 24 hours ahead; a minute's margin each side for the round trip. */
 const MIN_LINK_TTL_MS = 31 * 60 * 1000;
@@ -48,13 +47,15 @@ export function sendDepositLink(b: DecisionBuilder, via: string): ActionRefusal 
   const payment = paymentOf(b.lead);
   const attempt = payment.attempt + 1;
   const ttl = linkTtlMs(b.config);
+  const placeholder = b.slot("checkout");
   b.decision.checkout = {
     attempt,
     amountMinor: deposit.amountMinor,
     currency: deposit.currency,
     ruleVersion: payment.ruleVersion,
     expiresAtMs: b.now.getTime() + ttl,
-    placeholder: CHECKOUT_PLACEHOLDER,
+    placeholder,
+    messageIndex: null,
   };
   // Locked for good: the estimate leaves the amount and its rule version alone from now on.
   if (b.lead.depositLockedAt === null) b.decision.patch.depositLockedAt = b.now;
@@ -62,7 +63,7 @@ export function sendDepositLink(b: DecisionBuilder, via: string): ActionRefusal 
   b.moveTo(S.AWAITING_DEPOSIT, via === "client" ? "client replied after the link expired" : "artist sent the deposit link");
   b.say(attempt === 1 ? "deposit.link.client" : "deposit.link_again.client", {
     deposit: money(b, deposit.amountMinor, deposit.currency),
-    url: CHECKOUT_PLACEHOLDER,
+    url: placeholder,
     hours: hoursOf(ttl),
   });
   b.event("deposit.link_sent", {
@@ -78,13 +79,17 @@ export function sendDepositLink(b: DecisionBuilder, via: string): ActionRefusal 
 
 /** The decision with Stripe's Checkout Session in it: the URL in the client's message, the session on the lead. */
 export function withCheckout(decision: Decision, created: CheckoutCreated): Decision {
-  const placeholder = decision.checkout?.placeholder;
-  if (!placeholder) return decision;
+  const checkout = decision.checkout;
+  if (!checkout) return decision;
   const expiresAt = new Date(created.expiresAtMs);
   return {
     ...decision,
     patch: { ...decision.patch, stripeCheckoutSessionId: created.sessionId, depositLinkUrl: created.url, depositLinkExpiresAt: expiresAt },
-    outbound: decision.outbound.map((m) => (m.kind === "text" ? { ...m, body: m.body.split(placeholder).join(created.url) } : m)),
+    // Only the client message the link was made for: text elsewhere that looks like the
+    // placeholder (a name, an answer) stays as written.
+    outbound: decision.outbound.map((m, i) =>
+      i === checkout.messageIndex && m.kind === "text" ? { ...m, body: m.body.split(checkout.placeholder).join(created.url) } : m,
+    ),
     events: decision.events.map((e) =>
       e.type === "deposit.link_sent" ? { ...e, payload: { ...e.payload, session_id: created.sessionId, expires_at: expiresAt.toISOString() } } : e,
     ),

@@ -71,6 +71,12 @@ export interface EngineConfig {
    */
   actionLinks?: boolean;
   /**
+   * A fresh random value for this decision, from the caller (the engine has no randomness): every
+   * placeholder the engine leaves for the caller to fill carries it, so nothing a client writes can
+   * pass for one. Needed when the decision may carry action links or a deposit link.
+   */
+  slotNonce?: string;
+  /**
    * Whether deposits can be taken online (Stripe and PUBLIC_BASE_URL are configured): without it,
    * a deposit request is refused rather than promising a link that cannot exist. Off unless given.
    */
@@ -190,6 +196,8 @@ export interface EstimateTrace {
 export interface ActionLinkRequest {
   action: ArtistAction;
   placeholder: string;
+  /** The artist message in `outbound` the link belongs to; the only one it is ever put in. */
+  messageIndex: number | null;
 }
 
 export interface Decision {

@@ -16,10 +16,17 @@ export class Client {
   readonly phone = uniquePhone();
   private seen = 0;
 
+  /** The WhatsApp profile name every message carries. */
+  readonly name: string;
+
+  constructor(name: string = NAME) {
+    this.name = name;
+  }
+
   /** Sends a text (or a button tap / photo) and waits for the lead's object to settle. */
   async says(message: string | Omit<InboundSpec, "from">): Promise<void> {
     const spec = typeof message === "string" ? { text: message } : message;
-    const { response } = await clientSends({ from: this.phone, name: NAME, ...spec });
+    const { response } = await clientSends({ from: this.phone, name: this.name, ...spec });
     expect(response.status).toBe(200);
     await settle(this.phone);
   }
