@@ -99,11 +99,11 @@ interface Signed {
 const Prepared = z.object({ body: z.string(), signature: z.string(), message_id: z.string() });
 
 /** The client's message as Meta would post it, built and signed by the emulator (opens its window). */
-async function prepareAtEmulator(number: string, text: string): Promise<Signed & { messageId: string }> {
+async function prepareAtEmulator(number: string, text: string, name: string = CLIENT_NAME): Promise<Signed & { messageId: string }> {
   const res = await fetch(`${settings.whatsappUrl}/_emulator/inbound/prepare`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ from: number, name: CLIENT_NAME, text }),
+    body: JSON.stringify({ from: number, name, text }),
   });
   if (res.status !== 200) throw new Error(`emulator prepare answered ${res.status}: ${await res.text()}`);
   const prepared = Prepared.parse(await res.json());

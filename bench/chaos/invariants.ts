@@ -36,7 +36,12 @@ export interface ObservedSend {
   waId: string;
   /** Emulator clock, ms. */
   at: number;
+  /** The text the recipient saw (a text's body, an interactive message's body), when it had one. */
+  text?: string | null;
 }
+
+/** An artist's one-tap link (`/a/<256-bit token>`): never for a client's eyes (issue 19). */
+const ACTION_LINK = /\/a\/[A-Za-z0-9_-]{43}/;
 
 /** A request the traffic sent and the answer it got. */
 export interface ObservedAnswer {
@@ -151,6 +156,10 @@ function deliveryProblems(
 
   const copies = new Map<string, ObservedSend[]>();
   for (const send of sends) {
+    const owner = send.ref === null ? undefined : rows.get(send.ref);
+    if (owner && owner.row.toPhone === owner.lead.phone && send.text && ACTION_LINK.test(send.text)) {
+      verdict.problems.push(`${owner.lead.phone}: reply #${owner.row.seq} gave the client one of the artist's action links`);
+    }
     if (send.ref?.startsWith("parked-")) {
       verdict.problems.push(`a message was parked (${send.ref}): it failed every attempt with the database up`);
       continue;

@@ -60,11 +60,21 @@ export interface EmulatorSend {
   body: unknown;
 }
 
+/** What a Graph send showed its recipient: a text's body or an interactive message's body. */
+function textOf(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const text = "text" in body && typeof body.text === "object" && body.text !== null && "body" in body.text ? body.text.body : null;
+  if (typeof text === "string") return text;
+  const interactive = "interactive" in body && typeof body.interactive === "object" && body.interactive !== null && "body" in body.interactive ? body.interactive.body : null;
+  const inner = typeof interactive === "object" && interactive !== null && "text" in interactive ? interactive.text : null;
+  return typeof inner === "string" ? inner : null;
+}
+
 /** Sends in the emulator's order, each with the outbox row id it carried. */
 export function observedSends(sends: readonly EmulatorSend[]): ObservedSend[] {
   return sends.map((s) => {
     const body = s.body;
     const ref = typeof body === "object" && body !== null && "biz_opaque_callback_data" in body ? body.biz_opaque_callback_data : null;
-    return { ref: typeof ref === "string" ? ref : null, waId: s.wa_id, at: Date.parse(s.received_at) };
+    return { ref: typeof ref === "string" ? ref : null, waId: s.wa_id, at: Date.parse(s.received_at), text: textOf(body) };
   });
 }

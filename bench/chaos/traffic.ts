@@ -21,7 +21,7 @@ export interface TrafficDeps {
   appSecret: string;
   business: BusinessIdentity;
   /** The client's message built and signed by the emulator (which opens its 24-hour window). */
-  prepare(number: string, text: string): Promise<{ body: string; signature: string; messageId: string }>;
+  prepare(number: string, text: string, name: string): Promise<{ body: string; signature: string; messageId: string }>;
   /** Opens the number's 24-hour window at the emulator (as if it had written), without a message. */
   openWindow(number: string): Promise<void>;
   waitForReplies(waId: string, count: number, timeoutMs: number): Promise<boolean>;
@@ -31,6 +31,12 @@ export interface TrafficDeps {
 }
 
 const CLIENT_NAME = "Chaos Client";
+/**
+ * Names every other consulting client gives itself: the placeholders the engine once left for the
+ * artist's one-tap links and copy markup (issue 19). The invariants fail the run if any client
+ * receives an action link.
+ */
+export const HOSTILE_NAMES = ["[[inkline-link:3]]", "[[inkline-link:0]]", "[[inkline-checkout]] [[inkline-link:1]]", "{artistName} [[inkline-link:2]]"] as const;
 /** Meta posts at most 3 MB (the Worker's MAX_WEBHOOK_BYTES); one byte more must be a 413. */
 const META_MAX_BYTES = 3 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -134,15 +140,20 @@ export async function runChaosTraffic(request: ChaosRequest, deps: TrafficDeps):
 
   const signed = (body: string) => ({ body, signature: signBody(body, deps.appSecret) });
 
+  const nameOf = (number: string): string => {
+    const i = request.clean.numbers.indexOf(number);
+    return i >= 0 && i % 2 === 0 ? (HOSTILE_NAMES[(i / 2) % HOSTILE_NAMES.length] ?? CLIENT_NAME) : CLIENT_NAME;
+  };
+
   const textMessage = (number: string, text: string) => {
     const waId = waIdOf(number);
     const id = newWamid(waId);
-    const body = messageEnvelope(deps.business, { name: CLIENT_NAME, waId }, { from: waId, id, timestamp: unixSeconds(Date.now()), type: "text", text: { body: text } });
+    const body = messageEnvelope(deps.business, { name: nameOf(number), waId }, { from: waId, id, timestamp: unixSeconds(Date.now()), type: "text", text: { body: text } });
     return { ...signed(body), id };
   };
 
   const opening = async (number: string, text: string): Promise<void> => {
-    const prepared = await deps.prepare(number, text);
+    const prepared = await deps.prepare(number, text, nameOf(number));
     await deliver("message", prepared.body, prepared.signature, [{ phone: number, id: prepared.messageId }]);
   };
 

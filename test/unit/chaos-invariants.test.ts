@@ -53,6 +53,14 @@ describe("the chaos verdict", () => {
     expect(verdict.counts).toMatchObject({ numbers: 1, messagesSent: 2, deliveries: 3, accepted: 2, processed: 2, replies: 3, duplicatesSuppressed: 1, hostileRequests: 1 });
   });
 
+  it("an artist's action link in a reply to the client is caught; in the artist's notice it is expected", () => {
+    const link = "Approve: https://inkline.test/a/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+    const toArtist = { ...send("r3", 30, ARTIST.slice(1)), text: link };
+    expect(judge(lead(), traffic(), [send("r1", 10), send("r2", 20), toArtist]).problems).toEqual([]);
+    const toClient = { ...send("r2", 20), text: `Thank you ${link}` };
+    expect(judge(lead(), traffic(), [send("r1", 10), toClient, toArtist]).problems).toEqual([`${PHONE}: reply #2 gave the client one of the artist's action links`]);
+  });
+
   it("an accepted message never processed is a loss", () => {
     expect(judge(lead({ processed: ["m1"] })).problems).toEqual([`${PHONE}: 1 accepted message(s) never processed (m2)`]);
   });

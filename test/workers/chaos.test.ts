@@ -32,6 +32,7 @@ import {
 } from "../support/workers/whatsapp.ts";
 
 const SEED = 20_261_121;
+const HOSTILE_NAME = "[[inkline-link:0]] {artistName}";
 
 afterEach(async () => {
   await setDatabasePaused(false);
@@ -48,11 +49,13 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   const [ana, ben, fuzzA, fuzzB] = [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
   const everyone = [ana, ben, fuzzA, fuzzB];
   const drainAll = () => Promise.all(everyone.map((phone) => settle(phone).then(() => drainWithAlarms(phone))));
-  for (const phone of everyone) await traffic.deliver(await openingMessage(phone, "hi"));
+  // Ana names herself after the artist's link placeholders (issue 19): the verdict checks no
+  // client ever receives an action link.
+  for (const phone of everyone) await traffic.deliver(await openingMessage(phone, "hi", phone === ana ? HOSTILE_NAME : undefined));
   await drainAll();
 
   // Every message of Ana's arrives three times: two copies at once now, the third much later.
-  const anaAnswers = await Promise.all([0, 1, 2, 3].map(async (i) => textMessage(ana, answer(i))));
+  const anaAnswers = await Promise.all([0, 1, 2, 3].map(async (i) => textMessage(ana, answer(i), HOSTILE_NAME)));
   const later: typeof anaAnswers = [];
   const anaSays = async (i: number) => {
     const m = anaAnswers[i];

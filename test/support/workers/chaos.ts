@@ -29,11 +29,11 @@ const waIdOf = (phone: string) => phone.replace(/^\+/, "");
 const unixNow = () => String(Math.floor(Date.now() / 1000));
 
 /** A text message from `phone`, built and signed here. */
-export async function textMessage(phone: string, text: string): Promise<SignedMessage> {
+export async function textMessage(phone: string, text: string, name = "Chaos Client"): Promise<SignedMessage> {
   const id = `wamid.${crypto.randomUUID()}`;
   const waId = waIdOf(phone);
   const body = metaEnvelope({
-    contacts: [{ profile: { name: "Chaos Client" }, wa_id: waId }],
+    contacts: [{ profile: { name }, wa_id: waId }],
     messages: [{ from: waId, id, timestamp: unixNow(), type: "text", text: { body: text } }],
   });
   return { phone, id, body, signature: await signBody(body) };
@@ -48,8 +48,8 @@ export async function fuzzedMessage(phone: string, m: FuzzMessage, n: number): P
 }
 
 /** The client's first message, built and signed by the emulator (which opens its 24-hour window). */
-export async function openingMessage(phone: string, text: string): Promise<SignedMessage> {
-  const prepared = await prepareInbound({ from: phone, name: "Chaos Client", text });
+export async function openingMessage(phone: string, text: string, name = "Chaos Client"): Promise<SignedMessage> {
+  const prepared = await prepareInbound({ from: phone, name, text });
   return { phone, id: prepared.message_id, body: prepared.body, signature: prepared.signature };
 }
 
