@@ -2,7 +2,7 @@
  * The migrations against a real (embedded) Postgres: they apply, re-applying is a no-op, and the
  * constraints refuse bad data.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -73,6 +73,26 @@ describe("migrations", () => {
         ["raw-token-value", lead.rows[0]?.id],
       ),
     ).rejects.toThrow(/action_tokens_hash_ck/);
+  });
+
+  it("0004 takes the raw action tokens out of stored outbox rows (issue 19): redacted when sent, the inbox page when pending", async () => {
+    const lead = await client.query<{ id: string }>("INSERT INTO leads (phone_e164) VALUES ('+447700900127') RETURNING id");
+    const id = lead.rows[0]?.id ?? "";
+    const token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456";
+    const body = (t: string) => ({ kind: "text", body: `Approve: https://inkline.test/a/${t}\nReject: https://inkline.test/a/${t.split("").reverse().join("")}` });
+    for (const [seq, status] of [[1, "SENT"], [2, "PENDING"], [3, "FAILED"]] as const) {
+      await client.query("INSERT INTO outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status) VALUES ($1, $2, '+447700900001', 'text', $3, 'summary.artist', $4)", [id, seq, JSON.stringify(body(token)), status]);
+    }
+    await client.query("INSERT INTO outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status) VALUES ($1, 4, '+447700900127', 'text', $2, 'x', 'SENT')", [id, JSON.stringify({ kind: "text", body: "Hi /a/short" })]);
+    const sql = readFileSync(path.join(import.meta.dirname, "../../migrations/0004_redact_outbox_tokens.sql"), "utf8");
+    for (const statement of sql.split("--> statement-breakpoint")) await client.query(statement);
+    const rows = await client.query<{ seq: number; payload: { body: string } }>("SELECT seq, payload FROM outbox_messages WHERE lead_id = $1 ORDER BY seq", [id]);
+    expect(rows.rows.map((r) => r.payload.body)).toEqual([
+      "Approve: https://inkline.test/a/[redacted]\nReject: https://inkline.test/a/[redacted]",
+      `Approve: https://inkline.test/inbox/leads/${id}\nReject: https://inkline.test/inbox/leads/${id}`,
+      "Approve: https://inkline.test/a/[redacted]\nReject: https://inkline.test/a/[redacted]",
+      "Hi /a/short",
+    ]);
   });
 
   it("orders answers per lead and refuses a duplicate position", async () => {
