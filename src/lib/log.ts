@@ -11,7 +11,8 @@ export type LogFields = Record<string, unknown>;
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(secret|token|password|passwd|authorization|api[_-]?key|cookie|signature|dsn|connection_?string|database_?url)/i;
 const WHOLE_PHONE = /^\+?[1-9][0-9]{6,14}$/;
-const PHONE_IN_TEXT = /\+?[1-9][0-9]{8,14}/g;
+/** A number standing on its own in text (not digits inside an id such as a UUID or a wamid). */
+const PHONE_IN_TEXT = /(?<![0-9A-Za-z_-])\+?[1-9][0-9]{8,14}(?![0-9A-Za-z_])/g;
 /** An artist's one-tap link path: the token in it is a capability, never logged. */
 const ACTION_LINK = /\/a\/[A-Za-z0-9_-]{16,}/g;
 

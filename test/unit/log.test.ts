@@ -32,6 +32,12 @@ describe("logging", () => {
     expect(out).toContain(maskPhone("+447700900123"));
   });
 
+  it("leaves ids alone: a UUID or wamid whose digits look like a number is not masked", () => {
+    const ids = { correlation_id: "c3815830-a8e2-4be4-9402-d467812345672", message: "wamid.HBgL447700900123FQIAERgS", note: "ref 5c5-447700900123" };
+    expect(redact(ids)).toEqual(ids);
+    expect(redact({ note: "call 447700900123 or +447700900124." })).toEqual({ note: `call ${maskPhone("+447700900123")} or ${maskPhone("+447700900124")}.` });
+  });
+
   it("never prints an action link's token (request paths are logged)", () => {
     const token = "q2Xo0t1vC3Bg5mX2vV9N2hS1rXgRk0yq5u3w8ZbJ7aE";
     const out = JSON.stringify(redact({ path: `/a/${token}`, url: `https://inkline.test/a/${token}?x=1` }));
