@@ -37,6 +37,7 @@ describe("migrations", () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       "action_tokens",
       "attachments",
+      "inbox_sessions",
       "lead_answers",
       "lead_notes",
       "leads",
@@ -73,6 +74,17 @@ describe("migrations", () => {
         ["raw-token-value", lead.rows[0]?.id],
       ),
     ).rejects.toThrow(/action_tokens_hash_ck/);
+  });
+
+  it("stores inbox sessions only by the hash of their nonce, with a key fingerprint and a lifetime", async () => {
+    const id = "a".repeat(64);
+    const insert = (sessionId: string, fingerprint: string, expires = "now() + interval '12 hours'") =>
+      client.query(`INSERT INTO inbox_sessions (id, key_fingerprint, created_at, expires_at) VALUES ($1, $2, now(), ${expires})`, [sessionId, fingerprint]);
+    await expect(insert("v1.1764928800000.AAAAAAAAAAAAAAAAAAAAAA", "0123456789abcdef")).rejects.toThrow(/inbox_sessions_id_ck/);
+    await expect(insert(id, "the-admin-key")).rejects.toThrow(/inbox_sessions_key_fingerprint_ck/);
+    await expect(insert(id, "0123456789abcdef", "now() - interval '1 second'")).rejects.toThrow(/inbox_sessions_lifetime_ck/);
+    await insert(id, "0123456789abcdef");
+    await expect(insert(id, "0123456789abcdef")).rejects.toThrow(/inbox_sessions_pkey/);
   });
 
   it("orders answers per lead and refuses a duplicate position", async () => {

@@ -1,8 +1,8 @@
 /**
  * The artist's web inbox under /inbox: server-rendered pages, no script. Order of the doors:
  * security headers, a rate limit per client IP, the session key (no ADMIN_API_KEY: the inbox is
- * off), same-origin POSTs, then the public login routes, then a valid session and its CSRF token
- * for everything else, then a database handle. One file per page or resource.
+ * off), same-origin POSTs, a database handle (sessions are rows), then the public login routes,
+ * then a valid session and its CSRF token for everything else. One file per page or resource.
  */
 import { Hono } from "hono";
 import { withDatabase } from "../database.ts";
@@ -42,10 +42,10 @@ export const inbox = new Hono<InboxEnv>()
   )
   .use("*", withSessionKey)
   .use("*", sameOrigin)
+  .use("*", withDatabase)
   .route("/", inboxAuth)
   .use("*", requireSession)
   .use("*", requireCsrf)
-  .use("*", withDatabase)
   .route("/", inboxOverview)
   .route("/leads", inboxLeadPage)
   .route("/leads", inboxActions)

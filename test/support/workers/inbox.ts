@@ -4,8 +4,9 @@
  * rendered (CSRF token, request ids).
  */
 import { SELF } from "cloudflare:test";
-import { deriveSessionKey, issueSession } from "../../../src/lib/session.ts";
+import { deriveSessionKey, issueSession, keyFingerprint, sessionId } from "../../../src/lib/session.ts";
 import { ADMIN_KEY, uniqueIp } from "./artist.ts";
+import { sql } from "./db.ts";
 
 export const ORIGIN = "https://inkline.test";
 
@@ -49,9 +50,32 @@ export async function signIn(ip = uniqueIp()): Promise<string> {
   return cookie;
 }
 
-/** A session cookie made with the Worker's own signing key, for a session issued at `issuedAt`. */
-export async function forgeSession(issuedAt: number, adminKey = ADMIN_KEY): Promise<string> {
-  return (await issueSession(await deriveSessionKey(adminKey), issuedAt)).value;
+/**
+ * A session cookie made with the signing key of `adminKey` for a session issued at `issuedAt`, and
+ * (unless `record` is false) its row in inbox_sessions, as a sign-in at that time would have left.
+ */
+export async function forgeSession(issuedAt: number, adminKey = ADMIN_KEY, options: { record?: boolean } = {}): Promise<string> {
+  const key = await deriveSessionKey(adminKey);
+  const { value, session } = await issueSession(key, issuedAt);
+  if (options.record !== false) {
+    await sql("INSERT INTO inbox_sessions (id, key_fingerprint, created_at, expires_at) VALUES ($1, $2, $3, $4)", [
+      await sessionId(session),
+      await keyFingerprint(key),
+      new Date(issuedAt).toISOString(),
+      new Date(session.expiresAt).toISOString(),
+    ]);
+  }
+  return value;
+}
+
+/** The stored row of the session behind a cookie value (undefined: none). */
+export async function sessionRow(cookie: string): Promise<{ id: string; key_fingerprint: string; created_at: Date; expires_at: Date; revoked_at: Date | null } | undefined> {
+  const nonce = cookie.split(".")[2] ?? "";
+  const [row] = await sql<{ id: string; key_fingerprint: string; created_at: Date; expires_at: Date; revoked_at: Date | null }>(
+    "SELECT id, key_fingerprint, created_at, expires_at, revoked_at FROM inbox_sessions WHERE id = $1",
+    [await sessionId({ nonce, expiresAt: 0 })],
+  );
+  return row;
 }
 
 /** The value of the hidden field `name` in the first form (or the form for `action`) of a page. */
