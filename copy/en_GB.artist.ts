@@ -83,6 +83,8 @@ export const en_GB_artist = {
   "page.error.payment_provider.body": "Nothing was changed. The reason is in the lead's events; try again later or from the Stripe dashboard.",
   "page.error.invalid_form.title": "Something was wrong with the form",
   "page.error.invalid_form.body": "{field}: {message}. Nothing was changed.",
+  "page.error.too_large.title": "That was too much to send",
+  "page.error.too_large.body": "A form here can be at most {limitKb} KB; this one was larger. Nothing was changed.",
 
   "inbox.title": "Inbox",
   "inbox.login.title": "Sign in",

@@ -235,6 +235,20 @@ describe("links that change nothing", () => {
     expect(await leadRow(lead.id)).toMatchObject({ version: 0 });
   });
 
+  it("a form body over 8 KB: 413 saying so, the token unused, nothing changed", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "reject", { allowedStatuses: ["PENDING_APPROVAL"] });
+    const response = await confirmLink(`/a/${token}`, { lead_id: lead.id, reason: "r".repeat(9 * 1024) });
+    expect(response.status).toBe(413);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const page = await response.text();
+    expect(page).toContain("That was too much to send");
+    expect(page).toContain("at most 8 KB");
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+    expect((await tokenRows(lead.id))[0]?.used_at).toBeNull();
+  });
+
   it("Cancel lands on a page that says nothing was changed", async () => {
     const response = await openLink("/a/cancelled");
     expect(response.status).toBe(200);

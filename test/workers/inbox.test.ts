@@ -231,6 +231,34 @@ describe("sessions are kept on the server", () => {
   });
 });
 
+describe("form size", () => {
+  it("a sign-in body over 8 KB: 413 saying so, no key looked at, no cookie", async () => {
+    const response = await inboxFetch("/inbox/login", { form: { key: ADMIN_KEY, next: `/inbox/${"x".repeat(9 * 1024)}` } });
+    expect(response.status).toBe(413);
+    expect(sessionCookieFrom(response)).toBeNull();
+    const page = await text(response);
+    expect(page).toContain(copy("page.error.too_large.title"));
+    expect(page).toContain(copy("page.error.too_large.body", { limitKb: 8 }));
+  });
+
+  it("an action form streamed without a length, over 8 KB: 413, nothing changes", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const { html, cookie } = await openLead(lead.id);
+    const form = new URLSearchParams({ csrf: formField(html, "csrf", "reject"), request_id: formField(html, "request_id", "reject"), reason: "r".repeat(9 * 1024) });
+    const bytes = new TextEncoder().encode(form.toString());
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 1024) controller.enqueue(bytes.slice(i, i + 1024));
+        controller.close();
+      },
+    });
+    const response = await inboxFetch(`/inbox/leads/${lead.id}/actions/reject`, { cookie, body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(response.status).toBe(413);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+  });
+});
+
 describe("CSRF", () => {
   async function approveForm(): Promise<{ id: string; phone: string; cookie: string; form: Record<string, string> }> {
     const lead = await insertLead("PENDING_APPROVAL");

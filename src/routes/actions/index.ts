@@ -23,6 +23,7 @@ import { withDatabase, type DbEnv } from "../database.ts";
 import { answerRows, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { cancelledPage, confirmPage, donePage, pageCopy as t, queuedPage, refusalPage, type LeadCard, type RefusalPage } from "./pages.ts";
+import { formBodyLimit } from "../form-limit.ts";
 import { privatePageHeaders } from "../private-page.ts";
 
 /** Requests per minute per client IP to /a/: far more than a person taps, far too few to guess. */
@@ -59,6 +60,7 @@ const REFUSAL_STATUS = {
   payment_provider: 502,
   rate_limited: 429,
   invalid_form: 400,
+  too_large: 413,
 } as const satisfies Record<RefusalPage, number>;
 
 function refuse(c: Context<DbEnv>, reason: RefusalPage, params: Record<string, string | number> = {}): Response | Promise<Response> {
@@ -102,6 +104,7 @@ export const actionLinks = new Hono<DbEnv>()
   )
   // The URL is a capability: never cached, never sent on as a referrer, never framed or indexed.
   .use("*", privatePageHeaders("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", { denyFrames: true }))
+  .use("*", formBodyLimit((c, limitKb) => c.html(refusalPage("too_large", { limitKb }), 413)))
   .get("/cancelled", (c) => c.html(cancelledPage()))
   .use("/:token", withDatabase)
   .get("/:token", async (c) => {

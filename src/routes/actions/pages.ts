@@ -101,7 +101,7 @@ export function queuedPage() {
 }
 
 /** Why a link did nothing; the key picks the page's words. */
-export type RefusalPage = ActionRefusal | "rate_limited" | "invalid_form";
+export type RefusalPage = ActionRefusal | "rate_limited" | "invalid_form" | "too_large";
 
 export function refusalPage(reason: RefusalPage, params: CopyParams = {}) {
   return messagePage(t(`page.error.${reason}.title`), t(`page.error.${reason}.body`, params));

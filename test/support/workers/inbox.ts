@@ -14,6 +14,8 @@ export interface InboxRequest {
   method?: "GET" | "POST";
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
+  /** A raw body instead of `form` (POST; set its content-type in `headers`). */
+  body?: ReadableStream<Uint8Array>;
   /** The session cookie's value (omitted: signed out). */
   cookie?: string | null;
   ip?: string;
@@ -22,7 +24,7 @@ export interface InboxRequest {
 
 /** A request as a browser on our own pages makes it (same Origin on POSTs); redirects are not followed. */
 export function inboxFetch(path: string, init: InboxRequest = {}): Promise<Response> {
-  const method = init.method ?? (init.form ? "POST" : "GET");
+  const method = init.method ?? (init.form || init.body ? "POST" : "GET");
   const headers: Record<string, string> = { "cf-connecting-ip": init.ip ?? uniqueIp() };
   if (method === "POST") headers.origin = ORIGIN;
   if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
@@ -30,7 +32,7 @@ export function inboxFetch(path: string, init: InboxRequest = {}): Promise<Respo
   return SELF.fetch(`${ORIGIN}${path}`, {
     method,
     headers: { ...headers, ...init.headers },
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    body: init.form ? new URLSearchParams(init.form).toString() : init.body,
     redirect: "manual",
   });
 }
