@@ -25,7 +25,8 @@ export function pageShell(title: string, style: string, body: unknown): HtmlEsca
 
 /**
  * Response headers for a private page: no cache, no referrer, no indexing, no framing, and the
- * given Content-Security-Policy. `denyFrames` adds the legacy X-Frame-Options for older browsers.
+ * given Content-Security-Policy (unless the handler set a stricter one of its own, e.g. allowing
+ * one script by hash). `denyFrames` adds the legacy X-Frame-Options for older browsers.
  */
 export function privatePageHeaders(csp: string, options: { denyFrames?: boolean } = {}): MiddlewareHandler {
   return async (c, next) => {
@@ -34,6 +35,6 @@ export function privatePageHeaders(csp: string, options: { denyFrames?: boolean 
     c.header("Referrer-Policy", "no-referrer");
     c.header("X-Robots-Tag", "noindex");
     if (options.denyFrames) c.header("X-Frame-Options", "DENY");
-    c.header("Content-Security-Policy", csp);
+    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", csp);
   };
 }
