@@ -162,6 +162,8 @@ describe("the token stays out of every URL a server sees", () => {
     expect(html).toContain('<input type="hidden" name="step" value="confirm" />');
     expect(html).toContain(`<input type="hidden" name="token" value="${token}" />`);
     expect(html).not.toContain("<script");
+    // The page's own CSS as written (escaped, `"Segoe UI"` and `.actions > *` would not apply).
+    expect(html).toContain('.actions > * {');
     // Reviewing again (a refresh) changes nothing.
     expect((await openLink(actionPath(token))).status).toBe(200);
     await settleLead(lead.phone);
