@@ -1,6 +1,6 @@
 /**
  * The artist's side, British English: one-tap link lines in their WhatsApp notices, every word
- * of the action pages behind those links (`/a/:token`), of the web inbox (`/inbox`) and of the
+ * of the action pages behind those links (`/a#<token>`), of the web inbox (`/inbox`) and of the
  * demo page (`/demo`). Part of the en_GB catalogue (spread into en_GB.ts), so the same renderer
  * and placeholder checks apply.
  */
@@ -54,6 +54,9 @@ export const en_GB_artist = {
   "page.close_hint": "You can close this page.",
   "page.no_deposit": "the quoted amount",
 
+  "page.opening.title": "Opening your link",
+  "page.opening.body": "One moment…",
+  "page.opening.noscript": "This page needs JavaScript to read the link. Turn it on and open the link again. Nothing was changed.",
   "page.cancelled.title": "Cancelled",
   "page.cancelled.body": "Nothing was changed.",
   "page.done.title": "Done",
@@ -83,6 +86,8 @@ export const en_GB_artist = {
   "page.error.payment_provider.body": "Nothing was changed. The reason is in the lead's events; try again later or from the Stripe dashboard.",
   "page.error.invalid_form.title": "Something was wrong with the form",
   "page.error.invalid_form.body": "{field}: {message}. Nothing was changed.",
+  "page.error.too_large.title": "That was too much to send",
+  "page.error.too_large.body": "A form here can be at most {limitKb} KB; this one was larger. Nothing was changed.",
 
   "inbox.title": "Inbox",
   "inbox.login.title": "Sign in",

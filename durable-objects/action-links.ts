@@ -20,8 +20,12 @@ export interface LinkSettings {
   ttlHours: number;
 }
 
-/** The path of an action link (the route lives in src/routes/actions.ts). */
-export const actionPath = (token: string) => `/a/${token}`;
+/**
+ * The path of an action link (the route lives in src/routes/actions/index.ts). The token goes in
+ * the fragment, which browsers never send: request logs see `/a` only, and the page moves the
+ * token into its form.
+ */
+export const actionPath = (token: string) => `/a#${token}`;
 
 /** What ties a sealed link to its lead and place: GCM's associated data. */
 const sealContext = (leadId: string, placeholder: string) => `${leadId}|${placeholder}`;

@@ -6,8 +6,10 @@ import type { InboxPayload } from "../durable-objects/inbox.ts";
 import { requireConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
+import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
 import { createLogger } from "./lib/log.ts";
+import { deriveSessionKey, keyFingerprint } from "./lib/session.ts";
 
 export const CRON_EVERY_5_MIN = "*/5 * * * *";
 
@@ -68,8 +70,24 @@ const depositSweep: Job = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/**
+ * Inbox sessions no request can use any more are deleted: expired at the scheduled time, or issued
+ * under a signing key that is no longer ours (ADMIN_API_KEY was rotated: those sessions are
+ * refused already; deleting them also keeps them refused if the old key ever comes back).
+ */
+const inboxSessionSweep: Job = async ({ env, scheduledTime }) => {
+  const config = requireConfig(env);
+  const fingerprint = config.ADMIN_API_KEY ? await keyFingerprint(await deriveSessionKey(config.ADMIN_API_KEY)) : null;
+  const handle = openDatabase(config);
+  try {
+    return { deleted: await deleteLapsedInboxSessions(handle.db, scheduledTime, fingerprint) };
+  } finally {
+    await handle.close();
+  }
+};
+
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, depositSweep },
+  [CRON_EVERY_5_MIN]: { heartbeat, depositSweep, inboxSessionSweep },
 } satisfies Record<string, Record<string, Job>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

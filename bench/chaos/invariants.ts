@@ -41,7 +41,7 @@ export interface ObservedSend {
 }
 
 /** An artist's one-tap link (`/a/<256-bit token>`): never for a client's eyes (issue 19). */
-const ACTION_LINK = /\/a\/[A-Za-z0-9_-]{43}/;
+const ACTION_LINK = /\/a[#/][A-Za-z0-9_-]{43}/;
 
 /** A request the traffic sent and the answer it got. */
 export interface ObservedAnswer {

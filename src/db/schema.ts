@@ -354,9 +354,34 @@ export const leadNotes = pgTable(
   ],
 );
 
+/**
+ * Web inbox sessions (src/lib/session.ts): one row per sign-in, so signing out revokes the session
+ * on the server and not only in the browser that held it. The id is the SHA-256 of the cookie's
+ * nonce (the cookie itself is never stored); `key_fingerprint` names the signing key (derived from
+ * ADMIN_API_KEY) it was issued under, so a rotated key refuses every older row. Rows live until
+ * `expires_at`, then the cron deletes them (src/scheduled.ts).
+ */
+export const inboxSessions = pgTable(
+  "inbox_sessions",
+  {
+    id: text("id").primaryKey(),
+    keyFingerprint: text("key_fingerprint").notNull(),
+    createdAt: tz("created_at").notNull(),
+    expiresAt: tz("expires_at").notNull(),
+    revokedAt: tz("revoked_at"),
+  },
+  (t) => [
+    index("inbox_sessions_expires_idx").on(t.expiresAt),
+    check("inbox_sessions_id_ck", sql.raw(`"id" ~ '^[0-9a-f]{64}$'`)),
+    check("inbox_sessions_key_fingerprint_ck", sql.raw(`"key_fingerprint" ~ '^[0-9a-f]{16}$'`)),
+    check("inbox_sessions_lifetime_ck", sql`${t.expiresAt} > ${t.createdAt}`),
+  ],
+);
+
 export type Lead = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;
 export type LeadAnswer = typeof leadAnswers.$inferSelect;
 export type OutboxMessage = typeof outboxMessages.$inferSelect;
 export type SystemEvent = typeof systemEvents.$inferSelect;
 export type Attachment = typeof attachments.$inferSelect;
+export type InboxSessionRow = typeof inboxSessions.$inferSelect;

@@ -26,6 +26,14 @@ export async function sha256Hex(value: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
 }
 
+/** SHA-256 of a string, as standard base64 (the form a Content-Security-Policy hash takes). */
+export async function sha256Base64(value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+  let binary = "";
+  for (const b of digest) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
 /**
  * Compares two strings in time that depends only on their lengths, never on where they differ.
  * (A length mismatch is not secret: HMAC digests and our tokens have fixed lengths.)

@@ -13,15 +13,15 @@ const SECRET_KEY = /(secret|token|password|passwd|authorization|api[_-]?key|cook
 const WHOLE_PHONE = /^\+?[1-9][0-9]{6,14}$/;
 /** A number standing on its own in text (not digits inside an id such as a UUID or a wamid). */
 const PHONE_IN_TEXT = /(?<![0-9A-Za-z_-])\+?[1-9][0-9]{8,14}(?![0-9A-Za-z_])/g;
-/** An artist's one-tap link path: the token in it is a capability, never logged. */
-const ACTION_LINK = /\/a\/[A-Za-z0-9_-]{16,}/g;
+/** An artist's one-tap link (`/a#<token>`, or `/a/<token>` as sent before): the token is a capability, never logged. */
+const ACTION_LINK = /\/a(\/#?|#)[A-Za-z0-9_-]{16,}/g;
 
 /** Returns a copy of `value` safe to log: secret-named keys redacted, phone numbers masked. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[depth]";
   if (typeof value === "string") {
     if (WHOLE_PHONE.test(value)) return maskPhone(value);
-    return value.replace(ACTION_LINK, "/a/[token]").replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+    return value.replace(ACTION_LINK, "/a$1[token]").replace(PHONE_IN_TEXT, (m) => maskPhone(m));
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };

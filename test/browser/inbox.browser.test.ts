@@ -1,7 +1,8 @@
 /**
  * The artist's side in a real browser (headless Chromium) against the real stack over HTTP
  * (workerd via `wrangler dev`, embedded Postgres, the WhatsApp emulator): a client finishes a
- * consultation on WhatsApp, the summary reaches the artist's phone with tappable links, the artist
+ * consultation on WhatsApp, the summary reaches the artist's phone with tappable links (one is
+ * tapped: its confirmation opens, the token never in a requested URL, then Cancel), the artist
  * signs in to the inbox on a phone-sized screen, opens the lead, approves it, sees the status
  * change, and the client receives the next message; then the artist sends the deposit link, the
  * client pays on the Stripe emulator's checkout page, and both phones hear about it. Screenshots
@@ -112,11 +113,35 @@ describe("the artist in a real browser", () => {
       for (const [key, answer] of Object.entries(GOOD_ANSWERS)) if (key !== "idea") await clientSays({ text: answer.text });
       await eventually("the lead waiting for approval", async () => (await leadStatus()) === "PENDING_APPROVAL");
 
-      // The summary on the artist's phone, its one-tap links real links to the Worker.
-      const link = artist.locator(`a.link[href^="${worker}/a/"]`).first();
+      // The summary on the artist's phone, its one-tap links real links to the Worker, each
+      // token in the fragment (never sent to the server).
+      const link = artist.locator(`a.link[href^="${worker}/a#"]`).first();
       await link.waitFor({ timeout: 15_000 });
-      expect(await artist.locator(`a.link[href^="${worker}/a/"]`).count()).toBe(4);
+      expect(await artist.locator(`a.link[href^="${worker}/a#"]`).count()).toBe(4);
       await shot(artist, "artist-whatsapp.png");
+
+      // Tapping Approve: the page's script (allowed by its hash, nothing else) posts the token and
+      // the confirmation shows; the address bar and every request path say /a only. Cancel.
+      // What reaches the server of each request: the URL without its fragment.
+      const requested: string[] = [];
+      context.on("request", (request) => requested.push(request.url().split("#")[0] ?? ""));
+      const violations: string[] = [];
+      const [tapped] = await Promise.all([context.waitForEvent("page"), link.click()]);
+      pages.tapped = tapped;
+      tapped.on("console", (message) => {
+        if (/Content[- ]Security[- ]Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await tapped.locator("h1", { hasText: `${renderCopy("action.label.approve")}?` }).waitFor({ timeout: 10_000 });
+      expect(tapped.url()).toBe(`${worker}/a`);
+      expect(await tapped.locator("main").textContent()).toContain(CLIENT_NAME);
+      const token = ((await link.getAttribute("href")) ?? "").split("#")[1] ?? "";
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(requested.filter((url) => url.startsWith(worker) && url.includes(token))).toEqual([]);
+      expect(violations).toEqual([]);
+      await shot(tapped, "action-link-confirm.png");
+      await Promise.all([tapped.waitForURL(`${worker}/a/cancelled`), tapped.locator("a.cancel").click()]);
+      expect(await tapped.locator("main").textContent()).toContain(renderCopy("page.cancelled.body"));
+      expect(await leadStatus()).toBe("PENDING_APPROVAL");
 
       // The inbox: signed out, it asks for the key.
       const inbox = (pages.inbox = await context.newPage());
@@ -198,6 +223,14 @@ describe("the artist in a real browser", () => {
       await inbox.waitForURL(`${worker}/inbox`);
       await inbox.locator('form[action="/inbox/logout"]').waitFor();
       await shot(demo, "demo.png", true);
+
+      // Signing out revokes the session on the server: a copy of the cookie opens nothing.
+      const copied = (await context.cookies(`${worker}/inbox`)).find((c) => c.name === "inkline_inbox")?.value ?? "";
+      expect(copied).not.toBe("");
+      await Promise.all([inbox.waitForURL(`${worker}/inbox/login?signed_out=1`), inbox.locator('form[action="/inbox/logout"] button').click()]);
+      const replayed = await fetch(`${worker}/inbox`, { headers: { cookie: `inkline_inbox=${copied}` }, redirect: "manual" });
+      expect(replayed.status).toBe(303);
+      expect(replayed.headers.get("location")).toBe("/inbox/login?expired=1");
     } finally {
       await context.close();
     }

@@ -1,7 +1,7 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifyMetaSignature } from "../../src/adapters/whatsapp/signature.ts";
-import { constantTimeEqual, hmacSha256Hex } from "../../src/lib/crypto.ts";
+import { constantTimeEqual, hmacSha256Hex, sha256Base64 } from "../../src/lib/crypto.ts";
 
 describe("HMAC and constant-time comparison", () => {
   it("matches Node's HMAC-SHA256", async () => {
@@ -14,6 +14,14 @@ describe("HMAC and constant-time comparison", () => {
     expect(constantTimeEqual("abc", "abd")).toBe(false);
     expect(constantTimeEqual("abc", "abcd")).toBe(false);
     expect(constantTimeEqual("", "")).toBe(true);
+  });
+});
+
+describe("sha256Base64 (CSP script hashes)", () => {
+  it("is the standard base64 of the SHA-256 of the UTF-8 text, as browsers compute it", async () => {
+    expect(await sha256Base64("abc")).toBe("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    const script = 'var f=document.getElementById("open");f.submit(); // “quoted” …';
+    expect(await sha256Base64(script)).toBe(createHash("sha256").update(script, "utf8").digest("base64"));
   });
 });
 

@@ -93,11 +93,11 @@ async function expectLinksOnlyForTheArtist(decision: Decision): Promise<string[]
       const opened = await openLinks(payload, LEAD_ID, ADMIN_KEY, `${BASE}/inbox`);
       expect(opened.unopened).toEqual([]);
       // What is stored (and shown in the admin API and inbox) holds no URL.
-      expect(JSON.stringify(redactedPayload(payload))).not.toMatch(/\/a\/[A-Za-z0-9_-]{43}/);
+      expect(JSON.stringify(redactedPayload(payload))).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
       return { to: m.to, texts: textsOf({ ...m, ...opened.message }) };
     }),
   );
-  const urls = sent.flatMap((m) => m.texts.flatMap((t) => t.match(/https:\/\/inkline\.test\/a\/[A-Za-z0-9_-]{43}/g) ?? []));
+  const urls = sent.flatMap((m) => m.texts.flatMap((t) => t.match(/https:\/\/inkline\.test\/a[#/][A-Za-z0-9_-]{43}/g) ?? []));
   expect(urls).toHaveLength(decision.actionLinks.length);
   expect(new Set(urls).size).toBe(urls.length);
   for (const link of decision.actionLinks) {
@@ -106,7 +106,7 @@ async function expectLinksOnlyForTheArtist(decision: Decision): Promise<string[]
   }
   for (const message of sent.filter((m) => m.to === "client")) {
     for (const text of message.texts) {
-      expect(text).not.toMatch(/\/a\/[A-Za-z0-9_-]{43}/);
+      expect(text).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
       for (const link of decision.actionLinks) expect(text).not.toContain(link.placeholder);
       for (const m of minted.decision.outbound) if (m.kind === "text") for (const l of m.links ?? []) expect(text).not.toContain(l.sealed);
     }
@@ -192,9 +192,9 @@ describe("sealed links in the outbox", () => {
   it("the stored row holds placeholders and sealed values; only the send path makes URLs of them", async () => {
     const payload = await storedSummary();
     expect(payload.links?.map((l) => l.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
-    expect(JSON.stringify(payload)).not.toMatch(/\/a\/[A-Za-z0-9_-]{43}/);
+    expect(JSON.stringify(payload)).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
     const opened = await openLinks(payload, LEAD_ID, ADMIN_KEY, `${BASE}/inbox/leads/${LEAD_ID}`);
-    expect(opened.message.kind === "text" && opened.message.body.match(/\/a\/[A-Za-z0-9_-]{43}/g)).toHaveLength(4);
+    expect(opened.message.kind === "text" && opened.message.body.match(/\/a[#/][A-Za-z0-9_-]{43}/g)).toHaveLength(4);
     expect(redactedPayload(payload)).toEqual({ kind: "text", body: expect.stringContaining("Approve: [approve link]") as unknown });
   });
 
@@ -205,7 +205,7 @@ describe("sealed links in the outbox", () => {
       const opened = await openLinks(payload, leadId, key, fallback);
       expect(opened.unopened).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
       const body = opened.message.kind === "text" ? opened.message.body : "";
-      expect(body).not.toMatch(/\/a\/[A-Za-z0-9_-]{43}/);
+      expect(body).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
       expect(body.split(fallback)).toHaveLength(5);
     }
   });

@@ -46,6 +46,14 @@ describe("logging", () => {
     expect(redact({ path: "/a/cancelled" })).toEqual({ path: "/a/cancelled" });
   });
 
+  it("never prints the token of a link that carries it in the fragment (a message body, a URL)", () => {
+    const token = "q2Xo0t1vC3Bg5mX2vV9N2hS1rXgRk0yq5u3w8ZbJ7aE";
+    const out = JSON.stringify(redact({ body: `Approve: https://inkline.test/a#${token}\nReject: https://inkline.test/a/#${token}` }));
+    expect(out).not.toContain(token);
+    expect(out).toContain("https://inkline.test/a#[token]");
+    expect(out).toContain("https://inkline.test/a/#[token]");
+  });
+
   it("drops lines below the level", () => {
     const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
     createLogger("c", "warn").info("quiet");

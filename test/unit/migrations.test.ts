@@ -37,6 +37,7 @@ describe("migrations", () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       "action_tokens",
       "attachments",
+      "inbox_sessions",
       "lead_answers",
       "lead_notes",
       "leads",
@@ -75,7 +76,7 @@ describe("migrations", () => {
     ).rejects.toThrow(/action_tokens_hash_ck/);
   });
 
-  it("0004 takes the raw action tokens out of stored outbox rows (issue 19): redacted when sent, the inbox page when pending", async () => {
+  it("0005 takes the raw action tokens out of stored outbox rows (issue 19): redacted when sent, the inbox page when pending", async () => {
     const lead = await client.query<{ id: string }>("INSERT INTO leads (phone_e164) VALUES ('+447700900127') RETURNING id");
     const id = lead.rows[0]?.id ?? "";
     const token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456";
@@ -84,7 +85,7 @@ describe("migrations", () => {
       await client.query("INSERT INTO outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status) VALUES ($1, $2, '+447700900001', 'text', $3, 'summary.artist', $4)", [id, seq, JSON.stringify(body(token)), status]);
     }
     await client.query("INSERT INTO outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status) VALUES ($1, 4, '+447700900127', 'text', $2, 'x', 'SENT')", [id, JSON.stringify({ kind: "text", body: "Hi /a/short" })]);
-    const sql = readFileSync(path.join(import.meta.dirname, "../../migrations/0004_redact_outbox_tokens.sql"), "utf8");
+    const sql = readFileSync(path.join(import.meta.dirname, "../../migrations/0005_redact_outbox_tokens.sql"), "utf8");
     for (const statement of sql.split("--> statement-breakpoint")) await client.query(statement);
     const rows = await client.query<{ seq: number; payload: { body: string } }>("SELECT seq, payload FROM outbox_messages WHERE lead_id = $1 ORDER BY seq", [id]);
     expect(rows.rows.map((r) => r.payload.body)).toEqual([
@@ -93,6 +94,17 @@ describe("migrations", () => {
       "Approve: https://inkline.test/a/[redacted]\nReject: https://inkline.test/a/[redacted]",
       "Hi /a/short",
     ]);
+  });
+
+  it("stores inbox sessions only by the hash of their nonce, with a key fingerprint and a lifetime", async () => {
+    const id = "a".repeat(64);
+    const insert = (sessionId: string, fingerprint: string, expires = "now() + interval '12 hours'") =>
+      client.query(`INSERT INTO inbox_sessions (id, key_fingerprint, created_at, expires_at) VALUES ($1, $2, now(), ${expires})`, [sessionId, fingerprint]);
+    await expect(insert("v1.1764928800000.AAAAAAAAAAAAAAAAAAAAAA", "0123456789abcdef")).rejects.toThrow(/inbox_sessions_id_ck/);
+    await expect(insert(id, "the-admin-key")).rejects.toThrow(/inbox_sessions_key_fingerprint_ck/);
+    await expect(insert(id, "0123456789abcdef", "now() - interval '1 second'")).rejects.toThrow(/inbox_sessions_lifetime_ck/);
+    await insert(id, "0123456789abcdef");
+    await expect(insert(id, "0123456789abcdef")).rejects.toThrow(/inbox_sessions_pkey/);
   });
 
   it("orders answers per lead and refuses a duplicate position", async () => {

@@ -3,7 +3,18 @@
  * every alteration refused; the clock is an argument.
  */
 import { describe, expect, it } from "vitest";
-import { csrfMatches, csrfToken, deriveSessionKey, issueSession, SESSION_TTL_MS, verifySession } from "../../src/lib/session.ts";
+import { sha256Hex } from "../../src/lib/crypto.ts";
+import {
+  csrfMatches,
+  csrfToken,
+  deriveSessionKey,
+  issueSession,
+  judgeStoredSession,
+  keyFingerprint,
+  sessionId,
+  SESSION_TTL_MS,
+  verifySession,
+} from "../../src/lib/session.ts";
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 
@@ -57,5 +68,48 @@ describe("inbox sessions", () => {
     expect(await csrfMatches(key, one, undefined)).toBe(false);
     expect(await csrfMatches(key, one, token.toUpperCase())).toBe(false);
     expect(await csrfMatches(key, one, "")).toBe(false);
+  });
+
+  it("a session's stored id is the SHA-256 of its nonce, never the nonce or the cookie", async () => {
+    const key = await deriveSessionKey("k".repeat(20));
+    const { value, session } = await issueSession(key, NOW, "AAAAAAAAAAAAAAAAAAAAAA");
+    const id = await sessionId(session);
+    expect(id).toBe(await sha256Hex("AAAAAAAAAAAAAAAAAAAAAA"));
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(value).not.toContain(id);
+  });
+
+  it("the key fingerprint names the signing key without being it, and differs per admin key", async () => {
+    const a = await deriveSessionKey("admin-key-0123456789");
+    const b = await deriveSessionKey("admin-key-0123456780");
+    expect(await keyFingerprint(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(await keyFingerprint(a)).toBe(await keyFingerprint(a));
+    expect(await keyFingerprint(a)).not.toBe(await keyFingerprint(b));
+    expect(a).not.toContain(await keyFingerprint(a));
+  });
+});
+
+describe("a session's row", () => {
+  const row = { keyFingerprint: "0123456789abcdef", expiresAt: new Date(NOW + SESSION_TTL_MS), revokedAt: null };
+
+  it("a live row under the current key holds", () => {
+    expect(judgeStoredSession(row, "0123456789abcdef", NOW)).toEqual({ ok: true });
+  });
+
+  it("no row (never issued, or swept) is unknown", () => {
+    expect(judgeStoredSession(undefined, "0123456789abcdef", NOW)).toEqual({ ok: false, reason: "unknown" });
+  });
+
+  it("a signed-out row is revoked, whatever else holds", () => {
+    expect(judgeStoredSession({ ...row, revokedAt: new Date(NOW - 1) }, "0123456789abcdef", NOW)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("a row issued under another signing key is refused as rotated", () => {
+    expect(judgeStoredSession(row, "fedcba9876543210", NOW)).toEqual({ ok: false, reason: "rotated" });
+  });
+
+  it("a row at or past its expiry is expired", () => {
+    expect(judgeStoredSession(row, "0123456789abcdef", NOW + SESSION_TTL_MS)).toEqual({ ok: false, reason: "expired" });
+    expect(judgeStoredSession(row, "0123456789abcdef", NOW + SESSION_TTL_MS - 1)).toEqual({ ok: true });
   });
 });

@@ -6,8 +6,10 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { actionPath } from "../../durable-objects/action-links.ts";
 import { ActionResults } from "../../durable-objects/action-results.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
+import { sha256Base64 } from "../../src/lib/crypto.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
 import {
@@ -23,6 +25,7 @@ import {
   uniqueIp,
 } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
+import { SELF } from "cloudflare:test";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, textsTo } from "../support/workers/whatsapp.ts";
 import { sessionsFor } from "../support/workers/stripe.ts";
@@ -61,7 +64,7 @@ describe("the summary's links", () => {
     expect(Math.round(((first?.expires_at.getTime() ?? 0) - Date.now()) / 3_600_000)).toBe(168);
 
     const approve = pathOf(linkAfter(summary, "Approve"));
-    expect(approve).toMatch(/^\/a\/[A-Za-z0-9_-]{43}$/);
+    expect(approve).toMatch(/^\/a#[A-Za-z0-9_-]{43}$/);
     // No raw token is ever stored: only its hash.
     const stored = await sql("SELECT 1 FROM action_tokens WHERE token_hash = $1", [await sha256Hex(approve.slice(3))]);
     expect(stored).toHaveLength(1);
@@ -107,6 +110,108 @@ describe("the summary's links", () => {
   });
 });
 
+describe("the token stays out of every URL a server sees", () => {
+  /** A POST to /a from a fresh address, as the pages' forms make it. */
+  const post = (form: Record<string, string>) =>
+    SELF.fetch("https://inkline.test/a", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": uniqueIp() },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  it("every link the artist is sent carries its token after #, so the requested path is /a for all of them", async () => {
+    const { summary } = await completedConsultation();
+    for (const label of ["Approve", "Reject", "Send deposit", "Mark booked"]) {
+      const link = linkAfter(summary, label);
+      expect(link).toMatch(/^https:\/\/inkline\.test\/a#[A-Za-z0-9_-]{43}$/);
+      expect(new URL(link).pathname).toBe("/a");
+    }
+  });
+
+  it("GET /a (what a tap or a link preview loads) is one page for every link: no token, no lead, its one script allowed by hash", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    await mintToken(lead.id, "approve");
+    const page = await SELF.fetch("https://inkline.test/a", { headers: { "cf-connecting-ip": uniqueIp() } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    const html = await page.text();
+    expect(html).not.toContain("Ari Lane");
+    expect(html).toContain('<form id="open" method="post" action="/a">');
+    expect(html).toContain('<input type="hidden" name="token" value="" />');
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+    expect(scripts).toHaveLength(1);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    // That script and no other: no 'unsafe-inline', no source list.
+    const scriptSrc = csp.split(";").map((d) => d.trim()).filter((d) => d.startsWith("script-src"));
+    expect(scriptSrc).toEqual([`script-src 'sha256-${await sha256Base64(scripts[0] ?? "")}'`]);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+  });
+
+  it("the page's review POST shows the confirmation, whose form posts the token in its body to /a; no page but the opener runs a script", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "approve");
+    const page = await openLink(actionPath(token));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).not.toContain("script-src");
+    const html = await page.text();
+    expect(html).toContain("Approve?");
+    expect(html).toContain('<form method="post" action="/a">');
+    expect(html).toContain('<input type="hidden" name="step" value="confirm" />');
+    expect(html).toContain(`<input type="hidden" name="token" value="${token}" />`);
+    expect(html).not.toContain("<script");
+    // The page's own CSS as written (escaped, `"Segoe UI"` and `.actions > *` would not apply).
+    expect(html).toContain('.actions > * {');
+    // Reviewing again (a refresh) changes nothing.
+    expect((await openLink(actionPath(token))).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+    expect((await tokenRows(lead.id))[0]?.used_at).toBeNull();
+  });
+
+  it("a link opened without its fragment, or a POST without a step: not valid, nothing changes", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "approve");
+    const empty = await post({ step: "review", token: "" });
+    expect(empty.status).toBe(404);
+    expect(await empty.text()).toContain("This link isn&#39;t valid");
+    const stepless = await post({ token, lead_id: lead.id });
+    expect(stepless.status).toBe(400);
+    expect(await stepless.text()).toContain("step:");
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+    expect((await tokenRows(lead.id))[0]?.used_at).toBeNull();
+  });
+});
+
+describe("links sent before the token moved into the fragment (/a/<token>)", () => {
+  it("still open their confirmation, whose form posts the token to /a, and confirm once", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "approve");
+    const page = await openLink(`/a/${token}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<form method="post" action="/a">');
+    expect(html).toContain(`<input type="hidden" name="token" value="${token}" />`);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect((await openLink(`/a/${token}`)).status).toBe(410);
+  });
+
+  it("a confirmation page opened before the change still posts to the link's own path, and runs", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "approve");
+    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(410);
+  });
+});
+
 describe("a tap cut short by a reset", () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -120,7 +225,7 @@ describe("a tap cut short by a reset", () => {
     await runInDurableObject(env.LEAD_CONVERSATION.getByName(lead.phone), (_object, state) => {
       record.mockImplementationOnce(() => state.abort("test: reset between commit and answer"));
     });
-    const done = await confirmLink(`/a/${token}`, { lead_id: lead.id });
+    const done = await confirmLink(actionPath(token), { lead_id: lead.id });
     expect(record).toHaveBeenCalledTimes(2);
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("Approved. Ari Lane has been told.");
@@ -131,7 +236,7 @@ describe("a tap cut short by a reset", () => {
     const refused = await sql("SELECT 1 FROM system_events WHERE lead_id = $1 AND type = 'artist.action_refused'", [lead.id]);
     expect(refused).toEqual([]);
     // A new tap of the same link is a new request: that one is told the link was used.
-    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(410);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(410);
   });
 });
 
@@ -139,11 +244,11 @@ describe("links that change nothing", () => {
   it("replay: a used link says so (GET and POST), and nothing happens twice", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "approve");
-    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(200);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(200);
     await settleLead(lead.phone);
     const after = await leadRow(lead.id);
 
-    for (const response of [await confirmLink(`/a/${token}`, { lead_id: lead.id }), await openLink(`/a/${token}`)]) {
+    for (const response of [await confirmLink(actionPath(token), { lead_id: lead.id }), await openLink(actionPath(token))]) {
       expect(response.status).toBe(410);
       expect(await response.text()).toContain("This link has already been used");
     }
@@ -155,7 +260,7 @@ describe("links that change nothing", () => {
   it("a double tap (two POSTs at once): one applies, the other is told the link was used", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "approve");
-    const responses = await Promise.all([confirmLink(`/a/${token}`, { lead_id: lead.id }), confirmLink(`/a/${token}`, { lead_id: lead.id })]);
+    const responses = await Promise.all([confirmLink(actionPath(token), { lead_id: lead.id }), confirmLink(actionPath(token), { lead_id: lead.id })]);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 410]);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
@@ -165,10 +270,10 @@ describe("links that change nothing", () => {
   it("expiry: an expired link says so and does nothing", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "approve", { expiresAt: new Date(Date.now() - 1000) });
-    const page = await openLink(`/a/${token}`);
+    const page = await openLink(actionPath(token));
     expect(page.status).toBe(410);
     expect(await page.text()).toContain("This link has expired");
-    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(410);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(410);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
     expect((await tokenRows(lead.id))[0]?.used_at).toBeNull();
@@ -177,7 +282,7 @@ describe("links that change nothing", () => {
   it("wrong status: an approve link for a lead that was rejected meanwhile says it no longer applies", async () => {
     const lead = await insertLead("REJECTED");
     const token = await mintToken(lead.id, "approve");
-    for (const response of [await openLink(`/a/${token}`), await confirmLink(`/a/${token}`, { lead_id: lead.id })]) {
+    for (const response of [await openLink(actionPath(token)), await confirmLink(actionPath(token), { lead_id: lead.id })]) {
       expect(response.status).toBe(409);
       const html = await response.text();
       expect(html).toContain("This no longer applies");
@@ -193,10 +298,10 @@ describe("links that change nothing", () => {
     const token = await mintToken(lead.id, "approve");
     const flipped = `${token.slice(0, 10)}${token[10] === "A" ? "B" : "A"}${token.slice(11)}`;
     for (const bad of [flipped, token.slice(0, 42), `${token}x`, "not-a-token"]) {
-      const get = await openLink(`/a/${bad}`);
+      const get = await openLink(actionPath(bad));
       expect(get.status).toBe(404);
       expect(await get.text()).toContain("This link isn&#39;t valid");
-      expect((await confirmLink(`/a/${bad}`, { lead_id: lead.id })).status).toBe(404);
+      expect((await confirmLink(actionPath(bad), { lead_id: lead.id })).status).toBe(404);
     }
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
@@ -208,7 +313,7 @@ describe("links that change nothing", () => {
     const b = await insertLead("PENDING_APPROVAL");
     const tokenA = await mintToken(a.id, "approve");
 
-    const page = await confirmLink(`/a/${tokenA}`, { lead_id: b.id });
+    const page = await confirmLink(actionPath(tokenA), { lead_id: b.id });
     expect(page.status).toBe(409);
     expect(await page.text()).toContain("This link belongs to another client");
 
@@ -229,10 +334,24 @@ describe("links that change nothing", () => {
   it("a form without the lead it was shown for is refused, naming the field", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "approve");
-    const response = await confirmLink(`/a/${token}`, { lead_id: "nope" });
+    const response = await confirmLink(actionPath(token), { lead_id: "nope" });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("lead_id:");
     expect(await leadRow(lead.id)).toMatchObject({ version: 0 });
+  });
+
+  it("a form body over 8 KB: 413 saying so, the token unused, nothing changed", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const token = await mintToken(lead.id, "reject", { allowedStatuses: ["PENDING_APPROVAL"] });
+    const response = await confirmLink(actionPath(token), { lead_id: lead.id, reason: "r".repeat(9 * 1024) });
+    expect(response.status).toBe(413);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const page = await response.text();
+    expect(page).toContain("That was too much to send");
+    expect(page).toContain("at most 8 KB");
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+    expect((await tokenRows(lead.id))[0]?.used_at).toBeNull();
   });
 
   it("Cancel lands on a page that says nothing was changed", async () => {
@@ -246,9 +365,9 @@ describe("the other actions by link", () => {
   it("reject with a reason from the form: REJECTED, the reason stored, the client told kindly", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "reject", { allowedStatuses: ["PENDING_APPROVAL", "NEEDS_ARTIST_REPLY"] });
-    const page = await openLink(`/a/${token}`);
+    const page = await openLink(actionPath(token));
     expect(await page.text()).toContain('name="reason"');
-    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id, reason: "booked up this year" })).status).toBe(200);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id, reason: "booked up this year" })).status).toBe(200);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ status: "REJECTED", rejection_reason: "booked up this year" });
     expect(await textsTo(lead.phone)).toEqual([copy("action.reject.client")]);
@@ -257,7 +376,7 @@ describe("the other actions by link", () => {
   it("send deposit: a real Checkout link for the quoted deposit reaches the client; the lead waits for it", async () => {
     const lead = await insertLead("PENDING_APPROVAL");
     const token = await mintToken(lead.id, "send_deposit", { allowedStatuses: ["PENDING_APPROVAL"] });
-    expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(200);
+    expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(200);
     await settleLead(lead.phone);
     const [session] = await sessionsFor(lead.id);
     expect(session).toMatchObject({ amount_total: 10_000, currency: "gbp", status: "open" });

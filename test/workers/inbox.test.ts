@@ -3,14 +3,16 @@
  * (attributes, tampering, expiry), CSRF and same-origin checks, the authenticated image route,
  * the pages' content, and actions applied through the lead's Durable Object.
  */
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { app } from "../../src/index.ts";
-import { SESSION_TTL_MS } from "../../src/lib/session.ts";
+import { sha256Hex } from "../../src/lib/crypto.ts";
+import { deriveSessionKey, keyFingerprint, SESSION_TTL_MS } from "../../src/lib/session.ts";
+import { CRON_EVERY_5_MIN, runScheduled } from "../../src/scheduled.ts";
 import { ADMIN_KEY, insertLead, leadRow, settleLead, uniqueIp } from "../support/workers/artist.ts";
 import { sql } from "../support/workers/db.ts";
-import { forgeSession, formField, inboxFetch, section, sessionCookieFrom, signIn } from "../support/workers/inbox.ts";
+import { forgeSession, formField, inboxFetch, section, sessionCookieFrom, sessionRow, signIn } from "../support/workers/inbox.ts";
 import { textsTo } from "../support/workers/whatsapp.ts";
 
 /** Page text as a reader sees it (Hono escapes quotes and apostrophes). */
@@ -140,6 +142,120 @@ describe("the session cookie", () => {
   it("the admin key itself is not a session", async () => {
     const response = await inboxFetch("/inbox", { cookie: ADMIN_KEY });
     expect(response.status).toBe(303);
+  });
+});
+
+describe("sessions are kept on the server", () => {
+  const ROTATED_KEY = "rotated-admin-key-0123456789";
+
+  /** Signs out through the page's own form; returns the response. */
+  async function signOut(cookie: string): Promise<Response> {
+    const csrf = formField(await text(await inboxFetch("/inbox", { cookie })), "csrf");
+    return inboxFetch("/inbox/logout", { form: { csrf }, cookie });
+  }
+
+  it("a sign-in stores only the SHA-256 of the cookie's nonce, the key's fingerprint and the times", async () => {
+    const before = Date.now();
+    const cookie = await signIn();
+    const nonce = cookie.split(".")[2] ?? "";
+    const [row, ...more] = await sql<Record<string, unknown>>("SELECT * FROM inbox_sessions WHERE id = $1", [await sha256Hex(nonce)]);
+    expect(more).toEqual([]);
+    expect(Object.keys(row ?? {}).sort()).toEqual(["created_at", "expires_at", "id", "key_fingerprint", "revoked_at"]);
+    const stored = await sessionRow(cookie);
+    expect(stored).toMatchObject({ key_fingerprint: await keyFingerprint(await deriveSessionKey(ADMIN_KEY)), revoked_at: null });
+    expect(stored?.expires_at.getTime()).toBe(Number(cookie.split(".")[1]));
+    expect(stored?.created_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(JSON.stringify(await sql("SELECT * FROM inbox_sessions"))).not.toContain(nonce);
+  });
+
+  it("signing out revokes the session: a copy of the cookie no longer opens a page or runs a form", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const cookie = await signIn();
+    const { html } = await openLead(lead.id, cookie);
+    const form = { csrf: formField(html, "csrf", "approve"), request_id: formField(html, "request_id", "approve") };
+    expect((await signOut(cookie)).status).toBe(303);
+    expect((await sessionRow(cookie))?.revoked_at).not.toBeNull();
+
+    const page = await inboxFetch("/inbox", { cookie });
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe("/inbox/login?expired=1");
+    expect(page.headers.get("set-cookie")).toMatch(/^inkline_inbox=;/);
+    expect((await inboxFetch(`/inbox/leads/${lead.id}`, { cookie })).status).toBe(303);
+    const action = await inboxFetch(`/inbox/leads/${lead.id}/actions/approve`, { form, cookie });
+    expect(action.status).toBe(401);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
+  });
+
+  it("signing out ends only that session; another browser stays signed in", async () => {
+    const phone = await signIn();
+    const laptop = await signIn();
+    await signOut(phone);
+    expect((await inboxFetch("/inbox", { cookie: laptop })).status).toBe(200);
+    expect((await inboxFetch("/inbox", { cookie: phone })).status).toBe(303);
+  });
+
+  it("a validly signed cookie that no sign-in recorded is refused", async () => {
+    const cookie = await forgeSession(Date.now(), ADMIN_KEY, { record: false });
+    const response = await inboxFetch("/inbox", { cookie });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/inbox/login?expired=1");
+  });
+
+  it("a rotated admin key signs everyone out, and the cron's sweep keeps them out if the old key comes back", async () => {
+    const cookie = await signIn();
+    const rotatedEnv = { ...env, ADMIN_API_KEY: ROTATED_KEY };
+    const headers = { "cf-connecting-ip": uniqueIp(), cookie: `inkline_inbox=${cookie}` };
+    const refused = await app.request("https://inkline.test/inbox", { headers, redirect: "manual" }, rotatedEnv, createExecutionContext());
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get("location")).toBe("/inbox/login?expired=1");
+
+    // The sweep under the new key deletes rows issued under the old one...
+    await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: Date.now() }), rotatedEnv);
+    expect(await sessionRow(cookie)).toBeUndefined();
+    // ...so going back to the old key does not revive them.
+    expect((await inboxFetch("/inbox", { cookie })).status).toBe(303);
+    expect((await inboxFetch("/inbox", { cookie: await signIn() })).status).toBe(200);
+  });
+
+  it("the cron deletes sessions expired at its scheduled time and keeps live ones", async () => {
+    const cookie = await signIn();
+    const expired = await forgeSession(Date.now() - SESSION_TTL_MS - 60_000);
+    const controller = (at: number) => createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: at });
+    await runScheduled(controller(Date.now()), env);
+    expect(await sessionRow(expired)).toBeUndefined();
+    expect(await sessionRow(cookie)).toBeDefined();
+    // The time is the controller's, not the clock: a run scheduled past the session's expiry deletes it.
+    await runScheduled(controller(Date.now() + SESSION_TTL_MS + 60_000), env);
+    expect(await sessionRow(cookie)).toBeUndefined();
+  });
+});
+
+describe("form size", () => {
+  it("a sign-in body over 8 KB: 413 saying so, no key looked at, no cookie", async () => {
+    const response = await inboxFetch("/inbox/login", { form: { key: ADMIN_KEY, next: `/inbox/${"x".repeat(9 * 1024)}` } });
+    expect(response.status).toBe(413);
+    expect(sessionCookieFrom(response)).toBeNull();
+    const page = await text(response);
+    expect(page).toContain(copy("page.error.too_large.title"));
+    expect(page).toContain(copy("page.error.too_large.body", { limitKb: 8 }));
+  });
+
+  it("an action form streamed without a length, over 8 KB: 413, nothing changes", async () => {
+    const lead = await insertLead("PENDING_APPROVAL");
+    const { html, cookie } = await openLead(lead.id);
+    const form = new URLSearchParams({ csrf: formField(html, "csrf", "reject"), request_id: formField(html, "request_id", "reject"), reason: "r".repeat(9 * 1024) });
+    const bytes = new TextEncoder().encode(form.toString());
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 1024) controller.enqueue(bytes.slice(i, i + 1024));
+        controller.close();
+      },
+    });
+    const response = await inboxFetch(`/inbox/leads/${lead.id}/actions/reject`, { cookie, body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(response.status).toBe(413);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "PENDING_APPROVAL", version: 0 });
   });
 });
 
@@ -411,7 +527,7 @@ describe("demo mode", () => {
     expect(html).toContain('href="http://127.0.0.1:8790/?phone=%2B447700900001&name=Mara&role=artist"');
     expect(html).toContain('href="/inbox/demo-login"');
 
-    const login = await app.request("https://inkline.test/inbox/demo-login", { headers, redirect: "manual" }, demoEnv);
+    const login = await app.request("https://inkline.test/inbox/demo-login", { headers, redirect: "manual" }, demoEnv, createExecutionContext());
     expect(login.status).toBe(303);
     const cookie = sessionCookieFrom(login);
     expect(cookie).toMatch(/^v1\./);

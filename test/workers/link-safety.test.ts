@@ -13,7 +13,7 @@ import { sql } from "../support/workers/db.ts";
 import { deliver, pay, sessionsFor } from "../support/workers/stripe.ts";
 import { textsTo } from "../support/workers/whatsapp.ts";
 
-const TOKEN_URL = /\/a\/[A-Za-z0-9_-]{43}/;
+const TOKEN_URL = /\/a[#/][A-Za-z0-9_-]{43}/;
 
 describe("a client named after the artist's link placeholders", () => {
   it.each(["[[inkline-link:3]]", "[[inkline-link:0]] [[inkline-link:1]] [[inkline-link:2]] [[inkline-checkout]]"])(

@@ -2,7 +2,7 @@
  * The pages behind the artist's one-tap links: server-rendered HTML, readable on a phone, every
  * word from copy/ (en_GB.artist.ts). `html` escapes every interpolated value.
  */
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import { pageShell } from "../private-page.ts";
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import type { ActionRefusal, ArtistAction } from "../../domain/artist-actions.ts";
@@ -59,8 +59,37 @@ function card(lead: LeadCard) {
     : ""}`;
 }
 
-/** GET /a/:token: what will happen, Confirm (POST to the same URL) or Cancel. */
-export function confirmPage(action: ArtistAction, lead: LeadCard & { id: string }, effectParams: CopyParams) {
+/**
+ * The opener's whole script: moves the token from the link's fragment (which browsers never send)
+ * into the form, takes it out of the address bar and history, and posts the form to see the
+ * confirmation. The only script on these pages, allowed by its hash (see {@link OPENER_SCRIPT_CSP}).
+ */
+export const OPENER_SCRIPT =
+  'var f=document.getElementById("open");f.elements.namedItem("token").value=location.hash.slice(1);history.replaceState(null,"",location.pathname);f.submit();';
+
+/**
+ * GET /a, what a tapped link (`/a#<token>`) and a link preview load: the same page for every
+ * link, with no token and nothing about any lead. The script posts the token (step "review").
+ */
+export function openerPage() {
+  return layout(
+    t("page.opening.title"),
+    html`<h1>${t("page.opening.title")}</h1>
+      <p>${t("page.opening.body")}</p>
+      <noscript><p>${t("page.opening.noscript")}</p></noscript>
+      <form id="open" method="post" action="/a">
+        <input type="hidden" name="step" value="review" />
+        <input type="hidden" name="token" value="" />
+      </form>
+      <script>${raw(OPENER_SCRIPT)}</script>`,
+  );
+}
+
+/**
+ * What the link does, for the token the page was opened with: Confirm (POST to /a, the token in
+ * the body, never in a URL) or Cancel.
+ */
+export function confirmPage(action: ArtistAction, lead: LeadCard & { id: string }, effectParams: CopyParams, token: string) {
   const label = t(`action.label.${action}`);
   return layout(
     label,
@@ -70,7 +99,9 @@ export function confirmPage(action: ArtistAction, lead: LeadCard & { id: string 
         <strong>${t("page.what_happens")}</strong>
         <p>${t(`action.effect.${action}`, { clientName: lead.clientName, ...effectParams })}</p>
       </section>
-      <form method="post">
+      <form method="post" action="/a">
+        <input type="hidden" name="step" value="confirm" />
+        <input type="hidden" name="token" value="${token}" />
         <input type="hidden" name="lead_id" value="${lead.id}" />
         ${action === "reject" || action === "refund"
           ? html`<label for="reason">${t("page.reason_label")}</label><textarea id="reason" name="reason" maxlength="500"></textarea>`
@@ -101,7 +132,7 @@ export function queuedPage() {
 }
 
 /** Why a link did nothing; the key picks the page's words. */
-export type RefusalPage = ActionRefusal | "rate_limited" | "invalid_form";
+export type RefusalPage = ActionRefusal | "rate_limited" | "invalid_form" | "too_large";
 
 export function refusalPage(reason: RefusalPage, params: CopyParams = {}) {
   return messagePage(t(`page.error.${reason}.title`), t(`page.error.${reason}.body`, params));

@@ -69,7 +69,8 @@ export const inboxAuth = new Hono<InboxEnv>()
     await startSession(c);
     return c.redirect("/inbox", 303);
   })
-  .post("/logout", requireSession, requireCsrf, (c) => {
-    endSession(c);
+  .post("/logout", requireSession, requireCsrf, async (c) => {
+    await endSession(c);
+    c.get("log").info("inbox.logout", {});
     return c.redirect("/inbox/login?signed_out=1", 303);
   });

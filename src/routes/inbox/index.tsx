@@ -1,12 +1,13 @@
 /**
  * The artist's web inbox under /inbox: server-rendered pages, no script. Order of the doors:
- * security headers, a rate limit per client IP, the session key (no ADMIN_API_KEY: the inbox is
- * off), same-origin POSTs, then the public login routes, then a valid session and its CSRF token
- * for everything else, then a database handle. One file per page or resource.
+ * security headers, a rate limit per client IP, a size limit on form bodies, the session key (no ADMIN_API_KEY: the inbox is
+ * off), same-origin POSTs, a database handle (sessions are rows), then the public login routes,
+ * then a valid session and its CSRF token for everything else. One file per page or resource.
  */
 import { Hono } from "hono";
 import { withDatabase } from "../database.ts";
 import { artistCopy as t } from "../lead-view.ts";
+import { formBodyLimit } from "../form-limit.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { inboxActions } from "./actions.tsx";
 import { inboxAttachments } from "./attachments.ts";
@@ -40,12 +41,13 @@ export const inbox = new Hono<InboxEnv>()
       refuse: (c) => c.html(<MessagePage title={t("page.error.rate_limited.title")} body={t("page.error.rate_limited.body")} />, 429),
     }),
   )
+  .use("*", formBodyLimit((c, limitKb) => c.html(<MessagePage title={t("page.error.too_large.title")} body={t("page.error.too_large.body", { limitKb })} />, 413)))
   .use("*", withSessionKey)
   .use("*", sameOrigin)
+  .use("*", withDatabase)
   .route("/", inboxAuth)
   .use("*", requireSession)
   .use("*", requireCsrf)
-  .use("*", withDatabase)
   .route("/", inboxOverview)
   .route("/leads", inboxLeadPage)
   .route("/leads", inboxActions)

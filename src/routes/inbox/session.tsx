@@ -4,12 +4,26 @@
  *
  * Cookie: HttpOnly (no script reads it), SameSite=Lax (sent when the artist follows a link to the
  * inbox from WhatsApp, never on another site's POST), Secure on https, Path=/inbox, Max-Age the
- * session's lifetime. Its value is signed and carries its own expiry (src/lib/session.ts).
+ * session's lifetime. Its value is signed and carries its own expiry (src/lib/session.ts); each
+ * sign-in also has a row in `inbox_sessions`, checked on every request (one primary-key read on
+ * the request's database handle), which sign-out revokes: a copy of the cookie stops working too.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppConfig } from "../../config.ts";
-import { csrfMatches, csrfToken, deriveSessionKey, issueSession, SESSION_TTL_MS, verifySession, type Session } from "../../lib/session.ts";
+import { findInboxSession, recordInboxSession, revokeInboxSession } from "../../db/inbox-sessions.ts";
+import {
+  csrfMatches,
+  csrfToken,
+  deriveSessionKey,
+  issueSession,
+  judgeStoredSession,
+  keyFingerprint,
+  sessionId,
+  SESSION_TTL_MS,
+  verifySession,
+  type Session,
+} from "../../lib/session.ts";
 import type { DbEnv } from "../database.ts";
 import { artistCopy as t } from "../lead-view.ts";
 import { MessagePage } from "./layout.tsx";
@@ -19,7 +33,7 @@ const COOKIE_PATH = "/inbox";
 
 export type InboxEnv = {
   Bindings: DbEnv["Bindings"];
-  Variables: DbEnv["Variables"] & { sessionKey: string; session: Session; csrf: string };
+  Variables: DbEnv["Variables"] & { sessionKey: string; keyFingerprint: string; session: Session; csrf: string };
 };
 
 /** Where to go after signing in: only inbox pages (no open redirect). */
@@ -27,7 +41,17 @@ export function safeNext(value: unknown): string | null {
   return typeof value === "string" && /^\/inbox(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : null;
 }
 
-const keys = new WeakMap<AppConfig, Promise<string>>();
+interface SessionKey {
+  key: string;
+  fingerprint: string;
+}
+
+const keys = new WeakMap<AppConfig, Promise<SessionKey>>();
+
+async function sessionKeyFor(adminKey: string): Promise<SessionKey> {
+  const key = await deriveSessionKey(adminKey);
+  return { key, fingerprint: await keyFingerprint(key) };
+}
 
 /** Derives the signing key from ADMIN_API_KEY (once per config); without a key the inbox is off. */
 export const withSessionKey: MiddlewareHandler<InboxEnv> = async (c, next) => {
@@ -36,10 +60,12 @@ export const withSessionKey: MiddlewareHandler<InboxEnv> = async (c, next) => {
   if (!adminKey) return c.html(<MessagePage title={t("inbox.not_configured.title")} body={t("inbox.not_configured.body")} />, 503);
   let key = keys.get(config);
   if (!key) {
-    key = deriveSessionKey(adminKey);
+    key = sessionKeyFor(adminKey);
     keys.set(config, key);
   }
-  c.set("sessionKey", await key);
+  const { key: sessionKey, fingerprint } = await key;
+  c.set("sessionKey", sessionKey);
+  c.set("keyFingerprint", fingerprint);
   await next();
 };
 
@@ -47,9 +73,16 @@ function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:";
 }
 
-/** Signs the browser in: a fresh session cookie. */
+/** Signs the browser in: a fresh session, recorded, and its cookie. */
 export async function startSession(c: Context<InboxEnv>): Promise<void> {
-  const { value } = await issueSession(c.get("sessionKey"), Date.now());
+  const now = Date.now();
+  const { value, session } = await issueSession(c.get("sessionKey"), now);
+  await recordInboxSession(c.get("db"), {
+    id: await sessionId(session),
+    keyFingerprint: c.get("keyFingerprint"),
+    createdAt: new Date(now),
+    expiresAt: new Date(session.expiresAt),
+  });
   setCookie(c, SESSION_COOKIE, value, {
     path: COOKIE_PATH,
     httpOnly: true,
@@ -59,22 +92,42 @@ export async function startSession(c: Context<InboxEnv>): Promise<void> {
   });
 }
 
-/** Signs the browser out (the cookie goes; a copy kept elsewhere still lapses at its expiry). */
-export function endSession(c: Context<InboxEnv>): void {
+/** Signs the browser out: the session is revoked on the server (a copy of the cookie stops working too) and the cookie goes. */
+export async function endSession(c: Context<InboxEnv>): Promise<void> {
+  await revokeInboxSession(c.get("db"), await sessionId(c.get("session")), new Date());
+  dropCookie(c);
+}
+
+/** Removes the session cookie from this browser. */
+function dropCookie(c: Context<InboxEnv>): void {
   deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH, secure: isHttps(c), httpOnly: true, sameSite: "Lax" });
+}
+
+type SessionRefusal = "missing" | "malformed" | "bad_signature" | "expired" | "unknown" | "revoked" | "rotated";
+
+/**
+ * The request's session: the cookie's signature and expiry first (no database read for a forged
+ * or stale value), then its row (signed out, or issued under a rotated key, is refused).
+ */
+async function currentSession(c: Context<InboxEnv>): Promise<{ ok: true; session: Session } | { ok: false; reason: SessionRefusal }> {
+  const now = Date.now();
+  const check = await verifySession(c.get("sessionKey"), getCookie(c, SESSION_COOKIE), now);
+  if (!check.ok) return check;
+  const stored = judgeStoredSession(await findInboxSession(c.get("db"), await sessionId(check.session)), c.get("keyFingerprint"), now);
+  return stored.ok ? check : stored;
 }
 
 /**
  * Pages need a valid session. Without one: GET goes to the login page (with where it was going),
- * anything else gets 401; an altered or expired cookie is removed and logged.
+ * anything else gets 401; an altered, expired or revoked cookie is removed and logged.
  */
 export const requireSession: MiddlewareHandler<InboxEnv> = async (c, next) => {
   const key = c.get("sessionKey");
-  const check = await verifySession(key, getCookie(c, SESSION_COOKIE), Date.now());
+  const check = await currentSession(c);
   if (!check.ok) {
     if (check.reason !== "missing") {
       c.get("log").warn("inbox.session_refused", { reason: check.reason, path: new URL(c.req.url).pathname });
-      endSession(c);
+      dropCookie(c);
     }
     const params = new URLSearchParams();
     if (check.reason !== "missing") params.set("expired", "1");

@@ -1,7 +1,7 @@
 /**
  * The artist's side in Workers tests: leads put straight into Postgres at any status (so an action
  * test does not need a whole consultation first), one-tap tokens minted the way the session mints
- * them, the links the artist was sent, and requests to /a/ and /admin from a test's own address
+ * them, the links the artist was sent, and requests to /a and /admin from a test's own address
  * (so rate limits never leak between tests).
  */
 import { env, SELF } from "cloudflare:test";
@@ -84,21 +84,44 @@ export function linkAfter(text: string, label: string): string {
   return match[1];
 }
 
-/** A link's path ("/a/<token>"), for SELF.fetch. */
-export const pathOf = (url: string) => new URL(url, "https://inkline.test").pathname;
+/** A link's path and fragment ("/a#<token>"; "/a/<token>" for links sent before), for the helpers below. */
+export const pathOf = (url: string) => {
+  const parsed = new URL(url, "https://inkline.test");
+  return `${parsed.pathname}${parsed.hash}`;
+};
 
-/** Opens an action link (GET) from `ip`. */
-export function openLink(path: string, ip = uniqueIp()): Promise<Response> {
-  return SELF.fetch(`https://inkline.test${path}`, { headers: { "cf-connecting-ip": ip } });
+/** The token of a link that carries it in its fragment (`/a#<token>`), or null. */
+export function fragmentToken(link: string): string | null {
+  const hash = link.indexOf("#");
+  return hash === -1 ? null : link.slice(hash + 1);
 }
 
-/** Confirms on an action page (the form's POST) from `ip`. */
-export function confirmLink(path: string, form: Record<string, string>, ip = uniqueIp()): Promise<Response> {
+function postForm(path: string, form: Record<string, string>, ip: string): Promise<Response> {
   return SELF.fetch(`https://inkline.test${path}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip },
     body: new URLSearchParams(form).toString(),
   });
+}
+
+/**
+ * Opens an action link from `ip` as a phone's browser does: for `/a#<token>`, GET /a (the same
+ * page for every link; the fragment is never sent) and then the page script's POST of the token
+ * (step "review"), whose response is returned; for any other path, a GET of it.
+ */
+export async function openLink(path: string, ip = uniqueIp()): Promise<Response> {
+  const token = fragmentToken(path);
+  if (token === null) return SELF.fetch(`https://inkline.test${path}`, { headers: { "cf-connecting-ip": ip } });
+  const opener = await SELF.fetch(`https://inkline.test${path.slice(0, path.indexOf("#"))}`, { headers: { "cf-connecting-ip": ip } });
+  if (opener.status !== 200) throw new Error(`the link's page answered ${opener.status}`);
+  await opener.text();
+  return postForm("/a", { step: "review", token }, ip);
+}
+
+/** Confirms on an action page (the form's POST) from `ip`: to /a with the token in the body, or to an old link's own path. */
+export function confirmLink(path: string, form: Record<string, string>, ip = uniqueIp()): Promise<Response> {
+  const token = fragmentToken(path);
+  return token === null ? postForm(path, form, ip) : postForm("/a", { step: "confirm", token, ...form }, ip);
 }
 
 export const ADMIN_KEY = "test-admin-key-0123456789";

@@ -4,8 +4,9 @@
  * rendered (CSRF token, request ids).
  */
 import { SELF } from "cloudflare:test";
-import { deriveSessionKey, issueSession } from "../../../src/lib/session.ts";
+import { deriveSessionKey, issueSession, keyFingerprint, sessionId } from "../../../src/lib/session.ts";
 import { ADMIN_KEY, uniqueIp } from "./artist.ts";
+import { sql } from "./db.ts";
 
 export const ORIGIN = "https://inkline.test";
 
@@ -13,6 +14,8 @@ export interface InboxRequest {
   method?: "GET" | "POST";
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
+  /** A raw body instead of `form` (POST; set its content-type in `headers`). */
+  body?: ReadableStream<Uint8Array>;
   /** The session cookie's value (omitted: signed out). */
   cookie?: string | null;
   ip?: string;
@@ -21,7 +24,7 @@ export interface InboxRequest {
 
 /** A request as a browser on our own pages makes it (same Origin on POSTs); redirects are not followed. */
 export function inboxFetch(path: string, init: InboxRequest = {}): Promise<Response> {
-  const method = init.method ?? (init.form ? "POST" : "GET");
+  const method = init.method ?? (init.form || init.body ? "POST" : "GET");
   const headers: Record<string, string> = { "cf-connecting-ip": init.ip ?? uniqueIp() };
   if (method === "POST") headers.origin = ORIGIN;
   if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
@@ -29,7 +32,7 @@ export function inboxFetch(path: string, init: InboxRequest = {}): Promise<Respo
   return SELF.fetch(`${ORIGIN}${path}`, {
     method,
     headers: { ...headers, ...init.headers },
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    body: init.form ? new URLSearchParams(init.form).toString() : init.body,
     redirect: "manual",
   });
 }
@@ -49,9 +52,32 @@ export async function signIn(ip = uniqueIp()): Promise<string> {
   return cookie;
 }
 
-/** A session cookie made with the Worker's own signing key, for a session issued at `issuedAt`. */
-export async function forgeSession(issuedAt: number, adminKey = ADMIN_KEY): Promise<string> {
-  return (await issueSession(await deriveSessionKey(adminKey), issuedAt)).value;
+/**
+ * A session cookie made with the signing key of `adminKey` for a session issued at `issuedAt`, and
+ * (unless `record` is false) its row in inbox_sessions, as a sign-in at that time would have left.
+ */
+export async function forgeSession(issuedAt: number, adminKey = ADMIN_KEY, options: { record?: boolean } = {}): Promise<string> {
+  const key = await deriveSessionKey(adminKey);
+  const { value, session } = await issueSession(key, issuedAt);
+  if (options.record !== false) {
+    await sql("INSERT INTO inbox_sessions (id, key_fingerprint, created_at, expires_at) VALUES ($1, $2, $3, $4)", [
+      await sessionId(session),
+      await keyFingerprint(key),
+      new Date(issuedAt).toISOString(),
+      new Date(session.expiresAt).toISOString(),
+    ]);
+  }
+  return value;
+}
+
+/** The stored row of the session behind a cookie value (undefined: none). */
+export async function sessionRow(cookie: string): Promise<{ id: string; key_fingerprint: string; created_at: Date; expires_at: Date; revoked_at: Date | null } | undefined> {
+  const nonce = cookie.split(".")[2] ?? "";
+  const [row] = await sql<{ id: string; key_fingerprint: string; created_at: Date; expires_at: Date; revoked_at: Date | null }>(
+    "SELECT id, key_fingerprint, created_at, expires_at, revoked_at FROM inbox_sessions WHERE id = $1",
+    [await sessionId({ nonce, expiresAt: 0 })],
+  );
+  return row;
 }
 
 /** The value of the hidden field `name` in the first form (or the form for `action`) of a page. */
