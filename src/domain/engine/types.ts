@@ -206,7 +206,10 @@ export interface Decision {
   transitions: Transition[];
   patch: LeadPatch;
   answers: NewAnswer[];
-  /** Media to store, whatever the lead's state (an opted-out or late message still carries it). */
+  /**
+   * Media to store: a late message's too, but never an opted-out client's, a number's outside the
+   * pilot, or past the per-lead limit (see attachments.ts).
+   */
   attachments: NewAttachment[];
   outbound: Outbound[];
   events: EventRecord[];
