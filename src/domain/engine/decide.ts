@@ -68,8 +68,8 @@ function reofferTour(b: DecisionBuilder): void {
 
 /** Decides what a client message does to a lead. */
 /** Whether the number is outside the pilot (when one runs): such a client gets only the pilot notice. */
-function outsidePilot(lead: LeadState, config: EngineConfig): boolean {
-  return config.pilot.enabled && !config.pilot.allowlist.includes(lead.phoneE164);
+export function outsidePilot(phoneE164: string, pilot: EngineConfig["pilot"]): boolean {
+  return pilot.enabled && !pilot.allowlist.includes(phoneE164);
 }
 
 export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
@@ -82,7 +82,7 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   // Decided before any early return, by the rules below: STOP opts out in any order, a START
   // (in order) opts back in.
   const optedOutAfter = STOP_WORDS.has(word) || (lead.optedOut && !(START_WORDS.has(word) && !stale));
-  keepReferences(b, message, { optedOut: optedOutAfter, outsidePilot: outsidePilot(lead, config) });
+  keepReferences(b, message, { optedOut: optedOutAfter, outsidePilot: outsidePilot(lead.phoneE164, config.pilot) });
 
   if (stale && !STOP_WORDS.has(word)) {
     b.event("message.out_of_order", { message_id: message.id, kind: message.kind });
@@ -106,7 +106,7 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     return b.decision;
   }
 
-  if (outsidePilot(lead, config)) {
+  if (outsidePilot(lead.phoneE164, config.pilot)) {
     if (!lead.pilotNoticeSentAt) {
       b.decision.patch.pilotNoticeSentAt = now;
       b.say("pilot.not_enrolled");
