@@ -44,6 +44,7 @@ export const en_GB = {
   "repair.coverup": "Just to check: would the new tattoo cover an existing one? Tap Yes or No.",
   "repair.reference_images": "Do you have any reference pictures? Send them here as photos, or tap No if not.",
   "repair.reference_images_send": "Great, send them here whenever you're ready (as photos or files).",
+  "attachment.limit": "Thanks! I can only keep {limit} reference files per client, so I haven't saved that one. {artistName} will ask if they need more.",
   "repair.budget": "Roughly what budget do you have in mind? A number is perfect, e.g. £400 or 400 GBP.",
   "repair.location_city": "Which city or town do you live in? e.g. Manchester or Berlin. For a smaller place, add the country, e.g. Hebden Bridge, UK.",
   "repair.location_country": "Which country is that in? e.g. United Kingdom, Germany or the US.",

@@ -6,11 +6,13 @@
  * starts with a fresh media lookup (download URLs live five minutes); a failure is recorded on the
  * row with the shared backoff, and after RETRY_MAX_ATTEMPTS (or a permanent failure) the row is
  * FAILED with an `attachment.failed` system event. The conversation never waits on any of it.
+ * A lead whose client opted out (or whose number is outside the pilot) gets nothing fetched: its
+ * PENDING rows are dropped instead ({@link AttachmentUploader.dropPending}).
  */
 import { graphConfigFrom } from "../src/adapters/whatsapp/graph-client.ts";
 import { downloadMedia, fetchMediaMeta, type DownloadedMedia, type MediaFailure } from "../src/adapters/whatsapp/media.ts";
 import type { AppConfig } from "../src/config.ts";
-import { markAttachmentFailure, markAttachmentUploaded, pendingAttachments } from "../src/db/attachment-store.ts";
+import { dropPendingAttachments, markAttachmentFailure, markAttachmentUploaded, pendingAttachments } from "../src/db/attachment-store.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import type { Attachment } from "../src/db/schema.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
@@ -71,6 +73,16 @@ export class AttachmentUploader {
     this.queue ??= await pendingAttachments(this.handle().db, leadId);
     const head = this.queue[0];
     return head ? dueAt(head) : null;
+  }
+
+  /**
+   * Drops every PENDING attachment of the lead unfetched (the client opted out, or the number is
+   * outside the pilot): nothing more is downloaded or stored for it.
+   */
+  async dropPending(leadId: string, reason: string, log: Logger): Promise<void> {
+    const dropped = await dropPendingAttachments(this.handle().db, leadId, reason, new Date());
+    this.queue = [];
+    log.info("attachment.not_kept", { lead_id: leadId, reason, dropped });
   }
 
   /** Makes one attempt at the soonest attachment and records its outcome. */

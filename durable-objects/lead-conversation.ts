@@ -268,7 +268,14 @@ export class LeadConversation extends DurableObject<Env> {
     if (!leadId) return null;
     this.uploader ??= new AttachmentUploader(this.env.ATTACHMENTS, this.config, () => this.db());
     const due = await this.uploader.nextDueAt(leadId);
-    if (due === null || (!force && due > now)) return due;
+    if (due === null) return null;
+    // Sent before a STOP (or before the number left the pilot): never fetched after it.
+    const refused = this.session?.referencesRefused ?? null;
+    if (refused !== null) {
+      await this.uploader.dropPending(leadId, refused, this.logger(`attachments:${leadId}`));
+      return null;
+    }
+    if (!force && due > now) return due;
     await this.uploader.uploadNext(this.logger(`attachments:${leadId}`));
     return "uploaded";
   }

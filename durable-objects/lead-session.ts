@@ -39,8 +39,10 @@ import {
   decide,
   decideArtistAction,
   decidePayment,
+  outsidePilot,
   retainAnswers,
   type Decision,
+  type NotKeptReason,
   type PaymentDecision,
   type EngineConfig,
   type RecordedAnswer,
@@ -101,6 +103,16 @@ export class LeadSession {
     return this.lead?.id ?? null;
   }
 
+  /**
+   * Why the lead's reference files may not be fetched or stored now (the client opted out, the
+   * number is outside the pilot), or null when they may; null when the lead is not loaded.
+   */
+  get referencesRefused(): NotKeptReason | null {
+    if (!this.lead) return null;
+    if (this.lead.optedOut) return "opted_out";
+    return outsidePilot(this.lead.phoneE164, this.pilot()) ? "not_in_pilot" : null;
+  }
+
   /** Whether the lead and its outbox are in memory. */
   get loaded(): boolean {
     return this.lead !== null && this.answers !== null && this.attachmentCount !== null && this.outbox !== null;
@@ -134,11 +146,15 @@ export class LeadSession {
     this.outbox ??= await pendingOutbox(db, this.lead.id);
   }
 
+  private pilot(): EngineConfig["pilot"] {
+    return { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST };
+  }
+
   private engineConfig(now: Date): EngineConfig {
     return {
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
-      pilot: { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST },
+      pilot: this.pilot(),
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),

@@ -8,6 +8,11 @@ import type { LeadState, RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import { readTourOffer } from "../src/domain/tour-schedule.ts";
 
+/** ISO times from a jsonb list, oldest first; anything unreadable is left out. */
+function readTimes(values: readonly string[]): Date[] {
+  return values.map((v) => new Date(v)).filter((d) => !Number.isNaN(d.getTime()));
+}
+
 export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
   const status = asLeadStatus(lead.status);
   if (!status) throw new Error(`lead ${lead.id} has unknown status ${lead.status}`);
@@ -25,6 +30,9 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     failureCounts: lead.failureCounts,
     handoverReason: lead.handoverReason,
     holdingReplySentAt: lead.holdingReplySentAt,
+    handoverReasons: lead.handoverReasons,
+    handoverNoticesAt: readTimes(lead.handoverNoticesAt),
+    referenceLimitNotedAt: lead.referenceLimitNotedAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
     recentAnswers: answers,
     attachmentCount,

@@ -100,3 +100,27 @@ export function markAttachmentFailure(db: Database, row: Attachment, failure: At
     return updated;
   });
 }
+
+/**
+ * Gives up on every PENDING attachment of a lead without fetching it (the client opted out, or the
+ * number left the pilot, after sending it): FAILED with `not_kept: <reason>`, and one
+ * `attachment.not_kept` system event naming them, in one statement. Returns how many.
+ */
+export async function dropPendingAttachments(db: Database, leadId: string, reason: string, now: Date): Promise<number> {
+  const { rows } = await db.execute<{ dropped: number }>(sql`
+    with dropped as (
+      update attachments
+         set status = ${AttachmentStatus.FAILED}, next_attempt_at = null, last_error = ${`not_kept: ${reason}`}, updated_at = ${now.toISOString()}::timestamptz
+       where lead_id = ${leadId}::uuid and status = ${AttachmentStatus.PENDING}
+      returning id
+    ),
+    logged as (
+      insert into system_events (level, type, lead_id, payload)
+      select 'info', 'attachment.not_kept', ${leadId}::uuid,
+             jsonb_build_object('reason', ${reason}::text, 'attachment_ids', jsonb_agg(id), 'pending', true)
+        from dropped
+      having count(*) > 0
+    )
+    select count(*)::int as dropped from dropped`);
+  return rows[0]?.dropped ?? 0;
+}

@@ -93,6 +93,12 @@ export const leads = pgTable(
     handoverAt: tz("handover_at"),
     handoverPacket: jsonb("handover_packet"),
     holdingReplySentAt: tz("holding_reply_sent_at"),
+    /** Every reason raised while the current handover is open, the one that opened it first. */
+    handoverReasons: jsonb("handover_reasons").$type<string[]>().notNull().default([]),
+    /** When the artist got a handover notice (ISO times), the latest few: the per-day cap counts them. */
+    handoverNoticesAt: jsonb("handover_notices_at").$type<string[]>().notNull().default([]),
+    /** When the client was last told they reached the reference-file limit (said at most once a day). */
+    referenceLimitNotedAt: tz("reference_limit_noted_at"),
     /** When the client was told that answers given together are still asked one at a time (once per lead). */
     multiAnswerNotedAt: tz("multi_answer_noted_at"),
     /** Status to return to when a handover ends with CONTINUE. */

@@ -3,10 +3,10 @@
  * `./engine/` (dispatch, consultation, handover, triggers, estimate, tour, summary, deposit); callers
  * import from here.
  */
-export { decide } from "./engine/decide.ts";
+export { decide, outsidePilot } from "./engine/decide.ts";
 export { decideArtistAction, type ActionDecision } from "./engine/artist-actions.ts";
 export { decidePayment, linkTtlMs, withCheckout, withRefund, type PaymentDecision } from "./engine/deposit.ts";
-export { attachmentsOf } from "./engine/attachments.ts";
+export { attachmentsOf, REFERENCE_FILES_PER_LEAD, type NotKeptReason } from "./engine/attachments.ts";
 export { retainAnswers } from "./engine/answers.ts";
 export type { HandoverPacket } from "./engine/handover.ts";
 export { HandoverReason } from "./engine/triggers.ts";

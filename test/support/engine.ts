@@ -109,21 +109,25 @@ export function applied(lead: LeadState, decision: Decision): LeadState {
     "failureCounts",
     "handoverReason",
     "holdingReplySentAt",
+    "handoverReasons",
+    "referenceLimitNotedAt",
     "multiAnswerNotedAt",
     "tourOffer",
   ] as const satisfies readonly (keyof LeadState & keyof typeof patch)[];
   for (const field of fields) if (patch[field] !== undefined) Object.assign(next, { [field]: patch[field] });
+  // Stored as ISO times (jsonb), read back as dates (durable-objects/lead-state.ts).
+  if (patch.handoverNoticesAt !== undefined) next.handoverNoticesAt = patch.handoverNoticesAt.map((at) => new Date(at));
   next.recentAnswers = [...lead.recentAnswers, ...decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))];
   next.attachmentCount = lead.attachmentCount + decision.attachments.length;
   return next;
 }
 
 /** Runs several messages through the engine in turn; returns every decision and the final lead. */
-export function conversation(lead: LeadState, messages: readonly InboundMessage[], config: EngineConfig = CONFIG) {
+export function conversation(lead: LeadState, messages: readonly InboundMessage[], config: EngineConfig = CONFIG, now: Date = NOW) {
   const decisions: Decision[] = [];
   let current = lead;
   for (const message of messages) {
-    const decision = run(current, message, config);
+    const decision = run(current, message, config, now);
     expectLegalTransitions(current, decision);
     decisions.push(decision);
     current = applied(current, decision);

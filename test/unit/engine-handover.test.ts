@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HandoverPacket } from "../../src/domain/engine.ts";
+import { HANDOVER_NOTICES_PER_DAY } from "../../src/domain/engine/handover.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import { explicitTrigger, questionTrigger } from "../../src/domain/engine/triggers.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
@@ -264,14 +265,25 @@ describe("while handed over", () => {
     expect(decision.answers).toEqual([]);
   });
 
-  it("a new kind of request (DELETE MY DATA) notifies the artist again; the same request again does not", () => {
+  it("a new kind of request (DELETE MY DATA) joins the open handover: the client is answered, the artist is not pinged again", () => {
     const fresh = run(handedOver(), says("DELETE MY DATA"));
     expect(fresh.transitions).toEqual([]);
-    expect(fresh.patch).toMatchObject({ handoverReason: "delete_data" });
+    expect(fresh.patch).toMatchObject({ handoverReasons: ["client_asked", "delete_data"] });
+    expect(fresh.patch.handoverReason).toBeUndefined();
     expect(copyKeys(fresh)).toEqual(["handover.client.delete_data"]);
-    expect(toArtist(fresh)).toHaveLength(1);
+    expect(toArtist(fresh)).toEqual([]);
+    expect(fresh.actionLinks).toEqual([]);
+    expect(fresh.events).toEqual([
+      {
+        type: "handover.request_added",
+        level: "info",
+        payload: { reason: "delete_data", message_id: expect.any(String) as unknown, text: "DELETE MY DATA", first_time: true, holding_reply: false },
+      },
+    ]);
     const again = run(handedOver(), says("HUMAN"));
     expect(toArtist(again)).toEqual([]);
+    expect(again.outbound).toEqual([]);
+    expect(eventTypes(again)).toEqual(["handover.request_added"]);
   });
 
   it("the artist is notified on every new handover, not only the first", () => {
@@ -297,5 +309,67 @@ describe("while handed over", () => {
     const { decisions, lead } = conversation(handedOver({ resumeStatus: S.PENDING_APPROVAL, currentQuestion: null }), [says("STOP"), says("START")]);
     expect(decisions.map(copyKeys)).toEqual([["optout.confirmed"], ["optin.confirmed"]]);
     expect(lead.status).toBe(S.PENDING_APPROVAL);
+  });
+});
+
+describe("handover notices: one per open handover, a few a day", () => {
+  const linkConfig = { ...CONFIG, actionLinks: true };
+  const alternating = Array.from({ length: 10 }, (_, i) => says(i % 2 === 0 ? "human" : "refund please"));
+
+  it(`alternating "human" and "refund please" gives the artist one notice and one resume link, whatever the count`, () => {
+    const { decisions, lead } = conversation(askedAbout("style"), alternating, linkConfig);
+    expect(decisions.map((d) => toArtist(d).length)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(decisions.flatMap((d) => d.actionLinks)).toHaveLength(1);
+    // Each request is answered once; repeats wait for the holding reply's interval.
+    expect(decisions.map(copyKeys)).toEqual([["handover.client.client_asked"], ["handover.client.refund"], [], [], [], [], [], [], [], []]);
+    expect(lead).toMatchObject({ status: S.NEEDS_ARTIST_REPLY, handoverReason: "client_asked", handoverReasons: ["client_asked", "refund"] });
+    expect(lead.handoverNoticesAt).toEqual([NOW]);
+  });
+
+  it("every later request is recorded for the inbox with its reason and the client's words", () => {
+    const { decisions } = conversation(askedAbout("style"), alternating.slice(0, 4), linkConfig);
+    const added = decisions.flatMap((d) => d.events).filter((e) => e.type === "handover.request_added");
+    expect(added.map((e) => [e.payload.reason, e.payload.text, e.payload.first_time])).toEqual([
+      ["refund", "refund please", true],
+      ["client_asked", "human", false],
+      ["refund", "refund please", false],
+    ]);
+  });
+
+  it(`a handover, CONTINUE, a handover again...: at most ${HANDOVER_NOTICES_PER_DAY} notices in 24 hours, the rest only in the inbox`, () => {
+    const cycles = Array.from({ length: 5 }, () => [says("HUMAN"), says("CONTINUE")]).flat();
+    const { decisions, lead } = conversation(askedAbout("style"), cycles, linkConfig);
+    const handovers = decisions.filter((_, i) => i % 2 === 0);
+    expect(handovers.map(transitions)).toEqual(Array.from({ length: 5 }, () => [[S.QUALIFYING, S.NEEDS_ARTIST_REPLY]]));
+    expect(handovers.map((d) => toArtist(d).length)).toEqual([1, 1, 1, 0, 0]);
+    expect(handovers.map((d) => d.actionLinks.length)).toEqual([1, 1, 1, 0, 0]);
+    // The client is still told, and the handover is still recorded.
+    expect(handovers.map(copyKeys)).toEqual(Array.from({ length: 5 }, () => ["handover.client.client_asked"]));
+    const capped = handovers[3];
+    expect(capped ? eventTypes(capped) : []).toEqual(["handover.notice_capped", "lead.handed_over"]);
+    expect(capped?.events[0]).toMatchObject({ level: "warn", payload: { reason: "client_asked", notices_today: 3, limit: HANDOVER_NOTICES_PER_DAY } });
+    expect(capped?.events[1]?.payload).toMatchObject({ artist_notified: false });
+    expect(lead.handoverNoticesAt).toHaveLength(HANDOVER_NOTICES_PER_DAY);
+
+    // 24 hours after the first notice, a new handover notifies the artist again.
+    const later = new Date(NOW.getTime() + 24 * HOUR);
+    const next = run(lead, says("HUMAN", { timestampMs: later.getTime() - 60_000 }), linkConfig, later);
+    expect(toArtist(next)).toHaveLength(1);
+    expect(next.patch.handoverNoticesAt).toEqual([later.toISOString()]);
+  });
+
+  it("the cap is per rolling 24 hours: notices from yesterday do not count", () => {
+    const yesterday = [25, 26, 27].map((h) => new Date(NOW.getTime() - h * HOUR));
+    const decision = run(askedAbout("style", { handoverNoticesAt: yesterday }), says("HUMAN"));
+    expect(toArtist(decision)).toHaveLength(1);
+    expect(decision.patch.handoverNoticesAt).toEqual([NOW.toISOString()]);
+    const today = [1, 2, 3].map((h) => new Date(NOW.getTime() - h * HOUR));
+    expect(toArtist(run(askedAbout("style", { handoverNoticesAt: today }), says("HUMAN")))).toEqual([]);
+  });
+
+  it("a handover that opened before the reasons were kept still knows its opening reason", () => {
+    const decision = run(handedOver({ handoverReasons: [] }), says("human"));
+    expect(copyKeys(decision)).toEqual([]);
+    expect(decision.events[0]?.payload).toMatchObject({ reason: "client_asked", first_time: false });
   });
 });

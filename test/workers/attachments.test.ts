@@ -6,6 +6,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
+import { REFERENCE_FILES_PER_LEAD } from "../../src/domain/engine.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { leadByPhone, sql } from "../support/workers/db.ts";
 import {
@@ -17,6 +18,8 @@ import {
   textsTo,
   uniquePhone,
   metaEnvelope,
+  prepareInbound,
+  type InboundSpec,
 } from "../support/workers/whatsapp.ts";
 
 interface AttachmentRow extends Record<string, unknown> {
@@ -88,6 +91,22 @@ async function clientInConsultation(): Promise<string> {
   await clientSends({ from: phone, name: "Ari", text: "hi" });
   await stubFor(phone).settled();
   return phone;
+}
+
+/**
+ * Several client messages in one signed webhook POST, as Meta batches them: the object takes them
+ * in order before it fetches any file (uploads wait until no message is due).
+ */
+async function clientSendsTogether(phone: string, specs: readonly Omit<InboundSpec, "from">[]): Promise<void> {
+  const messages: unknown[] = [];
+  for (const spec of specs) {
+    const prepared = await prepareInbound({ from: phone, name: "Ari", ...spec });
+    const envelope = JSON.parse(prepared.body) as { entry: { changes: { value: { messages: unknown[] } }[] }[] };
+    messages.push(...(envelope.entry[0]?.changes[0]?.value.messages ?? []));
+  }
+  const body = metaEnvelope({ contacts: [{ wa_id: phone.slice(1), profile: { name: "Ari" } }], messages });
+  expect((await postWebhook(body, await signBody(body))).status).toBe(200);
+  await stubFor(phone).settled();
 }
 
 afterEach(async () => {
@@ -224,5 +243,51 @@ describe("Graph media calls failing", () => {
     expect(row).toMatchObject({ status: "FAILED", attempts: 1, provider_media_id: "999000000000000" });
     expect(row?.last_error).toMatch(/^100: /);
     expect((await textsTo(phone)).slice(2)).toEqual([question(1)]);
+  });
+});
+
+describe("files the client may not leave with us", () => {
+  it(`at most ${REFERENCE_FILES_PER_LEAD} files per client: the next is not stored or fetched, and the client is told once`, async () => {
+    const phone = await clientInConsultation();
+    const captions = Array.from({ length: REFERENCE_FILES_PER_LEAD + 2 }, (_, i) => ({ image: { caption: i === 0 ? "a koi fish, like this" : "" } }));
+    await clientSendsTogether(phone, captions);
+    const rows = await driveUploads(phone);
+
+    expect(rows).toHaveLength(REFERENCE_FILES_PER_LEAD);
+    expect(rows.every((r) => r.status === "UPLOADED")).toBe(true);
+    const limit = renderCopy("attachment.limit", { limit: REFERENCE_FILES_PER_LEAD, artistName: "Mara", greetingName: " Ari", replyDays: 3 });
+    expect((await textsTo(phone)).filter((t) => t === limit)).toHaveLength(1);
+    const listed = await env.ATTACHMENTS.list({ prefix: `leads/${String(rows[0]?.lead_id)}/` });
+    expect(listed.objects).toHaveLength(REFERENCE_FILES_PER_LEAD);
+    const refused = await sql<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM system_events WHERE lead_id = $1 AND type = 'attachment.not_kept' ORDER BY id",
+      [rows[0]?.lead_id],
+    );
+    expect(refused.map((e) => [e.payload.reason, e.payload.client_told])).toEqual([
+      ["limit", true],
+      ["limit", false],
+    ]);
+  });
+
+  it("a file sent just before STOP is never fetched after it, and files sent while opted out make no row", async () => {
+    const phone = await clientInConsultation();
+    await clientSendsTogether(phone, [{ image: { caption: "like this" } }, { text: "STOP" }]);
+    const [row, ...others] = await attachmentsOf(phone);
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ status: "FAILED", attempts: 0, r2_key: null, sha256: null, last_error: "not_kept: opted_out" });
+    const listed = await env.ATTACHMENTS.list({ prefix: `leads/${String(row?.lead_id)}/` });
+    expect(listed.objects).toEqual([]);
+
+    await clientSends({ from: phone, image: { caption: "one more" } });
+    await stubFor(phone).settled();
+    await runDurableObjectAlarm(stubFor(phone));
+    expect(await attachmentsOf(phone)).toHaveLength(1);
+    const events = await sql<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM system_events WHERE lead_id = $1 AND type = 'attachment.not_kept' ORDER BY id",
+      [row?.lead_id],
+    );
+    expect(events.map((e) => e.payload.reason)).toEqual(["opted_out", "opted_out"]);
+    expect(events[0]?.payload).toMatchObject({ attachment_ids: [row?.id], pending: true });
+    expect((await stubFor(phone).debugState()).alarm).toBeNull();
   });
 });

@@ -6,10 +6,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderCopy, type CopyKey } from "../../src/domain/copy.ts";
 import type { HandoverPacket } from "../../src/domain/engine.ts";
+import { HANDOVER_NOTICES_PER_DAY } from "../../src/domain/engine/handover.ts";
 import { QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
 import { ARTIST, artistHeardSince, artistWindowOpen, Client, NAME } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
+import { inboxFetch, signIn } from "../support/workers/inbox.ts";
 import { buttonIdsTo, sentTo, setEmulatorClockOffset } from "../support/workers/whatsapp.ts";
 
 const copy = (key: CopyKey) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3 });
@@ -161,6 +163,35 @@ describe("handover", () => {
     await client.says("talk to someone please");
     expect(await client.hears()).toEqual([copy("handover.client.client_asked")]);
     expect(await artistHeardSince(before)).toHaveLength(2);
+  });
+
+  it("a client alternating HUMAN and REFUND: one artist notice per open handover, at most 3 a day; the inbox shows every request", async () => {
+    const before = await artistWindowOpen();
+    const client = new Client();
+    await client.reaches("style");
+    for (let i = 0; i < 6; i++) await client.says(i % 2 === 0 ? "human" : "refund please");
+    expect(await client.hears()).toEqual([copy("handover.client.client_asked"), copy("handover.client.refund")]);
+    expect(await artistHeardSince(before)).toHaveLength(1);
+    const lead = await client.lead();
+    expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "client_asked", handover_reasons: ["client_asked", "refund"] });
+    expect(lead?.handover_notices_at).toHaveLength(1);
+
+    // Out and back in, three more times: the third of these is past the day's cap.
+    for (let i = 0; i < 3; i++) {
+      await client.says("continue");
+      await client.says("HUMAN");
+    }
+    expect(await artistHeardSince(before)).toHaveLength(HANDOVER_NOTICES_PER_DAY);
+    const after = await client.lead();
+    expect(after).toMatchObject({ status: "NEEDS_ARTIST_REPLY" });
+    expect(after?.handover_notices_at).toHaveLength(HANDOVER_NOTICES_PER_DAY);
+    const links = await sql<{ n: number }>("SELECT count(*)::int AS n FROM action_tokens WHERE lead_id = $1 AND action = 'resume'", [after?.id]);
+    expect(links).toEqual([{ n: HANDOVER_NOTICES_PER_DAY }]);
+
+    const page = await inboxFetch(`/inbox/leads/${String(after?.id)}`, { cookie: await signIn() });
+    const html = (await page.text()).replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+    expect(html).toContain(renderCopy("inbox.timeline.handover_request", { reason: copy("handover.reason.refund"), text: "refund please" }));
+    expect(html).toContain(renderCopy("inbox.timeline.handed_over_quiet", { reason: copy("handover.reason.client_asked"), limit: HANDOVER_NOTICES_PER_DAY }));
   });
 
   it("an artist who has not written today still hears of a handover, through the approved template", async () => {

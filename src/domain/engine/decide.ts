@@ -9,7 +9,7 @@
 import { LeadStatus } from "../lead-status.ts";
 import type { InboundMessage } from "../messages.ts";
 import { canTransition } from "../state-machine.ts";
-import { attachmentsOf } from "./attachments.ts";
+import { keepReferences } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
@@ -67,16 +67,23 @@ function reofferTour(b: DecisionBuilder): void {
 }
 
 /** Decides what a client message does to a lead. */
+/** Whether the number is outside the pilot (when one runs): such a client gets only the pilot notice. */
+export function outsidePilot(phoneE164: string, pilot: EngineConfig["pilot"]): boolean {
+  return pilot.enabled && !pilot.allowlist.includes(phoneE164);
+}
+
 export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
   const b = new DecisionBuilder(lead, config, now);
   const message = input.message;
-  // Kept before any early return: what the client sent is stored whatever the flow does with it.
-  b.decision.attachments.push(...attachmentsOf(message));
-
   const word = keyword(message);
   // Messages older than the newest one processed are recorded but never move the flow back;
   // STOP is the exception: an opt-out is honoured in whatever order it arrives.
   const stale = lead.lastClientMessageAt !== null && message.timestampMs < lead.lastClientMessageAt.getTime();
+  // Decided before any early return, by the rules below: STOP opts out in any order, a START
+  // (in order) opts back in.
+  const optedOutAfter = STOP_WORDS.has(word) || (lead.optedOut && !(START_WORDS.has(word) && !stale));
+  keepReferences(b, message, { optedOut: optedOutAfter, outsidePilot: outsidePilot(lead.phoneE164, config.pilot) });
+
   if (stale && !STOP_WORDS.has(word)) {
     b.event("message.out_of_order", { message_id: message.id, kind: message.kind });
     return b.decision;
@@ -99,7 +106,7 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     return b.decision;
   }
 
-  if (config.pilot.enabled && !config.pilot.allowlist.includes(lead.phoneE164)) {
+  if (outsidePilot(lead.phoneE164, config.pilot)) {
     if (!lead.pilotNoticeSentAt) {
       b.decision.patch.pilotNoticeSentAt = now;
       b.say("pilot.not_enrolled");

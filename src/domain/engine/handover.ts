@@ -1,7 +1,13 @@
 /**
  * Handover to the artist: moving a lead to NEEDS_ARTIST_REPLY with a reason and a packet, telling
- * the client and notifying the artist (on every new handover), and the lead's life while handed
- * over: holding replies at most every few hours, CONTINUE back to where the client was.
+ * the client and notifying the artist, and the lead's life while handed over: later requests added
+ * to the open handover (recorded for the inbox, never another notice), holding replies at most
+ * every few hours, CONTINUE back to where the client was.
+ *
+ * One open handover is one artist notice (and one resume link). Outside the artist's 24-hour
+ * window every notice is a paid template, so a client who hands over, CONTINUEs and hands over
+ * again gets at most {@link HANDOVER_NOTICES_PER_DAY} notices to the artist in any 24 hours; a
+ * handover past that opens all the same and waits in the inbox.
  */
 import { ArtistAction } from "../artist-actions.ts";
 import type { CopyKey } from "../copy.ts";
@@ -24,6 +30,10 @@ export interface HandoverPacket {
   answers: RecordedAnswer[];
   message: { id: string; text: string | null };
 }
+
+/** Handover notices the artist gets about one lead in any 24 hours (the rest wait in the inbox). */
+export const HANDOVER_NOTICES_PER_DAY = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Answers kept in a packet (and listed to the artist). */
 export const PACKET_ANSWERS = 20;
@@ -61,6 +71,26 @@ export function answerLine(b: DecisionBuilder, questionKey: string, rawText: str
   });
 }
 
+/** The artist's handover notices about this lead in the 24 hours before now, oldest first. */
+function noticesToday(b: DecisionBuilder): Date[] {
+  return (b.lead.handoverNoticesAt ?? []).filter((at) => b.now.getTime() - at.getTime() < DAY_MS);
+}
+
+/**
+ * The artist's notice, unless the lead has had {@link HANDOVER_NOTICES_PER_DAY} in the last 24
+ * hours (then only an event: the inbox shows the handover). Returns whether it was sent.
+ */
+function notifyArtistOnce(b: DecisionBuilder, packet: HandoverPacket): boolean {
+  const recent = noticesToday(b);
+  if (recent.length >= HANDOVER_NOTICES_PER_DAY) {
+    b.event("handover.notice_capped", { reason: packet.reason, notices_today: recent.length, limit: HANDOVER_NOTICES_PER_DAY }, "warn");
+    return false;
+  }
+  b.decision.patch.handoverNoticesAt = [...recent.map((at) => at.toISOString()), b.now.toISOString()];
+  notifyArtist(b, packet);
+  return true;
+}
+
 /** The artist's notice: who, why, their words, where they were, what they answered. */
 function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
   const answerLines = packet.answers.map((a) => answerLine(b, a.questionKey, a.rawText));
@@ -83,19 +113,22 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
 }
 
 /**
- * Hands the lead over to the artist (or, when it already is, records the new reason and notifies
- * the artist again): the client is told why, the artist gets the packet.
+ * Hands the lead over to the artist: the client is told why, the artist gets the packet (within
+ * the daily cap). When the lead is handed over already, the request joins the open handover.
  */
 export function handOver(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): void {
-  const packet = packetFor(b, reason, message);
   const from = b.currentStatus;
-  if (from !== LeadStatus.NEEDS_ARTIST_REPLY) {
-    b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
-    // A first message that asks for the artist resumes into the consultation, not back to NEW.
-    b.decision.patch.resumeStatus = from === LeadStatus.NEW ? LeadStatus.QUALIFYING : from;
+  if (from === LeadStatus.NEEDS_ARTIST_REPLY) {
+    addToHandover(b, reason, message);
+    return;
   }
+  const packet = packetFor(b, reason, message);
+  b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
   Object.assign(b.decision.patch, {
+    // A first message that asks for the artist resumes into the consultation, not back to NEW.
+    resumeStatus: from === LeadStatus.NEW ? LeadStatus.QUALIFYING : from,
     handoverReason: reason,
+    handoverReasons: [reason],
     handoverAt: b.now,
     handoverPacket: packet,
     // The handover message is the client's first holding reply.
@@ -103,8 +136,40 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: In
   });
   const clientCopy: CopyKey = `handover.client.${reason}`;
   b.say(clientCopy);
-  notifyArtist(b, packet);
-  b.event("lead.handed_over", { reason, from_status: from, question: packet.currentQuestion, answers: packet.answers.length });
+  const notified = notifyArtistOnce(b, packet);
+  b.event("lead.handed_over", {
+    reason,
+    from_status: from,
+    question: packet.currentQuestion,
+    answers: packet.answers.length,
+    artist_notified: notified,
+  });
+}
+
+/**
+ * Another request while handed over ("refund please" after "human"): recorded for the inbox, never
+ * another artist notice. The client hears the request's own answer the first time it is raised in
+ * this handover; a repeat is any other message (a holding reply at most every few hours).
+ */
+function addToHandover(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): void {
+  const stored = b.lead.handoverReasons ?? [];
+  // A handover opened before the list was kept has only its opening reason.
+  const raised = stored.length > 0 || b.lead.handoverReason === null ? stored : [b.lead.handoverReason];
+  const first = !raised.includes(reason);
+  if (first) {
+    b.decision.patch.handoverReasons = [...raised, reason];
+    b.decision.patch.holdingReplySentAt = b.now;
+    const clientCopy: CopyKey = `handover.client.${reason}`;
+    b.say(clientCopy);
+  }
+  const holdingReply = !first && holdingReplyIfDue(b);
+  b.event("handover.request_added", {
+    reason,
+    message_id: message.id,
+    text: message.text === null ? null : clip(message.text, QUOTE_CHARS),
+    first_time: first,
+    holding_reply: holdingReply,
+  });
 }
 
 /**
@@ -117,6 +182,7 @@ export function endHandover(b: DecisionBuilder, by: "client" | "artist"): void {
   b.moveTo(back, by === "client" ? "client sent CONTINUE" : "artist handed back");
   b.decision.patch.resumeStatus = null;
   b.decision.patch.holdingReplySentAt = null;
+  b.decision.patch.handoverReasons = [];
   b.say(by === "client" ? "handover.resumed" : "action.resume.client");
   b.event("lead.handover_ended", { reason: b.lead.handoverReason, to_status: back, by });
   if (back !== LeadStatus.QUALIFYING) return;
@@ -137,10 +203,16 @@ export function whileHandedOver(b: DecisionBuilder, message: InboundMessage): vo
     return;
   }
   const trigger = explicitTrigger(message.text, b.config.artistName);
-  if (trigger !== null && trigger !== b.lead.handoverReason) {
-    handOver(b, trigger, message);
+  if (trigger !== null) {
+    addToHandover(b, trigger, message);
     return;
   }
+  const due = holdingReplyIfDue(b);
+  b.event("handover.client_message", { message_id: message.id, holding_reply: due });
+}
+
+/** A holding reply to the client if the last one was long enough ago; returns whether it was sent. */
+function holdingReplyIfDue(b: DecisionBuilder): boolean {
   const every = b.config.holdingReplyEveryMs ?? ENGINE_DEFAULTS.holdingReplyEveryMs;
   const last = b.lead.holdingReplySentAt;
   const due = last === null || b.now.getTime() - last.getTime() >= every;
@@ -148,5 +220,5 @@ export function whileHandedOver(b: DecisionBuilder, message: InboundMessage): vo
     b.decision.patch.holdingReplySentAt = b.now;
     b.say("handover.holding");
   }
-  b.event("handover.client_message", { message_id: message.id, holding_reply: due });
+  return due;
 }

@@ -36,6 +36,12 @@ export interface LeadState {
   handoverReason: string | null;
   /** When the client last got a holding reply (or the handover message) while handed over. */
   holdingReplySentAt: Date | null;
+  /** Every reason raised while the current handover is open, the one that opened it first; none unless given. */
+  handoverReasons?: readonly string[];
+  /** When the artist got handover notices lately (the per-day cap counts them); none unless given. */
+  handoverNoticesAt?: readonly Date[];
+  /** When the client was last told they reached the reference-file limit; never unless given. */
+  referenceLimitNotedAt?: Date | null;
   /** When the client was told "I'll ask about the rest one at a time" (said once per lead). */
   multiAnswerNotedAt: Date | null;
   /**
@@ -145,6 +151,10 @@ export interface LeadPatch {
   handoverAt?: Date | null;
   handoverPacket?: unknown;
   holdingReplySentAt?: Date | null;
+  handoverReasons?: string[];
+  /** ISO times (a jsonb column), oldest first. */
+  handoverNoticesAt?: string[];
+  referenceLimitNotedAt?: Date;
   multiAnswerNotedAt?: Date;
   // The estimate (see estimate-step.ts); the deposit is quoted here but locked only when its link is sent.
   region?: Region;
@@ -204,7 +214,10 @@ export interface Decision {
   transitions: Transition[];
   patch: LeadPatch;
   answers: NewAnswer[];
-  /** Media to store, whatever the lead's state (an opted-out or late message still carries it). */
+  /**
+   * Media to store: a late message's too, but never an opted-out client's, a number's outside the
+   * pilot, or past the per-lead limit (see attachments.ts).
+   */
   attachments: NewAttachment[];
   outbound: Outbound[];
   events: EventRecord[];

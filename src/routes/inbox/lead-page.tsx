@@ -10,6 +10,7 @@ import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentO
 import type { Lead } from "../../db/schema.ts";
 import { ActionRefusal, ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
 import { formatDateTime } from "../../domain/format.ts";
+import { LeadStatus } from "../../domain/lead-status.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
 import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
@@ -149,6 +150,12 @@ const Timeline: FC<{ entries: readonly TimelineEntry[] }> = ({ entries }) =>
     </ol>
   );
 
+/** Why the lead was handed over: every reason raised while the handover is open, else the last one. */
+function handoverReasons(lead: Lead): string {
+  const open = lead.status === LeadStatus.NEEDS_ARTIST_REPLY && lead.handoverReasons.length > 0;
+  return (open ? lead.handoverReasons : [lead.handoverReason ?? ""]).map(handoverReasonLabel).join("; ");
+}
+
 export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const db = c.get("db");
   const csrf = c.get("csrf");
@@ -201,7 +208,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
               </>
             ) : null}
           </dl>
-          {lead.handoverReason ? <p>{t("inbox.lead.handover", { reason: handoverReasonLabel(lead.handoverReason) })}</p> : null}
+          {lead.handoverReason ? <p>{t("inbox.lead.handover", { reason: handoverReasons(lead) })}</p> : null}
           {lead.rejectionReason ? <p>{t("inbox.lead.rejection", { reason: lead.rejectionReason })}</p> : null}
           <h2>{t("inbox.lead.images")}</h2>
           <Images attachments={attachments} name={name} />

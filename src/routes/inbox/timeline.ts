@@ -6,7 +6,8 @@
 import type { LeadAnswer, OutboxMessage, SystemEvent } from "../../db/schema.ts";
 import { OutboundPayloadSchema } from "../../domain/outbound-schema.ts";
 import { asQuestionKey } from "../../domain/questions.ts";
-import { artistCopy as t, statusLabel } from "../lead-view.ts";
+import { HANDOVER_NOTICES_PER_DAY } from "../../domain/engine/handover.ts";
+import { artistCopy as t, handoverReasonLabel, statusLabel } from "../lead-view.ts";
 
 export type TimelineKind = "client" | "to_client" | "to_artist" | "event" | "note";
 
@@ -30,8 +31,11 @@ export interface TimelineSource {
 /** Within the same instant (one transaction), the client's words come first, then what followed. */
 const ORDER: Record<TimelineKind, number> = { client: 0, event: 1, to_client: 2, to_artist: 3, note: 4 };
 
-/** Events already shown in their own words elsewhere on the timeline. */
-const SHOWN_ELSEWHERE = new Set(["lead.note_added"]);
+/**
+ * Events already shown in their own words elsewhere on the timeline (a capped notice is part of its
+ * `lead.handed_over` entry).
+ */
+const SHOWN_ELSEWHERE = new Set(["lead.note_added", "handover.notice_capped"]);
 
 function messageText(payload: unknown): string {
   const parsed = OutboundPayloadSchema.safeParse(payload);
@@ -63,11 +67,25 @@ function deliveryLabel(status: string): string {
   }
 }
 
+/** A handover's later request: its reason in words and the client's words (a file when it had none). */
+function handoverRequestText(payload: Record<string, unknown>): string | null {
+  if (typeof payload.reason !== "string") return null;
+  const text = typeof payload.text === "string" ? payload.text : t("handover.answer_media");
+  return t("inbox.timeline.handover_request", { reason: handoverReasonLabel(payload.reason), text });
+}
+
 function eventText(event: TimelineSource["events"][number]): string {
   const payload = (event.payload ?? {}) as Record<string, unknown>;
   if (event.type === "lead.transition" && typeof payload.from === "string" && typeof payload.to === "string") {
     return t("inbox.timeline.transition", { from: statusLabel(payload.from), to: statusLabel(payload.to) });
   }
+  if (event.type === "lead.handed_over" && typeof payload.reason === "string") {
+    const reason = handoverReasonLabel(payload.reason);
+    return payload.artist_notified === false
+      ? t("inbox.timeline.handed_over_quiet", { reason, limit: HANDOVER_NOTICES_PER_DAY })
+      : t("inbox.timeline.handed_over", { reason });
+  }
+  if (event.type === "handover.request_added") return handoverRequestText(payload) ?? event.type;
   return event.type;
 }
 
