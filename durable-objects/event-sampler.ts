@@ -8,12 +8,13 @@
  * serial point per kind can promise "one row a minute" globally; counting costs one object call
  * and a local SQLite write, no Postgres. The tally is kept in the object's storage, so an evicted
  * object loses nothing, and only the alarm talks to Postgres: one connection per kind per window.
- * A failed write throws, so the runtime retries the alarm, and the tally stays until it lands.
+ * A failed write keeps the tally and tries again a window later, until it lands.
  */
 import { DurableObject } from "cloudflare:workers";
 import { requireConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { recordSystemEvent } from "../src/db/lead-store.ts";
+import { createLogger } from "../src/lib/log.ts";
 import { addToTally, mergeTallies, SAMPLE_WINDOW_MS, tallyPayload, type SampledEvent, type Tally } from "../src/lib/event-tally.ts";
 
 const PENDING = "pending";
@@ -22,6 +23,9 @@ const WRITING = "writing";
 const LAST_WRITE = "lastWriteAt";
 
 export class EventSampler extends DurableObject<Env> {
+  /** The write under way: a flush asked for meanwhile waits for it, so no tally is written twice. */
+  private writing: Promise<void> | null = null;
+
   /**
    * Counts one occurrence of this object's event kind. The first one after a quiet window is
    * written at once (the alarm fires now); later ones wait for the window to close.
@@ -50,11 +54,27 @@ export class EventSampler extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(due);
       return;
     }
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (error) {
+      // The tally is kept; try again a window later rather than press a database that is away.
+      createLogger(crypto.randomUUID(), "warn").warn("event_sampler.write_failed", { type: this.ctx.storage.kv.get<string>("type"), error });
+      await this.ctx.storage.setAlarm(Date.now() + SAMPLE_WINDOW_MS);
+    }
   }
 
   /** Writes what is counted as one system event now, whatever the window (the alarm; tests). */
   async flush(): Promise<void> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    this.writing = this.write();
+    try {
+      await this.writing;
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async write(): Promise<void> {
     const kv = this.ctx.storage.kv;
     const type = kv.get<SampledEvent>("type");
     const tally = mergeTallies(kv.get<Tally>(WRITING), kv.get<Tally>(PENDING));

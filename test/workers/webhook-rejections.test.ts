@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
-import { leadByPhone, proxyStats } from "../support/workers/db.ts";
+import { leadByPhone, proxyStats, setDatabasePaused } from "../support/workers/db.ts";
 import { flushSampled, reasonsSince, sampledBaseline } from "../support/workers/sampled-events.ts";
 import { postStripe } from "../support/workers/stripe.ts";
 import { metaEnvelope, postWebhook, prepareInbound, signBody, uniquePhone } from "../support/workers/whatsapp.ts";
@@ -41,6 +41,35 @@ describe("a flood of forged WhatsApp webhooks", () => {
     const written = await flushSampled(SAMPLED_EVENTS.whatsappSignature, before, 2);
     expect(written.counted).toBe(2);
     expect(await reasonsSince(SAMPLED_EVENTS.whatsappSignature, before)).toEqual({ missing: 2 });
+  });
+});
+
+describe("the sampler's writes", () => {
+  it("flushes racing the alarm's own write count each rejection once", async () => {
+    const before = await sampledBaseline(SAMPLED_EVENTS.whatsappSignature);
+    const sampler = env.EVENT_SAMPLER.getByName(SAMPLED_EVENTS.whatsappSignature);
+    expect((await postWebhook("{}", null)).status).toBe(401);
+    await Promise.all([1, 2, 3, 4, 5].map(() => sampler.flush()));
+    expect((await flushSampled(SAMPLED_EVENTS.whatsappSignature, before, 1)).counted).toBe(1);
+  });
+
+  it("while the database is away the count is kept, and written when it is back", async () => {
+    const before = await sampledBaseline(SAMPLED_EVENTS.whatsappSignature);
+    const sampler = env.EVENT_SAMPLER.getByName(SAMPLED_EVENTS.whatsappSignature);
+    await setDatabasePaused(true);
+    try {
+      for (let i = 0; i < 3; i++) expect((await postWebhook("{}", null)).status).toBe(401);
+      for (let i = 0; i < 50 && ((await sampler.pending())?.count ?? 0) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      const failed = await sampler.flush().then(
+        () => false,
+        () => true,
+      );
+      expect(failed).toBe(true);
+      expect((await sampler.pending())?.count).toBe(3);
+    } finally {
+      await setDatabasePaused(false);
+    }
+    expect((await flushSampled(SAMPLED_EVENTS.whatsappSignature, before, 3)).counted).toBe(3);
   });
 });
 
