@@ -127,6 +127,10 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   await traffic.hostile("malformed JSON", [400], '{"entry":[', await signBody('{"entry":['));
   await traffic.hostile("empty body", [400], "", await signBody(""));
   await traffic.hostile("another shape", [200], '{"hello":"world"}', await signBody('{"hello":"world"}'));
+  const foreign = await textMessage(ben, "for another number");
+  const foreignBody = foreign.body.replace(`"phone_number_id":"${env.WHATSAPP_PHONE_NUMBER_ID}"`, '"phone_number_id":"999999999999999"');
+  expect(foreignBody).not.toBe(foreign.body);
+  await traffic.hostile("another phone number id (signed)", [200], foreignBody, await signBody(foreignBody), foreign.id);
   const oversized = await textMessage(ben, "x".repeat(3 * 1024 * 1024));
   await traffic.hostile("oversized (> 3 MB)", [413], oversized.body, oversized.signature, oversized.id);
 
@@ -142,7 +146,7 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   expect(counts.processed).toBe(counts.accepted);
   // Ana's four answers came three times each, two fuzz messages per client too.
   expect(counts.duplicatesSuppressed).toBe(4 * 2 + 2 * 2);
-  expect(counts.hostileRequests).toBe(7);
+  expect(counts.hostileRequests).toBe(8);
   // Ana's conversation reads exactly as it would have without any fault.
   expect((await textsTo(ana)).slice(1)).toEqual([question(0), question(1), question(2), question(3), question(4)]);
 });
