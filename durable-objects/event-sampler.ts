@@ -76,6 +76,7 @@ export class EventSampler extends DurableObject<Env> {
 
   private async write(): Promise<void> {
     const kv = this.ctx.storage.kv;
+    const config = requireConfig(this.env);
     const type = kv.get<SampledEvent>("type");
     const tally = mergeTallies(kv.get<Tally>(WRITING), kv.get<Tally>(PENDING));
     kv.delete(PENDING);
@@ -87,7 +88,6 @@ export class EventSampler extends DurableObject<Env> {
     // Set before the write: occurrences counted meanwhile wait a full window, not a second row now.
     const previousWrite = kv.get<number>(LAST_WRITE);
     kv.put(LAST_WRITE, Date.now());
-    const config = requireConfig(this.env);
     if (!config.DATABASE_URL) {
       kv.delete(WRITING);
       return;
@@ -101,7 +101,7 @@ export class EventSampler extends DurableObject<Env> {
         await this.ctx.storage.setAlarm((kv.get<number>(LAST_WRITE) ?? Date.now()) + SAMPLE_WINDOW_MS);
       }
     } catch (error) {
-      // Give the tally back and let the runtime retry the alarm.
+      // Give the tally back (before what came since) for the next try.
       kv.put(PENDING, mergeTallies(tally, kv.get<Tally>(PENDING)));
       kv.delete(WRITING);
       if (previousWrite === undefined) kv.delete(LAST_WRITE);
