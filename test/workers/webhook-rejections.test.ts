@@ -3,8 +3,9 @@
  * are counted by an EventSampler object, which writes at most one system event a minute per kind
  * carrying the count (issue 19, items 4 and 7).
  */
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
 import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
 import { leadByPhone, proxyStats, setDatabasePaused } from "../support/workers/db.ts";
 import { flushSampled, reasonsSince, sampledBaseline } from "../support/workers/sampled-events.ts";
@@ -117,6 +118,20 @@ describe("a change for another phone number id", () => {
     const written = await flushSampled(SAMPLED_EVENTS.whatsappForeignNumber, before, 1);
     expect(written.counted).toBe(1);
     expect(await reasonsSince(SAMPLED_EVENTS.whatsappForeignNumber, before)).toEqual({ [metadata === undefined ? "(none)" : "999999999999999"]: 1 });
+  });
+
+  it("with no WHATSAPP_PHONE_NUMBER_ID configured (dev only: production requires it), every change is read", async () => {
+    const phone = uniquePhone();
+    const body = foreignMessage(phone, { phone_number_id: "999999999999999" });
+    const unset = { ...env, WHATSAPP_PHONE_NUMBER_ID: "" };
+    const request = new Request("https://inkline.test/webhooks/whatsapp", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": await signBody(body) },
+      body,
+    });
+    const res = await worker.fetch(request, unset, createExecutionContext());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, accepted: 1, duplicates: 0 });
   });
 
   it("our own id is processed (the emulator and the test envelopes send the configured one)", async () => {
