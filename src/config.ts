@@ -32,6 +32,10 @@ const e164List = z
     return items;
   });
 
+/** The admin key's least length anywhere, and in production (`openssl rand -hex 24` gives 48). */
+export const ADMIN_KEY_MIN_LENGTH = 16;
+export const PRODUCTION_ADMIN_KEY_MIN_LENGTH = 32;
+
 export const EnvSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_VERSION: z.string().default("0.0.0"),
@@ -44,7 +48,8 @@ export const EnvSchema = z.object({
   PILOT_MODE: flag,
   /** Comma-separated E.164 numbers served while PILOT_MODE is on. */
   PILOT_ALLOWLIST: e164List,
-  ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+  /** At least {@link ADMIN_KEY_MIN_LENGTH} characters; production asks for {@link PRODUCTION_ADMIN_KEY_MIN_LENGTH}. */
+  ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= ADMIN_KEY_MIN_LENGTH, "must be at least 16 characters"),
 
   DATABASE_URL: optionalSecret.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -175,12 +180,27 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     for (const key of PRODUCTION_REQUIRED) {
       if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
     }
+    if (config.ADMIN_API_KEY !== undefined && config.ADMIN_API_KEY.length < PRODUCTION_ADMIN_KEY_MIN_LENGTH) {
+      problems.push(`ADMIN_API_KEY: must be at least ${PRODUCTION_ADMIN_KEY_MIN_LENGTH} characters in production (openssl rand -hex 24)`);
+    }
     if (config.DEMO_MODE) problems.push("DEMO_MODE: must be off in production");
     if (config.BENCH_MODE) problems.push("BENCH_MODE: must be off in production");
     if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * The admin key that may unlock details while the configuration as a whole is invalid (the
+ * misconfiguration 503 lists its problems only to the operator): the env's ADMIN_API_KEY if it is
+ * long enough for its APP_ENV on its own, else none.
+ */
+export function adminKeyDespiteProblems(env: { ADMIN_API_KEY?: unknown; APP_ENV?: unknown }): string | undefined {
+  const key = env.ADMIN_API_KEY;
+  if (typeof key !== "string" || key.trim() === "") return undefined;
+  const min = env.APP_ENV === "development" || env.APP_ENV === "test" ? ADMIN_KEY_MIN_LENGTH : PRODUCTION_ADMIN_KEY_MIN_LENGTH;
+  return key.length >= min ? key : undefined;
 }
 
 /** Thrown where a handler cannot run without a valid config; carries every problem. */

@@ -32,6 +32,7 @@ app.onError(unhandledResponse);
 
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";
+export { EventSampler } from "../durable-objects/event-sampler.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { app };
 

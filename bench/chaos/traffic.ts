@@ -352,5 +352,14 @@ const HOSTILE: Attack[] = [
       return { body: m.body, signature: signBody(m.body, input.appSecret), forgedId: m.id };
     },
   },
+  {
+    // Signed by Meta, but for another business number of the same app: acknowledged, never processed.
+    kind: "another phone number id (signed)",
+    expected: [200],
+    build: (input) => {
+      const m = plausible({ ...input, business: { ...input.business, phoneNumberId: `9${input.business.phoneNumberId}` } });
+      return { body: m.body, signature: signBody(m.body, input.appSecret), forgedId: m.id };
+    },
+  },
   { kind: "verify handshake with a guessed token", expected: [403], build: () => ({ method: "GET", body: "", signature: null }) },
 ];

@@ -3,8 +3,9 @@
  * a logger bound to it. `requestContext` sets them once per request.
  */
 import type { MiddlewareHandler } from "hono";
-import { configFor, type AppConfig } from "../config.ts";
+import { adminKeyDespiteProblems, configFor, type AppConfig } from "../config.ts";
 import { correlationIdFrom, createLogger, type Logger } from "../lib/log.ts";
+import { adminKeyGiven, HEADER } from "./admin/auth.ts";
 
 export type AppEnv = {
   Bindings: Env;
@@ -13,7 +14,8 @@ export type AppEnv = {
 
 /**
  * Resolves correlation id, logger and config. A request against a misconfigured deployment gets a
- * 503 naming every problem (production refuses to serve rather than half-work).
+ * 503 (production refuses to serve rather than half-work); the problems are logged, and listed in
+ * the answer only to a caller with the admin key (an APP_ENV unset or unknown counts as production).
  */
 export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const correlationId = correlationIdFrom(c.req.header("x-correlation-id"));
@@ -24,6 +26,9 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.header("X-Correlation-ID", correlationId);
   if (!result.ok) {
     log.error("config.invalid", { problems: result.problems });
+    c.header("Cache-Control", "no-store");
+    const operator = await adminKeyGiven(c.req.header(HEADER), adminKeyDespiteProblems(c.env));
+    if (!operator) return c.json({ error: "misconfigured", correlation_id: correlationId }, 503);
     return c.json({ error: "misconfigured", problems: result.problems, correlation_id: correlationId }, 503);
   }
   c.set("config", result.config);

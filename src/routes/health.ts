@@ -1,22 +1,64 @@
 /**
  * Liveness and readiness. `/health` never touches the database; `/ready` runs `SELECT 1` through
- * the real driver and answers 503 with the reason when it cannot.
+ * the real driver and answers 503 when it cannot.
+ *
+ * Anyone may ask, so an anonymous caller learns only ok or not ok; the details (version,
+ * environment, feature flags, database latency or the reason it failed) need X-Admin-API-Key.
+ *
+ * `/ready`'s answer is kept for {@link READY_CACHE_MS} in module memory, per isolate, so a flood
+ * of calls opens at most one database connection per isolate per window. Why not the Cache API:
+ * it is a no-op on workers.dev and locally, it would cache an answer per data centre that some
+ * isolates there never checked, and a caller's key must not be needed to read it. Concurrent
+ * calls share the check in flight instead of each opening a connection.
  */
-import { Hono } from "hono";
-import { enabledFeatures } from "../config.ts";
-import { pingDatabase } from "../db/client.ts";
+import { Hono, type Context } from "hono";
+import { enabledFeatures, type AppConfig } from "../config.ts";
+import { pingDatabase, type PingResult } from "../db/client.ts";
+import { adminKeyGiven, HEADER } from "./admin/auth.ts";
 import type { AppEnv } from "./context.ts";
 
+/** How long one readiness check answers for. */
+export const READY_CACHE_MS = 5_000;
+
+interface ReadyCheck {
+  startedAt: number;
+  result: Promise<PingResult>;
+}
+
+/** One check per database URL (tests run other URLs through the same isolate). */
+const checks = new Map<string, ReadyCheck>();
+
+/** The readiness check for `config` at `now`: the kept one while it is fresh, else a new one. */
+function readiness(config: AppConfig, now: number, waitUntil: (p: Promise<unknown>) => void): { check: ReadyCheck; fresh: boolean } {
+  const key = config.DATABASE_URL ?? "";
+  const kept = checks.get(key);
+  if (kept && now - kept.startedAt >= 0 && now - kept.startedAt < READY_CACHE_MS) return { check: kept, fresh: false };
+  const check = { startedAt: now, result: pingDatabase(config) };
+  checks.set(key, check);
+  // The request that started the check keeps it alive for the callers sharing it.
+  waitUntil(check.result);
+  return { check, fresh: true };
+}
+
+const isAdmin = (c: Context<AppEnv>) => adminKeyGiven(c.req.header(HEADER), c.get("config").ADMIN_API_KEY);
+
 export const health = new Hono<AppEnv>()
-  .get("/health", (c) => {
+  .get("/health", async (c) => {
     const config = c.get("config");
+    c.header("Cache-Control", "no-store");
+    if (!(await isAdmin(c))) return c.json({ ok: true });
     return c.json({ ok: true, service: "inkline", version: config.APP_VERSION, env: config.APP_ENV, features: enabledFeatures(config) });
   })
   .get("/ready", async (c) => {
-    const result = await pingDatabase(c.get("config"));
-    if (!result.ok) {
-      c.get("log").warn("ready.database_unreachable", { reason: result.reason });
-      return c.json({ ok: false, reason: result.reason }, 503);
-    }
-    return c.json({ ok: true, database: { latency_ms: result.latencyMs } });
+    const now = Date.now();
+    const { check, fresh } = readiness(c.get("config"), now, (p) => c.executionCtx.waitUntil(p));
+    const result = await check.result;
+    c.header("Cache-Control", "no-store");
+    if (!result.ok && fresh) c.get("log").warn("ready.database_unreachable", { reason: result.reason });
+    const status = result.ok ? 200 : 503;
+    if (!(await isAdmin(c))) return c.json({ ok: result.ok }, status);
+    const checked = { checked_ms_ago: Math.max(0, now - check.startedAt), cached: !fresh };
+    return result.ok
+      ? c.json({ ok: true, database: { latency_ms: result.latencyMs, ...checked } }, status)
+      : c.json({ ok: false, reason: result.reason, ...checked }, status);
   });

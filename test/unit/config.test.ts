@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { enabledFeatures, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
+import { adminKeyDespiteProblems, enabledFeatures, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
 
 const complete = {
   APP_ENV: "production",
-  ADMIN_API_KEY: "a-long-admin-key-123456",
+  ADMIN_API_KEY: "a-production-admin-key-0123456789abcdef",
   WHATSAPP_APP_SECRET: "secret",
   WHATSAPP_ACCESS_TOKEN: "token",
   WHATSAPP_PHONE_NUMBER_ID: "1234",
@@ -27,6 +27,26 @@ describe("parseConfig", () => {
       expect(result.problems.some((p) => p.startsWith(`${key}:`))).toBe(true);
     }
     expect(result.problems).toHaveLength(PRODUCTION_REQUIRED.length);
+  });
+
+  it("refuses an admin key under 32 characters in production, naming the rule", () => {
+    const result = parseConfig({ ...complete, ADMIN_API_KEY: "x".repeat(31) });
+    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^ADMIN_API_KEY: must be at least 32 characters in production/)] });
+    expect(parseConfig({ ...complete, ADMIN_API_KEY: "x".repeat(32) }).ok).toBe(true);
+  });
+
+  it("keeps 16 characters enough outside production (the dev stack's default key works)", () => {
+    expect(parseConfig({ APP_ENV: "development", ADMIN_API_KEY: "dev-admin-key-0123456789" }).ok).toBe(true);
+    expect(parseConfig({ APP_ENV: "test", ADMIN_API_KEY: "x".repeat(16) }).ok).toBe(true);
+    expect(parseConfig({ APP_ENV: "development", ADMIN_API_KEY: "x".repeat(15) }).ok).toBe(false);
+  });
+
+  it("a misconfigured deployment still knows its admin key if the key alone is good enough", () => {
+    expect(adminKeyDespiteProblems({ APP_ENV: "production", ADMIN_API_KEY: "x".repeat(32) })).toBe("x".repeat(32));
+    expect(adminKeyDespiteProblems({ APP_ENV: "production", ADMIN_API_KEY: "x".repeat(31) })).toBeUndefined();
+    expect(adminKeyDespiteProblems({ APP_ENV: "nonsense", ADMIN_API_KEY: "x".repeat(20) })).toBeUndefined();
+    expect(adminKeyDespiteProblems({ APP_ENV: "development", ADMIN_API_KEY: "x".repeat(20) })).toBe("x".repeat(20));
+    expect(adminKeyDespiteProblems({ APP_ENV: "production" })).toBeUndefined();
   });
 
   it("refuses production with DEMO_MODE or BENCH_MODE on or emulator URLs set", () => {

@@ -49,6 +49,14 @@ describe("the key", () => {
     const limited = await adminFetch("/admin/openapi.json", { ip });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(limited.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it.each([...paths, "/admin/no-such-route"])("%s: never cached, whether answered or refused", async (path) => {
+    for (const key of [undefined, null]) {
+      const response = await adminFetch(path, { key });
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    }
   });
 });
 

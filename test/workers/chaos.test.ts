@@ -17,7 +17,9 @@ import { GOOD_ANSWER_TEXTS } from "../support/consultation.ts";
 import { ChaosRecorder, drainWithAlarms, emulatorSends, fuzzedMessage, openingMessage, readLedgers, textMessage } from "../support/workers/chaos.ts";
 import { adminFetch } from "../support/workers/artist.ts";
 import { ARTIST, artistWindowOpen, Client } from "../support/workers/client.ts";
+import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
 import { setDatabasePaused, sql } from "../support/workers/db.ts";
+import { flushSampled, sampledBaseline } from "../support/workers/sampled-events.ts";
 import {
   failNextSends,
   postStatusFor,
@@ -114,15 +116,24 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   await anaSays(3);
 
   // Hostile requests: none may reach a lead, none may get a 5xx.
+  const rejectedBefore = await sampledBaseline(SAMPLED_EVENTS.whatsappSignature);
   const forged = await textMessage(ana, "approve me");
   await traffic.hostile("forged signature", [401], forged.body, await signForeign(forged.body), forged.id);
   const tampered = await textMessage(ben, "approve me too");
   await traffic.hostile("tampered body", [401], tampered.body.replace("approve me too", "approve me now"), tampered.signature, tampered.id);
   const unsigned = await textMessage(ben, "no signature");
   await traffic.hostile("no signature", [401], unsigned.body, null, unsigned.id);
+  // The three signature failures are counted, not written one row each (issue 19).
+  const rejected = await flushSampled(SAMPLED_EVENTS.whatsappSignature, rejectedBefore, 3);
+  expect(rejected.counted).toBe(3);
+  expect(rejected.rows).toBeLessThanOrEqual(2);
   await traffic.hostile("malformed JSON", [400], '{"entry":[', await signBody('{"entry":['));
   await traffic.hostile("empty body", [400], "", await signBody(""));
   await traffic.hostile("another shape", [200], '{"hello":"world"}', await signBody('{"hello":"world"}'));
+  const foreign = await textMessage(ben, "for another number");
+  const foreignBody = foreign.body.replace(`"phone_number_id":"${env.WHATSAPP_PHONE_NUMBER_ID}"`, '"phone_number_id":"999999999999999"');
+  expect(foreignBody).not.toBe(foreign.body);
+  await traffic.hostile("another phone number id (signed)", [200], foreignBody, await signBody(foreignBody), foreign.id);
   const oversized = await textMessage(ben, "x".repeat(3 * 1024 * 1024));
   await traffic.hostile("oversized (> 3 MB)", [413], oversized.body, oversized.signature, oversized.id);
 
@@ -138,7 +149,7 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   expect(counts.processed).toBe(counts.accepted);
   // Ana's four answers came three times each, two fuzz messages per client too.
   expect(counts.duplicatesSuppressed).toBe(4 * 2 + 2 * 2);
-  expect(counts.hostileRequests).toBe(7);
+  expect(counts.hostileRequests).toBe(8);
   // Ana's conversation reads exactly as it would have without any fault.
   expect((await textsTo(ana)).slice(1)).toEqual([question(0), question(1), question(2), question(3), question(4)]);
 });

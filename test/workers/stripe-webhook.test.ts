@@ -6,9 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { adminFetch, leadRow, settleLead } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
+import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
 import { sql } from "../support/workers/db.ts";
 
 import { awaitingDeposit, copy, entered, eventsOf, paidCopy } from "../support/workers/deposit.ts";
+import { flushSampled, reasonsSince, sampledBaseline } from "../support/workers/sampled-events.ts";
 import { deliver, envelope, eventsAbout, pay, postStripe, sessionsFor, sign, type EmulatedEvent } from "../support/workers/stripe.ts";
 import { clientSends, textsTo } from "../support/workers/whatsapp.ts";
 
@@ -167,6 +169,7 @@ describe("events that change nothing", () => {
     const { lead, session } = await awaitingDeposit();
     const row = await leadRow(lead.id);
     const completed = only(await pay(session.id));
+    const before = await sampledBaseline(SAMPLED_EVENTS.stripeSignature);
     const forged = await postStripe(completed.payload, await sign(completed.payload, "whsec_someone_else"));
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ error: "invalid_signature" });
@@ -176,8 +179,8 @@ describe("events that change nothing", () => {
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toEqual(row);
     expect(await processedCount(completed.id)).toBe(0);
-    const rejected = await sql("SELECT payload FROM system_events WHERE type = 'stripe.signature_rejected' ORDER BY id DESC LIMIT 3");
-    expect(rejected.map((r) => (r.payload as { reason: string }).reason).sort()).toEqual(["invalid_signature", "invalid_signature", "missing_signature"]);
+    expect((await flushSampled(SAMPLED_EVENTS.stripeSignature, before, 3)).counted).toBe(3);
+    expect(await reasonsSince(SAMPLED_EVENTS.stripeSignature, before)).toEqual({ invalid_signature: 2, missing_signature: 1 });
   });
 
   it("an event type we do not handle is acknowledged and ignored", async () => {

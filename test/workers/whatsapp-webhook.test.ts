@@ -3,7 +3,9 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
 import { leadByPhone, sql } from "../support/workers/db.ts";
+import { flushSampled, sampledBaseline } from "../support/workers/sampled-events.ts";
 import { clientSends, postWebhook, prepareInbound, settle, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
 
 describe("GET /webhooks/whatsapp (subscription handshake)", () => {
@@ -43,16 +45,10 @@ describe("POST /webhooks/whatsapp rejects what Meta did not sign", () => {
     expect(res.status).toBe(401);
   });
 
-  it("records signature failures as system events", async () => {
-    const before = await sql<{ n: string }>("SELECT count(*)::text AS n FROM system_events WHERE type = 'whatsapp.signature_rejected'");
+  it("counts signature failures into a system event (sampled: see webhook-rejections.test.ts)", async () => {
+    const before = await sampledBaseline(SAMPLED_EVENTS.whatsappSignature);
     await postWebhook("{}", "sha256=00");
-    // The event is written after the response (waitUntil); poll the database briefly for it.
-    let after = before;
-    for (let i = 0; i < 50 && after[0]?.n === before[0]?.n; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      after = await sql<{ n: string }>("SELECT count(*)::text AS n FROM system_events WHERE type = 'whatsapp.signature_rejected'");
-    }
-    expect(Number(after[0]?.n)).toBeGreaterThan(Number(before[0]?.n));
+    expect((await flushSampled(SAMPLED_EVENTS.whatsappSignature, before, 1)).counted).toBe(1);
   });
 });
 

@@ -104,6 +104,16 @@ export interface ParsedWebhook {
   statuses: DeliveryStatus[];
   /** Parts we could not read (logged, acknowledged, never retried forever). */
   skipped: { reason: string; sample: unknown }[];
+  /** Changes for a phone number id that is not ours: not read, only counted. */
+  foreign: ForeignChange[];
+}
+
+/** A change Meta sent for another business phone number (or with none): left unprocessed. */
+export interface ForeignChange {
+  /** The change's `metadata.phone_number_id`, null when it had none. */
+  phoneNumberId: string | null;
+  messages: number;
+  statuses: number;
 }
 
 function normaliseMessage(
@@ -195,9 +205,14 @@ function normaliseStatus(raw: z.infer<typeof StatusSchema>): DeliveryStatus {
   };
 }
 
-/** Flattens an envelope into messages and statuses; unreadable parts land in `skipped`. */
-export function readEnvelope(envelope: WebhookEnvelope): ParsedWebhook {
-  const out: ParsedWebhook = { messages: [], statuses: [], skipped: [] };
+/**
+ * Flattens an envelope into messages and statuses; unreadable parts land in `skipped`. With
+ * `ourPhoneNumberId`, a change whose `metadata.phone_number_id` is another (or missing) is not
+ * read: it lands in `foreign` (one app can serve several numbers; only ours are our clients).
+ * Without it (a dev stack that set none) every change is read.
+ */
+export function readEnvelope(envelope: WebhookEnvelope, ourPhoneNumberId?: string): ParsedWebhook {
+  const out: ParsedWebhook = { messages: [], statuses: [], skipped: [], foreign: [] };
   for (const entry of envelope.entry) {
     for (const change of entry.changes) {
       if (change.field !== "messages") {
@@ -210,6 +225,14 @@ export function readEnvelope(envelope: WebhookEnvelope): ParsedWebhook {
         continue;
       }
       const phoneNumberId = value.data.metadata?.phone_number_id ?? null;
+      if (ourPhoneNumberId !== undefined && phoneNumberId !== ourPhoneNumberId) {
+        out.foreign.push({
+          phoneNumberId: phoneNumberId === null ? null : storableText(phoneNumberId),
+          messages: value.data.messages?.length ?? 0,
+          statuses: value.data.statuses?.length ?? 0,
+        });
+        continue;
+      }
       const names = new Map((value.data.contacts ?? []).map((c) => [c.wa_id, c.profile?.name ?? ""] as const));
       for (const rawMessage of value.data.messages ?? []) {
         const parsed = MessageSchema.safeParse(rawMessage);

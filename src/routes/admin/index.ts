@@ -1,6 +1,8 @@
 /**
  * The admin API under /admin: rate limited per client IP, then X-Admin-API-Key, then a database
  * handle for the request; one file per resource. The OpenAPI document is at /admin/openapi.json.
+ * Every answer, refusals included, is `Cache-Control: no-store`: leads' personal data must not be
+ * kept by a browser or a proxy.
  */
 import { Hono } from "hono";
 import { rateLimit } from "../rate-limit.ts";
@@ -16,6 +18,10 @@ import { openapi } from "./openapi.ts";
 export const ADMIN_RATE_LIMIT = { limit: 120, windowMs: 60_000 } as const;
 
 export const admin = new Hono<AdminEnv>()
+  .use("*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  })
   .use(
     "*",
     rateLimit({

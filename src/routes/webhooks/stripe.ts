@@ -1,7 +1,8 @@
 /**
  * Stripe webhooks, `POST /webhooks/stripe`.
  *
- * The signature is checked on the raw body (400, and a system event, when it fails); the event
+ * The signature is checked on the raw body (400 when it fails, counted without a database
+ * connection: see durable-objects/event-sampler.ts); the event
  * is read into Inkline's terms, its lead found (by id for checkout sessions, by payment for
  * charges) and the event handed to the lead's Durable Object, which stores it in its inbox (event
  * id UNIQUE) and applies it once, in turn with the lead's messages. 200 once it is stored. An
@@ -11,10 +12,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routeStripeEvent, verifyStripeWebhook } from "../../adapters/stripe/events.ts";
+import { SAMPLED_EVENTS } from "../../lib/event-tally.ts";
 import { openDatabase } from "../../db/client.ts";
 import { leadById, leadByPaymentIntent, type LeadAddress } from "../../db/deposit-store.ts";
 import { recordSystemEvent } from "../../db/lead-store.ts";
 import type { AppEnv } from "../context.ts";
+import { countSampledEvent } from "../sampled-events.ts";
 
 /** Stripe events are small; anything near this is not one. */
 export const MAX_STRIPE_WEBHOOK_BYTES = 512 * 1024;
@@ -31,7 +34,7 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     const verified = await verifyStripeWebhook(raw, c.req.header("stripe-signature"), secret);
     if (!verified.ok) {
       log.warn("stripe.signature_rejected", { reason: verified.reason, bytes: raw.length });
-      c.executionCtx.waitUntil(recordRejection(config, verified.reason, c.get("correlationId")));
+      countSampledEvent(c, SAMPLED_EVENTS.stripeSignature, verified.reason);
       return c.json({ error: verified.reason === "malformed_json" ? "malformed_json" : "invalid_signature", reason: verified.reason }, 400);
     }
     const routed = routeStripeEvent(verified.event);
@@ -67,15 +70,3 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     return c.json({ ok: true, accepted: result.stored, duplicates: result.duplicates });
   },
 );
-
-async function recordRejection(config: AppEnv["Variables"]["config"], reason: string, correlationId: string): Promise<void> {
-  if (!config.DATABASE_URL) return;
-  const handle = openDatabase(config);
-  try {
-    await recordSystemEvent(handle.db, { type: "stripe.signature_rejected", level: "warn", payload: { reason }, correlationId });
-  } catch {
-    // Best effort: a rejected webhook must not fail because the database is down.
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}

@@ -4,16 +4,20 @@
  * GET: Meta's subscription handshake. POST: signature checked on the raw body, envelope parsed,
  * then every message and status handed to its number's LeadConversation DO, which stores it in
  * its inbox. 200 only once every item is stored; no Postgres on this path, so the answer is fast.
+ *
+ * Neither a forged request nor a change for another phone number id costs a database connection:
+ * both are counted by an EventSampler object, which writes at most one system event a minute.
+ * A change for another number is acknowledged (200) so Meta does not retry it, and not processed.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { verifyMetaSignature } from "../../adapters/whatsapp/signature.ts";
 import { readEnvelope, WebhookEnvelopeSchema } from "../../adapters/whatsapp/webhook-schema.ts";
-import { openDatabase } from "../../db/client.ts";
-import { recordSystemEvent } from "../../db/lead-store.ts";
+import { SAMPLED_EVENTS } from "../../lib/event-tally.ts";
 import { constantTimeEqual } from "../../lib/crypto.ts";
 import { retryObjectReset } from "../../lib/object-retry.ts";
 import type { AppEnv } from "../context.ts";
+import { countSampledEvent } from "../sampled-events.ts";
 import { groupByNumber } from "./whatsapp-dispatch.ts";
 
 /** Meta sends at most 3 MB per POST. */
@@ -48,7 +52,7 @@ export const whatsappWebhook = new Hono<AppEnv>()
       const signature = await verifyMetaSignature(raw, c.req.header("x-hub-signature-256"), secret);
       if (!signature.ok) {
         log.warn("whatsapp.signature_rejected", { reason: signature.reason, bytes: raw.length });
-        c.executionCtx.waitUntil(recordRejection(config, signature.reason, c.get("correlationId")));
+        countSampledEvent(c, SAMPLED_EVENTS.whatsappSignature, signature.reason);
         return c.json({ error: "invalid_signature", reason: signature.reason }, 401);
       }
 
@@ -64,8 +68,12 @@ export const whatsappWebhook = new Hono<AppEnv>()
         log.warn("whatsapp.unknown_envelope", { issue: envelope.error.issues[0]?.message });
         return c.json({ ok: true, accepted: 0, ignored: "unknown envelope shape" });
       }
-      const parsed = readEnvelope(envelope.data);
+      const parsed = readEnvelope(envelope.data, config.WHATSAPP_PHONE_NUMBER_ID);
       if (parsed.skipped.length > 0) log.warn("whatsapp.parts_skipped", { skipped: parsed.skipped.slice(0, 5) });
+      for (const change of parsed.foreign) {
+        log.warn("whatsapp.foreign_phone_number", { phone_number_id: change.phoneNumberId, messages: change.messages, statuses: change.statuses });
+        countSampledEvent(c, SAMPLED_EVENTS.whatsappForeignNumber, change.phoneNumberId ?? "(none)");
+      }
 
       const groups = groupByNumber(parsed);
       const correlationId = c.get("correlationId");
@@ -81,24 +89,10 @@ export const whatsappWebhook = new Hono<AppEnv>()
         numbers: groups.size,
         stored,
         duplicates,
+        foreign: parsed.foreign.length,
       });
-      return c.json({ ok: true, accepted: stored, duplicates });
+      return parsed.foreign.length > 0
+        ? c.json({ ok: true, accepted: stored, duplicates, ignored: { foreign_phone_number_id: parsed.foreign.length } })
+        : c.json({ ok: true, accepted: stored, duplicates });
     },
   );
-
-async function recordRejection(config: AppEnv["Variables"]["config"], reason: string, correlationId: string): Promise<void> {
-  if (!config.DATABASE_URL) return;
-  const handle = openDatabase(config);
-  try {
-    await recordSystemEvent(handle.db, {
-      type: "whatsapp.signature_rejected",
-      level: "warn",
-      payload: { reason },
-      correlationId,
-    });
-  } catch {
-    // Best effort: a rejected webhook must not fail because the database is down.
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
