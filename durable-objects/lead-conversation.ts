@@ -59,7 +59,11 @@ export class LeadConversation extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
-  /** The E.164 number this object serves (recorded with its first item). */
+  /**
+   * The object's name, which is the lead's conversation key: the client's E.164 number, or the
+   * BSUID of a client first seen without one (recorded with its first item; stored under 'phone'
+   * since objects named before BSUIDs existed recorded their number there).
+   */
   private get phone(): string | null {
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'phone'").toArray()[0];
     return row?.value ?? null;
@@ -77,9 +81,11 @@ export class LeadConversation extends DurableObject<Env> {
    * Stores inbound items durably and schedules processing. Resolves only once they are in the
    * inbox (the runtime's output gate holds the reply until the write is durable).
    */
-  async receive(items: InboxPayload[], correlationId: string): Promise<ReceiveResult> {
+  async receive(items: InboxPayload[], correlationId: string, conversation?: string): Promise<ReceiveResult> {
     let stored = 0;
-    const phone = items.map(phoneOf).find(Boolean);
+    // The WhatsApp route names the object it resolved (a BSUID's object may be named after a phone);
+    // other callers name the lead's object by its key, which their items carry.
+    const phone = conversation ?? items.map(phoneOf).find(Boolean);
     if (phone) this.rememberPhone(phone);
     for (const item of items) {
       if (this.inbox.add(item, correlationId, Date.now())) stored++;
@@ -360,6 +366,17 @@ export class LeadConversation extends DurableObject<Env> {
       case "deposit.sweep": {
         const session = await this.ensureSession(item.correlationId);
         await session.handleSweep(payload, item.correlationId, log);
+        return;
+      }
+      case "whatsapp.unreadable": {
+        const { part } = payload;
+        await recordSystemEvent(this.db().db, {
+          type: "whatsapp.unreadable",
+          level: part.part === "change" && part.reason.startsWith("field ") ? "info" : "warn",
+          payload: { part: part.part, reason: part.reason, id: part.id, detail: part.detail },
+          correlationId: item.correlationId,
+        });
+        log.warn("whatsapp.unreadable", { part: part.part, reason: part.reason });
         return;
       }
       case "whatsapp.status": {

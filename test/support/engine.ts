@@ -53,6 +53,9 @@ export function clientMessage(overrides: Partial<InboundMessage> = {}): InboundM
   return {
     id: `wamid.test${messageCounter}`,
     from: CLIENT,
+    userId: null,
+    parentUserId: null,
+    username: null,
     timestampMs: NOW.getTime() - 60_000,
     phoneNumberId: "100000000000001",
     profileName: null,
