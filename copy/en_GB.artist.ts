@@ -6,6 +6,8 @@
  */
 export const en_GB_artist = {
   "summary.actions": "One tap:\nApprove: {approve}\nReject: {reject}\nSend deposit: {send_deposit}\nMark booked: {mark_booked}",
+  "client.contact_username": "WhatsApp username {username} (no number shared: reply from the inbox)",
+  "client.contact_unknown": "no number shared (reply from the inbox)",
   "handover.resume_link": "Done talking to them? Hand them back to the assistant: {url}",
 
   "action.label.approve": "Approve",

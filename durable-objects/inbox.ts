@@ -17,7 +17,7 @@ export interface ArtistActionPayload {
   type: "artist.action";
   /** "link:<uuid>", "admin:<idempotency key>" or "inbox:<form id>": one per request, the processed-event marker. */
   eventId: string;
-  /** The lead's number (the object's name), recorded like a message's sender. */
+  /** The lead's conversation key (the object's name: its number, or its BSUID without one). */
   phone: string;
   /** The lead the caller means; refused when it is not this object's lead. */
   leadId: string;

@@ -17,7 +17,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
-import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts";
+import { applyDeliveryStatus, recordSystemEvent, type ClientIdentity } from "../src/db/lead-store.ts";
+import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
@@ -333,11 +334,24 @@ export class LeadConversation extends DurableObject<Env> {
     }
   }
 
-  private async ensureSession(correlationId: string): Promise<LeadSession> {
+  /**
+   * A client changed number: their new number and new BSUID now lead here too, so their next
+   * message (from the new identity) reaches this object and its lead. Idempotent.
+   */
+  private async linkNewIdentity(change: NumberChange): Promise<void> {
+    const name = this.phone;
+    if (!name) return;
+    const links: Promise<string>[] = [];
+    if (change.newPhone) links.push(this.env.CLIENT_DIRECTORY.getByName(`p:${change.newPhone}`).link(name));
+    if (change.newUserId) links.push(this.env.CLIENT_DIRECTORY.getByName(`u:${change.newUserId}`).link(name));
+    await Promise.all(links);
+  }
+
+  private async ensureSession(correlationId: string, identity: ClientIdentity | null = null): Promise<LeadSession> {
     const phone = this.phone;
     if (!phone) throw new Error("this object has no phone number yet");
     this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends);
-    await this.session.load(phone, this.logger(correlationId));
+    await this.session.load(phone, this.logger(correlationId), identity);
     if (this.session.leadId) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('lead', ?)", this.session.leadId);
     return this.session;
   }
@@ -347,9 +361,12 @@ export class LeadConversation extends DurableObject<Env> {
     const payload = item.payload;
     switch (payload.type) {
       case "whatsapp.message": {
-        const session = await this.ensureSession(item.correlationId);
-        const attachments = await session.handleClientMessage(payload.message, item.correlationId, log);
+        const { message } = payload;
+        const identity = { phone: message.from, userId: message.userId, parentUserId: message.parentUserId, username: message.username };
+        const session = await this.ensureSession(item.correlationId, identity);
+        const attachments = await session.handleClientMessage(message, item.correlationId, log);
         this.uploader?.add(attachments);
+        if (message.numberChange) await this.linkNewIdentity(message.numberChange);
         return;
       }
       case "artist.action": {

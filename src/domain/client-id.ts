@@ -4,6 +4,7 @@
  * ("US.13491208655302741918"); a parent BSUID of a managed business has "ENT." after the country
  * ("US.ENT.11815799212886844830"). Meta says to store and send them back exactly as received.
  */
+import { maskPhone } from "./phone.ts";
 
 /** The shape we accept (a little wider than documented, so a format tweak does not lose clients). */
 export const USER_ID_PATTERN = /^[A-Z]{2}\.[A-Za-z0-9][A-Za-z0-9.]{0,140}$/;
@@ -25,4 +26,25 @@ export function maskUserId(id: string): string {
   const rest = dot > 0 ? id.slice(dot + 1) : id;
   if (rest.length < 5) return `${country}.***`;
   return `${country}.${"*".repeat(rest.length - 2)}${rest.slice(-2)}`;
+}
+
+/** Masks a client id for logs and notices: a BSUID like {@link maskUserId}, anything else as a phone number. */
+export function maskClientId(id: string): string {
+  return USER_ID_PATTERN.test(id) ? maskUserId(id) : maskPhone(id);
+}
+
+/** The ids a lead is known by. */
+export interface LeadIdentity {
+  id: string;
+  conversationKey: string | null;
+  phoneE164: string | null;
+  bsuid: string | null;
+}
+
+/**
+ * The name of the lead's LeadConversation object: its conversation key, or for a row written
+ * before keys existed (or outside the app) its number, else its BSUID.
+ */
+export function conversationKeyOf(lead: LeadIdentity): string {
+  return lead.conversationKey ?? lead.phoneE164 ?? lead.bsuid ?? lead.id;
 }

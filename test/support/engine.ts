@@ -34,6 +34,7 @@ export function leadState(overrides: Partial<LeadState> = {}): LeadState {
     handoverReason: null,
     holdingReplySentAt: null,
     multiAnswerNotedAt: null,
+    username: null,
     recentAnswers: [],
     attachmentCount: 0,
     tourOffer: null,

@@ -58,7 +58,7 @@ function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | "lost_reply
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
   if (mode === "lost_reply") return mode;
-  const failure = mode === "429" ? graphErrors.rateLimited() : graphErrors.unknown();
+  const failure = mode === "429" ? graphErrors.rateLimited() : mode === "bsuid_unsupported" ? graphErrors.bsuidUnsupported() : graphErrors.unknown();
   return json(failure.status, failure.body);
 }
 

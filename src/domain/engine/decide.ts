@@ -7,7 +7,7 @@
  * requests), then the status's own step.
  */
 import { LeadStatus } from "../lead-status.ts";
-import type { InboundMessage } from "../messages.ts";
+import { isConversational, type InboundMessage } from "../messages.ts";
 import { canTransition } from "../state-machine.ts";
 import { attachmentsOf } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
@@ -73,6 +73,23 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   // Kept before any early return: what the client sent is stored whatever the flow does with it.
   b.decision.attachments.push(...attachmentsOf(message));
 
+  // A notice from WhatsApp (a changed number) is not the client talking: recorded, no reply.
+  if (message.kind === "system") {
+    const change = message.numberChange ?? null;
+    b.event(change ? "lead.number_changed" : "message.system_notice", {
+      message_id: message.id,
+      raw_type: message.rawType,
+      ...(change ? { from: message.from, to: change.newPhone, new_user_id: change.newUserId } : {}),
+    });
+    return b.decision;
+  }
+  // A reaction, an edit, a deletion, an order or a type we cannot read never starts a
+  // consultation: the welcome waits for the client's first words.
+  if (!isConversational(message) && b.currentStatus === LeadStatus.NEW) {
+    b.event("message.not_conversational", { message_id: message.id, kind: message.kind, raw_type: message.rawType });
+    return b.decision;
+  }
+
   const word = keyword(message);
   // Messages older than the newest one processed are recorded but never move the flow back;
   // STOP is the exception: an opt-out is honoured in whatever order it arrives.
@@ -99,7 +116,7 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     return b.decision;
   }
 
-  if (config.pilot.enabled && !config.pilot.allowlist.includes(lead.phoneE164)) {
+  if (config.pilot.enabled && (lead.phoneE164 === null || !config.pilot.allowlist.includes(lead.phoneE164))) {
     if (!lead.pilotNoticeSentAt) {
       b.decision.patch.pilotNoticeSentAt = now;
       b.say("pilot.not_enrolled");

@@ -16,8 +16,21 @@ export function uniquePhone(): string {
   return `+4477${String(n).padStart(8, "0").slice(-8)}`;
 }
 
+let userIds = 0;
+/** A fresh business-scoped user ID per call ("GB." and digits, as Meta formats them). */
+export function uniqueUserId(): string {
+  userIds++;
+  return `GB.${Date.now()}${String(userIds).padStart(4, "0")}${Math.floor(Math.random() * 1000)}`;
+}
+
 export interface InboundSpec {
-  from: string;
+  /** The client's number; omitted for a username client known only by BSUID. */
+  from?: string;
+  /** The client's business-scoped user ID. */
+  user_id?: string;
+  username?: string;
+  /** WhatsApp's "changed number" notice from this client. */
+  changed_number?: { to: string; new_user_id?: string };
   name?: string;
   id?: string;
   timestamp?: string;
@@ -100,7 +113,7 @@ export async function buttonIdsTo(phone: string): Promise<string[][]> {
  * Makes the emulator's next `count` Graph calls fail; with `only`, just message sends or just media
  * calls (lookup and download), the other kind passing untouched.
  */
-export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply", only?: "messages" | "media"): Promise<void> {
+export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply" | "bsuid_unsupported", only?: "messages" | "media"): Promise<void> {
   await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
 }
 
