@@ -88,7 +88,10 @@ export interface RecordedSend {
   type: string;
   body: {
     /** Our outbox row id, which Meta echoes in the send's status webhooks. */
-    biz_opaque_callback_data?: string; text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
+    biz_opaque_callback_data?: string;
+    /** Set when the send went to a BSUID (Graph's `recipient`) rather than a number (`to`). */
+    recipient?: string;
+    text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
 }
 
 /** What the bot sent to `phone`, in order. */
@@ -167,12 +170,10 @@ export async function setGraphLatency(ms: number): Promise<void> {
  * `biz_opaque_callback_data` the send carried. `recipient` overrides the number it is routed by.
  */
 export async function postStatusFor(send: RecordedSend, status: "sent" | "delivered" | "read" | "failed", recipient?: string): Promise<Response> {
-  const update: Record<string, unknown> = {
-    id: send.id,
-    status,
-    timestamp: String(Math.floor(Date.now() / 1000)),
-    recipient_id: (recipient ?? send.to).replace(/^\+/, ""),
-  };
+  const update: Record<string, unknown> = { id: send.id, status, timestamp: String(Math.floor(Date.now() / 1000)) };
+  // A send to a BSUID comes back with `recipient_user_id` (Meta withholds the number).
+  if (recipient === undefined && send.body.recipient !== undefined) update.recipient_user_id = send.body.recipient;
+  else update.recipient_id = (recipient ?? send.to).replace(/^\+/, "");
   if (send.body.biz_opaque_callback_data !== undefined) update.biz_opaque_callback_data = send.body.biz_opaque_callback_data;
   const body = metaEnvelope({ statuses: [update] });
   return postWebhook(body, await signBody(body));
