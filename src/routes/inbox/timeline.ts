@@ -68,6 +68,9 @@ function eventText(event: TimelineSource["events"][number]): string {
   if (event.type === "lead.transition" && typeof payload.from === "string" && typeof payload.to === "string") {
     return t("inbox.timeline.transition", { from: statusLabel(payload.from), to: statusLabel(payload.to) });
   }
+  if (event.type === "lead.number_changed") {
+    return t("inbox.timeline.number_changed", { to: typeof payload.to === "string" ? payload.to : t("client.contact_unknown") });
+  }
   return event.type;
 }
 

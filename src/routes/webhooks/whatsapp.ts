@@ -77,9 +77,12 @@ export const whatsappWebhook = new Hono<AppEnv>()
           return retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(name).receive(items, correlationId, name));
         }),
       );
-      // What we could not read is kept too (then recorded as events); it never counts as accepted.
+      // What we could not read is kept too (then recorded as events); it never counts as accepted,
+      // and the answer never depends on it: Meta must not retry a payload we will never understand.
       if (unreadable.length > 0) {
-        await retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(UNREADABLE_OBJECT).receive(unreadable, correlationId, UNREADABLE_OBJECT));
+        await retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(UNREADABLE_OBJECT).receive(unreadable, correlationId, UNREADABLE_OBJECT)).catch(
+          (error: unknown) => log.error("whatsapp.unreadable_not_stored", { parts: unreadable.length, skipped: parsed.skipped.slice(0, 5), error }),
+        );
       }
       const stored = results.reduce((n, r) => n + r.stored, 0);
       const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
