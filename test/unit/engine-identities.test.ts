@@ -19,7 +19,7 @@ describe("notices that are not the client talking", () => {
 
   it("a changed-number notice is recorded and answered by no one, in any status", () => {
     const notice = clientMessage({ kind: "system", text: null, rawType: "system:user_changed_number", numberChange: { newPhone: "+447700900999", newUserId: "GB.42424242" } });
-    for (const lead of [leadState(), askedAbout("size")]) {
+    for (const lead of [leadState(), askedAbout("dimensions")]) {
       const decision = run(lead, notice);
       expect(decision.outbound).toEqual([]);
       expect(decision.transitions).toEqual([]);
@@ -36,7 +36,7 @@ describe("notices that are not the client talking", () => {
 
 describe("a username client, seen by the artist", () => {
   it("a handover notice names their username, never a raw id", () => {
-    const lead = askedAbout("size", { phoneE164: null, username: "@ari.ink", status: LeadStatus.QUALIFYING });
+    const lead = askedAbout("dimensions", { phoneE164: null, username: "@ari.ink", status: LeadStatus.QUALIFYING });
     const decision = run(lead, says("can I talk to a human please"));
     const notice = toArtist(decision)[0];
     expect(notice && "body" in notice ? notice.body : "").toContain("@ari.ink");
