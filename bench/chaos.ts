@@ -27,6 +27,7 @@ import { CHAOS_MARKERS, renderChaosReport, type ChaosSummary } from "./chaos/rep
 import { connect, readLedgers, readOutcomes, type LeadOutcome, type PgClient } from "./db.ts";
 import type { DriverClient } from "./driver-client.ts";
 import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
+import { withUsernameClients } from "./chaos/traffic.ts";
 import type { ChaosResult } from "./protocol.ts";
 import { spliceReport } from "./report.ts";
 import { checkConsultations } from "./verify.ts";
@@ -73,8 +74,8 @@ async function waitForQuiet(pg: PgClient, stack: RunningStack, traffic: ChaosRes
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await pg.query<{ processed: string; pending: string }>(
-      `SELECT (SELECT count(*) FROM processed_events p JOIN leads l ON l.id = p.lead_id WHERE l.phone_e164 = ANY($1) AND p.provider = 'whatsapp')::text AS processed,
-              (SELECT count(*) FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = ANY($1) AND o.status = 'PENDING')::text AS pending`,
+      `SELECT (SELECT count(*) FROM processed_events p JOIN leads l ON l.id = p.lead_id WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) AND p.provider = 'whatsapp')::text AS processed,
+              (SELECT count(*) FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) AND o.status = 'PENDING')::text AS pending`,
       [phones],
     );
     const processed = Number(row.rows[0]?.processed ?? 0);
@@ -118,7 +119,8 @@ async function chaos(stack: RunningStack, driver: DriverClient, begun: number): 
   if (!outcome) throw new Error("calibration: no lead in Postgres for the calibration number");
   const expectedReplies = calibration.repliesPerStep;
 
-  const clean = phoneBlock(920000, CLEAN);
+  // Every third clean client uses a WhatsApp username and hides their number: named by a BSUID.
+  const clean = withUsernameClients(phoneBlock(920000, CLEAN), DEPOSITS);
   const fuzz = phoneBlock(930000, FUZZ);
   const batch = phoneBlock(940000, BATCH);
   const faults = new FaultScript(stack, [...clean, ...fuzz, ...batch], say);
@@ -173,7 +175,7 @@ async function describeStuck(pg: PgClient, stack: RunningStack): Promise<void> {
 async function sendsInDoubt(pg: PgClient, phones: readonly string[]): Promise<ChaosSummary["sendsInDoubt"]> {
   const { rows } = await pg.query<{ type: string; n: string }>(
     `SELECT e.type, count(*)::text AS n FROM system_events e JOIN leads l ON l.id = e.lead_id
-      WHERE l.phone_e164 = ANY($1) AND e.type IN ('whatsapp.send_settled', 'whatsapp.send_unconfirmed') GROUP BY e.type`,
+      WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) AND e.type IN ('whatsapp.send_settled', 'whatsapp.send_unconfirmed') GROUP BY e.type`,
     [phones],
   );
   const n = (type: string) => Number(rows.find((r) => r.type === type)?.n ?? 0);
@@ -184,7 +186,7 @@ async function sendsInDoubt(pg: PgClient, phones: readonly string[]): Promise<Ch
 async function currentLead(stack: RunningStack, phone: string): Promise<{ id: string; status: string } | null> {
   try {
     return await withPostgres(stack, async (pg) => {
-      const { rows } = await pg.query<{ id: string; status: string }>("SELECT id, status FROM leads WHERE phone_e164 = $1", [phone]);
+      const { rows } = await pg.query<{ id: string; status: string }>("SELECT id, status FROM leads WHERE coalesce(conversation_key, phone_e164) = $1", [phone]);
       return rows[0] ?? null;
     });
   } catch {
@@ -221,7 +223,8 @@ async function judge(
 
   // The consultations must come out exactly as calibrated: every step processed, every reply once
   // (those that went on to a deposit are judged by the invariants alone).
-  const distinctRefsTo = (phone: string) => new Set(sends.filter((s) => `+${s.waId}` === phone).map((s) => s.ref)).size;
+  // A username client's sends are keyed by their BSUID (sent as `recipient`), a number's by its digits.
+  const distinctRefsTo = (phone: string) => new Set(sends.filter((s) => (/^\d+$/.test(s.waId) ? `+${s.waId}` : s.waId) === phone).map((s) => s.ref)).size;
   const consulted = clean.filter((phone) => !stripe.traffic.paid.has(phone) && !stripe.traffic.stalls.some((s) => s.startsWith(phone)));
   const consultations = checkConsultations(await readLedgers(pg, consulted), await readOutcomes(pg, consulted), distinctRefsTo, {
     conversations: consulted,

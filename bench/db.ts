@@ -61,12 +61,12 @@ export interface LeadLedger {
 export async function readLedgers(client: PgClient, phones: readonly string[]): Promise<Map<string, LeadLedger>> {
   const result = await client.query<{ phone: string; processed: string; sent: string; pending: string; failed: string }>(
     `/* inkline-bench */
-     SELECT l.phone_e164 AS phone,
+     SELECT coalesce(l.conversation_key, l.phone_e164) AS phone,
             (SELECT count(*) FROM processed_events p WHERE p.lead_id = l.id AND p.provider = 'whatsapp')::text AS processed,
-            (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.to_phone = l.phone_e164 AND o.status IN ('SENT', 'DELIVERED', 'READ'))::text AS sent,
+            (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND (o.to_phone = l.phone_e164 OR o.to_user_id IS NOT NULL) AND o.status IN ('SENT', 'DELIVERED', 'READ'))::text AS sent,
             (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.status = 'PENDING')::text AS pending,
             (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.status = 'FAILED')::text AS failed
-       FROM leads l WHERE l.phone_e164 = ANY($1)`,
+       FROM leads l WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1)`,
     [phones],
   );
   return new Map(
@@ -109,8 +109,8 @@ export interface LeadOutcome {
 export async function readOutcomes(client: PgClient, phones: readonly string[]): Promise<Map<string, LeadOutcome>> {
   const result = await client.query<{ phone: string; status: string; answers: string }>(
     `/* inkline-bench */
-     SELECT l.phone_e164 AS phone, l.status, (SELECT count(*) FROM lead_answers a WHERE a.lead_id = l.id)::text AS answers
-       FROM leads l WHERE l.phone_e164 = ANY($1)`,
+     SELECT coalesce(l.conversation_key, l.phone_e164) AS phone, l.status, (SELECT count(*) FROM lead_answers a WHERE a.lead_id = l.id)::text AS answers
+       FROM leads l WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1)`,
     [phones],
   );
   return new Map(result.rows.map((r) => [r.phone, { status: r.status, answers: Number(r.answers) }]));

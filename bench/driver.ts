@@ -103,7 +103,8 @@ async function prepareAtEmulator(number: string, text: string, name: string = CL
   const res = await fetch(`${settings.whatsappUrl}/_emulator/inbound/prepare`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ from: number, name, text }),
+    // A BSUID plays a username client (no number), as `npm run chaos` mixes them in.
+    body: JSON.stringify(/^[A-Z]{2}\./.test(number) ? { user_id: number, username: "@chaos.client", name, text } : { from: number, name, text }),
   });
   if (res.status !== 200) throw new Error(`emulator prepare answered ${res.status}: ${await res.text()}`);
   const prepared = Prepared.parse(await res.json());

@@ -6,6 +6,8 @@
  */
 export const en_GB_artist = {
   "summary.actions": "One tap:\nApprove: {approve}\nReject: {reject}\nSend deposit: {send_deposit}\nMark booked: {mark_booked}",
+  "client.contact_username": "WhatsApp username {username} (no number shared: reply from the inbox)",
+  "client.contact_unknown": "no number shared (reply from the inbox)",
   "handover.resume_link": "Done talking to them? Hand them back to the assistant: {url}",
 
   "action.label.approve": "Approve",
@@ -142,6 +144,7 @@ export const en_GB_artist = {
   "inbox.timeline.event": "Event",
   "inbox.timeline.note": "Note by {author}",
   "inbox.timeline.transition": "Status: {from} → {to}",
+  "inbox.timeline.number_changed": "The client changed their WhatsApp number; now {to}",
   "inbox.timeline.template": "Template message “{name}”",
   "inbox.timeline.media": "A file",
   "inbox.timeline.answer": "{question}: {text}",

@@ -4,7 +4,7 @@
  * Rows are kept (marked done) after processing so a redelivered event id is still recognised as a
  * duplicate without asking Postgres; done rows are pruned after Meta's 7-day retry horizon.
  */
-import type { DeliveryStatus } from "../src/adapters/whatsapp/webhook-schema.ts";
+import type { DeliveryStatus, SkippedPart } from "../src/adapters/whatsapp/webhook-schema.ts";
 import type { ActionVia, ArtistAction } from "../src/domain/artist-actions.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
@@ -17,7 +17,7 @@ export interface ArtistActionPayload {
   type: "artist.action";
   /** "link:<uuid>", "admin:<idempotency key>" or "inbox:<form id>": one per request, the processed-event marker. */
   eventId: string;
-  /** The lead's number (the object's name), recorded like a message's sender. */
+  /** The lead's conversation key (the object's name: its number, or its BSUID without one). */
   phone: string;
   /** The lead the caller means; refused when it is not this object's lead. */
   leadId: string;
@@ -54,8 +54,21 @@ export interface DepositSweepPayload {
   linkExpiresAtMs: number;
 }
 
+/**
+ * A part of a WhatsApp webhook we could not read: kept in an object's inbox like anything else so
+ * it reaches the event log even when Postgres is away when it arrives (the webhook's answer never
+ * waits for Postgres).
+ */
+export interface UnreadablePayload {
+  type: "whatsapp.unreadable";
+  /** "wa:unreadable:<body hash>:<n>": a redelivered webhook records nothing twice. */
+  eventId: string;
+  part: SkippedPart;
+}
+
 export type InboxPayload =
   | { type: "whatsapp.message"; eventId: string; message: InboundMessage }
+  | UnreadablePayload
   | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus }
   | ArtistActionPayload
   | StripeEventPayload
@@ -68,6 +81,8 @@ export function phoneOf(payload: InboxPayload): string | null {
       return payload.message.from;
     case "whatsapp.status":
       return payload.status.recipient;
+    case "whatsapp.unreadable":
+      return null;
     case "artist.action":
     case "stripe.event":
     case "deposit.sweep":

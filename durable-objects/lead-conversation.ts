@@ -17,7 +17,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
-import { applyDeliveryStatus, recordSystemEvent } from "../src/db/lead-store.ts";
+import { applyDeliveryStatus, recordSystemEvent, type ClientIdentity } from "../src/db/lead-store.ts";
+import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
@@ -59,7 +60,11 @@ export class LeadConversation extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
-  /** The E.164 number this object serves (recorded with its first item). */
+  /**
+   * The object's name, which is the lead's conversation key: the client's E.164 number, or the
+   * BSUID of a client first seen without one (recorded with its first item; stored under 'phone'
+   * since objects named before BSUIDs existed recorded their number there).
+   */
   private get phone(): string | null {
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'phone'").toArray()[0];
     return row?.value ?? null;
@@ -77,9 +82,11 @@ export class LeadConversation extends DurableObject<Env> {
    * Stores inbound items durably and schedules processing. Resolves only once they are in the
    * inbox (the runtime's output gate holds the reply until the write is durable).
    */
-  async receive(items: InboxPayload[], correlationId: string): Promise<ReceiveResult> {
+  async receive(items: InboxPayload[], correlationId: string, conversation?: string): Promise<ReceiveResult> {
     let stored = 0;
-    const phone = items.map(phoneOf).find(Boolean);
+    // The WhatsApp route names the object it resolved (a BSUID's object may be named after a phone);
+    // other callers name the lead's object by its key, which their items carry.
+    const phone = conversation ?? items.map(phoneOf).find(Boolean);
     if (phone) this.rememberPhone(phone);
     for (const item of items) {
       if (this.inbox.add(item, correlationId, Date.now())) stored++;
@@ -334,11 +341,24 @@ export class LeadConversation extends DurableObject<Env> {
     }
   }
 
-  private async ensureSession(correlationId: string): Promise<LeadSession> {
+  /**
+   * A client changed number: their new number and new BSUID now lead here too, so their next
+   * message (from the new identity) reaches this object and its lead. Idempotent.
+   */
+  private async linkNewIdentity(change: NumberChange): Promise<void> {
+    const name = this.phone;
+    if (!name) return;
+    const links: Promise<string>[] = [];
+    if (change.newPhone) links.push(this.env.CLIENT_DIRECTORY.getByName(`p:${change.newPhone}`).link(name));
+    if (change.newUserId) links.push(this.env.CLIENT_DIRECTORY.getByName(`u:${change.newUserId}`).link(name));
+    await Promise.all(links);
+  }
+
+  private async ensureSession(correlationId: string, identity: ClientIdentity | null = null): Promise<LeadSession> {
     const phone = this.phone;
     if (!phone) throw new Error("this object has no phone number yet");
     this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends);
-    await this.session.load(phone, this.logger(correlationId));
+    await this.session.load(phone, this.logger(correlationId), identity);
     if (this.session.leadId) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('lead', ?)", this.session.leadId);
     return this.session;
   }
@@ -348,9 +368,12 @@ export class LeadConversation extends DurableObject<Env> {
     const payload = item.payload;
     switch (payload.type) {
       case "whatsapp.message": {
-        const session = await this.ensureSession(item.correlationId);
-        const attachments = await session.handleClientMessage(payload.message, item.correlationId, log);
+        const { message } = payload;
+        const identity = { phone: message.from, userId: message.userId, parentUserId: message.parentUserId, username: message.username };
+        const session = await this.ensureSession(item.correlationId, identity);
+        const attachments = await session.handleClientMessage(message, item.correlationId, log);
         this.uploader?.add(attachments);
+        if (message.numberChange) await this.linkNewIdentity(message.numberChange);
         return;
       }
       case "artist.action": {
@@ -367,6 +390,17 @@ export class LeadConversation extends DurableObject<Env> {
       case "deposit.sweep": {
         const session = await this.ensureSession(item.correlationId);
         await session.handleSweep(payload, item.correlationId, log);
+        return;
+      }
+      case "whatsapp.unreadable": {
+        const { part } = payload;
+        await recordSystemEvent(this.db().db, {
+          type: "whatsapp.unreadable",
+          level: part.part === "change" && part.reason.startsWith("field ") ? "info" : "warn",
+          payload: { part: part.part, reason: part.reason, id: part.id, detail: part.detail },
+          correlationId: item.correlationId,
+        });
+        log.warn("whatsapp.unreadable", { part: part.part, reason: part.reason });
         return;
       }
       case "whatsapp.status": {

@@ -7,12 +7,16 @@
  * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
  * cache so the next attempt reloads.
  */
-import { graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
+import { BSUID_UNSUPPORTED_CODE, graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
 import type { AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import {
+  adoptIdentity,
   applyDecision,
+  identityUpdate,
   loadLead,
+  moveLeadNumber,
+  type ClientIdentity,
   recordIgnoredEvent,
   loadOrCreateLead,
   markOutboxFailure,
@@ -50,7 +54,7 @@ import {
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
-import { maskPhone } from "../src/domain/phone.ts";
+import { maskClientId } from "../src/domain/client-id.ts";
 import { upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
@@ -134,12 +138,22 @@ export class LeadSession {
     this.outbox = null;
   }
 
-  /** Loads (or creates) the lead for the number, and its undelivered outbox. */
-  async load(phone: string, log: Logger): Promise<void> {
+  /**
+   * Loads (or creates) the lead served by this object (`conversation`: its name), and its
+   * undelivered outbox. `identity` (a client message's sender) creates the lead with its ids and
+   * adds to a known lead what it did not have (its BSUID the first time Meta sends one, a number
+   * the client shared, a new username): one statement, only when something is new.
+   */
+  async load(conversation: string, log: Logger, identity: ClientIdentity | null = null): Promise<void> {
     const db = this.handle().db;
     if (!this.lead) {
-      this.lead = await loadOrCreateLead(db, phone, phone.replace(/^\+/, ""));
+      this.lead = await loadOrCreateLead(db, conversation, identity);
       log.debug("lead.loaded", { lead_id: this.lead.id, status: this.lead.status });
+    }
+    const adds = identity === null ? null : identityUpdate(this.lead, identity);
+    if (adds !== null) {
+      this.lead = await adoptIdentity(db, this.lead, adds);
+      log.info("lead.identity_added", { lead_id: this.lead.id, bsuid: this.lead.bsuid, has_phone: this.lead.phoneE164 !== null });
     }
     this.answers ??= await recentAnswers(db, this.lead.id);
     this.attachmentCount ??= await countAttachments(db, this.lead.id);
@@ -220,6 +234,7 @@ export class LeadSession {
    * attachments the message created (PENDING rows, for the uploader).
    */
   async handleClientMessage(message: InboundMessage, correlationId: string, log: Logger): Promise<Attachment[]> {
+    if (message.numberChange) await this.moveNumber(message.numberChange, log);
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
@@ -247,6 +262,17 @@ export class LeadSession {
         await this.reload(lead.id);
       }
     }
+  }
+
+  /**
+   * A "changed number" notice: the lead moves to the new number (and new BSUID) in place. The
+   * engine then records the notice and greets no one; the caller links the new ids to this object.
+   */
+  private async moveNumber(change: NonNullable<InboundMessage["numberChange"]>, log: Logger): Promise<void> {
+    const { lead } = this.cached();
+    const moved = await moveLeadNumber(this.handle().db, lead, change);
+    this.lead = moved;
+    log.info("lead.number_changed", { lead_id: lead.id, from: lead.phoneE164, to: moved.phoneE164, moved: moved.phoneE164 !== lead.phoneE164 });
   }
 
   /**
@@ -398,7 +424,8 @@ export class LeadSession {
         queue.shift();
         continue;
       }
-      const toClient = row.toPhone === lead.phoneE164;
+      // Client rows name the client (by number or BSUID); the artist's name only the artist's number.
+      const toClient = this.isClientRow(row);
       if (toClient && lead.optedOut && row.copyKey !== "optout.confirmed") {
         await markOutboxSkipped(db, row.id, "client opted out", now);
         queue.shift();
@@ -455,7 +482,8 @@ export class LeadSession {
       await markOutboxFailure(db, row, { code: result.code, message: result.message, permanent, nextAttemptAt: next }, now);
       if (permanent) {
         await recordSystemEvent(db, {
-          type: "whatsapp.send_failed",
+          // 131062: Meta does not take this message for a BSUID; not retried (it never will).
+          type: result.code === BSUID_UNSUPPORTED_CODE ? "whatsapp.bsuid_unsupported" : "whatsapp.send_failed",
           level: "error",
           leadId: lead.id,
           payload: { outbox_id: row.id, code: result.code, message: result.message, attempts },
@@ -474,6 +502,22 @@ export class LeadSession {
   /** The lead's page in the inbox: where a link that can no longer be opened points the artist. */
   private inboxPageUrl(leadId: string): string {
     return `${(this.config.PUBLIC_BASE_URL ?? "").replace(/\/+$/, "")}/inbox/leads/${leadId}`;
+  }
+
+  /**
+   * Where a row goes: the client's number when we have one (Meta recommends it), else their BSUID
+   * (sent as Graph's `recipient`); the client's current ids, so a number that changed or appeared
+   * since the row was written is used. The artist's rows go to the artist's number.
+   */
+  private destination(row: OutboxMessage): string {
+    const lead = this.lead;
+    if (lead && this.isClientRow(row)) return lead.phoneE164 ?? lead.bsuid ?? row.toPhone ?? row.toUserId ?? "";
+    return row.toPhone ?? row.toUserId ?? "";
+  }
+
+  /** Client rows name the client (by number or BSUID, maybe an old number); the artist's only the artist's number. */
+  private isClientRow(row: OutboxMessage): boolean {
+    return row.toUserId !== null || row.toPhone === this.lead?.phoneE164 || row.toPhone !== (this.config.ARTIST_WHATSAPP_NUMBER ?? null);
   }
 
   /** Queues the row's SENT mark for the next statement (one round trip less per reply). */
@@ -501,7 +545,7 @@ export class LeadSession {
    */
   private async send(graph: ReturnType<typeof graphConfigFrom>, row: OutboxMessage, message: OutboundPayload): Promise<SendResult> {
     this.sends.started(row.id, Date.now());
-    const result = await sendGraphMessage(graph, row.toPhone, message, row.id);
+    const result = await sendGraphMessage(graph, this.destination(row), message, row.id);
     // Noted before anything else is awaited: if a later step fails (the database, a reset), the
     // retry finds the send here and marks the row sent instead of sending it again.
     if (result.ok) this.sends.accepted(row.id, result.providerMessageId, Date.now());
@@ -572,7 +616,7 @@ export class LeadSession {
   /** Records a parked inbox item and alerts the artist (best effort: the DB may be the cause). */
   async reportParked(item: InboxItem, attempts: number, reason: string): Promise<void> {
     const db = this.handle().db;
-    const phone = phoneOf(item.payload) ?? "unknown";
+    const phone = this.lead?.phoneE164 ?? phoneOf(item.payload) ?? "unknown";
     await recordSystemEvent(db, {
       type: "inbox.parked",
       level: "error",
@@ -582,7 +626,7 @@ export class LeadSession {
     });
     const artist = this.config.ARTIST_WHATSAPP_NUMBER;
     if (!artist) return;
-    const body = renderCopy("artist.parked_message", { maskedPhone: maskPhone(phone), attempts, reason: reason.slice(0, 120) });
+    const body = renderCopy("artist.parked_message", { maskedPhone: maskClientId(phone), attempts, reason: reason.slice(0, 120) });
     const graph = graphConfigFrom(this.config);
     const ref = `parked-${item.eventId}`;
     let result = await sendGraphMessage(graph, artist, { kind: "text", body }, ref);

@@ -19,6 +19,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
   return {
     id: lead.id,
     phoneE164: lead.phoneE164,
+    username: lead.username,
     status,
     locale: lead.locale,
     displayName: lead.displayName,

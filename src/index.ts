@@ -31,6 +31,7 @@ app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathna
 app.onError(unhandledResponse);
 
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
+export { ClientDirectory } from "../durable-objects/client-directory.ts";
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";
 export { EventSampler } from "../durable-objects/event-sampler.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";

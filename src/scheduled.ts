@@ -56,12 +56,12 @@ const depositSweep: Job = async ({ env, scheduledTime, correlationId }) => {
         const item: InboxPayload = {
           type: "deposit.sweep",
           eventId: `sweep:${lead.sessionId}:${scheduledTime.toISOString()}`,
-          phone: lead.phoneE164,
+          phone: lead.conversation,
           leadId: lead.id,
           sessionId: lead.sessionId,
           linkExpiresAtMs: lead.linkExpiresAt.getTime(),
         };
-        return env.LEAD_CONVERSATION.getByName(lead.phoneE164).receive([item], correlationId);
+        return env.LEAD_CONVERSATION.getByName(lead.conversation).receive([item], correlationId);
       }),
     );
     return { lapsed: lapsed.length };

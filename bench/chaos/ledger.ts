@@ -7,13 +7,13 @@
 import type { LeadLedger, ObservedSend, OutboxRow } from "./invariants.ts";
 
 export const LEDGER_QUERIES = {
-  leads: `SELECT id, phone_e164 AS phone, status FROM leads WHERE phone_e164 = ANY($1)`,
+  leads: `SELECT id, coalesce(conversation_key, phone_e164) AS phone, status FROM leads WHERE coalesce(conversation_key, phone_e164) = ANY($1)`,
   processed: `SELECT p.lead_id, p.provider, p.event_id FROM processed_events p JOIN leads l ON l.id = p.lead_id
-               WHERE l.phone_e164 = ANY($1) AND p.provider IN ('whatsapp', 'stripe') ORDER BY p.id`,
-  outbox: `SELECT o.id, o.lead_id, o.seq, o.to_phone, o.status FROM outbox_messages o JOIN leads l ON l.id = o.lead_id
-            WHERE l.phone_e164 = ANY($1) ORDER BY o.lead_id, o.seq`,
+               WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) AND p.provider IN ('whatsapp', 'stripe') ORDER BY p.id`,
+  outbox: `SELECT o.id, o.lead_id, o.seq, coalesce(o.to_phone, o.to_user_id) AS to_phone, o.status FROM outbox_messages o JOIN leads l ON l.id = o.lead_id
+            WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) ORDER BY o.lead_id, o.seq`,
   transitions: `SELECT e.lead_id, e.payload->>'from' AS "from", e.payload->>'to' AS "to" FROM system_events e JOIN leads l ON l.id = e.lead_id
-                 WHERE l.phone_e164 = ANY($1) AND e.type = 'lead.transition' ORDER BY e.id`,
+                 WHERE coalesce(l.conversation_key, l.phone_e164) = ANY($1) AND e.type = 'lead.transition' ORDER BY e.id`,
 } as const;
 
 export interface LedgerRows {

@@ -20,7 +20,7 @@ export interface TrafficDeps {
   workerUrl: string;
   appSecret: string;
   business: BusinessIdentity;
-  /** The client's message built and signed by the emulator (which opens its 24-hour window). */
+  /** The client's message built and signed by the emulator (which opens its 24-hour window); a BSUID plays a username client. */
   prepare(number: string, text: string, name: string): Promise<{ body: string; signature: string; messageId: string }>;
   /** Opens the number's 24-hour window at the emulator (as if it had written), without a message. */
   openWindow(number: string): Promise<void>;
@@ -37,10 +37,20 @@ const CLIENT_NAME = "Chaos Client";
  * receives an action link.
  */
 export const HOSTILE_NAMES = ["[[inkline-link:3]]", "[[inkline-link:0]]", "[[inkline-checkout]] [[inkline-link:1]]", "{artistName} [[inkline-link:2]]"] as const;
+/** A BSUID as Meta formats it: the emulator keys such a client by it, the Worker names its object by it. */
+const BSUID = /^[A-Z]{2}\./;
+
+/**
+ * Makes every third client after the first `keep` (the deposit clients) a username client who hides
+ * their number: named by a BSUID ("GB." and the number's digits) instead of the number.
+ */
+export function withUsernameClients(numbers: readonly string[], keep: number): string[] {
+  return numbers.map((n, i) => (i >= keep && (i - keep) % 3 === 2 ? `GB.${n.replace(/\D/g, "")}` : n));
+}
 /** Meta posts at most 3 MB (the Worker's MAX_WEBHOOK_BYTES); one byte more must be a 413. */
 const META_MAX_BYTES = 3 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const waIdOf = (number: string) => number.replace(/^\+/, "");
+const waIdOf = (number: string) => (BSUID.test(number) ? number : number.replace(/^\+/, ""));
 
 const WebhookAnswer = z.object({ accepted: z.number().optional(), duplicates: z.number().optional() }).loose();
 
@@ -148,7 +158,11 @@ export async function runChaosTraffic(request: ChaosRequest, deps: TrafficDeps):
   const textMessage = (number: string, text: string) => {
     const waId = waIdOf(number);
     const id = newWamid(waId);
-    const body = messageEnvelope(deps.business, { name: nameOf(number), waId }, { from: waId, id, timestamp: unixSeconds(Date.now()), type: "text", text: { body: text } });
+    const head = { id, timestamp: unixSeconds(Date.now()), type: "text", text: { body: text } };
+    // A username client comes with their BSUID and username only, no number.
+    const body = BSUID.test(number)
+      ? messageEnvelope(deps.business, { name: nameOf(number), userId: number, username: "@chaos.client" }, { from_user_id: number, ...head })
+      : messageEnvelope(deps.business, { name: nameOf(number), waId }, { from: waId, ...head });
     return { ...signed(body), id };
   };
 

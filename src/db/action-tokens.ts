@@ -22,11 +22,11 @@ export type ActionTokenRow = typeof actionTokens.$inferSelect;
 export async function findActionToken(
   db: Database,
   tokenHash: string,
-): Promise<{ token: ActionTokenRow; lead: { id: string; phoneE164: string; status: string; displayName: string | null } } | null> {
+): Promise<{ token: ActionTokenRow; lead: { id: string; conversationKey: string | null; phoneE164: string | null; bsuid: string | null; status: string; displayName: string | null } } | null> {
   const [row] = await db
     .select({
       token: actionTokens,
-      lead: { id: leads.id, phoneE164: leads.phoneE164, status: leads.status, displayName: leads.displayName },
+      lead: { id: leads.id, conversationKey: leads.conversationKey, phoneE164: leads.phoneE164, bsuid: leads.bsuid, status: leads.status, displayName: leads.displayName },
     })
     .from(actionTokens)
     .innerJoin(leads, eq(leads.id, actionTokens.leadId))

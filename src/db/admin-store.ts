@@ -49,6 +49,7 @@ const summaryColumns = {
   id: leads.id,
   phone: leads.phoneE164,
   name: leads.displayName,
+  username: leads.username,
   status: leads.status,
   statusChangedAt: leads.statusChangedAt,
   createdAt: leads.createdAt,
@@ -72,7 +73,12 @@ export async function listLeads(db: Database, query: LeadListQuery) {
   const q = query.q?.trim();
   if (q) {
     const digits = q.replace(/[^0-9]/g, "");
-    const byName = ilike(leads.displayName, likePattern(q));
+    // A name, a WhatsApp username ("@ana" or "ana"), a BSUID exactly, or digits of the number.
+    const byName = or(
+      ilike(leads.displayName, likePattern(q)),
+      ilike(leads.username, likePattern(q.replace(/^@/, ""))),
+      eq(leads.bsuid, q),
+    ) ?? ilike(leads.displayName, likePattern(q));
     where.push(digits.length >= 3 ? (or(byName, like(leads.phoneE164, likePattern(digits))) ?? byName) : byName);
   }
   if (query.cursor) {

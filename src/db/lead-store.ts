@@ -18,6 +18,7 @@ import {
   type Lead,
   type OutboxMessage,
 } from "./schema.ts";
+import { E164_PATTERN } from "../domain/phone.ts";
 import { AbortReason, abortReason, abortWith, jsonRows, rowFromJson, rowsFromJson } from "./statement.ts";
 
 /** Another writer changed the lead since it was read; the caller reloads and retries. */
@@ -39,15 +40,96 @@ export class TokenUnavailableError extends Error {
   }
 }
 
-/** Loads the lead for a number, creating it on first contact. One round trip. */
-export async function loadOrCreateLead(db: Database, phoneE164: string, waId: string | null): Promise<Lead> {
+/** Who a client is to WhatsApp, as a message named them (any part may be missing). */
+export interface ClientIdentity {
+  phone: string | null;
+  userId: string | null;
+  parentUserId: string | null;
+  username: string | null;
+}
+
+/**
+ * Loads the lead served by the object named `conversation`, creating it on first contact with
+ * what the first message says about the client. One round trip. A lead written before
+ * conversation keys existed is found by its number. A number already held by another lead (a
+ * client seen by number before BSUIDs, then by BSUID alone) is not taken: the new lead keeps its
+ * BSUID and the number stays with the older lead.
+ */
+export async function loadOrCreateLead(db: Database, conversation: string, identity: ClientIdentity | null): Promise<Lead> {
+  const phone = identity?.phone ?? (E164_PATTERN.test(conversation) ? conversation : null);
+  const userId = identity?.userId ?? null;
+  const { rows } = await db.execute<{ lead: unknown }>(sql`
+    with found as (
+      select * from leads
+       where conversation_key = ${conversation} or (conversation_key is null and phone_e164 = ${conversation})
+       limit 1
+    ),
+    created as (
+      insert into leads (conversation_key, phone_e164, wa_id, bsuid, parent_bsuid, username)
+      select ${conversation},
+             case when exists (select 1 from leads where phone_e164 = ${phone}) then null else ${phone} end,
+             case when exists (select 1 from leads where phone_e164 = ${phone}) then null else ${phone === null ? null : phone.replace(/^\+/, "")} end,
+             ${userId}, ${identity?.parentUserId ?? null}, ${identity?.username ?? null}
+       where not exists (select 1 from found)
+      on conflict do nothing
+      returning *
+    )
+    select to_json(l) as lead from (select * from found union all select * from created) l limit 1`);
+  const row = rows[0];
+  if (!row) throw new Error(`no lead for ${conversation.slice(0, 3)}…: its number or BSUID is held by another lead`);
+  return rowFromJson(leads, row.lead);
+}
+
+/** What an identity adds to the lead: ids it did not have, a new username. Null when nothing. */
+export function identityUpdate(lead: Lead, identity: ClientIdentity): ClientIdentity | null {
+  const adds =
+    (identity.phone !== null && lead.phoneE164 === null) ||
+    (identity.userId !== null && lead.bsuid !== identity.userId && lead.bsuid === null) ||
+    (identity.parentUserId !== null && lead.parentBsuid !== identity.parentUserId) ||
+    (identity.username !== null && lead.username !== identity.username);
+  return adds ? identity : null;
+}
+
+/**
+ * Records what a message says about the client that the lead did not know: a BSUID on a lead known
+ * by number (the first time Meta sends it), a number a username client shared, a new username.
+ * Ids already known are kept; a number another lead holds is not taken. Not a decision: the version
+ * stays, so the object's cached lead stays current.
+ */
+export async function adoptIdentity(db: Database, lead: Lead, identity: ClientIdentity): Promise<Lead> {
+  const phone = identity.phone;
   const [row] = await db
-    .insert(leads)
-    .values({ phoneE164, waId })
-    // A no-op update so RETURNING yields the existing row too.
-    .onConflictDoUpdate({ target: leads.phoneE164, set: { phoneE164: sql`excluded.phone_e164` } })
+    .update(leads)
+    .set({
+      bsuid: sql`coalesce(${leads.bsuid}, ${identity.userId})`,
+      parentBsuid: sql`coalesce(${identity.parentUserId}, ${leads.parentBsuid})`,
+      username: sql`coalesce(${identity.username}, ${leads.username})`,
+      phoneE164: sql`case when ${leads.phoneE164} is null and not exists (select 1 from leads o where o.phone_e164 = ${phone}) then ${phone} else ${leads.phoneE164} end`,
+      waId: sql`case when ${leads.phoneE164} is null and not exists (select 1 from leads o where o.phone_e164 = ${phone}) then ${phone === null ? null : phone.replace(/^\+/, "")} else ${leads.waId} end`,
+    })
+    .where(eq(leads.id, lead.id))
     .returning();
-  if (!row) throw new Error("lead upsert returned no row");
+  if (!row) throw new Error(`lead ${lead.id} vanished`);
+  return row;
+}
+
+/**
+ * A client's "changed number" notice: the lead moves to the new number (and the new BSUID Meta
+ * gives a new number, when named), keeping its object, history and everything else. A number held
+ * by another lead is not taken (that lead is someone else to us). Not a decision (the version stays).
+ */
+export async function moveLeadNumber(db: Database, lead: Lead, change: { newPhone: string | null; newUserId: string | null }): Promise<Lead> {
+  const phone = change.newPhone;
+  const [row] = await db
+    .update(leads)
+    .set({
+      phoneE164: sql`case when ${phone}::text is not null and not exists (select 1 from leads o where o.phone_e164 = ${phone} and o.id <> ${lead.id}) then ${phone} else ${leads.phoneE164} end`,
+      waId: sql`case when ${phone}::text is not null and not exists (select 1 from leads o where o.phone_e164 = ${phone} and o.id <> ${lead.id}) then ${phone === null ? null : phone.replace(/^\+/, "")} else ${leads.waId} end`,
+      bsuid: sql`coalesce(${change.newUserId}, ${leads.bsuid})`,
+    })
+    .where(eq(leads.id, lead.id))
+    .returning();
+  if (!row) throw new Error(`lead ${lead.id} vanished`);
   return row;
 }
 
@@ -152,9 +234,11 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
   const consume = input.consumeTokenId ?? null;
   const lastTransition = decision.transitions.at(-1);
   const optedOutAfter = decision.patch.optedOut ?? lead.optedOut;
+  // A client without a number is written to by BSUID (Graph's `recipient`).
   const rows = decision.outbound.flatMap((message) => {
     const toPhone = message.to === "artist" ? input.artistPhone : lead.phoneE164;
-    return toPhone ? [{ message, toPhone }] : [];
+    const toUserId = message.to === "artist" ? null : lead.bsuid;
+    return toPhone || toUserId ? [{ message, toPhone, toUserId }] : [];
   });
   const updateLead = db
     .update(leads)
@@ -190,9 +274,10 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
     mime_type: a.mimeType,
     caption: a.caption,
   }));
-  const outbox = rows.map(({ message, toPhone }, i) => ({
+  const outbox = rows.map(({ message, toPhone, toUserId }, i) => ({
     seq: lead.outboxCount + i + 1,
     to_phone: toPhone,
+    to_user_id: toUserId,
     kind: message.kind,
     payload: outboxPayload(message),
     copy_key: message.copyKey,
@@ -247,10 +332,10 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
       returning *
     ),
     queued as (
-      insert into outbox_messages (lead_id, seq, to_phone, kind, payload, copy_key, status)
-      select updated.id, o.seq, o.to_phone, o.kind, o.payload, o.copy_key, o.status
+      insert into outbox_messages (lead_id, seq, to_phone, to_user_id, kind, payload, copy_key, status)
+      select updated.id, o.seq, o.to_phone, o.to_user_id, o.kind, o.payload, o.copy_key, o.status
         from updated, jsonb_to_recordset(${jsonRows(outbox)})
-          as o(seq integer, to_phone text, kind text, payload jsonb, copy_key text, status text)
+          as o(seq integer, to_phone text, to_user_id text, kind text, payload jsonb, copy_key text, status text)
        order by o.seq
       returning *
     ),

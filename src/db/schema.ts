@@ -22,6 +22,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { LEAD_STATUSES, REGIONS, SIZE_CATEGORIES } from "../domain/lead-status.ts";
 import { E164_SQL_PATTERN } from "../domain/phone.ts";
+import { USER_ID_SQL_PATTERN } from "../domain/client-id.ts";
 
 /** A CHECK that `column` is one of `values` (NULL allowed unless the column is NOT NULL). */
 function oneOf(column: string, values: readonly string[]): SQL {
@@ -31,6 +32,10 @@ function oneOf(column: string, values: readonly string[]): SQL {
 
 function e164(column: string): SQL {
   return sql.raw(`"${column}" ~ '${E164_SQL_PATTERN}'`);
+}
+
+function userIdShape(column: string): SQL {
+  return sql.raw(`"${column}" ~ '${USER_ID_SQL_PATTERN}'`);
 }
 
 const timestamps = {
@@ -55,14 +60,30 @@ export const ACTION_KINDS = [
   "refund",
 ] as const;
 
-/** One row per client (WhatsApp number): the whole consultation, estimate, deposit and booking state. */
+/**
+ * One row per client: the whole consultation, estimate, deposit and booking state. A client is
+ * known by their number, their business-scoped user ID (BSUID), or both.
+ */
 export const leads = pgTable(
   "leads",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     artistId: text("artist_id").notNull().default("default"),
-    phoneE164: text("phone_e164").notNull(),
+    /**
+     * The name of the lead's LeadConversation object, fixed when the client is first seen: their
+     * number then, else their BSUID. It never changes (a number that appears, disappears or
+     * changes does not move the lead). Null only on rows written outside the app: the phone then.
+     */
+    conversationKey: text("conversation_key"),
+    /** Null for a client who uses a WhatsApp username and has not shared their number. */
+    phoneE164: text("phone_e164"),
     waId: text("wa_id"),
+    /** Business-scoped user ID ("US.13491208655302741918"): Meta's id for the client, with or without a number. */
+    bsuid: text("bsuid"),
+    /** The parent BSUID ("US.ENT.…") of a managed business, when Meta sends one. */
+    parentBsuid: text("parent_bsuid"),
+    /** The client's WhatsApp username, for display (it can change; never an identity). */
+    username: text("username"),
     displayName: text("display_name"),
     locale: text("locale").notNull().default("en_GB"),
 
@@ -155,6 +176,8 @@ export const leads = pgTable(
   },
   (t) => [
     uniqueIndex("leads_phone_e164_uq").on(t.phoneE164),
+    uniqueIndex("leads_conversation_key_uq").on(t.conversationKey),
+    index("leads_bsuid_idx").on(t.bsuid),
     index("leads_status_updated_idx").on(t.status, t.updatedAt.desc()),
     index("leads_created_idx").on(t.createdAt.desc(), t.id),
     index("leads_next_reminder_idx")
@@ -167,6 +190,8 @@ export const leads = pgTable(
     check("leads_status_ck", oneOf("status", LEAD_STATUSES)),
     check("leads_resume_status_ck", oneOf("resume_status", LEAD_STATUSES)),
     check("leads_phone_e164_ck", e164("phone_e164")),
+    check("leads_bsuid_ck", userIdShape("bsuid")),
+    check("leads_reachable_ck", sql`${t.phoneE164} IS NOT NULL OR ${t.bsuid} IS NOT NULL`),
     check("leads_region_ck", oneOf("region", REGIONS)),
     check("leads_size_category_ck", oneOf("size_category", SIZE_CATEGORIES)),
     check("leads_price_range_ck", sql`${t.priceMinMinor} IS NULL OR ${t.priceMaxMinor} >= ${t.priceMinMinor}`),
@@ -311,7 +336,10 @@ export const outboxMessages = pgTable(
       .references(() => leads.id, { onDelete: "cascade" }),
     /** 1-based order within the lead (leads.outbox_count hands them out). */
     seq: integer("seq").notNull(),
-    toPhone: text("to_phone").notNull(),
+    /** The number it goes to; null for a client known only by BSUID. */
+    toPhone: text("to_phone"),
+    /** The client's BSUID: the send goes to it (Graph's `recipient`) when there is no number. */
+    toUserId: text("to_user_id"),
     kind: text("kind").notNull(),
     /** The rendered message (text, buttons, list, template name and params, media). */
     payload: jsonb("payload").notNull(),
@@ -338,6 +366,8 @@ export const outboxMessages = pgTable(
     check("outbox_kind_ck", oneOf("kind", OUTBOX_KINDS)),
     check("outbox_status_ck", oneOf("status", OUTBOX_STATUSES)),
     check("outbox_to_phone_ck", e164("to_phone")),
+    check("outbox_to_user_id_ck", userIdShape("to_user_id")),
+    check("outbox_recipient_ck", sql`${t.toPhone} IS NOT NULL OR ${t.toUserId} IS NOT NULL`),
     check("outbox_seq_ck", sql`${t.seq} > 0`),
   ],
 );

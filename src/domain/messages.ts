@@ -5,16 +5,40 @@
 
 export type MediaKind = "image" | "document" | "audio" | "video" | "sticker";
 
+/**
+ * A client's "changed number" notice (Meta's `system` message of type `user_changed_number`):
+ * the new number, and the new business-scoped user ID when Meta names it (a new number gets a
+ * new BSUID).
+ */
+export interface NumberChange {
+  newPhone: string | null;
+  newUserId: string | null;
+}
+
 /** A client message, as Inkline understands it. */
 export interface InboundMessage {
   id: string;
-  /** E.164 number of the client. */
-  from: string;
+  /**
+   * E.164 number of the client; null for a client who uses a WhatsApp username and has not shared
+   * their number with us (then `userId` names them).
+   */
+  from: string | null;
+  /** The client's business-scoped user ID (BSUID, e.g. "US.13491208655302741918"), when Meta sends it. */
+  userId: string | null;
+  /** The parent BSUID ("US.ENT.…") of a managed business, when enabled. */
+  parentUserId: string | null;
+  /** The client's WhatsApp username, when they have one (display only: it can change). */
+  username: string | null;
   /** Meta's send time, epoch milliseconds. */
   timestampMs: number;
   phoneNumberId: string | null;
   profileName: string | null;
-  kind: "text" | "reply" | "media" | "location" | "contacts" | "reaction" | "unsupported";
+  /**
+   * What the client did. `reaction`, `system` (a notice from WhatsApp, not the client's words) and
+   * `unsupported` (edits, deletions, orders, polls, types Cloud API does not deliver) are not
+   * conversation: they never start a consultation.
+   */
+  kind: "text" | "reply" | "media" | "location" | "contacts" | "reaction" | "system" | "unsupported";
   /** Free text (text body, button/list title, media caption, location name). */
   text: string | null;
   /** Id of the tapped reply button or list row. */
@@ -23,6 +47,16 @@ export interface InboundMessage {
   location: { latitude: number; longitude: number; name: string | null } | null;
   /** Meta's original type, for logs and `unsupported`. */
   rawType: string;
+  /** Set for a "changed number" system notice. */
+  numberChange?: NumberChange | null;
+}
+
+/** Kinds that are the client talking to us (the others are notices about the chat). */
+const CONVERSATIONAL: ReadonlySet<InboundMessage["kind"]> = new Set(["text", "reply", "media", "location", "contacts"]);
+
+/** Whether a message is the client saying something (it may start a consultation). */
+export function isConversational(message: Pick<InboundMessage, "kind">): boolean {
+  return CONVERSATIONAL.has(message.kind);
 }
 
 /** Who an outbound message goes to. */

@@ -1,8 +1,10 @@
 /**
  * Structured logs for `wrangler tail`: one JSON object per line with `event`, `correlation_id` and
  * whatever the caller adds. Secrets are dropped by key, phone numbers masked by shape and action-link
- * tokens cut out of paths, so a log line can be pasted into an issue as it is.
+ * tokens cut out of paths, so a log line can be pasted into an issue as it is. Business-scoped
+ * user IDs (a client's WhatsApp id when they hide their number) are masked like numbers.
  */
+import { maskUserId } from "../domain/client-id.ts";
 import { maskPhone } from "../domain/phone.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -13,6 +15,8 @@ const SECRET_KEY = /(secret|token|password|passwd|authorization|api[_-]?key|cook
 const WHOLE_PHONE = /^\+?[1-9][0-9]{6,14}$/;
 /** A number standing on its own in text (not digits inside an id such as a UUID or a wamid). */
 const PHONE_IN_TEXT = /(?<![0-9A-Za-z_-])\+?[1-9][0-9]{8,14}(?![0-9A-Za-z_])/g;
+/** A BSUID ("US.13491208655302741918", "US.ENT.…") anywhere in a string (before numbers are looked for). */
+const USER_ID_IN_TEXT = /\b[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{5,128}\b/g;
 /** An artist's one-tap link (`/a#<token>`, or `/a/<token>` as sent before): the token is a capability, never logged. */
 const ACTION_LINK = /\/a(\/#?|#)[A-Za-z0-9_-]{16,}/g;
 
@@ -21,7 +25,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[depth]";
   if (typeof value === "string") {
     if (WHOLE_PHONE.test(value)) return maskPhone(value);
-    return value.replace(ACTION_LINK, "/a$1[token]").replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+    return value
+      .replace(ACTION_LINK, "/a$1[token]")
+      .replace(USER_ID_IN_TEXT, (m) => maskUserId(m))
+      .replace(PHONE_IN_TEXT, (m) => maskPhone(m));
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };

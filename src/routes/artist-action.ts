@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ActionOutcome, ActionVia, ArtistAction } from "../domain/artist-actions.ts";
 import type { Lead } from "../db/schema.ts";
 import { retryObjectReset } from "../lib/object-retry.ts";
+import { conversationKeyOf } from "../domain/client-id.ts";
 
 /** The reason field of the action forms (one-tap page, inbox): trimmed, at most 500 characters, blank = none. */
 export const FormReason = z
@@ -36,14 +37,15 @@ export interface ActionRequest {
  */
 export function actOnLead(
   namespace: Env["LEAD_CONVERSATION"],
-  lead: Pick<Lead, "id" | "phoneE164">,
+  lead: Pick<Lead, "id" | "conversationKey" | "phoneE164" | "bsuid">,
   request: ActionRequest,
   correlationId: string,
 ): Promise<ActionOutcome> {
+  const conversation = conversationKeyOf(lead);
   const item = {
     type: "artist.action",
     eventId: request.eventId,
-    phone: lead.phoneE164,
+    phone: conversation,
     leadId: lead.id,
     action: request.action,
     reason: request.action === "reject" || request.action === "refund" ? request.reason : null,
@@ -51,5 +53,5 @@ export function actOnLead(
     via: request.via,
     tokenHash: request.tokenHash ?? null,
   } as const;
-  return retryObjectReset(async (): Promise<ActionOutcome> => await namespace.getByName(lead.phoneE164).act(item, correlationId));
+  return retryObjectReset(async (): Promise<ActionOutcome> => await namespace.getByName(conversation).act(item, correlationId));
 }

@@ -11,6 +11,7 @@
 import { Hono } from "hono";
 import { BENCH_EVICTION_REASON } from "../../durable-objects/lead-conversation.ts";
 import { toE164 } from "../domain/phone.ts";
+import { toUserId } from "../domain/client-id.ts";
 import type { AppEnv } from "./context.ts";
 
 const OBJECT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -33,7 +34,9 @@ export const bench = new Hono<AppEnv>()
     return c.json({ ok: true, db_ms: result.dbMs });
   })
   .post("/evict", async (c) => {
-    const phone = toE164(c.req.query("phone") ?? "");
+    // An object is named by a number, or by a BSUID for a client who shares none.
+    const raw = c.req.query("phone") ?? "";
+    const phone = toE164(raw) ?? toUserId(raw);
     if (!phone) return c.json({ error: "invalid_phone" }, 400);
     // The reset rejects the call that caused it; anything else is a real failure.
     const outcome = await c.env.LEAD_CONVERSATION.getByName(phone)

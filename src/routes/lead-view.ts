@@ -17,8 +17,15 @@ import { asLeadStatus } from "../domain/state-machine.ts";
 export const artistCopy = (key: CopyKey, params: CopyParams = {}) => renderCopy(key, params, DEFAULT_LOCALE);
 const t = artistCopy;
 
-export function clientName(lead: Pick<Lead, "displayName">): string {
-  return lead.displayName ?? t("handover.unknown_name");
+/** The client's name: their profile name, else their WhatsApp username (never a raw id). */
+export function clientName(lead: Pick<Lead, "displayName"> & { username?: string | null }): string {
+  return lead.displayName ?? lead.username ?? t("handover.unknown_name");
+}
+
+/** How to reach the client: their number, else their WhatsApp username (a BSUID is never shown). */
+export function clientContact(lead: { phoneE164: string | null; username?: string | null }): string {
+  if (lead.phoneE164 !== null) return lead.phoneE164;
+  return lead.username ? t("client.contact_username", { username: lead.username }) : t("client.contact_unknown");
 }
 
 /** "waiting for your approval" for PENDING_APPROVAL; an unknown status as it is stored. */

@@ -34,6 +34,7 @@ export function leadState(overrides: Partial<LeadState> = {}): LeadState {
     handoverReason: null,
     holdingReplySentAt: null,
     multiAnswerNotedAt: null,
+    username: null,
     recentAnswers: [],
     attachmentCount: 0,
     tourOffer: null,
@@ -53,6 +54,9 @@ export function clientMessage(overrides: Partial<InboundMessage> = {}): InboundM
   return {
     id: `wamid.test${messageCounter}`,
     from: CLIENT,
+    userId: null,
+    parentUserId: null,
+    username: null,
     timestampMs: NOW.getTime() - 60_000,
     phoneNumberId: "100000000000001",
     profileName: null,

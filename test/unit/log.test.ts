@@ -54,6 +54,21 @@ describe("logging", () => {
     expect(out).toContain("https://inkline.test/a/#[token]");
   });
 
+  it("never prints a full business-scoped user ID, alone or in text", () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+    createLogger("c1").info("whatsapp.accepted", {
+      bsuid: "US.13491208655302741918",
+      parent: "US.ENT.11815799212886844830",
+      note: "routed GB.77889900112233 to its object",
+    });
+    const line = lines.join("\n");
+    expect(line).not.toContain("13491208655302741918");
+    expect(line).not.toContain("11815799212886844830");
+    expect(line).not.toContain("77889900112233");
+    expect(line).toContain("US.******************18");
+  });
+
   it("drops lines below the level", () => {
     const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
     createLogger("c", "warn").info("quiet");

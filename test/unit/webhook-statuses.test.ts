@@ -26,6 +26,7 @@ describe("delivery statuses", () => {
       status: "sent",
       timestampMs: 1763719200_000,
       recipient: "+447700900123",
+      recipientUserId: null,
       outboxId: ROW,
       errors: [],
     });

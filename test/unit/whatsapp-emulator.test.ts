@@ -127,6 +127,39 @@ describe("sends", () => {
     expect(sends[0]?.body).toEqual(text("Hi Sam!"));
   });
 
+  it("plays a username client: inbound by BSUID only, sends to `recipient`, statuses by recipient_user_id, 131062 on demand", async () => {
+    const bsuid = "GB.1234567890123";
+    await emulator.inbound({ user_id: bsuid, username: "@sam.ink", name: "Sam", text: "hello" });
+    const envelope = JSON.parse(worker.received.at(-1)?.raw ?? "{}") as { entry: { changes: { value: { contacts: unknown[]; messages: Record<string, unknown>[] } }[] }[] };
+    const value = envelope.entry[0]?.changes[0]?.value;
+    expect(value?.contacts).toEqual([{ profile: { name: "Sam", username: "@sam.ink" }, user_id: bsuid }]);
+    expect(value?.messages[0]).toMatchObject({ from_user_id: bsuid });
+    expect(value?.messages[0]).not.toHaveProperty("from");
+
+    const response = await send({ messaging_product: "whatsapp", recipient: bsuid, type: "text", text: { body: "Hi Sam!" } });
+    expect(response.status).toBe(200);
+    expect((await jsonOf(response)).contacts).toEqual([{ input: bsuid, user_id: bsuid }]);
+    const { sends } = (await jsonOf(await control(`sends?to=${bsuid}`))) as { sends: { id: string }[] };
+    expect(sends).toHaveLength(1);
+
+    await control("fail", { count: 1, mode: "bsuid_unsupported" });
+    const refused = await send({ messaging_product: "whatsapp", recipient: bsuid, type: "text", text: { body: "again" } });
+    expect(refused.status).toBe(400);
+    expect(((await jsonOf(refused)).error as { code: number }).code).toBe(131062);
+  });
+
+  it("plays a changed number: a system notice from the old identity, with no contacts", async () => {
+    await emulator.inbound({ from: CLIENT, user_id: "GB.1111111111", changed_number: { to: "+447700900456", new_user_id: "GB.2222222222" } });
+    const envelope = JSON.parse(worker.received.at(-1)?.raw ?? "{}") as { entry: { changes: { value: Record<string, unknown> }[] }[] };
+    const value = envelope.entry[0]?.changes[0]?.value;
+    expect(value).not.toHaveProperty("contacts");
+    expect((value?.messages as Record<string, unknown>[])[0]).toMatchObject({
+      type: "system",
+      from: CLIENT_DIGITS,
+      system: { type: "user_changed_number", wa_id: "447700900456", user_id: "GB.2222222222" },
+    });
+  });
+
   it("answers 401 with Graph code 190 for a missing or wrong bearer token", async () => {
     for (const token of [null, "wrong-token"]) {
       const response = await send(template, token);
@@ -198,7 +231,7 @@ describe("failure injection", () => {
     for (let i = 0; i < 2; i++) expect(await jsonOf(await send(template))).toMatchObject({ error: { code: 130429 } });
     expect((await send(template)).status).toBe(200);
     expect(emulator.sends()).toHaveLength(1);
-    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0, lost_reply: 0 } });
+    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 } });
   });
 
   it("`only: media` fails media lookups and downloads while sends pass (and do not use up the count)", async () => {

@@ -20,7 +20,7 @@ describe("a client named after the artist's link placeholders", () => {
     "%s: consultation, approval, deposit, refund — no link ever reaches the client",
     async (name) => {
       const before = await artistWindowOpen();
-      const client = new Client(name);
+      const client = new Client("phone", name);
       await client.says("hi");
       for (const q of QUESTIONS) await client.says(GOOD_ANSWERS[q.key].text);
       const id = String((await client.lead())?.id);

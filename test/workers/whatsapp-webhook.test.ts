@@ -4,9 +4,11 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
+import { UNREADABLE_OBJECT } from "../../src/routes/webhooks/whatsapp-dispatch.ts";
+import { adminFetch } from "../support/workers/artist.ts";
 import { leadByPhone, sql } from "../support/workers/db.ts";
 import { flushSampled, sampledBaseline } from "../support/workers/sampled-events.ts";
-import { clientSends, postWebhook, prepareInbound, settle, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
+import { clientSends, metaEnvelope, postWebhook, prepareInbound, settle, signBody, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
 
 describe("GET /webhooks/whatsapp (subscription handshake)", () => {
   it("echoes hub.challenge for the right verify token", async () => {
@@ -118,5 +120,40 @@ describe("redeliveries", () => {
     expect(texts[0]).toMatch(/Alex/);
     expect(texts[1]).toMatch(/tell me about your idea/);
     expect(await leadByPhone(phone)).toMatchObject({ status: "QUALIFYING", display_name: "Alex Smith", version: 1 });
+  });
+});
+
+describe("nothing read is dropped silently", () => {
+  it("a change mixing a readable and an unreadable contact: the message is processed, the rest recorded in the admin events", async () => {
+    const phone = uniquePhone();
+    const wamid = `wamid.mixed.${crypto.randomUUID()}`;
+    const orphan = `wamid.orphan.${crypto.randomUUID()}`;
+    const body = metaEnvelope({
+      contacts: [{ wa_id: phone.slice(1), profile: { name: "Mia" } }, { profile: { name: 42 } }],
+      messages: [
+        { from: phone.slice(1), id: wamid, timestamp: Math.floor(Date.now() / 1000), type: "text", text: { body: "Hi, a tattoo please" } },
+        { id: orphan, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: "who am I?" } },
+      ],
+    });
+    const res = await postWebhook(body, await signBody(body));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, accepted: 1 });
+    await settle(phone);
+    await env.LEAD_CONVERSATION.getByName(UNREADABLE_OBJECT).settled();
+    expect(await leadByPhone(phone)).toMatchObject({ status: "QUALIFYING", display_name: "Mia" });
+
+    const events = await adminFetch("/admin/events?type=whatsapp.unreadable&limit=50");
+    const listed = await events.json<{ events: { payload: { part: string; reason: string; id: string | null } }[] }>();
+    expect(listed.events.map((e) => e.payload)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ part: "message", reason: "no sender: neither from nor from_user_id", id: orphan }),
+        expect.objectContaining({ part: "contact", reason: "contact unreadable" }),
+      ]),
+    );
+    // Redelivered: recorded once.
+    await postWebhook(body, await signBody(body));
+    await env.LEAD_CONVERSATION.getByName(UNREADABLE_OBJECT).settled();
+    const rows = await sql("SELECT 1 FROM system_events WHERE type = 'whatsapp.unreadable' AND payload->>'id' = $1", [orphan]);
+    expect(rows).toHaveLength(1);
   });
 });

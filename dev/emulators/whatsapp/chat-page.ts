@@ -76,11 +76,14 @@ export const CHAT_PAGE = `<!doctype html>
   <a href="/_emulator">console</a>
 </header>
 <details id="settings">
-  <summary>Client: change number or name</summary>
+  <summary>Client: change number, name or username</summary>
   <form id="identity">
     <label>Phone (E.164)<input id="phone" type="tel" autocomplete="off" placeholder="+447700900123"></label>
     <label>Name<input id="name" type="text" autocomplete="off" placeholder="Sam"></label>
+    <label>WhatsApp username<input id="username" type="text" autocomplete="off" placeholder="@sam.ink"></label>
+    <label class="check"><span><input id="hide-phone" type="checkbox"> Username client: hide my number (Meta sends only my BSUID)</span></label>
     <button class="reply" type="submit">Use this client</button>
+    <button class="reply" id="change-number" type="button" title="WhatsApp tells the business the client moved to the number in the Phone field">I changed my number to the one above</button>
   </form>
 </details>
 <div id="artist-note" hidden>The artist's phone: what the assistant sends the artist, with tappable one-tap links. Read-only here.</div>

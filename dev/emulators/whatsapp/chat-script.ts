@@ -24,6 +24,13 @@ export const CHAT_SCRIPT = String.raw`
   var me = fixedPhone
     ? { phone: "+" + fixedPhone, name: query.get("name") || (role === "artist" ? "Artist" : "Sam") }
     : { phone: store.getItem("inkline.emu.phone") || "+447700900123", name: store.getItem("inkline.emu.name") || "Sam" };
+  // Since April 2026 Meta names every client by a business-scoped user ID (BSUID) too; a client with
+  // a username may hide their number, and a new number comes with a new BSUID.
+  function newUserId() { return "GB." + String(Date.now()) + String(Math.floor(Math.random() * 1e6)); }
+  me.userId = (!fixedPhone && store.getItem("inkline.emu.userId")) || newUserId();
+  me.username = (!fixedPhone && store.getItem("inkline.emu.username")) || "";
+  me.hidePhone = !fixedPhone && store.getItem("inkline.emu.hidePhone") === "1";
+  function chatKey() { return me.hidePhone ? me.userId : digits(me.phone); }
   var lastRendered = "";
   var polling = false;
 
@@ -59,7 +66,10 @@ export const CHAT_SCRIPT = String.raw`
   function timeOf(iso) { var d = new Date(iso); return isNaN(d) ? "" : d.toTimeString().slice(0, 5); }
 
   async function inbound(content) {
-    var spec = Object.assign({ from: "+" + digits(me.phone), name: me.name }, content);
+    var who = role === "artist" ? { from: "+" + digits(me.phone) } : { user_id: me.userId };
+    if (role !== "artist" && !me.hidePhone) who.from = "+" + digits(me.phone);
+    if (role !== "artist" && me.username) who.username = me.username;
+    var spec = Object.assign(who, { name: me.name }, content);
     try {
       var res = await fetch("/_emulator/inbound", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
       var data = await res.json().catch(function () { return {}; });
@@ -194,7 +204,7 @@ export const CHAT_SCRIPT = String.raw`
     if (polling) return;
     polling = true;
     try {
-      var res = await fetch("/_emulator/conversation?with=" + digits(me.phone));
+      var res = await fetch("/_emulator/conversation?with=" + encodeURIComponent(chatKey()));
       var text = await res.text();
       if (text !== lastRendered) { lastRendered = text; render(JSON.parse(text).entries || []); }
     } catch (err) { notice("Emulator unreachable: " + err); }
@@ -202,13 +212,21 @@ export const CHAT_SCRIPT = String.raw`
   }
 
   function applyIdentity() {
-    me.phone = $("phone").value.trim() || me.phone;
+    var phone = $("phone").value.trim() || me.phone;
+    if (digits(phone) !== digits(me.phone)) me.userId = newUserId();
+    me.phone = phone;
     me.name = $("name").value.trim() || me.name;
+    me.username = $("username").value.trim();
+    me.hidePhone = $("hide-phone").checked;
     if (!fixedPhone) {
       store.setItem("inkline.emu.phone", me.phone);
       store.setItem("inkline.emu.name", me.name);
+      store.setItem("inkline.emu.userId", me.userId);
+      store.setItem("inkline.emu.username", me.username);
+      store.setItem("inkline.emu.hidePhone", me.hidePhone ? "1" : "0");
     }
-    $("who").textContent = me.name + " · +" + digits(me.phone) + (role === "artist" ? " · artist's phone" : "");
+    var shown = me.hidePhone ? (me.username || "username client") + " (number hidden)" : "+" + digits(me.phone);
+    $("who").textContent = me.name + " · " + shown + (role === "artist" ? " · artist's phone" : "");
     lastRendered = "";
     void refresh();
   }
@@ -231,6 +249,20 @@ export const CHAT_SCRIPT = String.raw`
 
   $("phone").value = me.phone;
   $("name").value = me.name;
+  $("username").value = me.username;
+  $("hide-phone").checked = me.hidePhone;
+  // WhatsApp's "changed number" notice comes from the old identity; then the client is the new one.
+  $("change-number").onclick = async function () {
+    var to = $("phone").value.trim();
+    if (digits(to) === digits(me.phone)) { notice("Type the new number in the Phone field first."); return; }
+    var next = newUserId();
+    await inbound({ changed_number: { to: "+" + digits(to), new_user_id: next } });
+    me.phone = "+" + digits(to);
+    me.userId = next;
+    $("phone").value = me.phone;
+    applyIdentity();
+    $("settings").open = false;
+  };
   $("identity").onsubmit = function (ev) { ev.preventDefault(); applyIdentity(); $("settings").open = false; };
   $("composer").onsubmit = function (ev) {
     ev.preventDefault();

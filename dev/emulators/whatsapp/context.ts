@@ -64,7 +64,7 @@ export interface PreparedInbound {
 function recordInbound(ctx: EmulatorContext, spec: InboundSpec): Outcome<{ record: InboundRecord; body: string }> {
   const built = buildInbound(spec, ctx.state, ctx.business.displayPhoneNumber);
   if (!built.ok) return { ok: false, status: 400, reason: built.reason };
-  const { waId, name, message } = built.value;
+  const { waId, name, message, contact } = built.value;
   ctx.state.touchContact(waId, name);
   const record: InboundRecord = {
     seq: ctx.state.nextSeq(),
@@ -77,7 +77,7 @@ function recordInbound(ctx: EmulatorContext, spec: InboundSpec): Outcome<{ recor
     webhook: null,
   };
   ctx.state.inbound.push(record);
-  return { ok: true, value: { record, body: messageEnvelope(ctx.business, { name, waId }, message) } };
+  return { ok: true, value: { record, body: messageEnvelope(ctx.business, contact, message) } };
 }
 
 /** Builds the client's message as Meta would, signs it, and POSTs it to the Worker. */

@@ -12,7 +12,7 @@ import { InboundSpec } from "./inbound.ts";
 
 const FailRequest = z.strictObject({
   count: z.int().min(0).max(10_000),
-  mode: z.enum(["500", "429", "timeout", "lost_reply"]),
+  mode: z.enum(["500", "429", "timeout", "lost_reply", "bsuid_unsupported"]),
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
 });
@@ -40,9 +40,11 @@ const StatusRequest = z.strictObject({
 type Handler = (ctx: EmulatorContext, req: Incoming) => Reply | Promise<Reply>;
 
 /** Digits only: `?to=+44…` arrives as " 44…" because "+" decodes to a space in query strings. */
+/** A client named in a query: a BSUID as it is, a number as its digits. */
 function digitsParam(req: Incoming, name: string): string | null {
   const value = req.url.searchParams.get(name);
-  return value === null ? null : value.replace(/\D/g, "");
+  if (value === null) return null;
+  return /^[A-Z]{2}\./.test(value) ? value : value.replace(/\D/g, "");
 }
 
 function fromOutcome<T>(outcome: Outcome<T>): Reply {

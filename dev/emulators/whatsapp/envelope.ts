@@ -21,7 +21,9 @@ export interface StatusUpdate {
   id: string;
   status: "sent" | "delivered" | "read" | "failed";
   timestamp: string;
-  recipient_id: string;
+  /** The client's number; absent when the send went to their BSUID (Meta then names them by `recipient_user_id`). */
+  recipient_id?: string;
+  recipient_user_id?: string;
   /** Echoed from the send that carried it (Meta returns it in every status of that message). */
   biz_opaque_callback_data?: string;
   conversation?: { id: string; origin: { type: string } };
@@ -76,13 +78,15 @@ function wrap(business: BusinessIdentity, value: Record<string, unknown>): strin
 /** The raw body of a `messages` webhook carrying one client message. */
 export function messageEnvelope(
   business: BusinessIdentity,
-  contact: { name: string; waId: string },
+  contact: { name: string; waId?: string; userId?: string; username?: string },
   message: InboundMessage,
 ): string {
-  return wrap(business, {
-    contacts: [{ profile: { name: contact.name }, wa_id: contact.waId }],
-    messages: [message],
-  });
+  const profile = contact.username === undefined ? { name: contact.name } : { name: contact.name, username: contact.username };
+  const entry: Record<string, unknown> = { profile };
+  if (contact.waId !== undefined) entry.wa_id = contact.waId;
+  if (contact.userId !== undefined) entry.user_id = contact.userId;
+  // Meta sends no contacts with a system notice.
+  return wrap(business, message.type === "system" ? { messages: [message] } : { contacts: [entry], messages: [message] });
 }
 
 /** The raw body of one `messages` webhook carrying many clients' messages (Meta batches up to 1,000). */
@@ -115,7 +119,10 @@ export function statusUpdate(
   nowMs: number,
   errors?: StatusUpdate["errors"],
 ): StatusUpdate {
-  const update: StatusUpdate = { id: send.id, status, timestamp: unixSeconds(nowMs), recipient_id: send.wa_id };
+  const toUserId = typeof send.body === "object" && send.body !== null && "recipient" in send.body && !("to" in send.body);
+  const update: StatusUpdate = toUserId
+    ? { id: send.id, status, timestamp: unixSeconds(nowMs), recipient_user_id: send.wa_id }
+    : { id: send.id, status, timestamp: unixSeconds(nowMs), recipient_id: send.wa_id };
   const callbackData = callbackDataOf(send.body);
   if (callbackData !== null) update.biz_opaque_callback_data = callbackData;
   if (status === "failed") {

@@ -69,6 +69,9 @@ export const graphErrors = {
       details:
         "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
     }),
+  /** A message Meta does not deliver to a BSUID (authentication templates, for one). */
+  bsuidUnsupported: (): GraphFailure =>
+    graphError(400, 131062, "(#131062) Business-scoped User ID (BSUID) recipients are not supported for this message."),
   /** Injected fault: Meta's generic transient server error. */
   unknown: (): GraphFailure => graphError(500, 1, "An unknown error occurred"),
   /** Injected fault: the per-number throughput limit. */

@@ -58,7 +58,7 @@ function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | "lost_reply
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
   if (mode === "lost_reply") return mode;
-  const failure = mode === "429" ? graphErrors.rateLimited() : graphErrors.unknown();
+  const failure = mode === "429" ? graphErrors.rateLimited() : mode === "bsuid_unsupported" ? graphErrors.bsuidUnsupported() : graphErrors.unknown();
   return json(failure.status, failure.body);
 }
 
@@ -92,7 +92,9 @@ function sendMessage(ctx: EmulatorContext, req: Incoming): Reply {
   };
   ctx.state.sends.push(send);
   ctx.webhooks.afterSend(send);
-  return json(200, { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: waId }], messages: [{ id: send.id }] });
+  // Meta answers a send to a BSUID with the contact's `user_id` instead of its `wa_id`.
+  const contact = to === waId && !/^\d+$/.test(to) ? { input: to, user_id: waId } : { input: to, wa_id: waId };
+  return json(200, { messaging_product: "whatsapp", contacts: [contact], messages: [{ id: send.id }] });
 }
 
 function getObject(ctx: EmulatorContext, req: Incoming, id: string): Reply {

@@ -10,11 +10,19 @@ import { SAMPLE_PDF, SAMPLE_PNG } from "./media.ts";
 import type { EmulatorState } from "./state.ts";
 
 const phone = z.string().regex(/^\+?\d{6,15}$/, "must be a phone number: digits with an optional leading +");
+/** A business-scoped user ID as Meta formats it ("US.13491208655302741918"). */
+export const BSUID = /^[A-Z]{2}\.[A-Za-z0-9][A-Za-z0-9.]{0,140}$/;
+const userId = z.string().regex(BSUID, "must be a BSUID: a country code, a period, letters and digits");
 const base64 = z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "must be base64").max(12_000_000);
 
 /** What a test or the chat page asks the emulated client to send. Exactly one content key. */
 export const InboundSpec = z.strictObject({
-  from: phone,
+  /** The client's number; omitted for a client who uses a WhatsApp username (then `user_id` names them). */
+  from: phone.optional(),
+  /** The client's business-scoped user ID (sent as `from_user_id` and the contact's `user_id`). */
+  user_id: userId.optional(),
+  /** The client's WhatsApp username (`contacts[].profile.username`). */
+  username: z.string().min(1).max(64).optional(),
   name: z.string().min(1).max(256).optional(),
   id: z.string().min(1).max(512).optional(),
   timestamp: z.string().regex(/^\d{1,12}$/, "must be unix seconds as a string").optional(),
@@ -43,16 +51,21 @@ export const InboundSpec = z.strictObject({
     })
     .optional(),
   reaction: z.object({ message_id: z.string().min(1), emoji: z.string() }).optional(),
+  /** WhatsApp's notice that the client changed number (a `system` message from the old identity). */
+  changed_number: z.object({ to: phone, new_user_id: userId.optional() }).optional(),
 });
 export type InboundSpec = z.infer<typeof InboundSpec>;
 
-const CONTENT_KEYS = ["text", "button", "list", "quick_reply", "image", "document", "location", "reaction"] as const;
+const CONTENT_KEYS = ["text", "button", "list", "quick_reply", "image", "document", "location", "reaction", "changed_number"] as const;
 
 /** The message to post, plus who sent it. */
 export interface BuiltInbound {
+  /** The emulator's key for the client: their number's digits, else their BSUID. */
   waId: string;
   name: string;
   message: InboundMessage;
+  /** The contact entry Meta puts beside the message (`wa_id` only when the number is shown). */
+  contact: { name: string; waId?: string; userId?: string; username?: string };
 }
 
 /** `{ ok: true, value }` or the reason the spec cannot become a message. */
@@ -71,11 +84,14 @@ export function buildInbound(spec: InboundSpec, state: EmulatorState, businessDi
   if (present.length !== 1) {
     return { ok: false, reason: `exactly one of ${CONTENT_KEYS.join(", ")} is required, got ${present.length}` };
   }
-  const waId = spec.from.replace(/^\+/, "");
+  if (spec.from === undefined && spec.user_id === undefined) return { ok: false, reason: "from or user_id is required" };
+  const digits = spec.from?.replace(/^\+/, "");
+  const waId = digits ?? spec.user_id ?? "";
   const name = spec.name ?? state.contactName(waId) ?? "Client";
   const nowMs = state.now();
   const head: Record<string, unknown> = {
-    from: waId,
+    ...(digits === undefined ? {} : { from: digits }),
+    ...(spec.user_id === undefined ? {} : { from_user_id: spec.user_id }),
     id: spec.id ?? newWamid(waId),
     timestamp: spec.timestamp ?? unixSeconds(nowMs),
   };
@@ -109,11 +125,16 @@ export function buildInbound(spec: InboundSpec, state: EmulatorState, businessDi
     body = { type: "location", location: withoutUndefined(spec.location) };
   } else if (spec.reaction) {
     body = { type: "reaction", reaction: spec.reaction };
+  } else if (spec.changed_number) {
+    const to = spec.changed_number.to.replace(/^\+/, "");
+    const system = { body: `User ${name} changed from ${digits ?? "their number"} to ${to}`, wa_id: to, user_id: spec.changed_number.new_user_id, type: "user_changed_number" };
+    body = { type: "system", system: withoutUndefined(system) };
   } else {
     return { ok: false, reason: "no message content" };
   }
 
   // Meta puts `context` first and names the business number as its `from`.
   const context = contextId === undefined ? {} : { context: { from: businessDigits, id: contextId } };
-  return { ok: true, value: { waId, name, message: { ...context, ...head, ...body } } };
+  const contact = withoutUndefined({ name, waId: digits, userId: spec.user_id, username: spec.username }) as BuiltInbound["contact"];
+  return { ok: true, value: { waId, name, message: { ...context, ...head, ...body }, contact } };
 }

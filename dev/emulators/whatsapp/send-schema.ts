@@ -95,7 +95,9 @@ export type SendType = keyof typeof payloadSchemas;
 const envelope = z.object({
   messaging_product: z.literal("whatsapp"),
   recipient_type: z.literal("individual").optional(),
-  to: z.string().regex(/^\+?\d{6,15}$/, "must be a phone number: digits with an optional leading +"),
+  to: z.string().regex(/^\+?\d{6,15}$/, "must be a phone number: digits with an optional leading +").optional(),
+  /** A business-scoped user ID (or parent BSUID): Meta's field for clients known without a number. */
+  recipient: z.string().regex(/^[A-Z]{2}\.[A-Za-z0-9][A-Za-z0-9.]{0,140}$/, "must be a BSUID").optional(),
   type: z.string().optional(),
   context: z.object({ message_id: z.string().min(1) }).optional(),
   biz_opaque_callback_data: z.string().max(512).optional(),
@@ -154,9 +156,8 @@ function replyIdsOf(payload: z.infer<typeof interactive>): string[] {
 /** Validates a parsed send body like Meta does, returning the Graph error for the first problem. */
 export function validateSend(body: unknown): SendValidation {
   if (!isObject(body)) return { ok: false, failure: graphErrors.invalidParameter("body: must be a JSON object") };
-  for (const required of ["messaging_product", "to"]) {
-    if (body[required] === undefined) return { ok: false, failure: graphErrors.requiredParameter(required) };
-  }
+  if (body.messaging_product === undefined) return { ok: false, failure: graphErrors.requiredParameter("messaging_product") };
+  if (body.to === undefined && body.recipient === undefined) return { ok: false, failure: graphErrors.requiredParameter("to") };
   const head = envelope.safeParse(body);
   if (!head.success) return { ok: false, failure: graphErrors.invalidParameter(describe(head.error.issues, "")) };
 
@@ -177,6 +178,8 @@ export function validateSend(body: unknown): SendValidation {
     if (problem) return { ok: false, failure: graphErrors.invalidParameter(problem) };
     replyIds = replyIdsOf(parsed);
   }
-  const to = head.data.to;
-  return { ok: true, value: { to, waId: to.replace(/^\+/, ""), type, replyIds } };
+  // Meta: when both are given, `to` (the number) wins.
+  const to = head.data.to ?? head.data.recipient ?? "";
+  const waId = head.data.to !== undefined ? head.data.to.replace(/^\+/, "") : to;
+  return { ok: true, value: { to, waId, type, replyIds } };
 }

@@ -13,7 +13,7 @@ import { MediaStore } from "./media.ts";
  * request is dropped unprocessed), or `lost_reply`: a message send is accepted (recorded, status
  * webhooks follow) but its answer never reaches the caller, Graph's worst case for a sender.
  */
-export type FailureMode = "500" | "429" | "timeout" | "lost_reply";
+export type FailureMode = "500" | "429" | "timeout" | "lost_reply" | "bsuid_unsupported";
 /** Which Graph calls an armed failure may hit: message sends, or media lookups and downloads. */
 export type GraphCallKind = "messages" | "media";
 
@@ -97,7 +97,7 @@ export class EmulatorState {
   reads: ReadReceipt[] = [];
   readonly media = new MediaStore();
   /** Graph calls that failed by injection, per mode. */
-  injected: Record<FailureMode, number> = { "500": 0, "429": 0, timeout: 0, lost_reply: 0 };
+  injected: Record<FailureMode, number> = { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
   /** Added before every Graph answer, to make the Worker's sends slow on purpose (0 = none). */
   latencyMs = 0;
   #clockOffsetMs = 0;
@@ -187,7 +187,7 @@ export class EmulatorState {
     this.inbound = [];
     this.deliveries = [];
     this.reads = [];
-    this.injected = { "500": 0, "429": 0, timeout: 0, lost_reply: 0 };
+    this.injected = { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
     this.#clockOffsetMs = 0;
     this.#armed = { remaining: 0, mode: "500" };
     this.#contacts.clear();

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { AppConfig } from "../../config.ts";
+import { USER_ID_PATTERN } from "../../domain/client-id.ts";
 import type { OutboundPayload } from "../../domain/messages.ts";
 
 export interface GraphConfig {
@@ -48,15 +49,22 @@ export function graphConfigFrom(config: AppConfig): GraphConfig {
 
 /** Graph error codes that mean "slow down and try again". */
 const RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004]);
+/** Business-scoped user ID recipients are not supported for this message (e.g. authentication templates). */
+export const BSUID_UNSUPPORTED_CODE = "131062";
+
 /** The customer-service window is closed: only a template may be sent. */
 export const WINDOW_CLOSED_CODE = "131047";
 
-/** Builds the Graph API request body for a message. */
+/**
+ * Builds the Graph API request body for a message. `to` is an E.164 number (sent as `to`) or a
+ * business-scoped user ID (sent as `recipient`: Meta's field for BSUIDs and parent BSUIDs).
+ */
 export function graphBody(to: string, message: GraphMessage, outboxId: string): Record<string, unknown> {
+  const address = USER_ID_PATTERN.test(to) ? { recipient: to } : { to: to.replace(/^\+/, "") };
   const base = {
     messaging_product: "whatsapp",
     recipient_type: "individual",
-    to: to.replace(/^\+/, ""),
+    ...address,
     // Echoed back in status webhooks: ties a delivery status to our outbox row.
     biz_opaque_callback_data: outboxId,
   };

@@ -85,6 +85,13 @@ export class DecisionBuilder {
   }
 
   /** Renders copy for the artist: the default locale (the artist's, not the client's). */
+  /** How the artist reaches the client: their number, else their username (never a raw BSUID). */
+  clientContact(): string {
+    const { phoneE164, username } = this.lead;
+    if (phoneE164 !== null) return phoneE164;
+    return username !== null ? this.renderArtist("client.contact_username", { username }) : this.renderArtist("client.contact_unknown");
+  }
+
   renderArtist(copyKey: CopyKey, extra: CopyParams = {}): string {
     return renderCopy(copyKey, this.params(extra), DEFAULT_LOCALE, this.lead.id);
   }

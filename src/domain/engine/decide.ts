@@ -7,7 +7,7 @@
  * requests), then the status's own step.
  */
 import { LeadStatus } from "../lead-status.ts";
-import type { InboundMessage } from "../messages.ts";
+import { isConversational, type InboundMessage } from "../messages.ts";
 import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
@@ -66,12 +66,13 @@ function reofferTour(b: DecisionBuilder): void {
   if (b.currentStatus === LeadStatus.TOUR_CONVERSION_OFFERED) sendTourOffer(b);
 }
 
-/** Decides what a client message does to a lead. */
 /** Whether the number is outside the pilot (when one runs): such a client gets only the pilot notice. */
-export function outsidePilot(phoneE164: string, pilot: EngineConfig["pilot"]): boolean {
-  return pilot.enabled && !pilot.allowlist.includes(phoneE164);
+export function outsidePilot(phoneE164: string | null, pilot: EngineConfig["pilot"]): boolean {
+  // A client known only by a username cannot be on a list of numbers.
+  return pilot.enabled && (phoneE164 === null || !pilot.allowlist.includes(phoneE164));
 }
 
+/** Decides what a client message does to a lead. */
 export function decide(lead: LeadState, input: EngineInput, now: Date, config: EngineConfig): Decision {
   const b = new DecisionBuilder(lead, config, now);
   const message = input.message;
@@ -83,6 +84,23 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   // (in order) opts back in.
   const optedOutAfter = STOP_WORDS.has(word) || (lead.optedOut && !(START_WORDS.has(word) && !stale));
   keepReferences(b, message, { optedOut: optedOutAfter, outsidePilot: outsidePilot(lead.phoneE164, config.pilot) });
+
+  // A notice from WhatsApp (a changed number) is not the client talking: recorded, no reply.
+  if (message.kind === "system") {
+    const change = message.numberChange ?? null;
+    b.event(change ? "lead.number_changed" : "message.system_notice", {
+      message_id: message.id,
+      raw_type: message.rawType,
+      ...(change ? { from: message.from, to: change.newPhone, new_user_id: change.newUserId } : {}),
+    });
+    return b.decision;
+  }
+  // A reaction, an edit, a deletion, an order or a type we cannot read never starts a
+  // consultation: the welcome waits for the client's first words.
+  if (!isConversational(message) && b.currentStatus === LeadStatus.NEW) {
+    b.event("message.not_conversational", { message_id: message.id, kind: message.kind, raw_type: message.rawType });
+    return b.decision;
+  }
 
   if (stale && !STOP_WORDS.has(word)) {
     b.event("message.out_of_order", { message_id: message.id, kind: message.kind });

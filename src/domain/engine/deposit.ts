@@ -129,7 +129,7 @@ export function refundDeposit(b: DecisionBuilder, amountMinor: number | null, re
 /** The artist's "payment received" notice, with one-tap links to refund and to mark the lead booked. */
 function tellArtistPaid(b: DecisionBuilder, amount: string, unexpected: boolean): void {
   const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
-  const params = { clientName, phone: b.lead.phoneE164, deposit: amount, status: b.renderArtist(`status.${b.lead.status}`) };
+  const params = { clientName, phone: b.clientContact(), deposit: amount, status: b.renderArtist(`status.${b.lead.status}`) };
   const notice = b.renderArtist(unexpected ? "deposit.paid_unexpected.artist" : "deposit.paid.artist", params);
   const refund = b.actionLink(ArtistAction.REFUND);
   const booked = unexpected ? null : b.actionLink(ArtistAction.MARK_BOOKED);

@@ -99,7 +99,7 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
     .map(([key, count]) => b.render("handover.failure_line", { label: label(b, key), count }));
   const notice = b.renderArtist("handover.artist", {
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.render("handover.unknown_name"),
-    phone: b.lead.phoneE164,
+    phone: b.clientContact(),
     reason: b.render(`handover.reason.${packet.reason}`),
     message: packet.message.text ? clip(packet.message.text, QUOTE_CHARS) : b.render("handover.answer_media"),
     question: packet.currentQuestion === null ? b.render("handover.no_question") : label(b, packet.currentQuestion),

@@ -82,7 +82,7 @@ export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
   const found = flags(b);
   const summary = b.renderArtist("summary.artist", {
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name"),
-    phone: b.lead.phoneE164,
+    phone: b.clientContact(),
     answers: answerLines(b).join("\n") || b.renderArtist("handover.no_answers"),
     estimate: estimateText(b, e),
     images: b.lead.attachmentCount + b.decision.attachments.length,

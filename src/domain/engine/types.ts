@@ -20,7 +20,10 @@ export interface RecordedAnswer {
 /** What the engine needs to know about a lead. */
 export interface LeadState {
   id: string;
-  phoneE164: string;
+  /** Null for a client known only by their WhatsApp username / business-scoped user ID. */
+  phoneE164: string | null;
+  /** The client's WhatsApp username, shown where there is no number. */
+  username: string | null;
   status: LeadStatus;
   locale: string;
   displayName: string | null;

@@ -25,7 +25,7 @@ import type { Database } from "../../db/client.ts";
 import { sha256Base64, sha256Hex } from "../../lib/crypto.ts";
 import { actOnLead, FormReason } from "../artist-action.ts";
 import { withDatabase, type DbEnv } from "../database.ts";
-import { answerRows, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
+import { answerRows, clientContact, clientName, depositLine, estimateLine, refundLine, statusLabel } from "../lead-view.ts";
 import { rateLimit } from "../rate-limit.ts";
 import {
   cancelledPage,
@@ -76,7 +76,7 @@ async function leadCard(db: Database, lead: Lead): Promise<LeadCard & { id: stri
   return {
     id: lead.id,
     clientName: clientName(lead),
-    phone: lead.phoneE164,
+    phone: clientContact(lead),
     status: statusLabel(lead.status),
     estimate: estimateLine(lead),
     answers: await answerRows(db, lead.id, ANSWER_CHARS),

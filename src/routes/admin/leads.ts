@@ -21,6 +21,7 @@ import type { AdminEnv } from "./context.ts";
 import { LeadIdParams, LeadListQuery, NoteBody } from "./schemas.ts";
 import { snake, snakeAll } from "./json.ts";
 import { valid } from "./validate.ts";
+import { conversationKeyOf } from "../../domain/client-id.ts";
 
 /** The estimate as the artist reads it (null until its inputs are known). */
 function estimateOf(lead: Lead) {
@@ -116,7 +117,7 @@ export const adminLeads = new Hono<AdminEnv>()
     const [answers, outbox, object] = await Promise.all([
       allAnswers(db, id),
       recentOutbox(db, id),
-      c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).debugState(),
+      c.env.LEAD_CONVERSATION.getByName(conversationKeyOf(lead)).debugState(),
     ]);
     return c.json({
       lead: snake(lead),

@@ -13,7 +13,7 @@ import { formatDateTime } from "../../domain/format.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
-import { answerRows, artistCopy as t, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
+import { answerRows, artistCopy as t, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
 import { readLedger } from "../../domain/deposit.ts";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
@@ -171,7 +171,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
     listEvents(db, { leadId: lead.id, limit: 100 }),
     leadNotesOf(db, lead.id),
   ]);
-  const timeline = buildTimeline({ clientPhone: lead.phoneE164, answers: history, outbox, events, notes });
+  const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
   return c.html(
     <Layout title={name} csrf={csrf}>
@@ -192,7 +192,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
         <section class="card">
           <dl>
             <dt>{t("inbox.lead.phone")}</dt>
-            <dd>{lead.phoneE164}</dd>
+            <dd>{clientContact(lead)}</dd>
             <dt>{t("page.estimate")}</dt>
             <dd>{estimateLine(lead)}</dd>
             {lead.sizeCategory ? (

@@ -11,7 +11,7 @@ import { buildFunnel } from "../../domain/funnel.ts";
 import { formatDateTime } from "../../domain/format.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { FunnelQuery, LeadListQuery } from "../admin/schemas.ts";
-import { artistCopy as t, clientName, statusLabel } from "../lead-view.ts";
+import { artistCopy as t, clientContact, clientName, statusLabel } from "../lead-view.ts";
 import { FunnelChart } from "./funnel-chart.tsx";
 import { Layout } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
@@ -54,7 +54,8 @@ type InboxQuery = z.infer<typeof InboxQuery>;
 interface LeadItem {
   id: string;
   name: string | null;
-  phone: string;
+  phone: string | null;
+  username: string | null;
   status: string;
   createdAt: Date;
 }
@@ -64,8 +65,8 @@ const LeadList: FC<{ leads: readonly LeadItem[]; showStatus: boolean }> = ({ lea
     {leads.map((lead) => (
       <li>
         <a href={`/inbox/leads/${lead.id}`}>
-          <span class="name">{clientName({ displayName: lead.name })}</span>
-          <span>{lead.phone}</span>
+          <span class="name">{clientName({ displayName: lead.name, username: lead.username })}</span>
+          <span>{clientContact({ phoneE164: lead.phone, username: lead.username })}</span>
           {showStatus ? <span>{statusLabel(lead.status)}</span> : null}
           <span class="when">{t("inbox.came_in", { when: formatDateTime(lead.createdAt) })}</span>
         </a>

@@ -23,7 +23,7 @@ export interface TimelineEntry {
 export interface TimelineSource {
   clientPhone: string;
   answers: readonly Pick<LeadAnswer, "questionKey" | "rawText" | "createdAt" | "seq">[];
-  outbox: readonly Pick<OutboxMessage, "toPhone" | "payload" | "status" | "createdAt" | "seq">[];
+  outbox: readonly Pick<OutboxMessage, "toPhone" | "toUserId" | "payload" | "status" | "createdAt" | "seq">[];
   events: readonly Pick<SystemEvent, "type" | "payload" | "createdAt" | "id">[];
   notes: readonly { author: string; body: string; createdAt: Date }[];
 }
@@ -86,6 +86,9 @@ function eventText(event: TimelineSource["events"][number]): string {
       : t("inbox.timeline.handed_over", { reason });
   }
   if (event.type === "handover.request_added") return handoverRequestText(payload) ?? event.type;
+  if (event.type === "lead.number_changed") {
+    return t("inbox.timeline.number_changed", { to: typeof payload.to === "string" ? payload.to : t("client.contact_unknown") });
+  }
   return event.type;
 }
 
@@ -99,7 +102,7 @@ export function buildTimeline(source: TimelineSource, limit = 200): TimelineEntr
       return { at: a.createdAt, kind: "client" as const, title: t("inbox.timeline.client"), text, detail: null, tie: a.seq };
     }),
     ...source.outbox.map((m) => {
-      const kind = m.toPhone === source.clientPhone ? ("to_client" as const) : ("to_artist" as const);
+      const kind = m.toPhone === source.clientPhone || m.toUserId !== null ? ("to_client" as const) : ("to_artist" as const);
       return { at: m.createdAt, kind, title: t(`inbox.timeline.${kind}`), text: messageText(m.payload), detail: deliveryLabel(m.status), tie: m.seq };
     }),
     ...source.events

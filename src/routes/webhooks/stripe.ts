@@ -61,11 +61,11 @@ export const stripeWebhook = new Hono<AppEnv>().post(
       eventId: `stripe:${routed.eventId}`,
       stripeEventId: routed.eventId,
       stripeType: routed.type,
-      phone: lead.phoneE164,
+      phone: lead.conversation,
       leadId: lead.id,
       payment: routed.payment,
     } as const;
-    const result = await c.env.LEAD_CONVERSATION.getByName(lead.phoneE164).receive([item], c.get("correlationId"));
+    const result = await c.env.LEAD_CONVERSATION.getByName(lead.conversation).receive([item], c.get("correlationId"));
     log.info("stripe.accepted", { ...about, lead_id: lead.id, stored: result.stored, duplicate: result.duplicates > 0 });
     return c.json({ ok: true, accepted: result.stored, duplicates: result.duplicates });
   },

@@ -14,11 +14,12 @@ import { bodyLimit } from "hono/body-limit";
 import { verifyMetaSignature } from "../../adapters/whatsapp/signature.ts";
 import { readEnvelope, WebhookEnvelopeSchema } from "../../adapters/whatsapp/webhook-schema.ts";
 import { SAMPLED_EVENTS } from "../../lib/event-tally.ts";
-import { constantTimeEqual } from "../../lib/crypto.ts";
+import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
 import { retryObjectReset } from "../../lib/object-retry.ts";
 import type { AppEnv } from "../context.ts";
 import { countSampledEvent } from "../sampled-events.ts";
-import { groupByNumber } from "./whatsapp-dispatch.ts";
+import { groupByClient, UNREADABLE_OBJECT } from "./whatsapp-dispatch.ts";
+import { conversationFor } from "./whatsapp-routing.ts";
 
 /** Meta sends at most 3 MB per POST. */
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
@@ -75,18 +76,29 @@ export const whatsappWebhook = new Hono<AppEnv>()
         countSampledEvent(c, SAMPLED_EVENTS.whatsappForeignNumber, change.phoneNumberId ?? "(none)");
       }
 
-      const groups = groupByNumber(parsed);
+      const { clients, unreadable } = groupByClient(parsed, parsed.skipped.length > 0 ? (await sha256Hex(raw)).slice(0, 32) : "");
       const correlationId = c.get("correlationId");
       // Storing is idempotent (UNIQUE event ids): a call cut short by an object reset is made again.
       const results = await Promise.all(
-        [...groups].map(([phone, items]) => retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(phone).receive(items, correlationId))),
+        clients.map(async ({ key, items }) => {
+          const name = await conversationFor(c.env, key);
+          return retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(name).receive(items, correlationId, name));
+        }),
       );
+      // What we could not read is kept too (then recorded as events); it never counts as accepted,
+      // and the answer never depends on it: Meta must not retry a payload we will never understand.
+      if (unreadable.length > 0) {
+        await retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(UNREADABLE_OBJECT).receive(unreadable, correlationId, UNREADABLE_OBJECT)).catch(
+          (error: unknown) => log.error("whatsapp.unreadable_not_stored", { parts: unreadable.length, skipped: parsed.skipped.slice(0, 5), error }),
+        );
+      }
       const stored = results.reduce((n, r) => n + r.stored, 0);
       const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
       log.info("whatsapp.accepted", {
         messages: parsed.messages.length,
         statuses: parsed.statuses.length,
-        numbers: groups.size,
+        clients: clients.length,
+        unreadable: unreadable.length,
         stored,
         duplicates,
         foreign: parsed.foreign.length,

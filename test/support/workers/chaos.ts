@@ -26,16 +26,18 @@ export interface SignedMessage {
 }
 
 const waIdOf = (phone: string) => phone.replace(/^\+/, "");
+/** A username client is named by their BSUID ("GB.…") and sends no number. */
+const isUserId = (who: string) => /^[A-Z]{2}\./.test(who);
 const unixNow = () => String(Math.floor(Date.now() / 1000));
 
 /** A text message from `phone`, built and signed here. */
 export async function textMessage(phone: string, text: string, name = "Chaos Client"): Promise<SignedMessage> {
   const id = `wamid.${crypto.randomUUID()}`;
   const waId = waIdOf(phone);
-  const body = metaEnvelope({
-    contacts: [{ profile: { name }, wa_id: waId }],
-    messages: [{ from: waId, id, timestamp: unixNow(), type: "text", text: { body: text } }],
-  });
+  const head = { id, timestamp: unixNow(), type: "text", text: { body: text } };
+  const body = isUserId(phone)
+    ? metaEnvelope({ contacts: [{ profile: { name, username: "@chaos" }, user_id: phone }], messages: [{ from_user_id: phone, ...head }] })
+    : metaEnvelope({ contacts: [{ profile: { name }, wa_id: waId }], messages: [{ from: waId, ...head }] });
   return { phone, id, body, signature: await signBody(body) };
 }
 
@@ -49,7 +51,7 @@ export async function fuzzedMessage(phone: string, m: FuzzMessage, n: number): P
 
 /** The client's first message, built and signed by the emulator (which opens its 24-hour window). */
 export async function openingMessage(phone: string, text: string, name = "Chaos Client"): Promise<SignedMessage> {
-  const prepared = await prepareInbound({ from: phone, name, text });
+  const prepared = await prepareInbound(isUserId(phone) ? { user_id: phone, username: "@chaos", name, text } : { from: phone, name, text });
   return { phone, id: prepared.message_id, body: prepared.body, signature: prepared.signature };
 }
 
@@ -103,7 +105,7 @@ export async function drainWithAlarms(phone: string, maxRuns = 15): Promise<void
   for (let run = 0; run < maxRuns; run++) {
     const state = await stub().debugState();
     const [owed] = await sql<{ n: number }>(
-      "SELECT count(*)::int AS n FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 AND o.status = 'PENDING'",
+      "SELECT count(*)::int AS n FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE coalesce(l.conversation_key, l.phone_e164) = $1 AND o.status = 'PENDING'",
       [phone],
     );
     if (state.inbox.length === 0 && state.pendingOutbox === 0 && (owed?.n ?? 0) === 0) return;

@@ -6,27 +6,38 @@
 import { expect } from "vitest";
 import { QUESTIONS, type QuestionKey } from "../../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../consultation.ts";
-import { leadByPhone } from "./db.ts";
-import { clientSends, prepareInbound, sentTo, settle, textsTo, uniquePhone, type InboundSpec } from "./whatsapp.ts";
+import { leadByKey } from "./db.ts";
+import { clientSends, prepareInbound, sentTo, settle, textsTo, uniquePhone, uniqueUserId, type InboundSpec } from "./whatsapp.ts";
 
 export const ARTIST = "+447700900001";
 export const NAME = "Ari Lane";
 
 export class Client {
-  readonly phone = uniquePhone();
+  /**
+   * Where the client is reached and their object's name: their number, or for a client who uses a
+   * WhatsApp username and shares no number, their business-scoped user ID.
+   */
+  readonly phone: string;
+  /** Set for a username client (`new Client("username")`). */
+  readonly userId: string | null;
+  readonly username: string | null;
   private seen = 0;
 
   /** The WhatsApp profile name every message carries. */
   readonly name: string;
 
-  constructor(name: string = NAME) {
+  constructor(kind: "phone" | "username" = "phone", name: string = NAME) {
     this.name = name;
+    this.userId = kind === "username" ? uniqueUserId() : null;
+    this.username = kind === "username" ? "@ari.ink" : null;
+    this.phone = this.userId ?? uniquePhone();
   }
 
   /** Sends a text (or a button tap / photo) and waits for the lead's object to settle. */
   async says(message: string | Omit<InboundSpec, "from">): Promise<void> {
     const spec = typeof message === "string" ? { text: message } : message;
-    const { response } = await clientSends({ from: this.phone, name: this.name, ...spec });
+    const who = this.userId === null ? { from: this.phone } : { user_id: this.userId, username: this.username ?? undefined };
+    const { response } = await clientSends({ ...who, name: this.name, ...spec });
     expect(response.status).toBe(200);
     await settle(this.phone);
   }
@@ -44,7 +55,7 @@ export class Client {
   }
 
   lead(): Promise<Record<string, unknown> | undefined> {
-    return leadByPhone(this.phone);
+    return leadByKey(this.phone);
   }
 
   /** Says hi and answers up to (not including) `key`, with the good answers (or `changes`). */

@@ -21,6 +21,11 @@ export async function sql<T extends Record<string, unknown>>(text: string, param
   }
 }
 
+/** The lead served by the object named `key` (a number, or a username client's BSUID). */
+export async function leadByKey(key: string): Promise<Record<string, unknown> | undefined> {
+  return (await sql("SELECT * FROM leads WHERE conversation_key = $1 OR (conversation_key IS NULL AND phone_e164 = $1)", [key]))[0];
+}
+
 export async function leadByPhone(phone: string): Promise<Record<string, unknown> | undefined> {
   return (await sql("SELECT * FROM leads WHERE phone_e164 = $1", [phone]))[0];
 }

@@ -16,8 +16,21 @@ export function uniquePhone(): string {
   return `+4477${String(n).padStart(8, "0").slice(-8)}`;
 }
 
+let userIds = 0;
+/** A fresh business-scoped user ID per call ("GB." and digits, as Meta formats them). */
+export function uniqueUserId(): string {
+  userIds++;
+  return `GB.${Date.now()}${String(userIds).padStart(4, "0")}${Math.floor(Math.random() * 1000)}`;
+}
+
 export interface InboundSpec {
-  from: string;
+  /** The client's number; omitted for a username client known only by BSUID. */
+  from?: string;
+  /** The client's business-scoped user ID. */
+  user_id?: string;
+  username?: string;
+  /** WhatsApp's "changed number" notice from this client. */
+  changed_number?: { to: string; new_user_id?: string };
   name?: string;
   id?: string;
   timestamp?: string;
@@ -75,7 +88,10 @@ export interface RecordedSend {
   type: string;
   body: {
     /** Our outbox row id, which Meta echoes in the send's status webhooks. */
-    biz_opaque_callback_data?: string; text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
+    biz_opaque_callback_data?: string;
+    /** Set when the send went to a BSUID (Graph's `recipient`) rather than a number (`to`). */
+    recipient?: string;
+    text?: { body: string }; template?: { name: string }; interactive?: RecordedInteractive };
 }
 
 /** What the bot sent to `phone`, in order. */
@@ -100,7 +116,7 @@ export async function buttonIdsTo(phone: string): Promise<string[][]> {
  * Makes the emulator's next `count` Graph calls fail; with `only`, just message sends or just media
  * calls (lookup and download), the other kind passing untouched.
  */
-export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply", only?: "messages" | "media"): Promise<void> {
+export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply" | "bsuid_unsupported", only?: "messages" | "media"): Promise<void> {
   await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
 }
 
@@ -154,12 +170,10 @@ export async function setGraphLatency(ms: number): Promise<void> {
  * `biz_opaque_callback_data` the send carried. `recipient` overrides the number it is routed by.
  */
 export async function postStatusFor(send: RecordedSend, status: "sent" | "delivered" | "read" | "failed", recipient?: string): Promise<Response> {
-  const update: Record<string, unknown> = {
-    id: send.id,
-    status,
-    timestamp: String(Math.floor(Date.now() / 1000)),
-    recipient_id: (recipient ?? send.to).replace(/^\+/, ""),
-  };
+  const update: Record<string, unknown> = { id: send.id, status, timestamp: String(Math.floor(Date.now() / 1000)) };
+  // A send to a BSUID comes back with `recipient_user_id` (Meta withholds the number).
+  if (recipient === undefined && send.body.recipient !== undefined) update.recipient_user_id = send.body.recipient;
+  else update.recipient_id = (recipient ?? send.to).replace(/^\+/, "");
   if (send.body.biz_opaque_callback_data !== undefined) update.biz_opaque_callback_data = send.body.biz_opaque_callback_data;
   const body = metaEnvelope({ statuses: [update] });
   return postWebhook(body, await signBody(body));
