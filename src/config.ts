@@ -187,8 +187,25 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     if (config.BENCH_MODE) problems.push("BENCH_MODE: must be off in production");
     if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
+    if (config.DATABASE_URL !== undefined && !usesPooledEndpoint(config.DATABASE_URL)) {
+      problems.push("DATABASE_URL: must be Neon's pooled endpoint in production (host ending in -pooler, e.g. ep-x-123-pooler.eu-central-1.aws.neon.tech)");
+    }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * Whether a connection string names Neon's pooled endpoint (PgBouncer, thousands of client
+ * connections) rather than a direct one (a few hundred): one Durable Object per client each holding
+ * a connection must never be able to exhaust the database (issue 19, a burst of 1,000 senders).
+ */
+export function usesPooledEndpoint(databaseUrl: string): boolean {
+  try {
+    const host = new URL(databaseUrl).hostname;
+    return host.split(".")[0]?.endsWith("-pooler") ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /**

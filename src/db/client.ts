@@ -31,6 +31,9 @@ export function configureDriver(config: Pick<AppConfig, "DATABASE_WS_PROXY">): v
   }
 }
 
+/** How long an idle connection is kept before the pool ends it. */
+export const IDLE_RELEASE_MS = 5_000;
+
 export interface DatabaseHandle {
   db: Database;
   pool: Pool;
@@ -42,7 +45,9 @@ export interface DatabaseHandle {
 export function openDatabase(config: Pick<AppConfig, "DATABASE_URL" | "DATABASE_WS_PROXY">, max = 1): DatabaseHandle {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
   configureDriver(config);
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 5_000 });
+  // An object holds its connection only while it works: released after 5 s idle, so a burst of
+  // clients that each wrote once does not keep a connection apiece (issue 19, item 5).
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: IDLE_RELEASE_MS });
   // An idle connection dropped by the server must not surface as an unhandled error.
   pool.on("error", () => undefined);
   return { db: drizzle({ client: pool, schema }), pool, close: () => pool.end() };

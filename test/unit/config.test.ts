@@ -9,7 +9,7 @@ const complete = {
   WHATSAPP_PHONE_NUMBER_ID: "1234",
   STRIPE_SECRET_KEY: "sk_live_x",
   STRIPE_WEBHOOK_SECRET: "whsec_x",
-  DATABASE_URL: "postgres://u:p@db.example/neondb?sslmode=require",
+  DATABASE_URL: "postgres://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require",
   PUBLIC_BASE_URL: "https://inkline.example",
 };
 
@@ -33,6 +33,12 @@ describe("parseConfig", () => {
     const result = parseConfig({ ...complete, ADMIN_API_KEY: "x".repeat(31) });
     expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^ADMIN_API_KEY: must be at least 32 characters in production/)] });
     expect(parseConfig({ ...complete, ADMIN_API_KEY: "x".repeat(32) }).ok).toBe(true);
+  });
+
+  it("refuses a direct (unpooled) Neon endpoint in production: a burst of clients must not exhaust the database", () => {
+    const direct = "postgres://u:p@ep-cool-name-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require";
+    expect(parseConfig({ ...complete, DATABASE_URL: direct })).toEqual({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL: must be Neon's pooled endpoint/)] });
+    expect(parseConfig({ APP_ENV: "development", DATABASE_URL: "postgres://u:p@127.0.0.1:54329/inkline" }).ok).toBe(true);
   });
 
   it("keeps 16 characters enough outside production (the dev stack's default key works)", () => {
