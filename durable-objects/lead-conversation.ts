@@ -296,7 +296,7 @@ export class LeadConversation extends DurableObject<Env> {
       if (!item) {
         this.stepFailures++;
         log.warn("outbox.step_failed", { error: reason, failures: this.stepFailures });
-        await this.ctx.storage.setAlarm(Date.now() + backoffMs(config.RETRY_BASE_MS, this.stepFailures));
+        await this.ctx.storage.setAlarm(Date.now() + backoffMs(config.RETRY_BASE_MS, this.stepFailures, Math.random()));
         return "failed";
       }
       const attempts = item.attempts + 1;
@@ -309,7 +309,7 @@ export class LeadConversation extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now());
         return "failed";
       }
-      const next = Date.now() + backoffMs(config.RETRY_BASE_MS, attempts);
+      const next = Date.now() + backoffMs(config.RETRY_BASE_MS, attempts, Math.random());
       this.inbox.retryLater(item.seq, attempts, reason, next);
       log.warn("inbox.retry_scheduled", { event_id: item.eventId, attempts, next_attempt_at: new Date(next).toISOString(), error: reason });
       await this.ctx.storage.setAlarm(next);

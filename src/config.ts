@@ -121,7 +121,10 @@ export const EnvSchema = z.object({
   SEND_CONFIRM_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Attempts before an inbox message is parked or an outbound message is given up. */
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
-  /** First retry delay; each further attempt doubles it, capped at five minutes. */
+  /**
+   * Ceiling of the first retry delay; each further attempt doubles the ceiling (capped at five
+   * minutes) and the wait is drawn at random below it (full jitter, src/lib/backoff.ts).
+   */
   RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
 
   STRIPE_SECRET_KEY: optionalSecret,
