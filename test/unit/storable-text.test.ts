@@ -94,7 +94,7 @@ describe("retrying a call when its Durable Object was reset", () => {
   it("pauses a jittered while between attempts, never the same fixed delay for every caller", async () => {
     const pauses: number[] = [];
     const draws = [0.5, 0.25];
-    const clock = { random: () => draws.shift() ?? 0, sleep: async (ms: number) => void pauses.push(ms) };
+    const clock = { random: () => draws.shift() ?? 0, sleep: (ms: number) => (pauses.push(ms), Promise.resolve()) };
     let calls = 0;
     await expect(retryObjectReset(async () => (++calls < 3 ? Promise.reject(reset) : "stored"), 3, clock)).resolves.toBe("stored");
     // Attempt 1 failed: half of the base; attempt 2 failed: a quarter of twice the base.
