@@ -28,6 +28,8 @@ export interface BenchStackOptions {
   vars?: Record<string, string>;
   /** Post Meta's sent/delivered status webhooks after every send (chaos: they settle sends in doubt). */
   statusWebhooks?: boolean;
+  /** Postgres's `max_connections` (800 unless set; chaos sets it low to meet the burst of senders). */
+  maxConnections?: number;
 }
 
 /** Starts the bench stack with everything under `dir`. */
@@ -44,9 +46,9 @@ export async function startBenchStack(
     postgres: {
       persistent: options.persistentPostgres ?? false,
       database: "inkline_bench",
-      // Every LeadConversation keeps a connection for its pool's idle timeout (Neon's pooler takes
-      // thousands); pg_stat_statements counts the statements.
-      extraFlags: ["-c", "max_connections=800", "-c", "shared_preload_libraries=pg_stat_statements"],
+      // Room for the bench's concurrent objects, each holding one connection while it drains
+      // (Neon's pooler takes thousands); pg_stat_statements counts the statements.
+      extraFlags: ["-c", `max_connections=${options.maxConnections ?? 800}`, "-c", "shared_preload_libraries=pg_stat_statements"],
     },
     vars: (urls) => ({
       APP_ENV: "development",

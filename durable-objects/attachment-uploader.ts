@@ -103,7 +103,7 @@ export class AttachmentUploader {
       return;
     }
     const final = !result.retryable || attempts >= this.config.RETRY_MAX_ATTEMPTS;
-    const next = final ? null : new Date(now.getTime() + backoffMs(this.config.RETRY_BASE_MS, attempts));
+    const next = final ? null : new Date(now.getTime() + backoffMs(this.config.RETRY_BASE_MS, attempts, Math.random()));
     const updated = await markAttachmentFailure(db, row, { attempts, code: result.code, error: result.message, nextAttemptAt: next }, now);
     this.remove(row.id);
     const failure = { ...fields, code: result.code, error: result.message, retryable: result.retryable, latency_ms: Date.now() - started };

@@ -36,7 +36,7 @@ export class BenchProbe extends DurableObject<Env> {
 
   /** One `SELECT 1` through the kept pool. */
   async selectOne(): Promise<ProbeSelectResult> {
-    this.database ??= openDatabase(requireConfig(this.env), 1);
+    this.database ??= openDatabase(requireConfig(this.env), { max: 1 });
     const started = Date.now();
     try {
       await this.database.pool.query("SELECT 1");

@@ -5,8 +5,13 @@
  * `receive()` stores inbound items in the object's own SQLite inbox (event id UNIQUE, so a
  * redelivery is a no-op) and returns; a drain loop then processes them strictly one at a time in
  * arrival order: decide (pure engine) -> one Postgres transaction -> deliver the outbox in order.
- * A failure leaves the item in the inbox and an alarm retries with exponential backoff; after
- * RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped. When the client is owed
+ * A failure leaves the item in the inbox and an alarm retries with exponential backoff (full
+ * jitter); after RETRY_MAX_ATTEMPTS the item is parked (kept, reported), never dropped.
+ *
+ * The object holds a database connection only while its drain loop runs: the pool is ended when
+ * the loop goes idle or waits for a retry, so a burst of numbers costs Postgres the connections of
+ * the objects working at that moment, not of every object that worked lately (src/db/client.ts
+ * explains what bounds the rest). When the client is owed
  * nothing, the loop uploads the lead's reference images one at a time (attachment-uploader.ts).
  *
  * Artist actions (`act()`), Stripe events and the deposit sweep join the same inbox, so an
@@ -16,7 +21,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
-import { openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
+import { cannotConnect, CONNECTION_RETRY_BASE_MS, OBJECT_POOL, openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
 import { applyDeliveryStatus, recordSystemEvent, type ClientIdentity } from "../src/db/lead-store.ts";
 import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
@@ -190,13 +195,26 @@ export class LeadConversation extends DurableObject<Env> {
     this.wakeRequested = true;
     this.draining ??= this.drainLoop(force).finally(() => {
       this.draining = null;
+      this.releaseDatabase();
     });
     return this.draining;
   }
 
   private db(): DatabaseHandle {
-    this.database ??= openDatabase(this.config, 1);
+    this.database ??= openDatabase(this.config, OBJECT_POOL);
     return this.database;
+  }
+
+  /**
+   * The loop has nothing to do right now (idle, or waiting for a retry or for Meta): the
+   * connection goes back to Postgres instead of idling here; the next drain opens a fresh one. A
+   * pool whose connection already failed was dropped by {@link guard}, so this ends only a
+   * healthy one (ending a dead socket makes the driver throw from a timer).
+   */
+  private releaseDatabase(): void {
+    const handle = this.database;
+    this.database = null;
+    handle?.close().catch(() => undefined);
   }
 
   private async drainLoop(force: boolean): Promise<void> {
@@ -298,7 +316,12 @@ export class LeadConversation extends DurableObject<Env> {
       return result;
     } catch (error) {
       const config = this.config;
-      const databaseUp = (await pingDatabase(config)).ok;
+      // No connection to be had (too many clients, refused, lost): the database is not there for
+      // us, and pinging it would take one more connection from a database that has none to spare.
+      // The item waits for its jittered retry and is never parked for it.
+      const refused = cannotConnect(error);
+      const databaseUp = refused ? false : (await pingDatabase(config)).ok;
+      const retryBase = refused ? Math.max(config.RETRY_BASE_MS, CONNECTION_RETRY_BASE_MS) : config.RETRY_BASE_MS;
       // Ending a pool whose socket already died makes the driver write to a closed WebSocket
       // from a timer (an uncaught error): only end it gracefully while the database answers.
       if (databaseUp) this.database?.close().catch(() => undefined);
@@ -310,7 +333,7 @@ export class LeadConversation extends DurableObject<Env> {
       if (!item) {
         this.stepFailures++;
         log.warn("outbox.step_failed", { error: reason, failures: this.stepFailures });
-        await this.ctx.storage.setAlarm(Date.now() + backoffMs(config.RETRY_BASE_MS, this.stepFailures));
+        await this.ctx.storage.setAlarm(Date.now() + backoffMs(retryBase, this.stepFailures, Math.random()));
         return "failed";
       }
       const attempts = item.attempts + 1;
@@ -323,7 +346,7 @@ export class LeadConversation extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now());
         return "failed";
       }
-      const next = Date.now() + backoffMs(config.RETRY_BASE_MS, attempts);
+      const next = Date.now() + backoffMs(retryBase, attempts, Math.random());
       this.inbox.retryLater(item.seq, attempts, reason, next);
       log.warn("inbox.retry_scheduled", { event_id: item.eventId, attempts, next_attempt_at: new Date(next).toISOString(), error: reason });
       await this.ctx.storage.setAlarm(next);

@@ -478,7 +478,7 @@ export class LeadSession {
       }
       const attempts = row.attempts + 1;
       const permanent = !result.retryable || attempts >= this.config.RETRY_MAX_ATTEMPTS;
-      const next = permanent ? null : new Date(now.getTime() + backoffMs(this.config.RETRY_BASE_MS, attempts));
+      const next = permanent ? null : new Date(now.getTime() + backoffMs(this.config.RETRY_BASE_MS, attempts, Math.random()));
       await markOutboxFailure(db, row, { code: result.code, message: result.message, permanent, nextAttemptAt: next }, now);
       if (permanent) {
         await recordSystemEvent(db, {

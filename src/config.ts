@@ -1,8 +1,8 @@
 /**
  * Configuration: one zod schema over the Worker's env, parsed once per env object.
  *
- * Fails closed: with APP_ENV=production, a missing secret, DEMO_MODE=true or BENCH_MODE=true is an
- * error, and the error lists every problem at once so an operator fixes them in one deploy.
+ * Fails closed: with APP_ENV=production, a missing secret, DEMO_MODE=true, BENCH_MODE=true or a
+ * DATABASE_URL that is not Neon's pooled endpoint is an error, and the error lists every problem at once so an operator fixes them in one deploy.
  */
 import { z } from "zod";
 import { E164_PATTERN } from "./domain/phone.ts";
@@ -126,7 +126,10 @@ export const EnvSchema = z.object({
   SEND_CONFIRM_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Attempts before an inbox message is parked or an outbound message is given up. */
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
-  /** First retry delay; each further attempt doubles it, capped at five minutes. */
+  /**
+   * Ceiling of the first retry delay; each further attempt doubles the ceiling (capped at five
+   * minutes) and the wait is drawn at random below it (full jitter, src/lib/backoff.ts).
+   */
   RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
 
   STRIPE_SECRET_KEY: optionalSecret,
@@ -160,6 +163,23 @@ export const PRODUCTION_REQUIRED = [
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
+/**
+ * Whether DATABASE_URL names Neon's pooled endpoint: its host's first label ends in `-pooler`
+ * (`ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech`). Production needs it: every
+ * LeadConversation object opens its own connection, and only the pooler (PgBouncer, up to 10,000
+ * client connections on a small set of Postgres ones) keeps a burst of numbers from using up
+ * Postgres's `max_connections` and with it the admin API, the inbox and Stripe's webhook
+ * (src/db/client.ts).
+ */
+export function isPooledEndpoint(databaseUrl: string): boolean {
+  try {
+    const host = new URL(databaseUrl).hostname;
+    return (host.split(".")[0] ?? "").endsWith("-pooler");
+  } catch {
+    return false;
+  }
+}
+
 /** Parses env into config; never throws. Problems name the variable and what is wrong with it. */
 export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const strings: Record<string, unknown> = {};
@@ -185,27 +205,13 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     }
     if (config.DEMO_MODE) problems.push("DEMO_MODE: must be off in production");
     if (config.BENCH_MODE) problems.push("BENCH_MODE: must be off in production");
+    if (config.DATABASE_URL && !isPooledEndpoint(config.DATABASE_URL)) {
+      problems.push("DATABASE_URL: production must use Neon's pooled endpoint (a host name with -pooler, e.g. ep-…-pooler.….neon.tech)");
+    }
     if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
-    if (config.DATABASE_URL !== undefined && !usesPooledEndpoint(config.DATABASE_URL)) {
-      problems.push("DATABASE_URL: must be Neon's pooled endpoint in production (host ending in -pooler, e.g. ep-x-123-pooler.eu-central-1.aws.neon.tech)");
-    }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
-}
-
-/**
- * Whether a connection string names Neon's pooled endpoint (PgBouncer, thousands of client
- * connections) rather than a direct one (a few hundred): one Durable Object per client each holding
- * a connection must never be able to exhaust the database (issue 19, a burst of 1,000 senders).
- */
-export function usesPooledEndpoint(databaseUrl: string): boolean {
-  try {
-    const host = new URL(databaseUrl).hostname;
-    return host.split(".")[0]?.endsWith("-pooler") ?? false;
-  } catch {
-    return false;
-  }
 }
 
 /**

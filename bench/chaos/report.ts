@@ -2,6 +2,7 @@
  * The printed and written result of `npm run chaos`: what was sent, what was injected, and each
  * guarantee with the problems that break it. Pure (figures in, markdown out).
  */
+import type { BurstSummary } from "./burst.ts";
 import type { ChaosVerdict } from "./invariants.ts";
 
 export const CHAOS_MARKERS = {
@@ -25,6 +26,31 @@ export interface ChaosSummary {
   faults: readonly { kind: string; count: number; detail: string }[];
   /** Hostile requests by kind: how many, and the answers they got. */
   hostile: readonly { kind: string; count: number; answers: string }[];
+  /** The burst of distinct senders (absent with `--burst 0`). */
+  burst?: BurstSummary;
+}
+
+/** The burst's lines: what was sent, how Postgres's connections went, what the other routes answered. */
+function renderBurst(b: BurstSummary): string[] {
+  const answered = b.answeredAllMs === null ? "not all answered" : `${(b.answeredAllMs / 1000).toFixed(1)} s`;
+  return [
+    "",
+    `Burst: one signed POST from ${b.senders} new numbers (one Durable Object each) against Postgres with \`max_connections=${b.maxConnections}\`, the admin API, \`/ready\` and Stripe's webhook called every 250 ms meanwhile.`,
+    "",
+    "| burst | |",
+    "| --- | ---: |",
+    `| POST answered | ${b.post.status} in ${b.post.ms} ms, ${b.post.accepted} accepted |`,
+    `| every number answered after | ${answered} |`,
+    `| client connections: before / peak / after | ${b.connections.before} / ${b.connections.peak} / ${b.connections.after} |`,
+    "",
+    "| route during the burst | calls | answered | slowest |",
+    "| --- | ---: | --- | ---: |",
+    ...b.probes.map((p) => `| ${p.route} | ${p.count} | ${p.answers} | ${p.worstMs} ms |`),
+    "",
+    b.problems.length === 0
+      ? "- ✅ every burst message processed once and answered once; no 5xx from the other routes"
+      : `- ❌ burst: ${plural(b.problems.length, "problem")}, e.g. ${b.problems.slice(0, 3).join("; ")}`,
+  ];
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -84,6 +110,8 @@ export function renderChaosReport(s: ChaosSummary): string {
     const broken = grouped.get(guarantee) ?? [];
     lines.push(broken.length === 0 ? `- ✅ ${guarantee}` : `- ❌ ${guarantee}: ${plural(broken.length, "problem")}, e.g. ${broken.slice(0, 3).join("; ")}`);
   }
-  lines.push("", problems.length === 0 ? "**No loss, no duplication, no skipped status, no 5xx.**" : `**FAILED: ${plural(problems.length, "problem")}.**`);
+  if (s.burst) lines.push(...renderBurst(s.burst));
+  const all = problems.length + (s.burst?.problems.length ?? 0);
+  lines.push("", all === 0 ? "**No loss, no duplication, no skipped status, no 5xx.**" : `**FAILED: ${plural(all, "problem")}.**`);
   return lines.join("\n");
 }

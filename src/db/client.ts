@@ -1,13 +1,52 @@
 /**
  * Database access through @neondatabase/serverless (WebSocket driver) and drizzle.
  *
- * In production the driver talks to Neon's WebSocket endpoint. Locally, DATABASE_WS_PROXY points
- * it at the dev stack's WebSocket->TCP proxy in front of the embedded Postgres, with TLS off.
+ * In production the driver talks to Neon's WebSocket endpoint, and DATABASE_URL must name the
+ * pooled endpoint (`-pooler` in the host name, checked by src/config.ts). Locally,
+ * DATABASE_WS_PROXY points it at the dev stack's WebSocket->TCP proxy in front of the embedded
+ * Postgres, with TLS off.
+ *
+ * How many connections Inkline holds, and for how long. Every LeadConversation object (one per
+ * WhatsApp number) opens its own pool, so one webhook POST naming a thousand numbers makes a
+ * thousand objects want a connection at once. Nothing inside the Worker can cap that: objects run
+ * in many isolates (and machines), so a semaphore in module scope counts only its own isolate's.
+ * What bounds it instead:
+ * - Neon's pooled endpoint (PgBouncer in transaction mode) in production: it takes up to 10,000
+ *   client connections and multiplexes them onto a small set of server connections, so a burst
+ *   queues at the pooler instead of exhausting Postgres's `max_connections`, and the admin API,
+ *   the inbox and Stripe's webhook still get a server connection.
+ * - Each object holds at most one connection (`max: 1`), only while it works: its drain loop
+ *   releases the pool when it goes idle or waits for a retry (durable-objects/lead-conversation.ts),
+ *   and the pool drops a connection idle for {@link OBJECT_IDLE_RELEASE_MS} even mid-drain (a
+ *   Graph send can take seconds) and recycles one older than {@link OBJECT_MAX_LIFETIME_S}. A
+ *   burst then costs connection-*seconds* of work, not of idling.
+ * - An object the database turns away ({@link cannotConnect}: too many clients, a pooler queue
+ *   timeout, a refused or lost socket) does not retry on the spot or open a second connection to
+ *   ping: the item stays in its inbox and an alarm retries it after a fully jittered backoff
+ *   (src/lib/backoff.ts), so a thousand refused objects come back spread over seconds, not together.
+ * - A request route opens one connection for the request and, when the database says it has no
+ *   slot free, tries again a few times within about a second ({@link connectPatiently}): objects
+ *   hold their connections only briefly, so a slot frees up soon.
  */
 import { Client, Pool, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { AppConfig } from "../config.ts";
+import { backoffMs } from "../lib/backoff.ts";
 import * as schema from "./schema.ts";
+
+/** An object's pool drops a connection left idle this long, even in the middle of a drain. */
+export const OBJECT_IDLE_RELEASE_MS = 1_000;
+/** An object's connection is replaced after this long, so none is held for the life of the object. */
+export const OBJECT_MAX_LIFETIME_S = 60;
+/**
+ * The least ceiling of an object's first retry after the database turned its connection away
+ * (RETRY_BASE_MS when that is larger). Each refused attempt costs Postgres a backend (and, for a
+ * role's limit, a password check) before it says no, so a full database is asked again at most
+ * about once every two seconds per object at first, and less often after each refusal.
+ */
+export const CONNECTION_RETRY_BASE_MS = 2_000;
+/** How long a request waits for the driver to connect before giving up. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export type Database = NeonDatabase<typeof schema>;
 
@@ -31,9 +70,6 @@ export function configureDriver(config: Pick<AppConfig, "DATABASE_WS_PROXY">): v
   }
 }
 
-/** How long an idle connection is kept before the pool ends it. */
-export const IDLE_RELEASE_MS = 5_000;
-
 export interface DatabaseHandle {
   db: Database;
   pool: Pool;
@@ -41,46 +77,106 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** Opens a pool for DATABASE_URL. Durable Objects keep one; Worker requests open and close their own. */
-export function openDatabase(config: Pick<AppConfig, "DATABASE_URL" | "DATABASE_WS_PROXY">, max = 1): DatabaseHandle {
+/** How long a pool keeps its connections. */
+export interface PoolLimits {
+  /** Connections at most (1 everywhere in Inkline: one object or one request, one connection). */
+  max: number;
+  /** Drop a connection idle this long (pg-pool's default, 10 s, when unset). */
+  idleTimeoutMs?: number;
+  /** Replace a connection older than this, once it is idle (never when unset). */
+  maxLifetimeSeconds?: number;
+}
+
+/** What a LeadConversation object's pool may hold: one connection, released soon after use. */
+export const OBJECT_POOL: PoolLimits = { max: 1, idleTimeoutMs: OBJECT_IDLE_RELEASE_MS, maxLifetimeSeconds: OBJECT_MAX_LIFETIME_S };
+
+/**
+ * Opens a pool for DATABASE_URL. Worker requests open and close their own; a LeadConversation
+ * object opens one with {@link OBJECT_POOL} and ends it whenever its drain loop goes idle.
+ */
+export function openDatabase(config: Pick<AppConfig, "DATABASE_URL" | "DATABASE_WS_PROXY">, limits: PoolLimits = { max: 1 }): DatabaseHandle {
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not configured");
   configureDriver(config);
-  // An object holds its connection only while it works: released after 5 s idle, so a burst of
-  // clients that each wrote once does not keep a connection apiece (issue 19, item 5).
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: IDLE_RELEASE_MS });
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max: limits.max,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(limits.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: limits.idleTimeoutMs }),
+    ...(limits.maxLifetimeSeconds === undefined ? {} : { maxLifetimeSeconds: limits.maxLifetimeSeconds }),
+  });
   // An idle connection dropped by the server must not surface as an unhandled error.
   pool.on("error", () => undefined);
   return { db: drizzle({ client: pool, schema }), pool, close: () => pool.end() };
 }
 
-export type PingResult = { ok: true; latencyMs: number } | { ok: false; reason: string };
+/** Attempts at most, and the ceiling of the first pause, when a request finds no connection free. */
+export const PATIENT_CONNECT = { attempts: 6, baseMs: 200 } as const;
+
+/**
+ * Takes the pool's connection before the request needs it, trying again after a short jittered
+ * pause (at most {@link PATIENT_CONNECT}: about three seconds on average, never past ~6 s) while the
+ * database says it has no slot free. The connection goes back into the pool, where the request's
+ * queries find it. Any other failure, or the last refusal, is thrown (the route answers 503).
+ */
+export async function connectPatiently(handle: DatabaseHandle, random: () => number = Math.random): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const client = await handle.pool.connect();
+      client.release();
+      return;
+    } catch (error) {
+      if (attempt >= PATIENT_CONNECT.attempts || !isDatabaseBusy(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(PATIENT_CONNECT.baseMs, attempt, random())));
+    }
+  }
+}
+
+/**
+ * `busy`: the database answered, but only to say it has no connection slot free (a burst of
+ * objects holds them): it is up, and routes that need it wait their turn (connectPatiently).
+ */
+export type PingResult = { ok: true; latencyMs: number; busy?: true } | { ok: false; reason: string };
 
 /** `SELECT 1` through the real driver with a deadline; never throws. */
 export async function pingDatabase(
   config: Pick<AppConfig, "DATABASE_URL" | "DATABASE_WS_PROXY">,
-  timeoutMs = 3_000,
+  timeoutMs = 5_000,
 ): Promise<PingResult> {
   if (!config.DATABASE_URL) return { ok: false, reason: "DATABASE_URL is not configured" };
   configureDriver(config);
   const started = Date.now();
-  const client = new Client({ connectionString: config.DATABASE_URL });
-  client.on("error", () => undefined);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  let connected = false;
+  let sawBusy = false;
   try {
-    await Promise.race([client.connect(), deadline]);
-    connected = true;
-    await Promise.race([client.query("SELECT 1"), deadline]);
-    return { ok: true, latencyMs: Date.now() - started };
+    // A database with no slot free (a burst of objects holding theirs) is up: try again shortly,
+    // within the deadline, as a request route does (connectPatiently).
+    for (let attempt = 1; ; attempt++) {
+      const client = new Client({ connectionString: config.DATABASE_URL });
+      client.on("error", () => undefined);
+      let connected = false;
+      try {
+        await Promise.race([client.connect(), deadline]);
+        connected = true;
+        await Promise.race([client.query("SELECT 1"), deadline]);
+        return { ok: true, latencyMs: Date.now() - started };
+      } catch (error) {
+        sawBusy ||= isDatabaseBusy(error);
+        if (attempt >= PATIENT_CONNECT.attempts || !isDatabaseBusy(error)) throw error;
+      } finally {
+        // Ending a client whose socket never opened makes the driver write to a closed WebSocket.
+        if (connected) client.end().catch(() => undefined);
+      }
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, backoffMs(PATIENT_CONNECT.baseMs, attempt, Math.random()))), deadline]);
+    }
   } catch (error) {
+    // It said "no slot free" (maybe then ran out of time waiting for one): up, and busy.
+    if (sawBusy) return { ok: true, latencyMs: Date.now() - started, busy: true };
     return { ok: false, reason: `database unreachable: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    // Ending a client whose socket never opened makes the driver write to a closed WebSocket.
-    if (connected) client.end().catch(() => undefined);
   }
 }
 
@@ -96,4 +192,30 @@ export function isConnectionFailure(error: unknown): boolean {
     e = "cause" in e ? e.cause : undefined;
   }
   return false;
+}
+
+/**
+ * SQLSTATE 53300 (too_many_connections: `max_connections`, a role's or a database's CONNECTION
+ * LIMIT) and the words PgBouncer and the driver use when no connection can be had in time.
+ */
+const BUSY_STATES = /^53300$/;
+const BUSY_MESSAGES = /too many (clients|connections)|remaining connection slots are reserved|no more connections allowed|query_wait_timeout|timeout exceeded when trying to connect/i;
+
+/** Whether `error` (or a cause) is the database turning a new connection away for want of a slot. */
+export function isDatabaseBusy(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    if ("code" in e && typeof e.code === "string" && BUSY_STATES.test(e.code)) return true;
+    if ("message" in e && typeof e.message === "string" && BUSY_MESSAGES.test(e.message)) return true;
+    e = "cause" in e ? e.cause : undefined;
+  }
+  return false;
+}
+
+/**
+ * Whether no connection could be had at all: lost or refused, or the database out of slots. Such
+ * a failure says nothing about the work that was attempted, and pinging to find out would take
+ * yet another connection.
+ */
+export function cannotConnect(error: unknown): boolean {
+  return isConnectionFailure(error) || isDatabaseBusy(error);
 }

@@ -1,20 +1,29 @@
 /**
  * The one retry schedule every Durable Object step uses (inbox items, outbox sends, attachment
- * uploads), so "how long until the next try" has a single answer.
+ * uploads, a connection the database refused), so "how long until the next try" has a single
+ * answer.
  *
- * Jittered ("equal jitter": half the exponential step fixed, half random): when a burst of
- * objects fails together (the database away, Graph rate-limiting), their retries spread over the
- * window instead of arriving as one wave that fails again.
+ * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the wait is drawn
+ * uniformly from [0, ceiling), where the ceiling doubles with each attempt. Without it, a burst of
+ * objects that failed together (a thousand numbers in one webhook POST against a database out of
+ * connections) retry together, at 2 s, 4 s, 8 s…, and each wave hits the database as the first
+ * did. With it, their retries spread over the whole window. Pure: the caller passes the random
+ * draw, so tests pin it.
  */
 
 /** Longest wait between two attempts. */
 export const MAX_BACKOFF_MS = 300_000;
 
+/** The ceiling of the wait before attempt `attempts + 1`: base * 2^(attempts-1), capped at five minutes. */
+export function backoffCeilingMs(baseMs: number, attempts: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+}
+
 /**
- * Delay before attempt `attempts + 1`: between half and all of base * 2^(attempts-1), capped at
- * five minutes. `random` (0 ≤ r < 1) is an argument so tests can pin it.
+ * Delay before attempt `attempts + 1`: full jitter under {@link backoffCeilingMs}. `random` is a
+ * draw from [0, 1) (`Math.random()` in the objects); values outside are clamped.
  */
-export function backoffMs(baseMs: number, attempts: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
-  return Math.round(ceiling / 2 + (ceiling / 2) * Math.min(Math.max(random(), 0), 1));
+export function backoffMs(baseMs: number, attempts: number, random: number): number {
+  const draw = Math.min(Math.max(random, 0), 1);
+  return Math.floor(backoffCeilingMs(baseMs, attempts) * draw);
 }

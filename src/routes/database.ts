@@ -1,9 +1,12 @@
 /**
- * A database handle for routes that read Postgres (admin, action links): opened for the request
- * and closed after it, since plain Worker requests must not keep a pool between requests.
+ * A database handle for routes that read Postgres (admin, action links, the inbox): opened for the
+ * request and closed after it, since plain Worker requests must not keep a pool between requests.
+ * Its one connection is taken up front, patiently: while a burst of Durable Objects holds the
+ * database's slots, the request waits a jittered moment for one to free up (connectPatiently)
+ * rather than failing at once.
  */
 import type { MiddlewareHandler } from "hono";
-import { openDatabase, type Database } from "../db/client.ts";
+import { connectPatiently, openDatabase, type Database } from "../db/client.ts";
 import type { AppEnv } from "./context.ts";
 
 export type DbEnv = {
@@ -18,6 +21,7 @@ export const withDatabase: MiddlewareHandler<DbEnv> = async (c, next) => {
   const handle = openDatabase(config);
   c.set("db", handle.db);
   try {
+    await connectPatiently(handle);
     await next();
   } finally {
     c.executionCtx.waitUntil(handle.close().catch(() => undefined));

@@ -59,6 +59,6 @@ export const health = new Hono<AppEnv>()
     if (!(await isAdmin(c))) return c.json({ ok: result.ok }, status);
     const checked = { checked_ms_ago: Math.max(0, now - check.startedAt), cached: !fresh };
     return result.ok
-      ? c.json({ ok: true, database: { latency_ms: result.latencyMs, ...checked } }, status)
+      ? c.json({ ok: true, database: { latency_ms: result.latencyMs, busy: result.busy === true, ...checked } }, status)
       : c.json({ ok: false, reason: result.reason, ...checked }, status);
   });

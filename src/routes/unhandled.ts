@@ -1,13 +1,13 @@
 /**
  * The answer to an error no route handled. When the database is what failed (the error is a lost
- * or refused connection, or the database does not answer a ping), the request itself was fine and
+ * or refused connection, no connection slot free, or the database does not answer a ping), the request itself was fine and
  * can simply be made again: 503 with Retry-After, which Stripe and API clients retry, instead of a
  * 500 (found by `npm run chaos`: the admin API and Stripe's webhook need Postgres to find the
  * lead). Anything else is a bug: 500, logged as such.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isConnectionFailure, pingDatabase } from "../db/client.ts";
+import { cannotConnect, pingDatabase } from "../db/client.ts";
 import type { AppEnv } from "./context.ts";
 
 /** Seconds a client is asked to wait before trying again while the database is away. */
@@ -21,7 +21,7 @@ export async function unhandledResponse(error: Error, c: Context<AppEnv>): Promi
   }
   const path = new URL(c.req.url).pathname;
   const config = c.get("config");
-  if (config.DATABASE_URL && (isConnectionFailure(error) || !(await pingDatabase(config, 1_000)).ok)) {
+  if (config.DATABASE_URL && (cannotConnect(error) || !(await pingDatabase(config, 1_000)).ok)) {
     c.get("log").warn("http.database_unavailable", { error, path });
     c.header("Retry-After", String(DATABASE_RETRY_AFTER_S));
     return c.json({ error: "database_unavailable", correlation_id: correlationId }, 503);

@@ -3,7 +3,12 @@ import "vitest";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The Worker's DATABASE_URL: the application role, held to Postgres's connection limits. */
     databaseUrl: string;
+    /** The owner (a superuser): for changing the application role's limits and watching its connections. */
+    ownerDatabaseUrl: string;
+    /** The application role's name, as pg_stat_activity shows it. */
+    appRole: string;
     /** "127.0.0.1:PORT/v1": the WebSocket->TCP proxy in front of the test Postgres. */
     wsProxy: string;
     /** Base URL of the proxy's control API (pause/resume "the database"). */

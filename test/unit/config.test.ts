@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adminKeyDespiteProblems, enabledFeatures, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
+import { adminKeyDespiteProblems, enabledFeatures, isPooledEndpoint, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
 
 const complete = {
   APP_ENV: "production",
@@ -37,7 +37,7 @@ describe("parseConfig", () => {
 
   it("refuses a direct (unpooled) Neon endpoint in production: a burst of clients must not exhaust the database", () => {
     const direct = "postgres://u:p@ep-cool-name-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require";
-    expect(parseConfig({ ...complete, DATABASE_URL: direct })).toEqual({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL: must be Neon's pooled endpoint/)] });
+    expect(parseConfig({ ...complete, DATABASE_URL: direct })).toEqual({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL: production must use Neon's pooled endpoint/)] });
     expect(parseConfig({ APP_ENV: "development", DATABASE_URL: "postgres://u:p@127.0.0.1:54329/inkline" }).ok).toBe(true);
   });
 
@@ -62,6 +62,27 @@ describe("parseConfig", () => {
     expect(result.problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^DEMO_MODE/), expect.stringMatching(/^BENCH_MODE/), expect.stringMatching(/^STRIPE_API_URL/)]),
     );
+  });
+
+  it("refuses production on Neon's direct endpoint: a burst of objects would use up Postgres's connections", () => {
+    const direct = "postgres://u:p@ep-cool-darkness-123456.eu-central-1.aws.neon.tech/neondb?sslmode=require";
+    const result = parseConfig({ ...complete, DATABASE_URL: direct });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([expect.stringMatching(/^DATABASE_URL: production must use Neon's pooled endpoint/)]);
+    // The problem names the variable, never the connection string (it carries the password).
+    expect(result.problems.join(" ")).not.toContain("u:p@");
+  });
+
+  it.each([
+    ["postgres://u:p@ep-a-1-pooler.eu-central-1.aws.neon.tech/db", true],
+    ["postgresql://u:p@ep-a-1-pooler.c-2.us-east-2.aws.neon.tech:5432/db?sslmode=require", true],
+    ["postgres://u:p@ep-a-1.eu-central-1.aws.neon.tech/db", false],
+    ["postgres://u:p@db.example/pooler", false],
+    ["postgres://u:p@pooler.example/db", false],
+    ["not a url", false],
+  ])("%s is the pooled endpoint: %s", (url, pooled) => {
+    expect(isPooledEndpoint(url)).toBe(pooled);
   });
 
   it("serves development without secrets and reports which features are off", () => {

@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readEnvelope, WebhookEnvelopeSchema } from "../../src/adapters/whatsapp/webhook-schema.ts";
-import { isObjectResetError, retryObjectReset } from "../../src/lib/object-retry.ts";
+import { backoffCeilingMs, backoffMs, MAX_BACKOFF_MS } from "../../src/lib/backoff.ts";
+import { isObjectResetError, OBJECT_RETRY_BASE_MS, retryObjectReset } from "../../src/lib/object-retry.ts";
 import { storableText } from "../../src/lib/storable-text.ts";
 import { isConnectionFailure } from "../../src/db/client.ts";
 
@@ -90,6 +91,16 @@ describe("retrying a call when its Durable Object was reset", () => {
     expect(calls).toBe(3);
   });
 
+  it("pauses a jittered while between attempts, never the same fixed delay for every caller", async () => {
+    const pauses: number[] = [];
+    const draws = [0.5, 0.25];
+    const clock = { random: () => draws.shift() ?? 0, sleep: (ms: number) => (pauses.push(ms), Promise.resolve()) };
+    let calls = 0;
+    await expect(retryObjectReset(async () => (++calls < 3 ? Promise.reject(reset) : "stored"), 3, clock)).resolves.toBe("stored");
+    // Attempt 1 failed: half of the base; attempt 2 failed: a quarter of twice the base.
+    expect(pauses).toEqual([OBJECT_RETRY_BASE_MS * 0.5, OBJECT_RETRY_BASE_MS * 2 * 0.25]);
+  });
+
   it("does not retry an ordinary error", async () => {
     let calls = 0;
     const bug = new Error("a bug");
@@ -116,5 +127,38 @@ describe("telling a lost database connection from a bug", () => {
     ["not an error", "boom"],
   ])("%s is not", (_name, error) => {
     expect(isConnectionFailure(error)).toBe(false);
+  });
+});
+
+describe("backoff with full jitter", () => {
+  it("draws the wait from [0, ceiling): the draw scales the doubling ceiling", () => {
+    expect(backoffMs(2_000, 1, 0)).toBe(0);
+    expect(backoffMs(2_000, 1, 0.5)).toBe(1_000);
+    expect(backoffMs(2_000, 3, 0.5)).toBe(4_000);
+    expect(backoffMs(2_000, 3, 0.999_999)).toBe(7_999);
+    expect(backoffMs(2_000, 40, 0.5)).toBe(MAX_BACKOFF_MS / 2);
+  });
+
+  it("stays within [0, ceiling) for any attempt and any draw, clamped when the draw is out of range (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 600_000 }), fc.integer({ min: 0, max: 60 }), fc.double({ min: -1, max: 2, noNaN: true }), (base, attempts, draw) => {
+        const wait = backoffMs(base, attempts, draw);
+        const ceiling = backoffCeilingMs(base, attempts);
+        expect(wait).toBeGreaterThanOrEqual(0);
+        expect(wait).toBeLessThanOrEqual(ceiling);
+        expect(ceiling).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+      }),
+    );
+  });
+
+  it("spreads a thousand objects that failed together over the whole window instead of one instant", () => {
+    // A fixed sequence of draws, as a thousand objects would make them.
+    let seed = 7;
+    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) - 1) / 2_147_483_646;
+    const waits = Array.from({ length: 1_000 }, () => backoffMs(2_000, 2, random()));
+    const perSecond = [0, 1, 2, 3].map((s) => waits.filter((w) => w >= s * 1_000 && w < (s + 1) * 1_000).length);
+    // Roughly a quarter in each second of the 4-second window; no second gets them all.
+    for (const n of perSecond) expect(n).toBeGreaterThan(150);
+    expect(new Set(waits).size).toBeGreaterThan(500);
   });
 });

@@ -35,7 +35,7 @@ const AWKWARD = `Zoë 🐉 «'); drop table leads; --» "quoted" \\ $1 \${x} \u2
 
 let handle: DatabaseHandle;
 beforeEach(() => {
-  handle = openDatabase({ DATABASE_URL: env.DATABASE_URL, DATABASE_WS_PROXY: env.DATABASE_WS_PROXY }, 1);
+  handle = openDatabase({ DATABASE_URL: env.DATABASE_URL, DATABASE_WS_PROXY: env.DATABASE_WS_PROXY }, { max: 1 });
 });
 afterEach(async () => {
   await handle.close();

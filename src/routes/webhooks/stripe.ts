@@ -13,7 +13,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routeStripeEvent, verifyStripeWebhook } from "../../adapters/stripe/events.ts";
 import { SAMPLED_EVENTS } from "../../lib/event-tally.ts";
-import { openDatabase } from "../../db/client.ts";
+import { connectPatiently, openDatabase } from "../../db/client.ts";
 import { leadById, leadByPaymentIntent, type LeadAddress } from "../../db/deposit-store.ts";
 import { recordSystemEvent } from "../../db/lead-store.ts";
 import type { AppEnv } from "../context.ts";
@@ -47,6 +47,7 @@ export const stripeWebhook = new Hono<AppEnv>().post(
     const handle = openDatabase(config);
     let lead: LeadAddress | null;
     try {
+      await connectPatiently(handle);
       lead = routed.kind === "lead" ? await leadById(handle.db, routed.leadId) : await leadByPaymentIntent(handle.db, routed.paymentIntentId);
       if (!lead) await recordSystemEvent(handle.db, { type: "stripe.unknown_lead", level: "warn", payload: { ...about, ...ref }, correlationId: c.get("correlationId") });
     } finally {

@@ -3,6 +3,11 @@
  * run), the migrations, the WebSocket proxy and the emulators (WhatsApp, Stripe), all on free
  * loopback ports. Their
  * addresses reach `cloudflareTest` and the tests through `provide`/`inject`.
+ *
+ * The Worker connects as an application role without superuser rights, as it does on Neon:
+ * Postgres then holds it to its connection limits (a superuser is exempt from a role's CONNECTION
+ * LIMIT), so a test can give it a small one (`ALTER ROLE … CONNECTION LIMIT`, through the owner's
+ * URL) and watch a burst of objects meet a database that has few connections to give.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -12,6 +17,7 @@ import { freePort } from "../../../dev/ports.ts";
 import { startPostgres } from "../../../dev/postgres.ts";
 import { startStripeEmulator } from "../../../dev/emulators/stripe/index.ts";
 import { startWhatsAppEmulator } from "../../../dev/emulators/whatsapp/index.ts";
+import pg from "pg";
 import { startWsProxy } from "../../../dev/ws-proxy.ts";
 import { migrateDatabase } from "../../../scripts/migrate.ts";
 
@@ -23,6 +29,27 @@ export const TEST_SECRETS = {
   STRIPE_SECRET_KEY: "sk_test_inkline",
   STRIPE_WEBHOOK_SECRET: "whsec_test_inkline",
 } as const;
+
+/** The role the Worker connects as in tests (a local test value, not a secret). */
+export const APP_ROLE = { name: "inkline_app", password: "inkline-app-local" } as const;
+
+/** Creates the application role with the rights the Worker needs on the migrated tables; returns its URL. */
+async function createAppRole(ownerUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE ROLE ${APP_ROLE.name} LOGIN NOSUPERUSER PASSWORD '${APP_ROLE.password}'`);
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${APP_ROLE.name}`);
+    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${APP_ROLE.name}`);
+    await client.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE.name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(ownerUrl);
+  url.username = APP_ROLE.name;
+  url.password = APP_ROLE.password;
+  return url.toString();
+}
 
 async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -39,6 +66,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startPostgres({ dataDir, port: await freePort(), database: "inkline_test", persistent: false }),
   );
   await step("applying migrations", () => migrateDatabase(postgres.url));
+  const appUrl = await step("creating the application role", () => createAppRole(postgres.url));
   const proxy = await step("starting the WebSocket proxy", async () => startWsProxy(await freePort()));
 
   const whatsapp = await step("starting the WhatsApp emulator", () =>
@@ -57,7 +85,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startStripeEmulator({ port: 0, secretKey: TEST_SECRETS.STRIPE_SECRET_KEY, webhookSecret: TEST_SECRETS.STRIPE_WEBHOOK_SECRET }),
   );
 
-  project.provide("databaseUrl", postgres.url);
+  project.provide("databaseUrl", appUrl);
+  project.provide("ownerDatabaseUrl", postgres.url);
+  project.provide("appRole", APP_ROLE.name);
   project.provide("stripeUrl", stripe.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}/v1`);
   project.provide("proxyControlUrl", `http://127.0.0.1:${proxy.port}`);

@@ -42,3 +42,40 @@ export async function proxyStats(): Promise<{ connections: number; open: number;
   if (!res.ok) throw new Error(`proxy stats failed: ${res.status}`);
   return res.json();
 }
+
+/**
+ * Runs one query as the database's owner (a superuser, outside the application role's limits).
+ * Even a superuser is turned away while every one of `max_connections` is taken (a burst's
+ * connection attempts count while they are refused): then it tries again shortly.
+ */
+export async function ownerSql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  configureDriver({ DATABASE_WS_PROXY: env.DATABASE_WS_PROXY });
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({ connectionString: inject("ownerDatabaseUrl") });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      const full = error instanceof Error && /too many (clients|connections)|connection slots are reserved/.test(error.message);
+      if (attempt >= 20 || !full) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      continue;
+    }
+    try {
+      return (await client.query<T>(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+/** Caps how many connections the Worker's role may hold at once (null: no cap), as Postgres enforces it. */
+export async function setAppConnectionLimit(limit: number | null): Promise<void> {
+  await ownerSql(`ALTER ROLE ${inject("appRole")} CONNECTION LIMIT ${limit ?? -1}`);
+}
+
+/** Connections the Worker's role holds right now, as Postgres counts them. */
+export async function appConnections(): Promise<number> {
+  const [row] = await ownerSql<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1", [inject("appRole")]);
+  return row?.n ?? 0;
+}

@@ -124,6 +124,11 @@ export async function resetEmulatorFailures(): Promise<void> {
   await control("POST", "/_emulator/fail", { count: 0, mode: "500" });
 }
 
+/** Opens a number's 24-hour window at the emulator, as if the client had just written (no message). */
+export async function openServiceWindow(phone: string): Promise<void> {
+  await control("POST", "/_emulator/window", { phone });
+}
+
 /** Signs a raw body as Meta does (X-Hub-Signature-256), for hand-built envelopes. */
 export async function signBody(body: string): Promise<string> {
   const key = await crypto.subtle.importKey(
