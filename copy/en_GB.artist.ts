@@ -9,6 +9,12 @@ export const en_GB_artist = {
   "client.contact_username": "WhatsApp username {username} (no number shared: reply from the inbox)",
   "client.contact_unknown": "no number shared (reply from the inbox)",
   "handover.resume_link": "Done talking to them? Hand them back to the assistant: {url}",
+  "timer.artist_reminder.approval": "Reminder: {clientName} ({phone}) has waited {hours} hours for your answer on their consultation. The summary is in the inbox.",
+  "timer.artist_reminder.handover": "Reminder: {clientName} ({phone}) has waited {hours} hours for your reply (they asked for you).",
+  "timer.approval_stale.artist": "{clientName} ({phone}) waited 3 days for your answer, so I've marked their enquiry stale and told them you'll be in touch. It stays in the inbox.",
+  "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
+  "timer.mark_booked_link": "Booked them? Mark it: {url}",
+  "template.artist_alert": "Hi {1}, {2}.",
 
   "action.label.approve": "Approve",
   "action.label.reject": "Reject",

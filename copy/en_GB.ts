@@ -162,6 +162,13 @@ export const en_GB = {
   "pilot.not_enrolled":
     "Thanks for your message! {artistName} is trying out a new booking assistant with a small group of clients at the moment, so they'll reply to you personally as soon as they can.",
   "outbox.template_default_name": "there",
+  "timer.consultation_nudge": "Hi{greetingName}, just checking in: {artistName} would still love to hear about your tattoo idea. Whenever you're ready, here's where we were:\n\n{question}",
+  "timer.approval_stale": "Thanks for your patience{greetingName}. {artistName} hasn't forgotten your enquiry: it's still with them, and they'll reply here personally as soon as they can.",
+  "timer.deposit_reminder": "Hi{greetingName}, a quick reminder: your deposit link for {artistName} stops working in about {hoursLeft} hours.\n{url}\nIf it lapses, just reply here and I'll send a fresh one.",
+  "template.update": "Hi {1}, {2} has an update about your tattoo enquiry. Reply to this message to continue.",
+  "template.consultation_nudge": "Hi {1}, {2} would still love to hear about your tattoo idea. Reply to this message whenever you're ready to carry on where you left off.",
+  "template.holding_update": "Hi {1}, thanks for your patience. {2} hasn't forgotten your tattoo enquiry and will reply personally as soon as they can.",
+  "template.deposit_reminder": "Hi {1}, your deposit link for {2} stops working in about {3} hours. Reply to this message if you'd like a fresh one.",
   "outbox.template_fallback_notice": "Hi{greetingName}, {artistName} has an update about your tattoo enquiry. Reply to this message to continue.",
   "artist.template_alert_subject": "a message needs your attention in the Inkline inbox",
   "artist.parked_message":

@@ -44,7 +44,8 @@ export const TRANSITIONS = {
   // Handover: CONTINUE resumes where the client was; the artist may move the lead on; a Stripe
   // payment that lands during a handover is still accepted (DEPOSIT_PAID).
   NEEDS_ARTIST_REPLY: [S.QUALIFYING, ...AFTER_CONSULTATION, S.STALE, S.OPTOUT],
-  NEEDS_FOLLOW_UP: [S.QUALIFYING, S.PENDING_APPROVAL, S.ABANDONED, S.STALE, ...ALWAYS],
+  // Also where a paid lead goes when no session was booked in time (timers.ts): the artist books it.
+  NEEDS_FOLLOW_UP: [S.QUALIFYING, S.PENDING_APPROVAL, S.BOOKED, S.ABANDONED, S.STALE, ...ALWAYS],
   TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
   WAITLISTED: [S.QUALIFYING, S.STALE, ...ALWAYS],
   // Approved: the artist may still change their mind (REJECTED) or arrange the booking themselves (BOOKED).
@@ -52,11 +53,13 @@ export const TRANSITIONS = {
   AWAITING_DEPOSIT: [S.DEPOSIT_PAID, S.DEPOSIT_EXPIRED, S.REJECTED, S.STALE, ...ALWAYS],
   DEPOSIT_EXPIRED: [S.AWAITING_DEPOSIT, S.DEPOSIT_PAID, S.ABANDONED, S.STALE, ...ALWAYS],
   DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, ...ALWAYS],
-  BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, ...ALWAYS],
+  BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, S.NEEDS_FOLLOW_UP, ...ALWAYS],
   BOOKED: [...ALWAYS],
   REJECTED: [S.NEW, S.OPTOUT],
-  ABANDONED: [S.NEW, S.OPTOUT],
-  STALE: [S.NEW, S.OPTOUT],
+  // A client who went quiet and writes again carries on where they were (timers.ts abandons).
+  ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],
+  // Waited too long for the artist (timers.ts): the artist can still answer it.
+  STALE: [S.NEW, S.COLLECTING_TIME_WINDOWS, S.AWAITING_DEPOSIT, S.BOOKED, S.REJECTED, S.OPTOUT],
   // START: back to where the lead was (remembered at STOP), or NEW to restart the consultation.
   OPTOUT: [S.NEW, S.NEEDS_ARTIST_REPLY, S.NEEDS_FOLLOW_UP, ...AFTER_CONSULTATION],
 } as const satisfies Record<LeadStatus, readonly LeadStatus[]>;

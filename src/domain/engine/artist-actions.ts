@@ -61,7 +61,7 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
     }
     case ArtistAction.SEND_DEPOSIT: {
       // Sent with the approval in one tap: the lead counts as approved too.
-      if (b.lead.status === LeadStatus.PENDING_APPROVAL) b.decision.patch.approvedAt = b.now;
+      if (b.lead.status === LeadStatus.PENDING_APPROVAL || b.lead.status === LeadStatus.STALE) b.decision.patch.approvedAt = b.now;
       return sendDepositLink(b, input.via);
     }
     case ArtistAction.SEND_BOOKING_LINK:

@@ -135,6 +135,11 @@ export class DecisionBuilder {
     this.push({ to: "client", kind: "buttons", body, buttons: buttons.map((b) => ({ id: b.id, title: this.render(b.titleKey) })), copyKey });
   }
 
+  /** A message built elsewhere (a template from the registry): bound like any other (see {@link push}). */
+  pushMessage(message: Outbound): void {
+    this.push(message);
+  }
+
   answer(answer: NewAnswer): void {
     this.decision.answers.push(answer);
   }

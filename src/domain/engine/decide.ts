@@ -8,6 +8,7 @@
  */
 import { LeadStatus } from "../lead-status.ts";
 import { isConversational, type InboundMessage } from "../messages.ts";
+import { questionByKey } from "../questions.ts";
 import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { DecisionBuilder } from "./builder.ts";
@@ -137,6 +138,11 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     whileHandedOver(b, message);
     reofferTour(b);
     return b.decision;
+  }
+  // A consultation abandoned for silence (timers.ts) carries on where it was, answers kept.
+  if (b.currentStatus === LeadStatus.ABANDONED && questionByKey(lead.currentQuestion) !== null) {
+    b.moveTo(LeadStatus.QUALIFYING, "client wrote again after going quiet");
+    b.event("lead.returned", { question: lead.currentQuestion });
   }
   const explicit = explicitTrigger(message.text, config.artistName);
   if (explicit !== null && canTransition(b.currentStatus, LeadStatus.NEEDS_ARTIST_REPLY)) {

@@ -67,7 +67,7 @@ function flags(b: DecisionBuilder): string[] {
 }
 
 /** "One tap: Approve: <url> …" with a placeholder per link (the session mints them), or null when links are off. */
-function actionLines(b: DecisionBuilder): string | null {
+export function actionLines(b: DecisionBuilder): string | null {
   const urls: Record<string, string> = {};
   for (const action of SUMMARY_LINK_ACTIONS) {
     const url = b.actionLink(action);

@@ -8,6 +8,8 @@ import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
 import type { QuestionKey } from "../questions.ts";
 import type { Transition } from "../state-machine.ts";
+import type { TemplateKey } from "../templates.ts";
+import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
 
 /** An answer already stored for the lead (lead_answers), oldest first. */
@@ -62,6 +64,14 @@ export interface LeadState {
   deposit?: { amountMinor: number; currency: string } | null;
   /** The deposit's links, payment and refunds ({@link NO_PAYMENT} unless given). */
   payment?: PaymentState;
+  /** When the status last changed (what the artist's and the booking timers count from); unknown unless given. */
+  statusChangedAt?: Date | null;
+  /** When the client's 24-hour window closes (free text before, a template after); closed unless given. */
+  serviceWindowEndsAt?: Date | null;
+  /** Timers already fired or skipped (timerKey), so none fires twice; none unless given. */
+  timersFired?: readonly string[];
+  /** The lead row's version (optimistic concurrency): a timer computed from another version is stale. */
+  version?: number;
 }
 
 export interface EngineConfig {
@@ -92,6 +102,10 @@ export interface EngineConfig {
   payments?: boolean;
   /** How long a deposit link works; {@link ENGINE_DEFAULTS} unless given (kept within Stripe's 30 min – 24 h). */
   depositLinkTtlMs?: number;
+  /** The studio's zone and timer offsets; the table's defaults in Europe/London unless given. */
+  timers?: TimerConfig;
+  /** Template names the studio had approved under other names, and their language; the registry's unless given. */
+  templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
 }
 
 /** Defaults for the optional {@link EngineConfig} fields. */
@@ -190,6 +204,10 @@ export interface LeadPatch {
   rejectedAt?: Date;
   rejectionReason?: string | null;
   bookedAt?: Date;
+  // Timers (see timers.ts): what fired, and the next one due (kept for the cron's index).
+  timersFired?: string[];
+  nextTimerAt?: Date | null;
+  nextTimerKind?: string | null;
 }
 
 /** leads.estimate_trace: the inputs, the rules version and each step of the estimate, for the artist. */

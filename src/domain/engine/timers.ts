@@ -1,0 +1,177 @@
+/**
+ * A timer reaching the lead (timers.ts has the table): pure, like every engine step. The input
+ * carries what the cron saw when it found the timer due (status, version, last client message);
+ * if the lead has moved on since, nothing happens. Otherwise the due timer (judged at the input's
+ * "now", the cron run's scheduled time) fires once: its key joins `timersFired`, and the session
+ * commits the decision under the marker `timer:<lead>:<key>`, so a redelivered message, a second
+ * cron run or a retried alarm finds the marker and sends nothing twice.
+ */
+import { ArtistAction } from "../artist-actions.ts";
+import { LeadStatus } from "../lead-status.ts";
+import { clientTimeZone } from "../local-time.ts";
+import type { Outbound } from "../messages.ts";
+import { questionByKey } from "../questions.ts";
+import { TEMPLATES, templateName, type TemplateKey } from "../templates.ts";
+import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type ScheduledTimer, type TimerConfig, type TimerLead } from "../timers.ts";
+import { DecisionBuilder } from "./builder.ts";
+import { actionLines } from "./summary.ts";
+import type { Decision, EngineConfig, LeadState } from "./types.ts";
+
+/** The default studio zone when the configuration names none. */
+export const DEFAULT_STUDIO_TIME_ZONE = "Europe/London";
+
+/** What the cron saw when it found the timer due: the lead must still look like this. */
+export interface TimerBasisSeen {
+  status: LeadStatus;
+  version: number;
+  lastClientMessageAt: string | null;
+}
+
+export interface TimerInput {
+  type: "timer";
+  kind: TimerKind;
+  /** When the cron expected it (leads.next_timer_at). */
+  dueAt: Date;
+  seen: TimerBasisSeen;
+}
+
+export type TimerOutcome =
+  | { fired: true; kind: TimerKind; key: string; dueAt: Date; skipped: TimerKind[]; template: boolean }
+  | { fired: false; reason: "moved_on" | "not_due" };
+
+export interface TimerDecision {
+  outcome: TimerOutcome;
+  decision: Decision;
+}
+
+export function timerConfigOf(config: EngineConfig): TimerConfig {
+  return config.timers ?? { studioTimeZone: DEFAULT_STUDIO_TIME_ZONE };
+}
+
+/** What the timers read of the engine's lead. */
+export function timerLead(lead: LeadState): TimerLead {
+  return {
+    status: lead.status,
+    optedOut: lead.optedOut,
+    phoneE164: lead.phoneE164,
+    recentAnswers: lead.recentAnswers,
+    lastClientMessageAt: lead.lastClientMessageAt,
+    statusChangedAt: lead.statusChangedAt ?? null,
+    depositLinkExpiresAt: lead.payment?.linkExpiresAt ?? null,
+    timersFired: lead.timersFired ?? [],
+  };
+}
+
+/** Whether the lead is still as the cron saw it. */
+function unchanged(lead: LeadState, seen: TimerBasisSeen): boolean {
+  const last = lead.lastClientMessageAt?.toISOString() ?? null;
+  return lead.status === seen.status && (lead.version ?? seen.version) === seen.version && last === seen.lastClientMessageAt;
+}
+
+/** Decides what a due timer does to the lead at `now` (the cron run's time, carried in the message). */
+export function decideTimer(lead: LeadState, input: TimerInput, now: Date, config: EngineConfig): TimerDecision {
+  const b = new DecisionBuilder(lead, config, now);
+  if (!unchanged(lead, input.seen)) return { outcome: { fired: false, reason: "moved_on" }, decision: b.decision };
+  const due = dueTimer(timerLead(lead), now, timerConfigOf(config));
+  if (!due) return { outcome: { fired: false, reason: "not_due" }, decision: b.decision };
+  const { fire, skipped } = due;
+  const keys = [...skipped, fire].map(timerKey);
+  b.decision.patch.timersFired = [...(lead.timersFired ?? []), ...keys].slice(-FIRED_KEYS_KEPT);
+  const template = apply(b, fire);
+  b.event("timer.fired", {
+    kind: fire.kind,
+    due_at: fire.dueAt.toISOString(),
+    fired_at: now.toISOString(),
+    deferred_for_quiet_hours: fire.deferred,
+    skipped: skipped.map((t) => t.kind),
+    template,
+    expected_kind: input.kind,
+  });
+  return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skipped.map((t) => t.kind), template }, decision: b.decision };
+}
+
+/** Whether the client's 24-hour window is open at `now` (free text may go). */
+function windowOpen(b: DecisionBuilder): boolean {
+  const ends = b.lead.serviceWindowEndsAt ?? null;
+  return ends !== null && ends.getTime() > b.now.getTime();
+}
+
+/** A template message to the client from the registry, with the studio's name for it. */
+function clientTemplate(b: DecisionBuilder, key: TemplateKey, params: string[]): Outbound {
+  const names = b.config.templates?.names ?? {};
+  const language = b.config.templates?.language ?? "en_GB";
+  if (TEMPLATES[key].params.length !== params.length) throw new Error(`engine bug: template ${key} takes ${TEMPLATES[key].params.length} parameters`);
+  return { to: "client", kind: "template", name: templateName(key, names), language, params, copyKey: TEMPLATES[key].previewKey };
+}
+
+function firstName(b: DecisionBuilder): string {
+  const name = (b.lead.displayName ?? "").trim().split(/\s+/)[0] ?? "";
+  return name === "" ? b.render("outbox.template_default_name") : name;
+}
+
+/** The timer's effect; returns whether the client's message went as a template. */
+function apply(b: DecisionBuilder, t: ScheduledTimer): boolean {
+  const spec = timerSpec(t.kind);
+  switch (t.kind) {
+    case TimerKind.CONSULTATION_NUDGE:
+    case TimerKind.CONSULTATION_TEMPLATE_NUDGE: {
+      const question = questionByKey(b.lead.currentQuestion);
+      if (windowOpen(b) && question) {
+        b.askWith(question, "timer.consultation_nudge", { question: b.render(question.copyKey) });
+        return false;
+      }
+      b.pushMessage(clientTemplate(b, spec.template ?? "consultation_nudge", [firstName(b), b.config.artistName]));
+      return true;
+    }
+    case TimerKind.CONSULTATION_ABANDON:
+      b.moveTo(LeadStatus.ABANDONED, "no reply for 48 hours");
+      return false;
+    case TimerKind.ARTIST_REMINDER:
+    case TimerKind.ARTIST_REMINDER_AGAIN: {
+      const hours = Math.round((b.now.getTime() - t.basisAt.getTime()) / 3_600_000);
+      const waiting = b.lead.status === LeadStatus.PENDING_APPROVAL ? "timer.artist_reminder.approval" : "timer.artist_reminder.handover";
+      const notice = b.renderArtist(waiting, { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact(), hours });
+      let links: string | null = null;
+      if (b.lead.status === LeadStatus.PENDING_APPROVAL) links = actionLines(b);
+      else {
+        const url = b.actionLink(ArtistAction.RESUME);
+        links = url === null ? null : b.renderArtist("handover.resume_link", { url });
+      }
+      b.tellArtistText(waiting, links === null ? notice : `${notice}\n\n${links}`);
+      return false;
+    }
+    case TimerKind.APPROVAL_STALE: {
+      b.moveTo(LeadStatus.STALE, "the artist has not answered in 72 hours");
+      b.tellArtist("timer.approval_stale.artist", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact() });
+      if (windowOpen(b)) {
+        b.say("timer.approval_stale");
+        return false;
+      }
+      b.pushMessage(clientTemplate(b, "holding_update", [firstName(b), b.config.artistName]));
+      return true;
+    }
+    case TimerKind.DEPOSIT_REMINDER: {
+      const expires = b.lead.payment?.linkExpiresAt ?? t.basisAt;
+      const hoursLeft = Math.max(1, Math.round((expires.getTime() - b.now.getTime()) / 3_600_000));
+      const url = b.lead.payment?.linkUrl ?? null;
+      if (windowOpen(b) && url !== null) {
+        b.say("timer.deposit_reminder", { hoursLeft, url });
+        return false;
+      }
+      b.pushMessage(clientTemplate(b, "deposit_reminder", [firstName(b), b.config.artistName, String(hoursLeft)]));
+      return true;
+    }
+    case TimerKind.BOOKING_FOLLOW_UP: {
+      b.moveTo(LeadStatus.NEEDS_FOLLOW_UP, "paid but not booked for 72 hours");
+      const notice = b.renderArtist("timer.booking_follow_up", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact() });
+      const booked = b.actionLink(ArtistAction.MARK_BOOKED);
+      b.tellArtistText("timer.booking_follow_up", booked === null ? notice : `${notice}\n\n${b.renderArtist("timer.mark_booked_link", { url: booked })}`);
+      return false;
+    }
+  }
+}
+
+/** The client's zone as the timers judge it (shown in the inbox beside the next nudge). */
+export function leadTimeZone(lead: LeadState, config: EngineConfig): string {
+  return clientTimeZone(lead, timerConfigOf(config).studioTimeZone).zone;
+}
