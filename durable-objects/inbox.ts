@@ -7,7 +7,9 @@
 import type { DeliveryStatus, SkippedPart } from "../src/adapters/whatsapp/webhook-schema.ts";
 import type { ActionVia, ArtistAction } from "../src/domain/artist-actions.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
+import type { TimerBasisSeen } from "../src/domain/engine/timers.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
+import type { TimerKind } from "../src/domain/timers.ts";
 
 /**
  * The artist acts on the lead (a one-tap link or the admin API). Queued like a client message so
@@ -55,6 +57,23 @@ export interface DepositSweepPayload {
 }
 
 /**
+ * A timer the cron found due (through the queue): applied in turn with everything else, judged at
+ * the cron run's time `nowMs`, and only if the lead still looks as it did to the cron (`seen`).
+ */
+export interface TimerPayload {
+  type: "lead.timer";
+  /** "timer:<lead>:<kind>:<due ISO>:v<version>": the same scan's message twice is one inbox item. */
+  eventId: string;
+  phone: string;
+  leadId: string;
+  kind: TimerKind;
+  dueAtMs: number;
+  /** The cron run's scheduled time: the "now" every check downstream uses. */
+  nowMs: number;
+  seen: TimerBasisSeen;
+}
+
+/**
  * A part of a WhatsApp webhook we could not read: kept in an object's inbox like anything else so
  * it reaches the event log even when Postgres is away when it arrives (the webhook's answer never
  * waits for Postgres).
@@ -72,7 +91,8 @@ export type InboxPayload =
   | { type: "whatsapp.status"; eventId: string; status: DeliveryStatus }
   | ArtistActionPayload
   | StripeEventPayload
-  | DepositSweepPayload;
+  | DepositSweepPayload
+  | TimerPayload;
 
 /** The WhatsApp number an inbox item concerns (a delivery status may not name one). */
 export function phoneOf(payload: InboxPayload): string | null {
@@ -86,6 +106,7 @@ export function phoneOf(payload: InboxPayload): string | null {
     case "artist.action":
     case "stripe.event":
     case "deposit.sweep":
+    case "lead.timer":
       return payload.phone;
   }
 }

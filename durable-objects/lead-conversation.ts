@@ -27,6 +27,7 @@ import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
+import { applyTimer } from "./lead-timers.ts";
 import type { ActionOutcome } from "../src/domain/artist-actions.ts";
 import { ActionResults } from "./action-results.ts";
 import { Inbox, phoneOf, type ArtistActionPayload, type InboxItem, type InboxPayload } from "./inbox.ts";
@@ -413,6 +414,11 @@ export class LeadConversation extends DurableObject<Env> {
       case "deposit.sweep": {
         const session = await this.ensureSession(item.correlationId);
         await session.handleSweep(payload, item.correlationId, log);
+        return;
+      }
+      case "lead.timer": {
+        const session = await this.ensureSession(item.correlationId);
+        await applyTimer(session, payload, item.correlationId, log);
         return;
       }
       case "whatsapp.unreadable": {

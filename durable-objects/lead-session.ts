@@ -49,8 +49,11 @@ import {
   type NotKeptReason,
   type PaymentDecision,
   type EngineConfig,
+  type LeadState,
   type RecordedAnswer,
 } from "../src/domain/engine.ts";
+import { timerLead } from "../src/domain/engine/timers.ts";
+import { nextTimer, type TimerConfig } from "../src/domain/timers.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { parseOutboundPayload } from "../src/domain/outbound-schema.ts";
@@ -61,7 +64,7 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
-import { toLeadState } from "./lead-state.ts";
+import { afterDecision, toLeadState } from "./lead-state.ts";
 import { PaymentSteps } from "./payment-steps.ts";
 import type { SendLedger } from "./send-ledger.ts";
 
@@ -177,7 +180,55 @@ export class LeadSession {
       slotNonce: randomToken(16),
       payments: this.payments.enabled,
       depositLinkTtlMs: this.config.DEPOSIT_LINK_TTL_HOURS * 60 * 60 * 1000,
+      timers: this.timerConfig(),
+      templates: {
+        language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
+        names: { update: this.config.WHATSAPP_FALLBACK_TEMPLATE, artist_alert: this.config.WHATSAPP_FALLBACK_TEMPLATE, ...this.config.WHATSAPP_TEMPLATE_NAMES },
+      },
     };
+  }
+
+  private timerConfig(): TimerConfig {
+    return { studioTimeZone: this.config.STUDIO_TIME_ZONE, hours: this.config.TIMER_HOURS, quietHours: this.config.QUIET_HOURS };
+  }
+
+  /**
+   * The decision with the lead's next timer (as the lead will be once it is applied) in its
+   * patch: `next_timer_at` moves with every decision, in the same statement.
+   */
+  private withNextTimer(decision: Decision, lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number, now: Date): Decision {
+    const added = decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }));
+    const after = toLeadState(afterDecision(lead, decision, now), [...answers, ...added], attachmentCount);
+    const next = nextTimer(timerLead(after), this.timerConfig());
+    return { ...decision, patch: { ...decision.patch, nextTimerAt: next?.dueAt ?? null, nextTimerKind: next?.kind ?? null } };
+  }
+
+  /**
+   * Decides with `decideFn` against the cached lead and commits what it decided under the
+   * processed-event marker it names (nothing when it names none), retrying once against a reloaded lead when another writer moved
+   * it. For inputs with their own modules (timers); the session stays the cache and the commit.
+   */
+  async decideAndCommit<T>(
+    decideFn: (state: LeadState, config: EngineConfig) => { decision: Decision; eventId: string | null; outcome: T },
+    event: Omit<CommitEvent, "result" | "eventId">,
+  ): Promise<{ outcome: T; committed: boolean; duplicate: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const { lead, answers, attachmentCount } = this.cached();
+      const decided = decideFn(toLeadState(lead, answers, attachmentCount), this.engineConfig(event.now));
+      if (decided.eventId === null) return { outcome: decided.outcome, committed: false, duplicate: false };
+      try {
+        const result = await this.commit(decided.decision, { ...event, eventId: decided.eventId });
+        return { outcome: decided.outcome, committed: result !== null, duplicate: result === null };
+      } catch (error) {
+        if (!(error instanceof StaleLeadError) || attempt >= 1) throw error;
+        await this.reload(lead.id);
+      }
+    }
+  }
+
+  /** The cached lead row (for the input modules' guards); throws when not loaded. */
+  get current(): Lead {
+    return this.cached().lead;
   }
 
   /** The cached lead, answers, attachment count and outbox; throws when not loaded (a bug). */
@@ -199,7 +250,7 @@ export class LeadSession {
   ): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
     const { lead, answers, attachmentCount, outbox } = this.cached();
     const links = { baseUrl: this.config.PUBLIC_BASE_URL, adminKey: this.config.ADMIN_API_KEY, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
-    const minted = await mintActionLinks(decision, lead.id, links, event.now);
+    const minted = await mintActionLinks(this.withNextTimer(decision, lead, answers, attachmentCount, event.now), lead.id, links, event.now);
     const marks = [...this.marks];
     const result = await applyDecision(this.handle().db, {
       lead,

@@ -4,13 +4,23 @@
  */
 import type { Lead } from "../src/db/schema.ts";
 import { readLedger } from "../src/domain/deposit.ts";
-import type { LeadState, RecordedAnswer } from "../src/domain/engine.ts";
+import type { Decision, LeadState, RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import { readTourOffer } from "../src/domain/tour-schedule.ts";
 
 /** ISO times from a jsonb list, oldest first; anything unreadable is left out. */
 function readTimes(values: readonly string[]): Date[] {
   return values.map((v) => new Date(v)).filter((d) => !Number.isNaN(d.getTime()));
+}
+
+/**
+ * The lead as it will be once `decision` is applied at `now` (its patch over the row, the last
+ * transition's status): what the next timer is computed from before the decision is committed.
+ */
+export function afterDecision(lead: Lead, decision: Pick<Decision, "patch" | "transitions">, now: Date): Lead {
+  const last = decision.transitions.at(-1);
+  const moved = last ? { status: last.to, statusChangedAt: now } : {};
+  return { ...lead, ...(decision.patch as Partial<Lead>), ...moved };
 }
 
 export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], attachmentCount: number): LeadState {
@@ -54,5 +64,9 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
       refundedMinor: lead.refundedAmountMinor,
       ledger: readLedger(lead.depositLedger),
     },
+    statusChangedAt: lead.statusChangedAt,
+    serviceWindowEndsAt: lead.serviceWindowEndsAt,
+    timersFired: lead.timersFired,
+    version: lead.version,
   };
 }

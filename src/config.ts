@@ -7,6 +7,9 @@
 import { z } from "zod";
 import { E164_PATTERN } from "./domain/phone.ts";
 import { TourScheduleSchema } from "./domain/tour-schedule.ts";
+import { DEFAULT_STUDIO_TIME_ZONE, isTimeZone } from "./domain/local-time.ts";
+import { isTemplateKey, TEMPLATE_KEYS, TEMPLATE_NAME_PATTERN, type TemplateKey } from "./domain/templates.ts";
+import { isTimerKind, TIMER_KINDS, type TimerKind } from "./domain/timers.ts";
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -31,6 +34,40 @@ const e164List = z
     }
     return items;
   });
+
+/** A JSON-valued setting checked by `schema`; `what` says what it must be. */
+function jsonSetting<T>(fallback: string, schema: z.ZodType<T>, what: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v, ctx): T => {
+      let json: unknown;
+      try {
+        json = JSON.parse(v.trim() === "" ? fallback : v);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be ${what}` });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: `${issue.path.join(".") || "value"}: ${issue.message}` });
+      return z.NEVER;
+    });
+}
+
+const TimerHoursSchema = z
+  .record(z.string(), z.number().min(-720).max(720).nullable())
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) if (!isTimerKind(key)) ctx.addIssue({ code: "custom", path: [key], message: `unknown timer (known: ${TIMER_KINDS.join(", ")})` });
+  })
+  .transform((value) => value as Partial<Record<TimerKind, number | null>>);
+
+const TemplateNamesSchema = z
+  .record(z.string(), z.string().regex(TEMPLATE_NAME_PATTERN, "must be a WhatsApp template name (lower-case letters, digits, underscores)"))
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) if (!isTemplateKey(key)) ctx.addIssue({ code: "custom", path: [key], message: `not in the template registry (known: ${TEMPLATE_KEYS.join(", ")})` });
+  })
+  .transform((value) => value as Partial<Record<TemplateKey, string>>);
 
 /** The admin key's least length anywhere, and in production (`openssl rand -hex 24` gives 48). */
 export const ADMIN_KEY_MIN_LENGTH = 16;
@@ -145,6 +182,41 @@ export const EnvSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** How long a one-tap action link works (hours; default 7 days). */
   ACTION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+
+  /** The studio's IANA time zone: quiet hours for clients whose own zone is unknown. */
+  STUDIO_TIME_ZONE: z
+    .string()
+    .default(DEFAULT_STUDIO_TIME_ZONE)
+    .refine((v) => isTimeZone(v), "must be an IANA time zone like Europe/London"),
+  /**
+   * Client quiet hours, local to the client: "21-9" (the default: no automatic message from 21:00
+   * to 09:00; one due then goes at 09:00), or "off".
+   */
+  QUIET_HOURS: z
+    .string()
+    .default("21-9")
+    .transform((v, ctx) => {
+      const text = v.trim().toLowerCase();
+      if (text === "off") return null;
+      const m = /^(\d{1,2})-(\d{1,2})$/.exec(text === "" ? "21-9" : text);
+      const from = Number(m?.[1]);
+      const until = Number(m?.[2]);
+      if (!m || from > 23 || until > 23 || from === until) {
+        ctx.addIssue({ code: "custom", message: 'must be two different hours like "21-9" (from 21:00 until 09:00) or "off"' });
+        return z.NEVER;
+      }
+      return { fromHour: from, untilHour: until };
+    }),
+  /**
+   * Timer offsets overriding the defaults in src/domain/timers.ts, as JSON hours per kind
+   * (`{"consultation.nudge": 6}`); null turns a timer off.
+   */
+  TIMER_HOURS: jsonSetting("{}", TimerHoursSchema, "a JSON object of timer kinds to hours"),
+  /**
+   * Templates the studio had approved under other names than the registry's
+   * (src/domain/templates.ts), as JSON: `{"consultation_nudge": "studio_nudge_v2"}`.
+   */
+  WHATSAPP_TEMPLATE_NAMES: jsonSetting("{}", TemplateNamesSchema, "a JSON object of template keys to names"),
 });
 
 export type AppConfig = z.infer<typeof EnvSchema>;

@@ -13,6 +13,7 @@ import { inbox } from "./routes/inbox/index.tsx";
 import { stripeWebhook } from "./routes/webhooks/stripe.ts";
 import { whatsappWebhook } from "./routes/webhooks/whatsapp.ts";
 import { unhandledResponse } from "./routes/unhandled.ts";
+import { runQueue } from "./jobs/consumer.ts";
 import { runScheduled } from "./scheduled.ts";
 
 const app = new Hono<AppEnv>();
@@ -42,4 +43,5 @@ export default {
   scheduled: (controller, env, ctx) => {
     ctx.waitUntil(runScheduled(controller, env));
   },
+  queue: (batch, env) => runQueue(batch, env),
 } satisfies ExportedHandler<Env>;

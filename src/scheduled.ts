@@ -1,19 +1,26 @@
 /**
  * Cron Triggers: each cron expression in wrangler.toml maps to the jobs it runs. A cron with no
  * entry is a configuration bug and is logged as one.
+ *
+ * The cron scans, it does not work: due timers and lapsed deposit links are found in Postgres
+ * through indexes and enqueued on the jobs queue (src/jobs/), each message carrying the run's
+ * `scheduledTime` as its "now"; the consumer hands them to the leads' objects.
  */
-import type { InboxPayload } from "../durable-objects/inbox.ts";
 import { requireConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
+import { dueTimerLeads } from "./db/timer-store.ts";
+import { asLeadStatus } from "./domain/state-machine.ts";
+import { isTimerKind } from "./domain/timers.ts";
+import type { Job } from "./jobs/messages.ts";
 import { createLogger } from "./lib/log.ts";
 import { deriveSessionKey, keyFingerprint } from "./lib/session.ts";
 
 export const CRON_EVERY_5_MIN = "*/5 * * * *";
 
-type Job = (ctx: JobContext) => Promise<Record<string, unknown>>;
+type CronJob = (ctx: JobContext) => Promise<Record<string, unknown>>;
 interface JobContext {
   env: Env;
   scheduledTime: Date;
@@ -21,7 +28,7 @@ interface JobContext {
 }
 
 /** Records that the sweep ran, so ops can see crons firing in system_events. */
-const heartbeat: Job = async ({ env, scheduledTime, correlationId }) => {
+const heartbeat: CronJob = async ({ env, scheduledTime, correlationId }) => {
   const handle = openDatabase(requireConfig(env));
   try {
     await handle.db.insert(systemEvents).values({
@@ -40,31 +47,74 @@ const heartbeat: Job = async ({ env, scheduledTime, correlationId }) => {
 export const DEPOSIT_SWEEP_GRACE_MS = 10 * 60 * 1000;
 /** Leads checked per run; more wait for the next run (oldest first). */
 export const DEPOSIT_SWEEP_BATCH = 100;
+/** Due timers enqueued per run; more wait for the next run (soonest first). */
+export const TIMER_SCAN_BATCH = 1_000;
+/** Messages per `sendBatch` call (the Queues limit). */
+const SEND_BATCH_MAX = 100;
+
+async function enqueue(env: Env, jobs: readonly Job[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += SEND_BATCH_MAX) {
+    await env.JOBS.sendBatch(jobs.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body, contentType: "json" as const })));
+  }
+}
 
 /**
- * Deposit links whose time is up while the lead still waits: each lead's Durable Object is asked
- * to check its session with Stripe (in turn with its other work) and to apply what Stripe says.
- * Idempotent: a lead that has moved on is skipped by its object, and an expiry is applied once per
- * session whoever (sweep or webhook) reports it first.
+ * Deposit links whose time is up while the lead still waits: each becomes a job that asks the
+ * lead's Durable Object to check its session with Stripe (in turn with its other work) and apply
+ * what Stripe says. Idempotent: a lead that has moved on is skipped by its object, and an expiry is
+ * applied once per session whoever (sweep or webhook) reports it first.
  */
-const depositSweep: Job = async ({ env, scheduledTime, correlationId }) => {
+const depositSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
   const handle = openDatabase(requireConfig(env));
   try {
     const lapsed = await lapsedDepositLinks(handle.db, new Date(scheduledTime.getTime() - DEPOSIT_SWEEP_GRACE_MS), DEPOSIT_SWEEP_BATCH);
-    await Promise.all(
-      lapsed.map((lead) => {
-        const item: InboxPayload = {
-          type: "deposit.sweep",
-          eventId: `sweep:${lead.sessionId}:${scheduledTime.toISOString()}`,
-          phone: lead.conversation,
-          leadId: lead.id,
-          sessionId: lead.sessionId,
-          linkExpiresAtMs: lead.linkExpiresAt.getTime(),
-        };
-        return env.LEAD_CONVERSATION.getByName(lead.conversation).receive([item], correlationId);
-      }),
+    const now = scheduledTime.toISOString();
+    await enqueue(
+      env,
+      lapsed.map((lead) => ({
+        kind: "deposit.sweep",
+        correlationId,
+        leadId: lead.id,
+        conversation: lead.conversation,
+        sessionId: lead.sessionId,
+        linkExpiresAt: lead.linkExpiresAt.toISOString(),
+        now,
+      })),
     );
     return { lapsed: lapsed.length };
+  } finally {
+    await handle.close();
+  }
+};
+
+/**
+ * Timers due at the run's scheduled time, found through the index on `leads.next_timer_at`, each
+ * enqueued with what the scan saw (status, version, last client message): the lead's object
+ * applies it only if the lead still looks like that. Overlapping or repeated runs enqueue the same
+ * jobs; the object's inbox and the timer's commit marker make them one.
+ */
+const timerScan: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const handle = openDatabase(requireConfig(env));
+  try {
+    const due = await dueTimerLeads(handle.db, scheduledTime, TIMER_SCAN_BATCH);
+    const now = scheduledTime.toISOString();
+    const jobs: Job[] = [];
+    for (const lead of due) {
+      const status = asLeadStatus(lead.status);
+      if (!status || !isTimerKind(lead.nextTimerKind)) continue;
+      jobs.push({
+        kind: "lead.timer",
+        correlationId,
+        leadId: lead.id,
+        conversation: lead.conversation,
+        timer: lead.nextTimerKind,
+        dueAt: lead.nextTimerAt.toISOString(),
+        now,
+        seen: { status, version: lead.version, lastClientMessageAt: lead.lastClientMessageAt?.toISOString() ?? null },
+      });
+    }
+    await enqueue(env, jobs);
+    return { due: due.length, enqueued: jobs.length, more: due.length === TIMER_SCAN_BATCH };
   } finally {
     await handle.close();
   }
@@ -75,7 +125,7 @@ const depositSweep: Job = async ({ env, scheduledTime, correlationId }) => {
  * under a signing key that is no longer ours (ADMIN_API_KEY was rotated: those sessions are
  * refused already; deleting them also keeps them refused if the old key ever comes back).
  */
-const inboxSessionSweep: Job = async ({ env, scheduledTime }) => {
+const inboxSessionSweep: CronJob = async ({ env, scheduledTime }) => {
   const config = requireConfig(env);
   const fingerprint = config.ADMIN_API_KEY ? await keyFingerprint(await deriveSessionKey(config.ADMIN_API_KEY)) : null;
   const handle = openDatabase(config);
@@ -87,15 +137,15 @@ const inboxSessionSweep: Job = async ({ env, scheduledTime }) => {
 };
 
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, depositSweep, inboxSessionSweep },
-} satisfies Record<string, Record<string, Job>>;
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, inboxSessionSweep },
+} satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const correlationId = `cron-${new Date(controller.scheduledTime).toISOString()}`;
   const config = requireConfig(env);
   const log = createLogger(correlationId, config.LOG_LEVEL);
-  const jobs: Record<string, Job> | undefined = (CRON_JOBS as Record<string, Record<string, Job>>)[controller.cron];
+  const jobs: Record<string, CronJob> | undefined = (CRON_JOBS as Record<string, Record<string, CronJob>>)[controller.cron];
   if (!jobs) {
     log.error("cron.unknown", { cron: controller.cron });
     return;

@@ -16,7 +16,7 @@ export interface LeadAddress {
 }
 
 /** SQL for client-id.ts conversationKeyOf(). */
-const conversation = sql<string>`coalesce(${leads.conversationKey}, ${leads.phoneE164}, ${leads.bsuid}, ${leads.id}::text)`;
+export const conversation = sql<string>`coalesce(${leads.conversationKey}, ${leads.phoneE164}, ${leads.bsuid}, ${leads.id}::text)`;
 
 /** The lead with this id (null for an id that is not even a uuid). */
 export async function leadById(db: Database, id: string | null): Promise<LeadAddress | null> {

@@ -162,8 +162,15 @@ export const leads = pgTable(
     calendarEventId: text("calendar_event_id"),
     bookingLinkSentAt: tz("booking_link_sent_at"),
     bookedAt: tz("booked_at"),
-    nextReminderAt: tz("next_reminder_at"),
-    remindersSent: jsonb("reminders_sent").$type<string[]>().notNull().default([]),
+
+    /**
+     * The next timer due (src/domain/timers.ts), kept by every decision: the cron finds due leads
+     * through the partial index on it instead of reading every lead.
+     */
+    nextTimerAt: tz("next_timer_at"),
+    nextTimerKind: text("next_timer_kind"),
+    /** Timers already fired or skipped (`kind@basis`), newest last: none fires twice. */
+    timersFired: jsonb("timers_fired").$type<string[]>().notNull().default([]),
 
     consultationCompletedAt: tz("consultation_completed_at"),
     artistNotifiedAt: tz("artist_notified_at"),
@@ -180,9 +187,9 @@ export const leads = pgTable(
     index("leads_bsuid_idx").on(t.bsuid),
     index("leads_status_updated_idx").on(t.status, t.updatedAt.desc()),
     index("leads_created_idx").on(t.createdAt.desc(), t.id),
-    index("leads_next_reminder_idx")
-      .on(t.nextReminderAt)
-      .where(sql`${t.nextReminderAt} IS NOT NULL`),
+    index("leads_next_timer_idx")
+      .on(t.nextTimerAt)
+      .where(sql`${t.nextTimerAt} IS NOT NULL`),
     index("leads_deposit_expiry_idx")
       .on(t.depositLinkExpiresAt)
       .where(sql`${t.status} = 'AWAITING_DEPOSIT'`),
@@ -289,6 +296,28 @@ export const systemEvents = pgTable(
     index("system_events_time_idx").on(t.createdAt.desc()),
     check("system_events_level_ck", oneOf("level", EVENT_LEVELS)),
   ],
+);
+
+/**
+ * Queue messages that could not be processed: a message that failed its schema (sent straight to
+ * the dead-letter queue) or one that failed every retry. Shown in the admin API and the inbox, and
+ * replayable from there (replayed_at says when; the row is kept).
+ */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The queue's message id: a redelivered dead letter is recorded once. */
+    messageId: text("message_id").notNull(),
+    queue: text("queue").notNull(),
+    body: jsonb("body"),
+    kind: text("kind"),
+    attempts: integer("attempts").notNull().default(0),
+    reason: text("reason").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    replayedAt: tz("replayed_at"),
+  },
+  (t) => [uniqueIndex("dead_letters_message_uq").on(t.messageId), index("dead_letters_time_idx").on(t.createdAt.desc())],
 );
 
 /** Reference images and documents sent by the client, copied from WhatsApp media to R2. */

@@ -8,8 +8,23 @@
 import { TZDate } from "@date-fns/tz";
 import type { RecordedAnswer } from "./engine/types.ts";
 
+/** The studio's zone when the configuration names none. */
+export const DEFAULT_STUDIO_TIME_ZONE = "Europe/London";
+
+/** Hours (local, 0–23) in which no automatic message reaches a client: from `fromHour` until `untilHour`. */
+export interface QuietHours {
+  fromHour: number;
+  untilHour: number;
+}
+
 /** No automatic message reaches a client from 21:00 to 09:00 their time; one due then goes at 09:00. */
-export const QUIET_HOURS = { fromHour: 21, untilHour: 9 } as const;
+export const QUIET_HOURS: QuietHours = { fromHour: 21, untilHour: 9 };
+
+/** Whether `hour` falls in `quiet` (a window may wrap midnight, as the default does). */
+function isQuiet(hour: number, quiet: QuietHours): boolean {
+  if (quiet.fromHour === quiet.untilHour) return false;
+  return quiet.fromHour > quiet.untilHour ? hour >= quiet.fromHour || hour < quiet.untilHour : hour >= quiet.fromHour && hour < quiet.untilHour;
+}
 
 /** Whether `zone` is an IANA time zone the runtime knows ("Europe/London"). */
 export function isTimeZone(zone: string): boolean {
@@ -29,16 +44,19 @@ export function localHour(instant: Date, zone: string): number {
 
 /**
  * `instant`, or when it falls in the quiet hours of `zone`, the end of them (09:00 local on the
- * same morning, or the next morning when it is evening there).
+ * same morning, or the next morning when it is evening there). `quiet` null: no quiet hours.
  */
-export function outsideQuietHours(instant: Date, zone: string): Date {
+export function outsideQuietHours(instant: Date, zone: string, quiet: QuietHours | null = QUIET_HOURS): Date {
+  if (quiet === null) return instant;
   const local = new TZDate(instant.getTime(), zone);
   const hour = local.getHours();
-  if (hour >= QUIET_HOURS.untilHour && hour < QUIET_HOURS.fromHour) return instant;
-  const nextDay = hour >= QUIET_HOURS.fromHour ? 1 : 0;
-  // The day overflows into the next month or year as Date's does; 09:00 exists on every DST day.
-  const morning = TZDate.tz(zone, local.getFullYear(), local.getMonth(), local.getDate() + nextDay, QUIET_HOURS.untilHour, 0, 0);
-  return new Date(morning.getTime());
+  if (!isQuiet(hour, quiet)) return instant;
+  // Past midnight (before the end hour) the quiet hours end this morning, else the next one.
+  const nextDay = quiet.fromHour > quiet.untilHour && hour >= quiet.fromHour ? 1 : 0;
+  // The day overflows into the next month or year as Date's does; the end hour exists on every
+  // DST day in zones that change at night (TZDate resolves a skipped hour forwards).
+  const end = TZDate.tz(zone, local.getFullYear(), local.getMonth(), local.getDate() + nextDay, quiet.untilHour, 0, 0);
+  return new Date(end.getTime());
 }
 
 /**

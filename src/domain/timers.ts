@@ -16,7 +16,7 @@
 import type { CopyKey } from "./copy.ts";
 import type { RecordedAnswer } from "./engine/types.ts";
 import { LeadStatus } from "./lead-status.ts";
-import { clientTimeZone, outsideQuietHours } from "./local-time.ts";
+import { clientTimeZone, outsideQuietHours, QUIET_HOURS, type QuietHours } from "./local-time.ts";
 import type { TemplateKey } from "./templates.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -51,6 +51,11 @@ export interface TimerSpec {
   copyKey: CopyKey | null;
   /** The template sent instead when the client's window is closed. */
   template: TemplateKey | null;
+  /**
+   * At least this many hours after the track's previous timer is due (quiet hours may have moved
+   * it): a client nudged at 09:00 is not given up on at 10:00.
+   */
+  afterPreviousHours?: number;
 }
 
 const S = LeadStatus;
@@ -83,6 +88,7 @@ export const TIMERS: readonly TimerSpec[] = [
     statuses: [S.QUALIFYING],
     basis: "last_client_message",
     hours: 48,
+    afterPreviousHours: 12,
     audience: "none",
     copyKey: null,
     template: null,
@@ -152,6 +158,8 @@ export function isTimerKind(value: string): value is TimerKind {
 /** How timers are set up: the studio's zone (for clients whose zone is unknown) and per-kind offsets. */
 export interface TimerConfig {
   studioTimeZone: string;
+  /** Client quiet hours; {@link QUIET_HOURS} unless given, null for none. */
+  quietHours?: QuietHours | null;
   /** Hours per kind overriding the table's; null turns that timer off. */
   hours?: Readonly<Partial<Record<TimerKind, number | null>>>;
 }
@@ -205,22 +213,28 @@ function offsetMs(spec: TimerSpec, config: TimerConfig): number | null {
 export function timerSchedule(lead: TimerLead, config: TimerConfig): ScheduledTimer[] {
   const fired = new Set(lead.timersFired);
   const zone = clientTimeZone(lead, config.studioTimeZone).zone;
+  const quiet = config.quietHours === undefined ? QUIET_HOURS : config.quietHours;
   const out: ScheduledTimer[] = [];
+  // The due time of the previous timer in the track (fired or not), for `afterPreviousHours`.
+  let previous: { track: TimerSpec["track"]; dueAt: number } | null = null;
   for (const spec of TIMERS) {
     if (!spec.statuses.includes(lead.status)) continue;
-    if (spec.audience === "client" && lead.optedOut) continue;
     const basisAt = basisTime(lead, spec.basis);
     const offset = offsetMs(spec, config);
     if (basisAt === null || offset === null) continue;
+    const nominalMs = basisAt.getTime() + offset;
+    const after = spec.afterPreviousHours !== undefined && previous?.track === spec.track ? previous.dueAt + spec.afterPreviousHours * HOUR_MS : nominalMs;
+    const nominal = new Date(Math.max(nominalMs, after));
+    const dueAt = spec.audience === "client" ? outsideQuietHours(nominal, zone, quiet) : nominal;
+    previous = { track: spec.track, dueAt: dueAt.getTime() };
+    if (spec.audience === "client" && lead.optedOut) continue;
     if (fired.has(timerKey({ kind: spec.kind, basisAt }))) continue;
-    const nominal = new Date(basisAt.getTime() + offset);
-    const dueAt = spec.audience === "client" ? outsideQuietHours(nominal, zone) : nominal;
     // A reminder before a deadline is pointless once moved past it, or before the thing began.
     if (spec.basis === "deposit_link_expires") {
       if (dueAt.getTime() >= basisAt.getTime()) continue;
       if (lead.statusChangedAt !== null && dueAt.getTime() <= lead.statusChangedAt.getTime()) continue;
     }
-    out.push({ kind: spec.kind, dueAt, basisAt, deferred: dueAt.getTime() !== nominal.getTime() });
+    out.push({ kind: spec.kind, dueAt, basisAt, deferred: dueAt.getTime() !== nominalMs });
   }
   return out;
 }

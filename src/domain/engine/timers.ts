@@ -8,7 +8,7 @@
  */
 import { ArtistAction } from "../artist-actions.ts";
 import { LeadStatus } from "../lead-status.ts";
-import { clientTimeZone } from "../local-time.ts";
+import { clientTimeZone, DEFAULT_STUDIO_TIME_ZONE } from "../local-time.ts";
 import type { Outbound } from "../messages.ts";
 import { questionByKey } from "../questions.ts";
 import { TEMPLATES, templateName, type TemplateKey } from "../templates.ts";
@@ -16,9 +16,6 @@ import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type Schedul
 import { DecisionBuilder } from "./builder.ts";
 import { actionLines } from "./summary.ts";
 import type { Decision, EngineConfig, LeadState } from "./types.ts";
-
-/** The default studio zone when the configuration names none. */
-export const DEFAULT_STUDIO_TIME_ZONE = "Europe/London";
 
 /** What the cron saw when it found the timer due: the lead must still look like this. */
 export interface TimerBasisSeen {

@@ -1,0 +1,147 @@
+/**
+ * The queue consumer: the Worker's `queue` entry point for both queues.
+ *
+ * `inkline-jobs`: each message is validated (messages.ts) and dispatched through an exhaustive
+ * table, one kind one handler, and acked or retried on its own, so one bad message never re-runs
+ * its batch. A retry waits longer with every attempt (jittered); past the consumer's max_retries the
+ * platform moves the message to the dead-letter queue. A message that fails its schema is sent to
+ * the dead-letter queue at once (retrying cannot make it valid) and acked.
+ *
+ * `inkline-jobs-dlq`: every message is recorded in `dead_letters` (once per message id) and a
+ * system event; the admin API and the inbox show them and can replay them.
+ */
+import type { InboxPayload } from "../../durable-objects/inbox.ts";
+import { requireConfig } from "../config.ts";
+import { openDatabase } from "../db/client.ts";
+import { recordSystemEvent } from "../db/lead-store.ts";
+import { recordDeadLetter } from "../db/timer-store.ts";
+import { backoffMs } from "../lib/backoff.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import { JobSchema, RejectedJobSchema, type Job, type JobKind, type RejectedJob } from "./messages.ts";
+
+export const JOBS_QUEUE = "inkline-jobs";
+export const DEAD_LETTER_QUEUE = "inkline-jobs-dlq";
+
+/** The first retry waits up to this long; each further attempt doubles it (capped, jittered). */
+export const JOB_RETRY_BASE_S = 10;
+/** Longest wait before a retry (Queues allow up to 12 hours; a timer should not wait that long). */
+export const JOB_RETRY_MAX_S = 900;
+
+/** Seconds before attempt `attempts + 1` of a failed message: jittered, at least one second. */
+export function retryDelaySeconds(attempts: number, random: number): number {
+  const ms = backoffMs(JOB_RETRY_BASE_S * 1000, Math.max(1, attempts), random);
+  return Math.min(JOB_RETRY_MAX_S, Math.max(1, Math.ceil(ms / 1000)));
+}
+
+interface JobContext {
+  env: Env;
+  correlationId: string;
+  log: Logger;
+}
+
+type Handlers = { [K in JobKind]: (job: Extract<Job, { kind: K }>, ctx: JobContext) => Promise<void> };
+
+/** Every kind of job and what it does: TypeScript refuses a kind without its handler. */
+const HANDLERS: Handlers = {
+  "lead.timer": async (job, { env, correlationId }) => {
+    const item: InboxPayload = {
+      type: "lead.timer",
+      eventId: `timer:${job.leadId}:${job.timer}:${job.dueAt}:v${job.seen.version}`,
+      phone: job.conversation,
+      leadId: job.leadId,
+      kind: job.timer,
+      dueAtMs: Date.parse(job.dueAt),
+      nowMs: Date.parse(job.now),
+      seen: job.seen,
+    };
+    await env.LEAD_CONVERSATION.getByName(job.conversation).receive([item], correlationId);
+  },
+  "deposit.sweep": async (job, { env, correlationId }) => {
+    const item: InboxPayload = {
+      type: "deposit.sweep",
+      eventId: `sweep:${job.sessionId}:${job.now}`,
+      phone: job.conversation,
+      leadId: job.leadId,
+      sessionId: job.sessionId,
+      linkExpiresAtMs: Date.parse(job.linkExpiresAt),
+    };
+    await env.LEAD_CONVERSATION.getByName(job.conversation).receive([item], correlationId);
+  },
+};
+
+function dispatch(job: Job, ctx: JobContext): Promise<void> {
+  // Narrowed per kind by the table's type; the cast only joins the union back up.
+  const handler = HANDLERS[job.kind] as (job: Job, ctx: JobContext) => Promise<void>;
+  return handler(job, ctx);
+}
+
+/** Why a message failed its schema, in one line. */
+function schemaReason(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join(".") || "message"}: ${i.message}`)
+    .join("; ");
+}
+
+async function consumeJobs(batch: MessageBatch, env: Env, log: Logger, correlationId: string): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = JobSchema.safeParse(message.body);
+      if (!parsed.success) {
+        const reason = `schema: ${schemaReason(parsed.error)}`;
+        const rejected: RejectedJob = { rejected: { reason, body: message.body } };
+        try {
+          await env.JOBS_DLQ.send(rejected, { contentType: "json" });
+          message.ack();
+          log.warn("queue.rejected", { message_id: message.id, reason });
+        } catch (error) {
+          log.error("queue.reject_failed", { message_id: message.id, error });
+          message.retry({ delaySeconds: retryDelaySeconds(message.attempts, Math.random()) });
+        }
+        return;
+      }
+      const job = parsed.data;
+      try {
+        await dispatch(job, { env, correlationId: job.correlationId ?? correlationId, log });
+        message.ack();
+      } catch (error) {
+        const delaySeconds = retryDelaySeconds(message.attempts, Math.random());
+        log.warn("queue.retry", { message_id: message.id, kind: job.kind, attempts: message.attempts, delay_s: delaySeconds, error });
+        message.retry({ delaySeconds });
+      }
+    }),
+  );
+}
+
+async function consumeDeadLetters(batch: MessageBatch, env: Env, log: Logger, correlationId: string): Promise<void> {
+  const handle = openDatabase(requireConfig(env));
+  try {
+    for (const message of batch.messages) {
+      const rejected = RejectedJobSchema.safeParse(message.body);
+      const body = rejected.success ? rejected.data.rejected.body : message.body;
+      const reason = rejected.success ? rejected.data.rejected.reason : `failed every retry (${JOBS_QUEUE})`;
+      const kind = typeof body === "object" && body !== null && "kind" in body && typeof body.kind === "string" ? body.kind.slice(0, 60) : null;
+      try {
+        const fresh = await recordDeadLetter(handle.db, { messageId: message.id, queue: JOBS_QUEUE, body, kind, attempts: message.attempts, reason });
+        if (fresh) await recordSystemEvent(handle.db, { type: "queue.dead_lettered", level: "error", payload: { message_id: message.id, kind, reason }, correlationId });
+        log.error("queue.dead_lettered", { message_id: message.id, kind, reason, duplicate: !fresh });
+        message.ack();
+      } catch (error) {
+        log.error("queue.dead_letter_unrecorded", { message_id: message.id, error });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, Math.random()) });
+      }
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** The `queue` entry point. */
+export async function runQueue(batch: MessageBatch, env: Env): Promise<void> {
+  const correlationId = `queue-${batch.queue}-${crypto.randomUUID()}`;
+  const log = createLogger(correlationId, requireConfig(env).LOG_LEVEL);
+  if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env, log, correlationId);
+  if (batch.queue === JOBS_QUEUE) return consumeJobs(batch, env, log, correlationId);
+  log.error("queue.unknown", { queue: batch.queue, messages: batch.messages.length });
+  batch.retryAll({ delaySeconds: JOB_RETRY_MAX_S });
+}

@@ -1,0 +1,54 @@
+/**
+ * The jobs queue's messages: one zod-validated discriminated union. Every message carries `now`,
+ * the scheduled time of the cron run that produced it, and every due-check downstream uses it
+ * (never the consumer's clock), so a cron fired with a later time behaves as if that time had
+ * come, however late the queue delivers.
+ */
+import { z } from "zod";
+import { LEAD_STATUSES } from "../domain/lead-status.ts";
+import { TIMER_KINDS } from "../domain/timers.ts";
+
+const isoTime = z.iso.datetime({ offset: true });
+/** The producing cron run's correlation id, so its log lines and the object's share one. */
+const correlationId = z.string().min(1).max(120).optional();
+
+export const TimerJobSchema = z.object({
+  kind: z.literal("lead.timer"),
+  correlationId,
+  leadId: z.uuid(),
+  /** The lead's object name (its number, or its BSUID without one). */
+  conversation: z.string().min(1).max(200),
+  timer: z.enum(TIMER_KINDS as [string, ...string[]]).transform((v) => v as (typeof TIMER_KINDS)[number]),
+  dueAt: isoTime,
+  now: isoTime,
+  /** What the cron saw: the object applies the timer only if the lead still looks like this. */
+  seen: z.object({
+    status: z.enum(LEAD_STATUSES as [string, ...string[]]).transform((v) => v as (typeof LEAD_STATUSES)[number]),
+    version: z.number().int().min(0),
+    lastClientMessageAt: isoTime.nullable(),
+  }),
+});
+
+export const DepositSweepJobSchema = z.object({
+  kind: z.literal("deposit.sweep"),
+  correlationId,
+  leadId: z.uuid(),
+  conversation: z.string().min(1).max(200),
+  sessionId: z.string().min(1).max(255),
+  linkExpiresAt: isoTime,
+  now: isoTime,
+});
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema]);
+export type Job = z.infer<typeof JobSchema>;
+export type JobKind = Job["kind"];
+export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];
+
+/**
+ * What the consumer sends to the dead-letter queue itself: a message that failed its schema goes
+ * there at once (retrying cannot make it valid), wrapped with the reason.
+ */
+export const RejectedJobSchema = z.object({
+  rejected: z.object({ reason: z.string(), body: z.unknown() }),
+});
+export type RejectedJob = z.infer<typeof RejectedJobSchema>;
