@@ -223,9 +223,9 @@ export function timerSchedule(lead: TimerLead, config: TimerConfig): ScheduledTi
     const offset = offsetMs(spec, config);
     if (basisAt === null || offset === null) continue;
     const nominalMs = basisAt.getTime() + offset;
-    const after = spec.afterPreviousHours !== undefined && previous?.track === spec.track ? previous.dueAt + spec.afterPreviousHours * HOUR_MS : nominalMs;
-    const nominal = new Date(Math.max(nominalMs, after));
-    const dueAt = spec.audience === "client" ? outsideQuietHours(nominal, zone, quiet) : nominal;
+    const after: number = spec.afterPreviousHours !== undefined && previous?.track === spec.track ? previous.dueAt + spec.afterPreviousHours * HOUR_MS : nominalMs;
+    const nominal: Date = new Date(Math.max(nominalMs, after));
+    const dueAt: Date = spec.audience === "client" ? outsideQuietHours(nominal, zone, quiet) : nominal;
     previous = { track: spec.track, dueAt: dueAt.getTime() };
     if (spec.audience === "client" && lead.optedOut) continue;
     if (fired.has(timerKey({ kind: spec.kind, basisAt }))) continue;
