@@ -10,6 +10,7 @@ import { requireAdminKey } from "./auth.ts";
 import { withDatabase, type AdminEnv } from "./context.ts";
 import { adminEvents } from "./events.ts";
 import { adminFunnel } from "./funnel.ts";
+import { adminJobs } from "./jobs.ts";
 import { adminLeadActions } from "./lead-actions.ts";
 import { adminLeads } from "./leads.ts";
 import { openapi } from "./openapi.ts";
@@ -36,4 +37,5 @@ export const admin = new Hono<AdminEnv>()
   .route("/leads", adminLeads)
   .route("/leads", adminLeadActions)
   .route("/funnel", adminFunnel)
-  .route("/events", adminEvents);
+  .route("/events", adminEvents)
+  .route("/jobs", adminJobs);

@@ -54,6 +54,13 @@ export const EventsQuery = z.object({
 });
 
 /** Optional on action requests: a retry with the same key gets the first answer and changes nothing more. */
+export const JobsQuery = z.object({
+  hours: z.coerce.number().int().min(1).max(168).default(24).describe("How far ahead to list upcoming timers (hours)"),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("Rows per list at most"),
+});
+
+export const DeadLetterParams = z.object({ id: z.coerce.number().int().positive().describe("The dead letter's id") });
+
 export const ActionHeaders = z.object({
   "idempotency-key": z
     .string()
@@ -168,6 +175,26 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     summary: "System events, newest first, by type and lead",
     query: EventsQuery,
     responses: { 200: { doc: "Events" }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/jobs",
+    summary: "Timers due now and in the next hours, fired lately, and the jobs queue's dead letters (replayable)",
+    query: JobsQuery,
+    responses: { 200: { doc: "Due, upcoming, fired and dead-lettered jobs" }, ...errors },
+  },
+  {
+    method: "post",
+    path: "/admin/jobs/dead-letters/:id/replay",
+    summary: "Sends a dead-lettered job to the jobs queue again (once: a replayed letter is not replayed twice)",
+    params: DeadLetterParams,
+    body: EmptyBody,
+    responses: {
+      202: { doc: "Sent to the jobs queue again" },
+      404: { doc: "No such dead letter", schema: ErrorResponse },
+      409: { doc: "Already replayed, or it fails the job schema (replaying cannot help)", schema: ErrorResponse },
+      ...errors,
+    },
   },
   {
     method: "get",
