@@ -387,6 +387,8 @@ describe("GET /admin/openapi.json", () => {
         "/admin/leads/{id}/refund",
         "/admin/funnel",
         "/admin/events",
+        "/admin/jobs",
+        "/admin/jobs/dead-letters/{id}/replay",
         "/admin/openapi.json",
       ].sort(),
     );

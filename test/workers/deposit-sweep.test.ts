@@ -1,10 +1,11 @@
 /**
  * The deposit sweep (cron): a lead still waiting on a link whose time is up, with no word from
- * Stripe (a lost webhook), is checked with Stripe through its Durable Object and moved on. Runs
- * are idempotent, and the webhook arriving late changes nothing more.
+ * Stripe (a lost webhook), is checked with Stripe through its Durable Object and moved on. The
+ * cron enqueues the check on the jobs queue (its consumer hands it to the object). Runs are
+ * idempotent, and the webhook arriving late changes nothing more.
  */
 import { createScheduledController, env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CRON_EVERY_5_MIN, runScheduled } from "../../src/scheduled.ts";
 import { leadRow, settleLead } from "../support/workers/artist.ts";
 import { sql } from "../support/workers/db.ts";
@@ -17,19 +18,35 @@ async function lapse(leadId: string): Promise<void> {
   await sql("UPDATE leads SET deposit_link_expires_at = now() - interval '1 hour' WHERE id = $1", [leadId]);
 }
 
-async function sweep(phone: string): Promise<void> {
+/**
+ * One cron run, then (the queue delivers within its 2 s batch timeout) until the lead's object has
+ * had the job: `until` passes, or for a run expected to change nothing, long enough for delivery.
+ */
+async function sweep(phone: string, until?: () => Promise<unknown>): Promise<void> {
   await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: Date.now() }), env);
-  await settleLead(phone);
+  if (until === undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    await settleLead(phone);
+    return;
+  }
+  await vi.waitFor(
+    async () => {
+      await settleLead(phone);
+      await until();
+    },
+    { timeout: 20_000, interval: 250 },
+  );
 }
+
+const inStatus = (id: string, status: string) => async () => expect(await leadRow(id)).toMatchObject({ status });
 
 describe("the deposit sweep", () => {
   it("a missed expiry: Stripe is asked, the lead moves to DEPOSIT_EXPIRED once; a second run and the late webhook change nothing", async () => {
     const { lead, session } = await awaitingDeposit();
     const late = await expire(session.id); // Stripe expired it; the webhook never arrived.
     await lapse(lead.id);
-    await sweep(lead.phone);
+    await sweep(lead.phone, inStatus(lead.id, "DEPOSIT_EXPIRED"));
 
-    expect(await leadRow(lead.id)).toMatchObject({ status: "DEPOSIT_EXPIRED" });
     expect(await eventsOf(lead.id, "deposit.link_expired")).toMatchObject([{ payload: { session_id: session.id, source: "sweep" } }]);
     expect((await requests()).filter((r) => r.operation === "retrieve_session" && r.path.endsWith(session.id))).toHaveLength(1);
     const told = (await textsTo(lead.phone)).filter((t) => t === copy("deposit.expired.client"));
@@ -47,8 +64,7 @@ describe("the deposit sweep", () => {
     const { lead, session } = await awaitingDeposit();
     const [completed] = await pay(session.id);
     await lapse(lead.id);
-    await sweep(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "BOOKING_PENDING" });
+    await sweep(lead.phone, inStatus(lead.id, "BOOKING_PENDING"));
     await deliver(completed as EmulatedEvent);
     await settleLead(lead.phone);
     expect(await entered(lead.id, "DEPOSIT_PAID")).toBe(1);
@@ -58,8 +74,7 @@ describe("the deposit sweep", () => {
   it("a link still open at Stripe after its time is up here: the sweep expires it there, then here", async () => {
     const { lead, session } = await awaitingDeposit();
     await lapse(lead.id);
-    await sweep(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "DEPOSIT_EXPIRED" });
+    await sweep(lead.phone, inStatus(lead.id, "DEPOSIT_EXPIRED"));
     expect((await requests()).filter((r) => r.operation === "expire_session" && r.path.includes(session.id)).map((r) => r.status)).toEqual([200]);
     expect((await textsTo(lead.phone)).at(-1)).toBe(copy("deposit.expired.client"));
   });
