@@ -15,10 +15,11 @@ import { dueTimerLeads } from "./db/timer-store.ts";
 import { asLeadStatus } from "./domain/state-machine.ts";
 import { isTimerKind } from "./domain/timers.ts";
 import type { Job } from "./jobs/messages.ts";
+import { CRON_EVERY_5_MIN } from "./jobs/names.ts";
 import { createLogger } from "./lib/log.ts";
 import { deriveSessionKey, keyFingerprint } from "./lib/session.ts";
 
-export const CRON_EVERY_5_MIN = "*/5 * * * *";
+export { CRON_EVERY_5_MIN } from "./jobs/names.ts";
 
 type CronJob = (ctx: JobContext) => Promise<Record<string, unknown>>;
 interface JobContext {

@@ -17,10 +17,10 @@ import { recordSystemEvent } from "../db/lead-store.ts";
 import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
 import { JobSchema, RejectedJobSchema, type Job, type JobKind, type RejectedJob } from "./messages.ts";
 
-export const JOBS_QUEUE = "inkline-jobs";
-export const DEAD_LETTER_QUEUE = "inkline-jobs-dlq";
+export { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
 
 /** The first retry waits up to this long; each further attempt doubles it (capped, jittered). */
 export const JOB_RETRY_BASE_S = 10;

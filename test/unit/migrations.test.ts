@@ -37,6 +37,7 @@ describe("migrations", () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       "action_tokens",
       "attachments",
+      "dead_letters",
       "inbox_sessions",
       "lead_answers",
       "lead_notes",

@@ -237,3 +237,19 @@ describe("the engine's timer step", () => {
     expect(timerLead(lead)).toMatchObject({ status: LeadStatus.QUALIFYING, timersFired: ["x@y"], depositLinkExpiresAt: null });
   });
 });
+
+describe("the template registry and the README", () => {
+  it("the README lists every template with its default name, parameters and the body submitted to Meta", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { renderCopy } = await import("../../src/domain/copy.ts");
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const [key, spec] of Object.entries(TEMPLATES)) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
+      expect(row, `README row for template ${key}`).toBeDefined();
+      expect(row).toContain(`\`${spec.name}\``);
+      expect(row).toContain(spec.params.join(", "));
+      // The body is the copy catalogue's, with Meta's {{n}} for our {n}.
+      if (spec.audience === "client") expect(row).toContain(renderCopy(spec.previewKey, { 1: "{{1}}", 2: "{{2}}", 3: "{{3}}" }));
+    }
+  });
+});

@@ -5,10 +5,27 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "../../src/jobs/consumer.ts";
-import { CRON_EVERY_5_MIN, CRON_JOBS } from "../../src/scheduled.ts";
+import { CRON_EVERY_5_MIN, DEAD_LETTER_QUEUE, JOBS_QUEUE } from "../../src/jobs/names.ts";
 
-const config = unstable_readConfig({ config: path.resolve(import.meta.dirname, "../../wrangler.toml") });
+/** What this test reads of wrangler's parsed configuration. */
+interface QueueConsumer {
+  queue: string;
+  max_batch_size?: number;
+  max_batch_timeout?: number;
+  max_retries?: number;
+  retry_delay?: number;
+  max_concurrency?: number | null;
+  dead_letter_queue?: string;
+}
+interface ConfigRead {
+  queues: { consumers?: QueueConsumer[]; producers?: { binding: string; queue: string }[] };
+  triggers: { crons?: string[] };
+}
+
+// wrangler's bundled declarations do not resolve under the linter's type service (tsc is fine);
+// the shape read is declared above.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+const config: ConfigRead = unstable_readConfig({ config: path.resolve(import.meta.dirname, "../../wrangler.toml") });
 
 describe("wrangler.toml's queues", () => {
   it("the jobs queue: every consumer setting explicit, failures dead-lettered", () => {
@@ -29,8 +46,7 @@ describe("wrangler.toml's queues", () => {
     ]);
   });
 
-  it("every cron has jobs in src/scheduled.ts, and the scan is one of them", () => {
-    expect(config.triggers.crons).toEqual(Object.keys(CRON_JOBS));
-    expect(Object.keys(CRON_JOBS[CRON_EVERY_5_MIN])).toContain("timerScan");
+  it("one cron, every 5 minutes: the schedule src/scheduled.ts maps to its jobs", () => {
+    expect(config.triggers.crons).toEqual([CRON_EVERY_5_MIN]);
   });
 });

@@ -4,10 +4,8 @@
  * POST /admin/jobs/dead-letters/:id/replay sends one back to the jobs queue, once.
  */
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
-import { deadLetters } from "../../db/schema.ts";
-import { claimDeadLetters, firedTimers, listDeadLetters, unclaimDeadLetter, upcomingTimers, dueTimerLeads } from "../../db/timer-store.ts";
-import { JobSchema } from "../../jobs/messages.ts";
+import { dueTimerLeads, firedTimers, listDeadLetters, upcomingTimers } from "../../db/timer-store.ts";
+import { replayDeadLetter } from "../../jobs/replay.ts";
 import type { AdminEnv } from "./context.ts";
 import { snake, snakeAll } from "./json.ts";
 import { DeadLetterParams, EmptyBody, JobsQuery } from "./schemas.ts";
@@ -41,18 +39,7 @@ export const adminJobs = new Hono<AdminEnv>()
   })
   .post("/dead-letters/:id/replay", valid("param", DeadLetterParams), valid("json", EmptyBody), async (c) => {
     const { id } = c.req.valid("param");
-    const db = c.get("db");
-    const [letter] = await db.select().from(deadLetters).where(eq(deadLetters.id, id));
-    if (!letter) return c.json({ error: "not_found", message: `no dead letter ${id}` }, 404);
-    const job = JobSchema.safeParse(letter.body);
-    if (!job.success) return c.json({ error: "not_replayable", message: `dead letter ${id} fails the job schema: replaying cannot help (${letter.reason})` }, 409);
-    const [claimed] = await claimDeadLetters(db, [id], new Date());
-    if (!claimed) return c.json({ error: "already_replayed", message: `dead letter ${id} was replayed at ${letter.replayedAt?.toISOString() ?? "an earlier time"}` }, 409);
-    try {
-      await c.env.JOBS.send(job.data, { contentType: "json" });
-    } catch (error) {
-      await unclaimDeadLetter(db, id);
-      throw error;
-    }
-    return c.json({ replayed: snake(claimed) }, 202);
+    const outcome = await replayDeadLetter(c.get("db"), c.env.JOBS, id, new Date());
+    if (outcome.ok) return c.json({ replayed: snake(outcome.letter) }, 202);
+    return c.json({ error: outcome.reason, message: outcome.message }, outcome.reason === "not_found" ? 404 : 409);
   });

@@ -18,6 +18,8 @@ import { readLedger } from "../../domain/deposit.ts";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
+import { firedTimers, type FiredTimer } from "../../db/timer-store.ts";
+import { isTimerKind } from "../../domain/timers.ts";
 
 /** What the redirect after an action says: `?done=approve`, or `?refused=wrong_status&action=approve`. */
 const Flash = z.union([
@@ -156,6 +158,31 @@ function handoverReasons(lead: Lead): string {
   return (open ? lead.handoverReasons : [lead.handoverReason ?? ""]).map(handoverReasonLabel).join("; ");
 }
 
+/** The label of a timer kind ("Nudge: asks the current question again"); the kind itself when unknown. */
+function timerLabel(kind: string): string {
+  return isTimerKind(kind) ? t(`timer.label.${kind}`) : kind;
+}
+
+/** What the timers will do next for this lead, and what they did. */
+const Timers: FC<{ lead: Lead; fired: FiredTimer[] }> = ({ lead, fired }) => (
+  <section class="card" aria-labelledby="timers-title" id="timers">
+    <h2 id="timers-title">{t("inbox.lead.timers")}</h2>
+    <p data-next-timer={lead.nextTimerKind ?? ""}>
+      {lead.nextTimerAt && lead.nextTimerKind
+        ? t("inbox.lead.next_timer", { what: timerLabel(lead.nextTimerKind), when: formatDateTime(lead.nextTimerAt) })
+        : t("inbox.lead.no_timer")}
+    </p>
+    {fired.length > 0 ? (
+      <ul class="timers-fired">
+        {fired.map((f) => {
+          const kind = typeof (f.payload as { kind?: unknown }).kind === "string" ? String((f.payload as { kind: string }).kind) : "";
+          return <li data-timer={kind}>{t("inbox.lead.timer_fired", { what: timerLabel(kind), when: formatDateTime(f.at) })}</li>;
+        })}
+      </ul>
+    ) : null}
+  </section>
+);
+
 export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const db = c.get("db");
   const csrf = c.get("csrf");
@@ -163,13 +190,14 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const lead = params.success ? await findLead(db, params.data.id) : undefined;
   if (!lead) return c.html(<MessagePage title={t("inbox.not_found.title")} body={t("inbox.not_found.body")} csrf={csrf} />, 404);
   const flash = Flash.safeParse(c.req.query());
-  const [answers, attachments, history, outbox, events, notes] = await Promise.all([
+  const [answers, attachments, history, outbox, events, notes, fired] = await Promise.all([
     answerRows(db, lead.id),
     leadAttachments(db, lead.id),
     allAnswers(db, lead.id),
     recentOutbox(db, lead.id),
     listEvents(db, { leadId: lead.id, limit: 100 }),
     leadNotesOf(db, lead.id),
+    firedTimers(db, 20, lead.id),
   ]);
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
@@ -229,6 +257,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
           )}
         </section>
       </div>
+      <Timers lead={lead} fired={fired} />
       <section class="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t("inbox.lead.timeline")}</h2>
         <Timeline entries={timeline} />

@@ -8,6 +8,7 @@ import type { FC } from "hono/jsx";
 import type { z } from "zod";
 import { countLeadsByStatus, decodeCursor, enteredStatuses, listLeads, newestLeadsPerStatus } from "../../db/admin-store.ts";
 import { buildFunnel } from "../../domain/funnel.ts";
+import { listDeadLetters } from "../../db/timer-store.ts";
 import { formatDateTime } from "../../domain/format.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { FunnelQuery, LeadListQuery } from "../admin/schemas.ts";
@@ -146,12 +147,18 @@ export const inboxOverview = new Hono<InboxEnv>().get("/", async (c) => {
   const query = parsed.success ? parsed.data : InboxQuery.parse({});
   const since = new Date(Date.now() - query.days * 24 * 60 * 60 * 1000);
   const filtered = query.status !== undefined || query.q !== undefined;
-  const [funnel, leads] = await Promise.all([
+  const [funnel, leads, failed] = await Promise.all([
     enteredStatuses(db, since).then(buildFunnel),
     filtered ? filteredLeads(db, query) : groupedLeads(db),
+    listDeadLetters(db, 100),
   ]);
   return c.html(
     <Layout title={t("inbox.title")} csrf={c.get("csrf")}>
+      {failed.length > 0 ? (
+        <p class="flash" role="status" id="failed-jobs">
+          <a href="/inbox/jobs">{t("inbox.jobs.banner", { count: failed.length })}</a>
+        </p>
+      ) : null}
       <SearchForm query={query} />
       <div class="columns">
         <div>{leads}</div>
