@@ -220,6 +220,10 @@ export const en_GB_artist = {
   "demo.inbox.title": "3. {artistName}'s inbox",
   "demo.inbox.body": "The same leads and actions on the web: answers, reference images, the estimate, the timeline and the funnel. In demo mode you are signed in without the key.",
   "demo.inbox.link": "Open the inbox",
+  "demo.jump.title": "4. Jump ahead in time",
+  "demo.jump.body": "Nothing happens to a quiet lead until its timer is due: a nudge at 12 hours, a template at 36, abandoned at 48; reminders to the artist at 24 and 48, stale at 72. Fire the 5-minute cron as if that much time had passed, then watch the chats and the inbox.",
+  "demo.jump.button": "+{hours} h",
+  "demo.jump.done": "Fired the cron as if it were {when} (+{hours} h). Timers due by then are on their way through the queue.",
   "demo.no_chat": "The chat emulator's address is not set (DEMO_CHAT_URL); `npm run dev` sets it.",
 
   "status.NEW": "new",

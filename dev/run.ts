@@ -85,6 +85,9 @@ async function main(): Promise<void> {
         STRIPE_SECRET_KEY: "sk_test_inkline_dev",
         STRIPE_WEBHOOK_SECRET: "whsec_inkline_dev",
         STRIPE_API_URL: urls.stripe,
+        // The demo's jump-ahead buttons show each timer at its nominal time whatever the hour here;
+        // set QUIET_HOURS=21-9 in .dev.vars to watch nudges wait for the morning as in production.
+        QUIET_HOURS: "off",
       };
       const { vars, source } = resolveVars(defaults, path.join(ROOT, ".dev.vars"), process.env);
       const overrides = Object.entries(source)

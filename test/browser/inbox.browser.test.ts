@@ -213,6 +213,44 @@ describe("the artist in a real browser", () => {
     }
   });
 
+  it("demo jump ahead: a consultation left at question 6 is nudged after +13 h, gets the template after +37 h, is ABANDONED after +49 h", async () => {
+    const { worker } = stack().urls;
+    const quiet = "+447700900457";
+    const sends = () => stack().whatsapp.sends(quiet);
+    const says = async (text: string) => {
+      const before = sends().length;
+      expect((await stack().whatsapp.inbound({ from: quiet, name: "Sam Quiet", text })).status).toBe(200);
+      await eventually(`a reply to "${text}"`, () => sends().length > before);
+    };
+    await says("hi");
+    for (const key of ["idea", "placement", "dimensions", "style", "complexity"] as const) await says(GOOD_ANSWERS[key].text);
+    const status = async () => {
+      const res = await fetch(`${worker}/admin/leads?q=${quiet.slice(1)}`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+      return ((await res.json()) as { leads: { status: string }[] }).leads[0]?.status;
+    };
+    const context = await (browser as Browser).newContext(PHONE_SCREEN);
+    try {
+      const demo = await context.newPage();
+      await demo.goto(`${worker}/demo`);
+      const jump = async (hours: number) => {
+        await Promise.all([demo.waitForURL(`${worker}/demo?jumped=${hours}**`), demo.locator(`#jump form:has(input[value="${hours}"]) button`).click()]);
+      };
+      const before = sends().length;
+      await jump(13);
+      const nudge = await eventually("the 12 h nudge", () => sends().slice(before).find((s) => (s.body as { interactive?: unknown }).interactive !== undefined));
+      expect(JSON.stringify(nudge.body)).toContain(renderCopy("question.coverup"));
+      await jump(37);
+      await eventually("the 36 h template", () => sends().slice(before).find((s) => (s.body as { template?: { name?: string } }).template?.name === "inkline_consultation_nudge"));
+      const sentBeforeAbandon = sends().length;
+      await jump(49);
+      await eventually("ABANDONED", async () => (await status()) === "ABANDONED");
+      expect(sends().length).toBe(sentBeforeAbandon);
+      await shot(demo, "demo-jumped.png", true);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("demo mode: the demo page's inbox link signs a fresh browser in without the key", async () => {
     const { worker } = stack().urls;
     const context = await (browser as Browser).newContext(PHONE_SCREEN);

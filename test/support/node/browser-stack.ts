@@ -80,6 +80,8 @@ export async function startBrowserStack(): Promise<BrowserStack> {
         ARTIST_NAME: BROWSER_IDENTITY.artistName,
         STRIPE_SECRET_KEY: "sk_test_inkline_browser",
         STRIPE_WEBHOOK_SECRET: "whsec_inkline_browser",
+        // As in `npm run dev`: the demo's jump-ahead shows each timer at its nominal time.
+        QUIET_HOURS: "off",
       }),
       whatsapp: { sendStatusWebhooks: true, displayPhoneNumber: "+44 7700 900000" },
       log,
