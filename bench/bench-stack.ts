@@ -68,6 +68,8 @@ export async function startBenchStack(
       ARTIST_NAME: "Mara",
       STRIPE_SECRET_KEY: "sk_test_inkline_bench",
       STRIPE_WEBHOOK_SECRET: "whsec_inkline_bench",
+      // Timers fire at their nominal times whatever the hour the bench runs.
+      QUIET_HOURS: "off",
       ...options.vars,
     }),
     whatsapp: { sendStatusWebhooks: options.statusWebhooks ?? false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },

@@ -7,6 +7,7 @@
  *   npm run bench                      500 numbers, 50 at a time (about 2 minutes on 2 cores)
  *   npm run bench -- --quick           50 numbers: a fast check
  *   npm run bench -- --numbers 200 --concurrency 20 --burst 50 --no-write --keep
+ *   npm run bench -- --timers-only      only the timer phases (bench/timers.ts)
  *
  * Phases: warm-up + calibration (one consultation, slowly: how many replies each step produces),
  * quiet baselines (one request at a time, CPU per request), quiet conversations, sustained load
@@ -23,6 +24,7 @@ import { renderCost } from "./cost.ts";
 import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes, readStatementStats, resetStatementStats, type PgClient } from "./db.ts";
 import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
+import { benchTimers, renderTimers, TIMER_MARKERS, type TimerFigures } from "./timers.ts";
 import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
 import { cpuDelta, cpuMinus, cpuPer, cpuSnapshot, cpuSum, findWorkerd, machineBusyMs, machineInfo, processCpuMs, readMemory, type CpuSnapshot } from "./proc.ts";
 import { PROBES, type ProbeName, type ProbeSamples } from "./protocol.ts";
@@ -36,6 +38,8 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "50" },
     burst: { type: "string", default: "50" },
     quick: { type: "boolean", default: false },
+    /** Only the timer phases (bench/timers.ts): the scan at 10k and 100k leads, timers applied per second. */
+    "timers-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -243,14 +247,18 @@ async function main(): Promise<number> {
   const begun = Date.now();
   return withBenchRun({ name: "bench", say, keep: args.keep }, async ({ stack, driver }) => {
     const pg = await connect(stack.urls.postgres);
-    let figures: BenchFigures;
+    let figures: BenchFigures | null = null;
+    let timers: TimerFigures;
     try {
-      figures = await measure(stack, pg, driver, begun);
+      if (!args["timers-only"]) figures = await measure(stack, pg, driver, begun);
+      // After the load phases: the 100,000 leads it adds must not weigh on them.
+      timers = await benchTimers(stack, pg, say);
     } finally {
       await pg.end().catch(() => undefined);
     }
-    const report = `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}`;
-    console.log(`\n${report}\n`);
+    const timersReport = renderTimers(timers);
+    const report = figures ? `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}` : null;
+    console.log(`\n${report ?? ""}\n\n${timersReport}\n`);
     if (!args["no-write"]) {
       const file = path.join(ROOT, "BENCHMARKS.md");
       let existing: string | null = null;
@@ -259,10 +267,12 @@ async function main(): Promise<number> {
       } catch {
         existing = null;
       }
-      writeFileSync(file, spliceReport(existing, report));
+      let next = report ? spliceReport(existing, report) : (existing ?? "");
+      if (!next.includes(TIMER_MARKERS.begin)) next = `${next.trimEnd()}\n\n${TIMER_MARKERS.begin}\n${TIMER_MARKERS.end}\n`;
+      writeFileSync(file, spliceReport(next, timersReport, TIMER_MARKERS));
       say("written to BENCHMARKS.md");
     }
-    const problems = figures.integrity.problems;
+    const problems = [...(figures?.integrity.problems ?? []), ...timers.apply.problems];
     if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
     return problems.length > 0 ? 1 : 0;
   });
