@@ -108,3 +108,40 @@ describe("parseConfig", () => {
     expect(result.ok && result.config.PILOT_ALLOWLIST).toEqual(["+447700900123", "+33612345678"]);
   });
 });
+
+describe("timer and template settings", () => {
+  const problems = (env: Record<string, string>) => {
+    const result = parseConfig(env);
+    return result.ok ? [] : result.problems;
+  };
+
+  it("reads quiet hours, the studio's zone, timer offsets and template names", () => {
+    const result = parseConfig({
+      QUIET_HOURS: "22-8",
+      STUDIO_TIME_ZONE: "America/New_York",
+      TIMER_HOURS: '{"consultation.nudge": 6, "artist.reminder_again": null}',
+      WHATSAPP_TEMPLATE_NAMES: '{"consultation_nudge": "studio_nudge_v2"}',
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      QUIET_HOURS: { fromHour: 22, untilHour: 8 },
+      STUDIO_TIME_ZONE: "America/New_York",
+      TIMER_HOURS: { "consultation.nudge": 6, "artist.reminder_again": null },
+      WHATSAPP_TEMPLATE_NAMES: { consultation_nudge: "studio_nudge_v2" },
+    });
+    const defaults = parseConfig({});
+    expect(defaults.ok && defaults.config).toMatchObject({ QUIET_HOURS: { fromHour: 21, untilHour: 9 }, STUDIO_TIME_ZONE: "Europe/London", TIMER_HOURS: {}, WHATSAPP_TEMPLATE_NAMES: {} });
+    const off = parseConfig({ QUIET_HOURS: "off" });
+    expect(off.ok && off.config.QUIET_HOURS).toBeNull();
+  });
+
+  it("names the setting and the problem when a value is wrong", () => {
+    expect(problems({ QUIET_HOURS: "25-3" })).toEqual([expect.stringMatching(/^QUIET_HOURS: must be two different hours/)]);
+    expect(problems({ STUDIO_TIME_ZONE: "Mars/Olympus" })).toEqual([expect.stringMatching(/^STUDIO_TIME_ZONE: must be an IANA time zone/)]);
+    expect(problems({ TIMER_HOURS: '{"consultation.nudj": 6}' })).toEqual([expect.stringMatching(/^TIMER_HOURS: consultation\.nudj: unknown timer/)]);
+    expect(problems({ TIMER_HOURS: "not json" })).toEqual([expect.stringMatching(/^TIMER_HOURS: must be a JSON object/)]);
+    expect(problems({ WHATSAPP_TEMPLATE_NAMES: '{"nudge": "x"}' })).toEqual([expect.stringMatching(/^WHATSAPP_TEMPLATE_NAMES: nudge: not in the template registry/)]);
+    expect(problems({ WHATSAPP_TEMPLATE_NAMES: '{"consultation_nudge": "Has Spaces"}' })).toEqual([expect.stringMatching(/^WHATSAPP_TEMPLATE_NAMES: consultation_nudge: must be a WhatsApp template name/)]);
+  });
+});
