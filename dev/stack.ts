@@ -221,6 +221,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     say("starting embedded Postgres…");
     const postgres = await startPostgres({ ...options.postgres, port: ports.postgres });
     parts.postgres = postgres;
+    if (postgres.dataDir !== path.resolve(options.postgres.dataDir)) {
+      say(`the postgres OS user cannot enter ${path.dirname(path.resolve(options.postgres.dataDir))}; its data is in ${postgres.dataDir}`);
+    }
     checkAborted(signal);
     const applied = await migrateDatabase(postgres.url);
     say(`database ready (${applied} migration(s) recorded).`);

@@ -5,7 +5,7 @@
  * DATABASE_URL that is not Neon's pooled endpoint is an error, and the error lists every problem at once so an operator fixes them in one deploy.
  */
 import { z } from "zod";
-import { E164_PATTERN } from "./domain/phone.ts";
+import { pastedToE164 } from "./domain/phone.ts";
 import { TourScheduleSchema } from "./domain/tour-schedule.ts";
 import { DEFAULT_STUDIO_TIME_ZONE, isTimeZone } from "./domain/local-time.ts";
 import { isTemplateKey, TEMPLATE_KEYS, TEMPLATE_NAME_PATTERN, type TemplateKey } from "./domain/templates.ts";
@@ -21,18 +21,33 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
+/** One phone number as an operator pastes it ("+44 7700 900999", "0044…", "447700900999"), stored as E.164. */
+const e164 = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    const number = pastedToE164(v);
+    if (number === null) ctx.addIssue({ code: "custom", message: "must be an E.164 number like +447700900123" });
+    return number ?? undefined;
+  });
+
+/** Phone numbers separated by commas, semicolons or new lines, each as {@link e164} reads it. */
 const e164List = z
   .string()
   .default("")
   .transform((v, ctx) => {
     const items = v
-      .split(",")
+      .split(/[,;\n]/)
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
+    const numbers: string[] = [];
     for (const item of items) {
-      if (!E164_PATTERN.test(item)) ctx.addIssue({ code: "custom", message: `"${item}" is not an E.164 number` });
+      const number = pastedToE164(item);
+      if (number === null) ctx.addIssue({ code: "custom", message: `"${item}" is not an E.164 number` });
+      else numbers.push(number);
     }
-    return items;
+    return numbers;
   });
 
 /** A JSON-valued setting checked by `schema`; `what` says what it must be. */
@@ -83,7 +98,7 @@ export const EnvSchema = z.object({
   /** Demo only: the WhatsApp emulator's chat page, linked from /demo (the dev stack sets it). */
   DEMO_CHAT_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   PILOT_MODE: flag,
-  /** Comma-separated E.164 numbers served while PILOT_MODE is on. */
+  /** Comma-separated numbers served while PILOT_MODE is on, normalised to E.164 like {@link e164}. */
   PILOT_ALLOWLIST: e164List,
   /** At least {@link ADMIN_KEY_MIN_LENGTH} characters; production asks for {@link PRODUCTION_ADMIN_KEY_MIN_LENGTH}. */
   ADMIN_API_KEY: optionalSecret.refine((v) => v === undefined || v.length >= ADMIN_KEY_MIN_LENGTH, "must be at least 16 characters"),
@@ -107,11 +122,8 @@ export const EnvSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: optionalSecret,
   WHATSAPP_ACCESS_TOKEN: optionalSecret,
   WHATSAPP_PHONE_NUMBER_ID: optionalSecret,
-  ARTIST_WHATSAPP_NUMBER: z
-    .string()
-    .regex(E164_PATTERN, "must be an E.164 number like +447700900123")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  /** The artist's own WhatsApp number; spaces, dashes, "00" and a missing "+" are forgiven. */
+  ARTIST_WHATSAPP_NUMBER: e164,
 
   /** How the artist is named to clients in copy ("Mara's booking assistant"). */
   ARTIST_NAME: z.string().min(1).max(60).default("the artist"),

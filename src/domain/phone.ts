@@ -18,6 +18,19 @@ export function toE164(raw: string): string | null {
   return E164_PATTERN.test(e164) ? e164 : null;
 }
 
+/**
+ * Reads a number as an operator pastes it into configuration, into E.164, or null when it is not
+ * one: spaces, dashes, dots, slashes and parentheses are dropped ("+44 (0)7700-900 999"; the UK's
+ * "(0)" trunk marker with them), an international "00" prefix becomes "+", and bare digits are
+ * taken as already international ("447700900999", as WhatsApp shows a number). A national number
+ * ("07700 900999") has no country and stays refused.
+ */
+export function pastedToE164(raw: string): string | null {
+  const compact = raw.replace(/\(0\)/g, "").replace(/[\s\-\u2010-\u2015.()/]/g, "");
+  const international = compact.startsWith("00") ? `+${compact.slice(2)}` : compact.startsWith("+") ? compact : `+${compact}`;
+  return E164_PATTERN.test(international) ? international : null;
+}
+
 /** Masks a phone number for logs: keeps the country prefix and the last two digits ("+44*******23"). */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/[^0-9]/g, "");

@@ -145,3 +145,42 @@ describe("timer and template settings", () => {
     expect(problems({ WHATSAPP_TEMPLATE_NAMES: '{"consultation_nudge": "Has Spaces"}' })).toEqual([expect.stringMatching(/^WHATSAPP_TEMPLATE_NAMES: consultation_nudge: must be a WhatsApp template name/)]);
   });
 });
+
+describe("phone numbers as an operator pastes them", () => {
+  it.each([
+    ["+447700900999", "an E.164 number as it is"],
+    ["+44 7700 900999", "with spaces"],
+    ["447700900999", "without the plus, as WhatsApp shows it"],
+    ["0044 7700 900999", "with the international 00 prefix"],
+    ["+44-7700-900-999", "with dashes"],
+    ["+44 (0)7700 900999", "with the UK's (0) trunk marker"],
+    ["(+44) 7700.900.999", "with parentheses and dots"],
+    ["  +44\u00a07700 900999  ", "with a non-breaking space and padding"],
+  ])("ARTIST_WHATSAPP_NUMBER %j (%s) becomes +447700900999", (pasted) => {
+    const result = parseConfig({ ARTIST_WHATSAPP_NUMBER: pasted });
+    expect(result).toMatchObject({ ok: true, config: { ARTIST_WHATSAPP_NUMBER: "+447700900999" } });
+  });
+
+  it("normalises every number of PILOT_ALLOWLIST, however it was pasted and separated", () => {
+    const result = parseConfig({ PILOT_ALLOWLIST: "+44 7700 900999, 0033 6 12 34 56 78;1 (415) 555-0134\n447700900123" });
+    expect(result).toMatchObject({ ok: true, config: { PILOT_ALLOWLIST: ["+447700900999", "+33612345678", "+14155550134", "+447700900123"] } });
+  });
+
+  it.each([
+    ["07700 900999", "a national number has no country"],
+    ["+44 7700 9OO999", "letters"],
+    ["+44 77", "too short"],
+    ["+44 7700 900999 1234 56", "too long"],
+    ["+0044 7700 900999", "a plus and 00 both"],
+    ["ask Mara", "not a number"],
+  ])("still refuses %j (%s), naming the variable", (pasted) => {
+    const artist = parseConfig({ ARTIST_WHATSAPP_NUMBER: pasted });
+    expect(artist).toEqual({ ok: false, problems: ["ARTIST_WHATSAPP_NUMBER: must be an E.164 number like +447700900123"] });
+    const pilot = parseConfig({ PILOT_ALLOWLIST: `+447700900999, ${pasted}` });
+    expect(pilot).toEqual({ ok: false, problems: [`PILOT_ALLOWLIST: "${pasted.trim()}" is not an E.164 number`] });
+  });
+
+  it("leaves an empty artist number unset and an empty allowlist empty", () => {
+    expect(parseConfig({ ARTIST_WHATSAPP_NUMBER: " ", PILOT_ALLOWLIST: "" })).toMatchObject({ ok: true, config: { ARTIST_WHATSAPP_NUMBER: undefined, PILOT_ALLOWLIST: [] } });
+  });
+});
