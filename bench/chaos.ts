@@ -11,8 +11,9 @@
  * forks the load driver (bench/driver.ts) for the client side (bench/chaos/traffic.ts), calibrates
  * one consultation, then plays bench/chaos/faults.ts while the traffic runs. Afterwards it waits for
  * the stack to catch up, reads Postgres and the Graph emulator, and judges the run with
- * bench/chaos/invariants.ts plus the bench's exact check of every full consultation. Last, the
- * burst (bench/chaos/burst.ts): one signed POST from `--burst` new numbers against Postgres's
+ * bench/chaos/invariants.ts plus the bench's exact check of every full consultation. Then the
+ * timers under faults (bench/chaos/timers.ts: duplicate cron runs, queue redelivery, resets, clients
+ * racing their nudge). Last, the burst (bench/chaos/burst.ts): one signed POST from `--burst` new numbers against Postgres's
  * `max_connections` of {@link CHAOS_MAX_CONNECTIONS}, while the admin API, /ready and Stripe's
  * webhook must keep answering. Prints the counts, writes them into BENCHMARKS.md between the chaos
  * markers, exits 1 on any problem.
@@ -25,6 +26,7 @@ import { CONSULTATION } from "./answers.ts";
 import { BENCH_ADMIN_KEY } from "./bench-stack.ts";
 import { FaultScript, SEND_LATENCY_MS } from "./chaos/faults.ts";
 import { runBurst } from "./chaos/burst.ts";
+import { runTimerChaos } from "./chaos/timers.ts";
 import { StripeChaos } from "./chaos/stripe.ts";
 import { checkChaosRun, type TrafficLedger } from "./chaos/invariants.ts";
 import { observedSends, readLeadLedgers } from "./chaos/ledger.ts";
@@ -168,9 +170,10 @@ async function chaos(stack: RunningStack, driver: DriverClient, begun: number): 
     await describeStuck(pg, stack);
     return judge(stack, pg, traffic, stripe, faults, { expectedReplies, outcome, clean, begun });
   });
-  if (BURST === 0) return summary;
+  const timers = await withPostgres(stack, (pg) => runTimerChaos(stack, pg, say));
+  if (BURST === 0) return { ...summary, seconds: (Date.now() - begun) / 1000, timers };
   const burst = await runBurst(stack, { senders: BURST, repliesEach: expectedReplies[0] ?? 1, timeoutMs: 300_000 }, say);
-  return { ...summary, seconds: (Date.now() - begun) / 1000, burst };
+  return { ...summary, seconds: (Date.now() - begun) / 1000, timers, burst };
 }
 
 /**
@@ -281,7 +284,7 @@ async function main(): Promise<number> {
       writeFileSync(file, spliceReport(readFileSync(file, "utf8"), report, CHAOS_MARKERS));
       say("written to BENCHMARKS.md");
     }
-    const problems = summary.verdict.problems.length + summary.consultationProblems.length + (summary.burst?.problems.length ?? 0);
+    const problems = summary.verdict.problems.length + summary.consultationProblems.length + (summary.timers?.problems.length ?? 0) + (summary.burst?.problems.length ?? 0);
     if (problems > 0) say(`FAILED: ${problems} problem(s)`);
     return problems > 0 ? 1 : 0;
   });

@@ -3,6 +3,7 @@
  * guarantee with the problems that break it. Pure (figures in, markdown out).
  */
 import type { BurstSummary } from "./burst.ts";
+import type { TimerChaosSummary } from "./timers.ts";
 import type { ChaosVerdict } from "./invariants.ts";
 
 export const CHAOS_MARKERS = {
@@ -26,8 +27,22 @@ export interface ChaosSummary {
   faults: readonly { kind: string; count: number; detail: string }[];
   /** Hostile requests by kind: how many, and the answers they got. */
   hostile: readonly { kind: string; count: number; answers: string }[];
+  /** The timers under faults. */
+  timers?: TimerChaosSummary;
   /** The burst of distinct senders (absent with `--burst 0`). */
   burst?: BurstSummary;
+}
+
+/** The timers' lines: the faults played on them and the verdict. */
+function renderTimers(t: TimerChaosSummary): string[] {
+  return [
+    "",
+    `Timers: ${t.leads} leads with a due nudge; the cron fired ${t.cronRuns}× at once for one time, ${t.redelivered} jobs redelivered through the queue, ${t.reset} objects reset mid-timer, ${t.racing} clients answering at the same moment. ${t.nudged} nudged; ${t.overtaken} racing client(s) answered first and got none.`,
+    "",
+    t.problems.length === 0
+      ? "- ✅ every due nudge sent exactly once; none stale (for a state the lead had left)"
+      : `- ❌ timers: ${plural(t.problems.length, "problem")}, e.g. ${t.problems.slice(0, 3).join("; ")}`,
+  ];
 }
 
 /** The burst's lines: what was sent, how Postgres's connections went, what the other routes answered. */
@@ -110,8 +125,9 @@ export function renderChaosReport(s: ChaosSummary): string {
     const broken = grouped.get(guarantee) ?? [];
     lines.push(broken.length === 0 ? `- ✅ ${guarantee}` : `- ❌ ${guarantee}: ${plural(broken.length, "problem")}, e.g. ${broken.slice(0, 3).join("; ")}`);
   }
+  if (s.timers) lines.push(...renderTimers(s.timers));
   if (s.burst) lines.push(...renderBurst(s.burst));
-  const all = problems.length + (s.burst?.problems.length ?? 0);
+  const all = problems.length + (s.timers?.problems.length ?? 0) + (s.burst?.problems.length ?? 0);
   lines.push("", all === 0 ? "**No loss, no duplication, no skipped status, no 5xx.**" : `**FAILED: ${plural(all, "problem")}.**`);
   return lines.join("\n");
 }

@@ -7,8 +7,11 @@
  * (The bare-route baseline is GET /health.)
  * POST /_bench/evict?phone=E164      `npm run chaos`: resets that number's LeadConversation as an
  *                                    eviction or crash would (memory and in-flight work gone)
+ * POST /_bench/jobs {"jobs": [...]}  `npm run chaos`: puts jobs on the jobs queue as they are (a
+ *                                    redelivery, or a poison message: the consumer validates them)
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { BENCH_EVICTION_REASON } from "../../durable-objects/lead-conversation.ts";
 import { toE164 } from "../domain/phone.ts";
 import { toUserId } from "../domain/client-id.ts";
@@ -32,6 +35,12 @@ export const bench = new Hono<AppEnv>()
   .get("/db-select", async (c) => {
     const result = await c.env.BENCH_PROBE.getByName(objectName(c.req.query("object"))).selectOne();
     return c.json({ ok: true, db_ms: result.dbMs });
+  })
+  .post("/jobs", async (c) => {
+    const body = z.object({ jobs: z.array(z.unknown()).min(1).max(100) }).safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: "invalid_request", field: "jobs", message: "a JSON object with 1 to 100 jobs" }, 400);
+    await c.env.JOBS.sendBatch(body.data.jobs.map((job) => ({ body: job, contentType: "json" as const })));
+    return c.json({ ok: true, sent: body.data.jobs.length });
   })
   .post("/evict", async (c) => {
     // An object is named by a number, or by a BSUID for a client who shares none.
