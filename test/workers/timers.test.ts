@@ -41,10 +41,18 @@ async function timerRow(client: Client): Promise<TimerRow> {
 
 const ms = (value: Date | string | null): number => (value === null ? Number.NaN : new Date(value).getTime());
 
-/** Fires the 5-minute cron as if it were `at`. */
-async function cronAt(at: number): Promise<void> {
+/**
+ * Fires the 5-minute cron as if it were `at`, for `clients` only: the test files share one
+ * database, and a jump of days would otherwise fire the timers of every lead earlier files left
+ * behind (those files are done with them; their timers are cleared, not theirs to judge).
+ */
+async function cronAt(at: number, ...clients: Client[]): Promise<void> {
+  await sql("UPDATE leads SET next_timer_at = NULL, next_timer_kind = NULL WHERE next_timer_at IS NOT NULL AND NOT (conversation_key = ANY($1))", [clients.map((c) => c.phone)]);
   await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: at }), env);
 }
+
+/** Time for a test that waits on the queue several times. */
+const QUEUE_TEST_MS = 90_000;
 
 /** Waits (the queue delivers within its batch timeout) until `check` passes, settling the lead's object each time. */
 async function eventually<T>(client: Client, check: () => Promise<T>): Promise<T> {
@@ -101,12 +109,12 @@ describe("a consultation left at a question", () => {
     expect(ms(start.next_timer_at)).toBe(outsideQuietHours(new Date(nominal), "Europe/London").getTime());
 
     // An hour before: nothing. At its time, twice (a cron run delivered twice): one nudge.
-    await cronAt(ms(start.next_timer_at) - HOUR);
+    await cronAt(ms(start.next_timer_at) - HOUR, client);
     await pause(QUEUE_QUIET_MS);
     await settle(client.phone);
     expect(await client.hears()).toEqual([]);
-    await cronAt(ms(start.next_timer_at) + 60_000);
-    await cronAt(ms(start.next_timer_at) + 60_000);
+    await cronAt(ms(start.next_timer_at) + 60_000, client);
+    await cronAt(ms(start.next_timer_at) + 60_000, client);
     const nudged = await eventually(client, async () => {
       const heard = await client.hears();
       expect(heard).toHaveLength(1);
@@ -120,14 +128,14 @@ describe("a consultation left at a question", () => {
     // 36 h: the window has closed by the cron's time, so the template goes.
     const second = await timerRow(client);
     expect(second.next_timer_kind).toBe("consultation.template_nudge");
-    await cronAt(ms(second.next_timer_at) + 60_000);
+    await cronAt(ms(second.next_timer_at) + 60_000, client);
     await eventually(client, async () => expect((await textsTo(client.phone)).at(-1)).toBe("template:inkline_consultation_nudge"));
 
     // 48 h (at least 12 h after the template): ABANDONED, nothing sent.
     const third = await timerRow(client);
     expect(third.next_timer_kind).toBe("consultation.abandon");
     const sentBefore = (await textsTo(client.phone)).length;
-    await cronAt(ms(third.next_timer_at) + 60_000);
+    await cronAt(ms(third.next_timer_at) + 60_000, client);
     await eventually(client, async () => expect((await timerRow(client)).status).toBe("ABANDONED"));
     expect((await textsTo(client.phone)).length).toBe(sentBefore);
     expect((await timerRow(client)).next_timer_at).toBeNull();
@@ -139,16 +147,16 @@ describe("a consultation left at a question", () => {
     expect((await timerRow(client)).status).toBe("QUALIFYING");
     const events = await sql<{ type: string; payload: { kind?: string } }>("SELECT type, payload FROM system_events WHERE lead_id = $1 AND type = 'timer.fired' ORDER BY id", [start.id]);
     expect(events.map((e) => e.payload.kind)).toEqual(["consultation.nudge", "consultation.template_nudge", "consultation.abandon"]);
-  });
+  }, QUEUE_TEST_MS);
 
   it("jumping straight past 48 h abandons without sending the nudges it skipped", async () => {
     const client = new Client();
     await client.reaches("style");
     const start = await timerRow(client);
-    await cronAt(ms(start.last_client_message_at) + 72 * HOUR);
+    await cronAt(ms(start.last_client_message_at) + 72 * HOUR, client);
     await eventually(client, async () => expect((await timerRow(client)).status).toBe("ABANDONED"));
     expect(await client.hears()).toEqual([]);
-  });
+  }, QUEUE_TEST_MS);
 
   it("STOP: no timer for the client any more", async () => {
     const client = new Client();
@@ -226,7 +234,7 @@ describe("the jobs queue consumer", () => {
     const again = await adminFetch(`/admin/jobs/dead-letters/${letter?.id}/replay`, { method: "POST", body: "{}" });
     expect(again.status).toBe(409);
     await eventually(client, async () => expect(await client.hears()).toHaveLength(1));
-  });
+  }, QUEUE_TEST_MS);
 
   it("GET /admin/jobs lists what is coming up; bad input is a 400 naming the field", async () => {
     const client = new Client();
