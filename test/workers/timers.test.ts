@@ -16,6 +16,7 @@ import { CRON_EVERY_5_MIN, runScheduled } from "../../src/scheduled.ts";
 import { adminFetch } from "../support/workers/artist.ts";
 import { Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
+import { formField, inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { settle, textsTo } from "../support/workers/whatsapp.ts";
 
 const HOUR = 3_600_000;
@@ -248,4 +249,43 @@ describe("the jobs queue consumer", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: "invalid_request", field: "hours" });
   });
+});
+
+describe("the inbox", () => {
+  it("a lead's page shows its next timer and the ones that fired", async () => {
+    const client = new Client();
+    await client.reaches("style");
+    const row = await timerRow(client);
+    const cookie = await signIn();
+    const before = await (await inboxFetch(`/inbox/leads/${row.id}`, { cookie })).text();
+    expect(section(before, "timers-title")).toContain('data-next-timer="consultation.nudge"');
+    expect(section(before, "timers-title")).toContain(renderCopy("timer.label.consultation.nudge"));
+
+    await cronAt(ms(row.next_timer_at) + 60_000, client);
+    await eventually(client, async () => expect((await timerRow(client)).next_timer_kind).toBe("consultation.template_nudge"));
+    // The jump of 12 h swept the inbox session (its 12 h were up at the cron's time): sign in again.
+    const after = section(await (await inboxFetch(`/inbox/leads/${row.id}`, { cookie: await signIn() })).text(), "timers-title");
+    expect(after).toContain('data-next-timer="consultation.template_nudge"');
+    expect(after).toContain('data-timer="consultation.nudge"');
+  }, QUEUE_TEST_MS);
+
+  it("failed jobs: a banner on the overview, the list, and a replay from a form (once)", async () => {
+    const client = new Client();
+    await client.reaches("style");
+    const row = await timerRow(client);
+    await consume(DEAD_LETTER_QUEUE, [jobFor(row, ms(row.next_timer_at) + 60_000)]);
+    const [letter] = await sql<{ id: number }>("SELECT id FROM dead_letters WHERE body->>'leadId' = $1", [row.id]);
+    const cookie = await signIn();
+    const overview = await (await inboxFetch("/inbox", { cookie })).text();
+    expect(overview).toContain('id="failed-jobs"');
+    const page = await (await inboxFetch("/inbox/jobs", { cookie })).text();
+    expect(page).toContain(`data-dead-letter="${letter?.id}"`);
+    const csrf = formField(page, "csrf");
+    const replay = await inboxFetch(`/inbox/jobs/dead-letters/${letter?.id}/replay`, { cookie, form: { csrf } });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get("location")).toBe(`/inbox/jobs?replayed=${letter?.id}`);
+    const again = await inboxFetch(`/inbox/jobs/dead-letters/${letter?.id}/replay`, { cookie, form: { csrf } });
+    expect(again.headers.get("location")).toBe("/inbox/jobs?refused=already_replayed");
+    await eventually(client, async () => expect(await client.hears()).toHaveLength(1));
+  }, QUEUE_TEST_MS);
 });
