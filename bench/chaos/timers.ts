@@ -128,7 +128,7 @@ export async function runTimerChaos(stack: RunningStack, pg: PgClient, say: (lin
             (SELECT count(*) FROM system_events e WHERE e.lead_id = l.id AND e.type = 'timer.fired')::text AS fired,
             (SELECT count(*) FROM outbox_messages o WHERE o.lead_id = l.id AND o.copy_key = 'timer.consultation_nudge')::text AS nudges,
             (SELECT min(e.created_at) FROM system_events e WHERE e.lead_id = l.id AND e.type = 'timer.fired') AS fired_at,
-            (SELECT min(p.created_at) FROM processed_events p WHERE p.lead_id = l.id AND p.provider = 'whatsapp') AS answered_at
+            (SELECT min(p.processed_at) FROM processed_events p WHERE p.lead_id = l.id AND p.provider = 'whatsapp') AS answered_at
        FROM leads l WHERE l.id = ANY($1::uuid[])`,
     [leads.map((l) => l.id)],
   );
