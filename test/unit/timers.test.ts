@@ -232,6 +232,26 @@ describe("the engine's timer step", () => {
     ]);
   });
 
+  it("a deposit link about to lapse: the link again inside the window, the template (hours left) outside", () => {
+    const expires = new Date("2026-06-10T16:00:00Z");
+    const payment = { attempt: 1, ruleVersion: "v1", sessionId: "cs_1", linkUrl: "https://checkout.stripe.test/c/cs_1", linkExpiresAt: expires, paidAt: null, paymentIntentId: null, refundedMinor: 0, ledger: [] };
+    const lead = leadState({ status: LeadStatus.AWAITING_DEPOSIT, statusChangedAt: new Date("2026-06-10T08:00:00Z"), lastClientMessageAt: new Date("2026-06-10T07:00:00Z"), version: 2, displayName: "Kim", payment });
+    const input = { type: "timer", kind: TimerKind.DEPOSIT_REMINDER, dueAt: new Date("2026-06-10T14:00:00Z"), seen: seen(lead) } as const;
+    const open = decideTimer({ ...lead, serviceWindowEndsAt: new Date("2026-06-11T07:00:00Z") }, input, new Date("2026-06-10T14:01:00Z"), config);
+    expect(open.decision.outbound).toMatchObject([{ to: "client", kind: "text", copyKey: "timer.deposit_reminder" }]);
+    expect(open.decision.outbound[0]?.kind === "text" && open.decision.outbound[0].body).toContain(payment.linkUrl);
+    const closed = decideTimer({ ...lead, serviceWindowEndsAt: new Date("2026-06-10T12:00:00Z") }, input, new Date("2026-06-10T14:01:00Z"), config);
+    expect(closed.decision.outbound).toMatchObject([{ to: "client", kind: "template", name: "inkline_deposit_reminder", params: ["Kim", "Mara", "2"] }]);
+  });
+
+  it("paid but not booked for 72 h: NEEDS_FOLLOW_UP, the artist told with a mark-booked link", () => {
+    const lead = leadState({ status: LeadStatus.BOOKING_PENDING, statusChangedAt: new Date("2026-06-10T12:00:00Z"), lastClientMessageAt: new Date("2026-06-10T11:00:00Z"), version: 4 });
+    const decided = decideTimer(lead, { type: "timer", kind: TimerKind.BOOKING_FOLLOW_UP, dueAt: new Date("2026-06-13T12:00:00Z"), seen: seen(lead) }, new Date("2026-06-13T12:00:00Z"), { ...config, actionLinks: true });
+    expect(decided.decision.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_FOLLOW_UP]);
+    expect(decided.decision.outbound).toMatchObject([{ to: "artist", copyKey: "timer.booking_follow_up" }]);
+    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([["mark_booked", 0]]);
+  });
+
   it("timerLead reads what the cron's index is kept from", () => {
     const lead = quiet({ timersFired: ["x@y"], payment: undefined });
     expect(timerLead(lead)).toMatchObject({ status: LeadStatus.QUALIFYING, timersFired: ["x@y"], depositLinkExpiresAt: null });
