@@ -49,6 +49,17 @@ async function seed(pg: PgClient, phones: readonly string[], now: number): Promi
   return result.rows.map((r) => ({ id: r.id, phone: r.phone, version: r.version, lastClientMessageAt: r.last.toISOString(), nextTimerAt: r.next.toISOString() }));
 }
 
+/** Opens the number's 24-hour window at the emulator, as if the client had written. */
+async function openWindow(stack: RunningStack, phone: string): Promise<void> {
+  const res = await fetch(`${stack.urls.whatsapp}/_emulator/window`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ phone, name: "Quiet Client" }),
+  });
+  await res.body?.cancel();
+  if (res.status !== 200) throw new Error(`emulator window answered ${res.status}`);
+}
+
 /** The job the cron enqueues for a lead, byte for byte what a redelivery would carry. */
 function jobOf(lead: SeededLead, now: number) {
   return {
@@ -67,6 +78,8 @@ export async function runTimerChaos(stack: RunningStack, pg: PgClient, say: (lin
   const phones = phoneBlock(960000, LEADS);
   const now = Date.now();
   const leads = await seed(pg, phones, now);
+  // They wrote 13 hours ago: Meta's window is open for them, as our row says (service_window_ends_at).
+  await Promise.all(phones.map((phone) => openWindow(stack, phone)));
   const racing = leads.slice(0, LEADS / 3);
   const reset = leads.slice(LEADS / 3, (2 * LEADS) / 3);
   const cronAt = now + 60_000;
