@@ -1,7 +1,7 @@
 /**
  * A burst of distinct senders against a database with few connections to give (issue 19, item 5).
  *
- * One signed webhook POST names 200 numbers, so 200 LeadConversation objects want Postgres at
+ * One signed webhook POST names 100 numbers, so 100 LeadConversation objects want Postgres at
  * once, while the Worker's role may hold only {@link CONNECTION_LIMIT} connections (Postgres
  * enforces it: `ALTER ROLE … CONNECTION LIMIT`, SQLSTATE 53300 beyond it). Meanwhile the admin
  * API, `/ready` and Stripe's webhook are called over and over: each must answer without a 5xx.
@@ -18,7 +18,11 @@ import { appConnections, ownerSql, setAppConnectionLimit } from "../support/work
 import { envelope, postStripe, sign } from "../support/workers/stripe.ts";
 import { metaEnvelope, openServiceWindow, postWebhook, sentTo, settle, signBody } from "../support/workers/whatsapp.ts";
 
-const SENDERS = 200;
+// 100 (eight times the connections): with the test Worker's 1 s Graph timeout and 1 s wait for
+// Meta's status, 200 objects sending at once to the one-threaded emulator could time out a send
+// Graph did take and make it again (a duplicate the production timeouts, 10 s and 60 s, rule out).
+// `npm run chaos` plays 1,000 numbers against the whole stack.
+const SENDERS = 100;
 const CONNECTION_LIMIT = 12;
 
 beforeAll(async () => {
@@ -29,7 +33,7 @@ afterAll(async () => {
   await setAppConnectionLimit(null);
 });
 
-/** 200 numbers of their own (+44 772…), unlike any other test's. */
+/** 100 numbers of their own (+44 772…), unlike any other test's. */
 function burstPhones(): string[] {
   const base = (Date.now() % 9_000) * 1_000;
   return Array.from({ length: SENDERS }, (_, i) => `+44772${String(base + i).padStart(7, "0")}`);

@@ -7,18 +7,12 @@ import { env } from "cloudflare:test";
 import { inject } from "vitest";
 import { configureDriver } from "../../../src/db/client.ts";
 
-/** Runs one query and returns its rows. */
-export async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-  configureDriver({ DATABASE_WS_PROXY: env.DATABASE_WS_PROXY });
-  const client = new Client({ connectionString: env.DATABASE_URL });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    const result = await client.query<T>(text, params);
-    return result.rows;
-  } finally {
-    await client.end();
-  }
+/**
+ * Runs one query and returns its rows. As the database's owner: the tests' own reads must not take
+ * one of the application role's connections (a test may cap them, connection-burst.test.ts).
+ */
+export function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  return ownerSql<T>(text, params);
 }
 
 /** The lead served by the object named `key` (a number, or a username client's BSUID). */
