@@ -177,7 +177,7 @@ export const EnvSchema = z.object({
   RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   /**
    * Ceiling of the first retry delay; each further attempt doubles the ceiling (capped at five
-   * minutes) and the wait is drawn at random below it (full jitter, src/lib/backoff.ts).
+   * minutes) and the wait is drawn between half and all of it (equal jitter, src/lib/backoff.ts).
    */
   RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2_000),
 

@@ -3,11 +3,11 @@
  * uploads, a connection the database refused), so "how long until the next try" has a single
  * answer.
  *
- * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the wait is drawn
- * uniformly from [0, ceiling), where the ceiling doubles with each attempt. Without it, a burst of
+ * Equal jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the wait is drawn
+ * uniformly from [ceiling/2, ceiling), where the ceiling doubles with each attempt. Without it, a burst of
  * objects that failed together (a thousand numbers in one webhook POST against a database out of
  * connections) retry together, at 2 s, 4 s, 8 s…, and each wave hits the database as the first
- * did. With it, their retries spread over the whole window. Pure: the caller passes the random
+ * did. With it, their retries spread over half the window. Pure: the caller passes the random
  * draw, so tests pin it.
  */
 
@@ -20,10 +20,14 @@ export function backoffCeilingMs(baseMs: number, attempts: number): number {
 }
 
 /**
- * Delay before attempt `attempts + 1`: full jitter under {@link backoffCeilingMs}. `random` is a
- * draw from [0, 1) (`Math.random()` in the objects); values outside are clamped.
+ * Delay before attempt `attempts + 1`: equal jitter under {@link backoffCeilingMs}, half the
+ * ceiling fixed and half drawn, so a retry never comes straight after the failure (full jitter can
+ * draw ~0: the service that just failed asked again at once) while a burst still spreads over half
+ * the window. `random` is a draw from [0, 1) (`Math.random()` in the objects); values outside are
+ * clamped.
  */
 export function backoffMs(baseMs: number, attempts: number, random: number): number {
   const draw = Math.min(Math.max(random, 0), 1);
-  return Math.floor(backoffCeilingMs(baseMs, attempts) * draw);
+  const ceiling = backoffCeilingMs(baseMs, attempts);
+  return Math.floor(ceiling / 2 + (ceiling / 2) * draw);
 }

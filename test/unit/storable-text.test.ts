@@ -97,8 +97,8 @@ describe("retrying a call when its Durable Object was reset", () => {
     const clock = { random: () => draws.shift() ?? 0, sleep: (ms: number) => (pauses.push(ms), Promise.resolve()) };
     let calls = 0;
     await expect(retryObjectReset(async () => (++calls < 3 ? Promise.reject(reset) : "stored"), 3, clock)).resolves.toBe("stored");
-    // Attempt 1 failed: half of the base; attempt 2 failed: a quarter of twice the base.
-    expect(pauses).toEqual([OBJECT_RETRY_BASE_MS * 0.5, OBJECT_RETRY_BASE_MS * 2 * 0.25]);
+    // Attempt 1 failed: half the base plus half of its half; attempt 2: half of twice the base plus a quarter of that half.
+    expect(pauses).toEqual([Math.floor(OBJECT_RETRY_BASE_MS * 0.75), Math.floor(OBJECT_RETRY_BASE_MS * 2 * 0.625)]);
   });
 
   it("does not retry an ordinary error", async () => {
@@ -130,35 +130,36 @@ describe("telling a lost database connection from a bug", () => {
   });
 });
 
-describe("backoff with full jitter", () => {
-  it("draws the wait from [0, ceiling): the draw scales the doubling ceiling", () => {
-    expect(backoffMs(2_000, 1, 0)).toBe(0);
-    expect(backoffMs(2_000, 1, 0.5)).toBe(1_000);
-    expect(backoffMs(2_000, 3, 0.5)).toBe(4_000);
+describe("backoff with equal jitter", () => {
+  it("draws the wait from [ceiling/2, ceiling): half fixed, half scaled by the draw", () => {
+    expect(backoffMs(2_000, 1, 0)).toBe(1_000);
+    expect(backoffMs(2_000, 1, 0.5)).toBe(1_500);
+    expect(backoffMs(2_000, 3, 0.5)).toBe(6_000);
     expect(backoffMs(2_000, 3, 0.999_999)).toBe(7_999);
-    expect(backoffMs(2_000, 40, 0.5)).toBe(MAX_BACKOFF_MS / 2);
+    expect(backoffMs(2_000, 40, 0.5)).toBe((MAX_BACKOFF_MS * 3) / 4);
   });
 
-  it("stays within [0, ceiling) for any attempt and any draw, clamped when the draw is out of range (property)", () => {
+  it("stays within [ceiling/2, ceiling] for any attempt and any draw, clamped when the draw is out of range (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 600_000 }), fc.integer({ min: 0, max: 60 }), fc.double({ min: -1, max: 2, noNaN: true }), (base, attempts, draw) => {
         const wait = backoffMs(base, attempts, draw);
         const ceiling = backoffCeilingMs(base, attempts);
-        expect(wait).toBeGreaterThanOrEqual(0);
+        expect(wait).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
         expect(wait).toBeLessThanOrEqual(ceiling);
         expect(ceiling).toBeLessThanOrEqual(MAX_BACKOFF_MS);
       }),
     );
   });
 
-  it("spreads a thousand objects that failed together over the whole window instead of one instant", () => {
+  it("spreads a thousand objects that failed together over half the window instead of one instant", () => {
     // A fixed sequence of draws, as a thousand objects would make them.
     let seed = 7;
     const random = () => ((seed = (seed * 16_807) % 2_147_483_647) - 1) / 2_147_483_646;
     const waits = Array.from({ length: 1_000 }, () => backoffMs(2_000, 2, random()));
     const perSecond = [0, 1, 2, 3].map((s) => waits.filter((w) => w >= s * 1_000 && w < (s + 1) * 1_000).length);
-    // Roughly a quarter in each second of the 4-second window; no second gets them all.
-    for (const n of perSecond) expect(n).toBeGreaterThan(150);
+    // None in the first half of the 4-second window, roughly half in each second of the other half.
+    expect(perSecond.slice(0, 2)).toEqual([0, 0]);
+    for (const n of perSecond.slice(2)) expect(n).toBeGreaterThan(350);
     expect(new Set(waits).size).toBeGreaterThan(500);
   });
 });
