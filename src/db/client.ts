@@ -184,14 +184,19 @@ export async function pingDatabase(
 const CONNECTION_STATES = /^(08|57P0[1-3])/;
 const CONNECTION_MESSAGES = /connection (terminated|error|refused|lost)|terminating connection|ECONNREFUSED|ECONNRESET|WebSocket|Network connection lost/i;
 
-/** Whether `error` (or what caused it, a few levels down) is the database connection failing. */
-export function isConnectionFailure(error: unknown): boolean {
+/** Whether `error` or a cause a few levels down has a SQLSTATE matching `states` or a message matching `messages`. */
+function causedBy(error: unknown, states: RegExp, messages: RegExp): boolean {
   for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
-    if ("code" in e && typeof e.code === "string" && CONNECTION_STATES.test(e.code)) return true;
-    if ("message" in e && typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message)) return true;
+    if ("code" in e && typeof e.code === "string" && states.test(e.code)) return true;
+    if ("message" in e && typeof e.message === "string" && messages.test(e.message)) return true;
     e = "cause" in e ? e.cause : undefined;
   }
   return false;
+}
+
+/** Whether `error` (or what caused it, a few levels down) is the database connection failing. */
+export function isConnectionFailure(error: unknown): boolean {
+  return causedBy(error, CONNECTION_STATES, CONNECTION_MESSAGES);
 }
 
 /**
@@ -203,12 +208,7 @@ const BUSY_MESSAGES = /too many (clients|connections)|remaining connection slots
 
 /** Whether `error` (or a cause) is the database turning a new connection away for want of a slot. */
 export function isDatabaseBusy(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
-    if ("code" in e && typeof e.code === "string" && BUSY_STATES.test(e.code)) return true;
-    if ("message" in e && typeof e.message === "string" && BUSY_MESSAGES.test(e.message)) return true;
-    e = "cause" in e ? e.cause : undefined;
-  }
-  return false;
+  return causedBy(error, BUSY_STATES, BUSY_MESSAGES);
 }
 
 /**

@@ -8,7 +8,7 @@ import { readEnvelope, WebhookEnvelopeSchema } from "../../src/adapters/whatsapp
 import { backoffCeilingMs, backoffMs, MAX_BACKOFF_MS } from "../../src/lib/backoff.ts";
 import { isObjectResetError, OBJECT_RETRY_BASE_MS, retryObjectReset } from "../../src/lib/object-retry.ts";
 import { storableText } from "../../src/lib/storable-text.ts";
-import { isConnectionFailure } from "../../src/db/client.ts";
+import { cannotConnect, isConnectionFailure, isDatabaseBusy } from "../../src/db/client.ts";
 
 /** What Postgres refuses in text and jsonb. */
 // eslint-disable-next-line no-control-regex -- NUL is what the test looks for
@@ -127,6 +127,27 @@ describe("telling a lost database connection from a bug", () => {
     ["not an error", "boom"],
   ])("%s is not", (_name, error) => {
     expect(isConnectionFailure(error)).toBe(false);
+  });
+});
+
+describe("telling a database out of connection slots from other failures", () => {
+  const wrapped = (cause: unknown) => Object.assign(new Error("Failed query: select 1"), { cause });
+
+  it.each([
+    ["53300 from Postgres (max_connections or a role's limit)", Object.assign(new Error("too many connections for role \"inkline_app\""), { code: "53300" })],
+    ["reserved slots, wrapped by drizzle", wrapped(new Error("remaining connection slots are reserved for roles with the SUPERUSER attribute"))],
+    ["PgBouncer's queue timing out", new Error("query_wait_timeout")],
+    ["the pool giving up on a connection", new Error("timeout exceeded when trying to connect")],
+  ])("%s is busy (cannot connect, but not a lost connection)", (_name, error) => {
+    expect(isDatabaseBusy(error)).toBe(true);
+    expect(cannotConnect(error)).toBe(true);
+  });
+
+  it("a lost connection cannot connect without being busy; a bug is neither", () => {
+    const lost = wrapped(new Error("Connection terminated unexpectedly"));
+    expect([isDatabaseBusy(lost), cannotConnect(lost)]).toEqual([false, true]);
+    const bug = Object.assign(new Error('relation "leadz" does not exist'), { code: "42P01" });
+    expect([isDatabaseBusy(bug), cannotConnect(bug)]).toEqual([false, false]);
   });
 });
 
