@@ -13,8 +13,12 @@
  * while someone waits, and reports long waits (a log line and a sampled system event, at most one
  * each per {@link REPORT_EVERY_MS}).
  *
- * The leases are kept in storage, so a reset gate still knows who holds what; the calls waiting
- * in line are lost with the reset (their callers see the call fail and retry from their alarm).
+ * The state lives in memory only. A reset gate (a deploy, a crash, a restart of every object at
+ * once) forgets its leases and its line: the calls that waited fail, and their objects retry from
+ * their alarm; holders still working carry on, and their renewals and releases meet a gate that
+ * starts again from them. Until their drains end, up to twice the permits can be out, once; kept
+ * leases would instead block the gate after a restart of everything until the dead holders'
+ * leases ran out (a minute of no database for anyone).
  *
  * One instance: {@link databaseGate}. `now` comes from the caller (tests move it to expire
  * leases); the gate's own clock never runs behind the latest `now` it was given.
@@ -32,7 +36,6 @@ import {
   request,
   summarise,
   withdraw,
-  type Lease,
   type Permits,
   type PermitSummary,
   type Step,
@@ -59,8 +62,6 @@ interface Pending {
   since: number;
 }
 
-const LEASES = "leases";
-
 export class DatabaseGate extends DurableObject<Env> {
   private permits: Permits;
   private readonly pending = new Map<number, Pending>();
@@ -73,7 +74,7 @@ export class DatabaseGate extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.permits = { ...NO_PERMITS, leases: ctx.storage.kv.get<Lease[]>(LEASES) ?? [] };
+    this.permits = NO_PERMITS;
     this.clock = { at: Date.now(), real: Date.now() };
   }
 
@@ -119,9 +120,8 @@ export class DatabaseGate extends DurableObject<Env> {
     return summarise(this.permits, at, this.limit);
   }
 
-  /** Takes a step: stores the leases, answers the waiters it granted or dropped, times the next look. */
+  /** Takes a step: answers the waiters it granted or dropped, times the next look. */
   private apply(step: Step, at: number): void {
-    if (step.permits.leases !== this.permits.leases) this.ctx.storage.kv.put(LEASES, step.permits.leases);
     this.permits = step.permits;
     for (const grant of step.granted) {
       if (grant.waitedMs >= LONG_WAIT_MS) this.noteLongWait("slowGrants");

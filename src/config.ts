@@ -113,7 +113,7 @@ export const EnvSchema = z.object({
    * well under the connections the database gives the Worker, so the admin API, the inbox,
    * Stripe's webhook and `/ready` (which take no permit) always find one.
    */
-  DATABASE_OBJECT_PERMITS: z.coerce.number().int().min(1).max(1_000).default(20),
+  DATABASE_OBJECT_PERMITS: z.coerce.number().int().min(1).max(1_000).default(40),
   /**
    * Local only: "127.0.0.1:PORT/v1", the WebSocket->TCP proxy the dev stack runs in front of the
    * embedded Postgres. Unset in production, where the driver talks to Neon's own endpoint.

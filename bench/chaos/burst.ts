@@ -8,7 +8,10 @@
  *
  * Before the fix (issue 19) this took Postgres's connections for minutes: each object kept its
  * connection for the pool's 10 s idle timeout, pinged with one more connection on every refusal,
- * and all of them retried at the same instants.
+ * and all of them retried at the same instants. Releasing connections and jittering retries was
+ * not enough either (7 of 1,000 answered in 300 s: a thousand objects' connection attempts, each
+ * refused one a Postgres backend forked, kept every slot taken); what passes is the DatabaseGate
+ * (durable-objects/database-gate.ts): at most DATABASE_OBJECT_PERMITS objects at Postgres at once.
  */
 import type { RunningStack } from "../../dev/stack.ts";
 import { batchEnvelope, newWamid, signBody, unixSeconds, type BusinessIdentity } from "../../dev/emulators/whatsapp/envelope.ts";

@@ -1,8 +1,8 @@
 /**
  * The DatabaseGate object (durable-objects/database-gate.ts) through its real RPC: at most
  * DATABASE_OBJECT_PERMITS permits out (8 in the tests), callers beyond that wait in line and get
- * theirs in order as permits come back, leases run out, a reset gate keeps its leases and fails
- * the calls that waited, and a number's object turned away keeps its message for later.
+ * theirs in order as permits come back, leases run out, a reset gate starts afresh and fails the
+ * calls that waited, and a number's object turned away keeps its message for later.
  */
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -105,7 +105,7 @@ describe("DatabaseGate", () => {
     PERMIT_WAIT_MS + 5_000,
   );
 
-  it("a reset gate still knows its holders; the calls that were waiting fail (their objects retry from the alarm)", async () => {
+  it("a reset gate starts afresh: the calls that were waiting fail (their objects retry from the alarm), holders ask again", async () => {
     const name = `gate-test-${crypto.randomUUID()}`;
     const gate = env.DATABASE_GATE.getByName(name);
     const now = Date.now();
@@ -119,7 +119,11 @@ describe("DatabaseGate", () => {
     await runInDurableObject(gate, (_gate, state) => state.abort("test: gate reset")).catch(() => undefined);
     expect(await waiting).toBe("failed");
     const again = env.DATABASE_GATE.getByName(name);
-    expect(await again.state(now)).toMatchObject({ held: LIMIT, waiting: 0 });
+    expect(await again.state(now)).toMatchObject({ held: 0, waiting: 0 });
+    // A holder still at work renews into the new gate; its release then frees its permit.
+    expect(await again.acquire("h0", now)).toMatchObject({ granted: true });
+    await again.release("h0", now);
+    expect(await again.state(now)).toMatchObject({ held: 0 });
   });
 });
 
