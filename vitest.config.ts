@@ -44,6 +44,9 @@ export default defineConfig({
                 // Artist notices carry one-tap links built on it (the tests follow them with SELF.fetch).
                 PUBLIC_BASE_URL: "https://inkline.test",
                 // Retries fast in tests; the alarm helpers drive them without sleeping.
+                // The connection-burst test caps the Worker's role at 12 connections: 8 objects at
+                // once leave the routes theirs.
+                DATABASE_OBJECT_PERMITS: "8",
                 RETRY_BASE_MS: "50",
                 RETRY_MAX_ATTEMPTS: "5",
                 WHATSAPP_TIMEOUT_MS: "1000",

@@ -28,11 +28,12 @@ export class EventSampler extends DurableObject<Env> {
 
   /**
    * Counts one occurrence of this object's event kind. The first one after a quiet window is
-   * written at once (the alarm fires now); later ones wait for the window to close.
+   * written at once (the alarm fires now); later ones wait for the window to close. `n` counts
+   * several at once (a caller that tallies its own first, as the database gate does).
    */
-  async count(type: SampledEvent, reason: string, now: number): Promise<void> {
+  async count(type: SampledEvent, reason: string, now: number, n = 1): Promise<void> {
     const kv = this.ctx.storage.kv;
-    kv.put(PENDING, addToTally(kv.get<Tally>(PENDING), reason, now));
+    kv.put(PENDING, addToTally(kv.get<Tally>(PENDING), reason, now, Math.max(1, Math.floor(n))));
     kv.put("type", type);
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Math.max(now, (kv.get<number>(LAST_WRITE) ?? 0) + SAMPLE_WINDOW_MS));

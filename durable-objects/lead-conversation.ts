@@ -11,7 +11,10 @@
  * The object holds a database connection only while its drain loop runs: the pool is ended when
  * the loop goes idle or waits for a retry, so a burst of numbers costs Postgres the connections of
  * the objects working at that moment, not of every object that worked lately (src/db/client.ts
- * explains what bounds the rest). When the client is owed
+ * explains what bounds the rest). And only so many objects work at once: the loop takes a permit
+ * from the DatabaseGate before it touches the database and gives it back with the connection
+ * (database-permit.ts); an object the gate turns away keeps its items and comes back from its
+ * alarm. When the client is owed
  * nothing, the loop uploads the lead's reference images one at a time (attachment-uploader.ts).
  *
  * Artist actions (`act()`), Stripe events and the deposit sweep join the same inbox, so an
@@ -27,6 +30,7 @@ import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
+import { DatabasePermit } from "./database-permit.ts";
 import { applyTimer } from "./lead-timers.ts";
 import type { ActionOutcome } from "../src/domain/artist-actions.ts";
 import { ActionResults } from "./action-results.ts";
@@ -53,6 +57,8 @@ export class LeadConversation extends DurableObject<Env> {
   /** Set by every drain request; cleared by the loop each time it looks at the inbox. */
   private wakeRequested = false;
   private database: DatabaseHandle | null = null;
+  /** The gate's permit to use Postgres, held while the drain loop runs. */
+  private readonly permit: DatabasePermit;
   private session: LeadSession | null = null;
   private uploader: AttachmentUploader | null = null;
   /** Consecutive failures of steps not tied to an inbox item (outbox delivery, session reload). */
@@ -63,6 +69,7 @@ export class LeadConversation extends DurableObject<Env> {
     this.inbox = new Inbox(ctx.storage.sql);
     this.results = new ActionResults(ctx.storage.sql);
     this.sends = new SendLedger(ctx.storage.sql);
+    this.permit = new DatabasePermit(env, ctx.id.toString());
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
@@ -208,23 +215,40 @@ export class LeadConversation extends DurableObject<Env> {
 
   /**
    * The loop has nothing to do right now (idle, or waiting for a retry or for Meta): the
-   * connection goes back to Postgres instead of idling here; the next drain opens a fresh one. A
-   * pool whose connection already failed was dropped by {@link guard}, so this ends only a
-   * healthy one (ending a dead socket makes the driver throw from a timer).
+   * connection goes back to Postgres instead of idling here, and the gate's permit with it; the
+   * next drain takes both afresh. A pool whose connection already failed was dropped by
+   * {@link guard}, so this ends only a healthy one (ending a dead socket makes the driver throw
+   * from a timer).
    */
   private releaseDatabase(): void {
     const handle = this.database;
     this.database = null;
     handle?.close().catch(() => undefined);
+    this.ctx.waitUntil(this.permit.release());
+  }
+
+  /**
+   * The permit to use Postgres, taken (or renewed) before the loop's next step. When the gate
+   * turns the object away, nothing fails: the items stay in the inbox and the alarm, set for a
+   * jittered time, brings the loop back.
+   */
+  private async takePermit(): Promise<boolean> {
+    const taken = await this.permit.keep(Date.now());
+    if (taken.ok) return true;
+    await this.ctx.storage.setAlarm(taken.retryAt);
+    return false;
   }
 
   private async drainLoop(force: boolean): Promise<void> {
+    if (!(await this.takePermit())) return;
     // After an eviction the session is gone: reload it so undelivered replies are found. (With an
     // inbox item waiting, processing it loads the session and any failure counts against it.)
     if (!this.session?.loaded && this.phone && !this.inbox.head()) {
       if ((await this.guard(() => this.ensureSession("drain"), null)) === "failed") return;
     }
     for (;;) {
+      // A long drain renews its lease as it goes (no call to the gate while the lease is young).
+      if (!(await this.takePermit())) return;
       this.wakeRequested = false;
       const session = this.session;
       // Earlier decisions' replies leave before later messages are processed.

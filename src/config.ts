@@ -108,6 +108,13 @@ export const EnvSchema = z.object({
     "must be a postgres:// connection string",
   ),
   /**
+   * How many LeadConversation objects may work against Postgres at once: permits handed out by
+   * the DatabaseGate object (durable-objects/database-gate.ts); the others wait their turn. Keep it
+   * well under the connections the database gives the Worker, so the admin API, the inbox,
+   * Stripe's webhook and `/ready` (which take no permit) always find one.
+   */
+  DATABASE_OBJECT_PERMITS: z.coerce.number().int().min(1).max(1_000).default(40),
+  /**
    * Local only: "127.0.0.1:PORT/v1", the WebSocket->TCP proxy the dev stack runs in front of the
    * embedded Postgres. Unset in production, where the driver talks to Neon's own endpoint.
    */

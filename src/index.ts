@@ -33,6 +33,7 @@ app.onError(unhandledResponse);
 
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { ClientDirectory } from "../durable-objects/client-directory.ts";
+export { DatabaseGate } from "../durable-objects/database-gate.ts";
 export { LeadConversation } from "../durable-objects/lead-conversation.ts";
 export { EventSampler } from "../durable-objects/event-sampler.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";

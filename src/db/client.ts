@@ -8,9 +8,13 @@
  *
  * How many connections Inkline holds, and for how long. Every LeadConversation object (one per
  * WhatsApp number) opens its own pool, so one webhook POST naming a thousand numbers makes a
- * thousand objects want a connection at once. Nothing inside the Worker can cap that: objects run
- * in many isolates (and machines), so a semaphore in module scope counts only its own isolate's.
- * What bounds it instead:
+ * thousand objects want a connection at once. A semaphore in module scope could not cap that
+ * (objects run in many isolates and machines; it would count only its own isolate's). What bounds
+ * it:
+ * - The DatabaseGate Durable Object (durable-objects/database-gate.ts), one serial point for the
+ *   whole Worker: an object takes one of DATABASE_OBJECT_PERMITS permits before its drain loop
+ *   touches the database and gives it back with its connection; the rest wait in line there, not
+ *   at Postgres. Requests take no permit, so they find the connections the objects leave free.
  * - Neon's pooled endpoint (PgBouncer in transaction mode) in production: it takes up to 10,000
  *   client connections and multiplexes them onto a small set of server connections, so a burst
  *   queues at the pooler instead of exhausting Postgres's `max_connections`, and the admin API,
@@ -45,8 +49,13 @@ export const OBJECT_MAX_LIFETIME_S = 60;
  * about once every two seconds per object at first, and less often after each refusal.
  */
 export const CONNECTION_RETRY_BASE_MS = 2_000;
-/** How long a request waits for the driver to connect before giving up. */
-const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a request waits for the driver to connect before giving up. Ten seconds: a Neon
+ * compute woken from scale-to-zero takes a few, and a request that waits answers 200 where one
+ * that gives up answers 503 (the burst in `npm run chaos` saw 5 s run out once while the local
+ * runtime created a thousand objects' storage; Postgres had connections to spare).
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 export type Database = NeonDatabase<typeof schema>;
 
@@ -140,7 +149,7 @@ export type PingResult = { ok: true; latencyMs: number; busy?: true } | { ok: fa
 /** `SELECT 1` through the real driver with a deadline; never throws. */
 export async function pingDatabase(
   config: Pick<AppConfig, "DATABASE_URL" | "DATABASE_WS_PROXY">,
-  timeoutMs = 5_000,
+  timeoutMs = CONNECT_TIMEOUT_MS,
 ): Promise<PingResult> {
   if (!config.DATABASE_URL) return { ok: false, reason: "DATABASE_URL is not configured" };
   configureDriver(config);

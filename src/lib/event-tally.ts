@@ -15,6 +15,8 @@ export const SAMPLED_EVENTS = {
   whatsappSignature: "whatsapp.signature_rejected",
   stripeSignature: "stripe.signature_rejected",
   whatsappForeignNumber: "whatsapp.foreign_phone_number",
+  /** Objects that waited long for a database permit (durable-objects/database-gate.ts). */
+  databaseGateWait: "database.gate_wait",
 } as const;
 export type SampledEvent = (typeof SAMPLED_EVENTS)[keyof typeof SAMPLED_EVENTS];
 
@@ -33,12 +35,12 @@ function addReason(reasons: Record<string, number>, reason: string, n: number): 
   return { ...reasons, [key]: (reasons[key] ?? 0) + n };
 }
 
-/** Adds one occurrence to a tally (pure; `now` is the caller's clock). */
-export function addToTally(tally: Tally | undefined, reason: string, now: number): Tally {
+/** Adds `n` occurrences (one unless said) to a tally (pure; `now` is the caller's clock). */
+export function addToTally(tally: Tally | undefined, reason: string, now: number, n = 1): Tally {
   const base = tally ?? { count: 0, reasons: {}, firstAt: now, lastAt: now };
   return {
-    count: base.count + 1,
-    reasons: addReason(base.reasons, reason, 1),
+    count: base.count + n,
+    reasons: addReason(base.reasons, reason, n),
     firstAt: Math.min(base.firstAt, now),
     lastAt: Math.max(base.lastAt, now),
   };

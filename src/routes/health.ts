@@ -3,7 +3,8 @@
  * the real driver and answers 503 when it cannot.
  *
  * Anyone may ask, so an anonymous caller learns only ok or not ok; the details (version,
- * environment, feature flags, database latency or the reason it failed) need X-Admin-API-Key.
+ * environment, feature flags, database latency or the reason it failed, and the database gate's
+ * permits: how many objects work against Postgres and how many wait) need X-Admin-API-Key.
  *
  * `/ready`'s answer is kept for {@link READY_CACHE_MS} in module memory, per isolate, so a flood
  * of calls opens at most one database connection per isolate per window. Why not the Cache API:
@@ -12,9 +13,11 @@
  * calls share the check in flight instead of each opening a connection.
  */
 import { Hono, type Context } from "hono";
+import { databaseGate } from "../../durable-objects/database-gate.ts";
 import { enabledFeatures, type AppConfig } from "../config.ts";
 import { pingDatabase, type PingResult } from "../db/client.ts";
 import { adminKeyGiven, HEADER } from "./admin/auth.ts";
+import type { PermitSummary } from "../lib/permits.ts";
 import type { AppEnv } from "./context.ts";
 
 /** How long one readiness check answers for. */
@@ -42,6 +45,24 @@ function readiness(config: AppConfig, now: number, waitUntil: (p: Promise<unknow
 
 const isAdmin = (c: Context<AppEnv>) => adminKeyGiven(c.req.header(HEADER), c.get("config").ADMIN_API_KEY);
 
+/** How long the admin's `/ready` waits for the gate's numbers before leaving them out. */
+const GATE_STATE_TIMEOUT_MS = 1_000;
+
+/** The database gate's permits now, or null when the gate does not answer in time (never throws). */
+async function gateState(env: AppEnv["Bindings"]): Promise<PermitSummary | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), GATE_STATE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([databaseGate(env).state(Date.now()), late]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const health = new Hono<AppEnv>()
   .get("/health", async (c) => {
     const config = c.get("config");
@@ -58,7 +79,8 @@ export const health = new Hono<AppEnv>()
     const status = result.ok ? 200 : 503;
     if (!(await isAdmin(c))) return c.json({ ok: result.ok }, status);
     const checked = { checked_ms_ago: Math.max(0, now - check.startedAt), cached: !fresh };
+    const gate = await gateState(c.env);
     return result.ok
-      ? c.json({ ok: true, database: { latency_ms: result.latencyMs, busy: result.busy === true, ...checked } }, status)
-      : c.json({ ok: false, reason: result.reason, ...checked }, status);
+      ? c.json({ ok: true, database: { latency_ms: result.latencyMs, busy: result.busy === true, ...checked }, database_gate: gate }, status)
+      : c.json({ ok: false, reason: result.reason, ...checked, database_gate: gate }, status);
   });

@@ -41,6 +41,16 @@ describe("parseConfig", () => {
     expect(parseConfig({ APP_ENV: "development", DATABASE_URL: "postgres://u:p@127.0.0.1:54329/inkline" }).ok).toBe(true);
   });
 
+  it("reads how many objects may work against Postgres at once (40 unless set), a whole number from 1", () => {
+    const permits = (v?: string) => {
+      const result = parseConfig(v === undefined ? {} : { DATABASE_OBJECT_PERMITS: v });
+      return result.ok ? result.config.DATABASE_OBJECT_PERMITS : result.problems;
+    };
+    expect(permits()).toBe(40);
+    expect(permits("8")).toBe(8);
+    for (const bad of ["0", "2.5", "many", "1001"]) expect(permits(bad)).toEqual([expect.stringMatching(/^DATABASE_OBJECT_PERMITS: /)]);
+  });
+
   it("keeps 16 characters enough outside production (the dev stack's default key works)", () => {
     expect(parseConfig({ APP_ENV: "development", ADMIN_API_KEY: "dev-admin-key-0123456789" }).ok).toBe(true);
     expect(parseConfig({ APP_ENV: "test", ADMIN_API_KEY: "x".repeat(16) }).ok).toBe(true);

@@ -8,6 +8,10 @@ describe("event tallies (what one sampled system event carries)", () => {
     expect(tallyPayload(tally)).toMatchObject({ count: 3, first_at: "1970-01-01T00:00:01.000Z", last_at: "1970-01-01T00:00:03.000Z", window_s: 60 });
   });
 
+  it("adds several occurrences at once", () => {
+    expect(addToTally(addToTally(undefined, "turned_away", 5, 40), "turned_away", 9, 2)).toEqual({ count: 42, reasons: { turned_away: 42 }, firstAt: 5, lastAt: 9 });
+  });
+
   it("keeps a bounded number of reasons, the rest counted together", () => {
     let tally = addToTally(undefined, "r0", 0);
     for (let i = 1; i < MAX_REASONS + 5; i++) tally = addToTally(tally, `r${i}`, i);
