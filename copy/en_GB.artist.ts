@@ -15,6 +15,8 @@ export const en_GB_artist = {
   "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
   "timer.mark_booked_link": "Booked them? Mark it: {url}",
   "template.artist_alert": "Hi {1}, {2}.",
+  "panic.artist_notice": "Replies are paused (panic switch). {clientName} ({phone}) wrote: {text}",
+  "panic.artist_notice_no_text": "(a message without text: {kind})",
 
   "action.label.approve": "Approve",
   "action.label.reject": "Reject",

@@ -45,6 +45,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     handoverNoticesAt: readTimes(lead.handoverNoticesAt),
     referenceLimitNotedAt: lead.referenceLimitNotedAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
+    panicNoticeAt: lead.panicNoticeAt,
     recentAnswers: answers,
     attachmentCount,
     tourOffer: readTourOffer(lead.tourOffer),
