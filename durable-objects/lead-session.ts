@@ -34,6 +34,7 @@ import {
   type SentMark,
 } from "../src/db/lead-store.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
+import { panicSwitch } from "../src/db/settings-store.ts";
 import { ActionRefusal, checkActionToken, storedAppliedOutcome, type ActionOutcome } from "../src/domain/artist-actions.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
@@ -50,6 +51,7 @@ import {
   type PaymentDecision,
   type EngineConfig,
   type LeadState,
+  type PanicState,
   type RecordedAnswer,
 } from "../src/domain/engine.ts";
 import { timerLead } from "../src/domain/engine/timers.ts";
@@ -167,8 +169,18 @@ export class LeadSession {
     return { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST };
   }
 
-  private engineConfig(now: Date): EngineConfig {
+  /**
+   * The panic switch for a decision about to be made (settings-store.ts: Postgres behind a
+   * per-isolate cache of a few seconds, so a flip reaches this object without a deploy).
+   */
+  private async panic(now: Date): Promise<PanicState> {
+    const { on, since } = await panicSwitch(this.handle().db, now.getTime());
+    return { on, since };
+  }
+
+  private engineConfig(now: Date, panic?: PanicState): EngineConfig {
     return {
+      panic,
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: this.pilot(),
@@ -212,9 +224,10 @@ export class LeadSession {
     decideFn: (state: LeadState, config: EngineConfig) => { decision: Decision; eventId: string | null; outcome: T },
     event: Omit<CommitEvent, "result" | "eventId">,
   ): Promise<{ outcome: T; committed: boolean; duplicate: boolean }> {
+    const panic = await this.panic(event.now);
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
-      const decided = decideFn(toLeadState(lead, answers, attachmentCount), this.engineConfig(event.now));
+      const decided = decideFn(toLeadState(lead, answers, attachmentCount), this.engineConfig(event.now, panic));
       if (decided.eventId === null) return { outcome: decided.outcome, committed: false, duplicate: false };
       try {
         const result = await this.commit(decided.decision, { ...event, eventId: decided.eventId });
@@ -289,7 +302,9 @@ export class LeadSession {
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
-      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now));
+      // Read once per attempt: the whole message is decided under one value of the switch.
+      const panic = await this.panic(now);
+      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now, panic));
       try {
         // A fresh deposit link (the reply after an expiry) is created before anything is committed.
         const fulfilled = await this.payments.fulfil(decided, lead, message.id, now);
