@@ -9,6 +9,7 @@ import { renderCopy, type CopyKey } from "../../src/domain/copy.ts";
 import { adminFetch } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
+import { formField, inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { clientSends, settle } from "../support/workers/whatsapp.ts";
 
 const copy = (key: CopyKey) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3 });
@@ -97,5 +98,36 @@ describe("panic switch", () => {
       expect(heard).toEqual([copy("question.dimensions")]);
       expect(lead?.current_question).toBe("dimensions");
     }
+  });
+
+  it("the inbox: flipped with its form (CSRF), a banner on every page while on, the clients who wrote listed after it is off", async () => {
+    const cookie = await signIn();
+    const page = await (await inboxFetch("/inbox/panic", { cookie })).text();
+    expect(page).not.toContain('id="panic-banner"');
+    const csrf = formField(page, "csrf");
+    // Without the CSRF token nothing changes.
+    expect((await inboxFetch("/inbox/panic", { form: { on: "true" }, cookie })).status).toBe(403);
+    expect((await (await adminFetch("/admin/panic")).json<PanicJson>()).on).toBe(false);
+
+    const on = await inboxFetch("/inbox/panic", { form: { csrf, on: "true", reason: "flu" }, cookie });
+    expect(on.status).toBe(303);
+    expect((await (await adminFetch("/admin/panic")).json<PanicJson>())).toMatchObject({ on: true, reason: "flu" });
+    for (const path of ["/inbox", "/inbox/jobs", "/inbox/panic"]) {
+      expect(await (await inboxFetch(path, { cookie })).text()).toContain('id="panic-banner"');
+    }
+
+    const client = new Client();
+    await client.says("hi, is this the right number?");
+    expect(await client.hears()).toEqual([copy("panic.holding")]);
+    const lead = await client.lead();
+    const leadPage = await (await inboxFetch(`/inbox/leads/${String(lead?.id)}`, { cookie })).text();
+    expect(leadPage).toContain('id="panic-banner"');
+    expect(leadPage).toContain("hi, is this the right number?");
+
+    const off = await inboxFetch("/inbox/panic", { form: { csrf, on: "false" }, cookie });
+    expect(off.status).toBe(303);
+    const after = await (await inboxFetch("/inbox/panic", { cookie })).text();
+    expect(after).not.toContain('id="panic-banner"');
+    expect(section(after, "held-title")).toContain(`data-lead="${String(lead?.id)}"`);
   });
 });

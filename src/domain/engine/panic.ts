@@ -18,15 +18,16 @@ export function panicOn(config: EngineConfig): boolean {
   return config.panic?.on === true;
 }
 
-/** The client's words for the artist's notice: their text (shortened), else what kind of message it was. */
-function quote(b: DecisionBuilder, message: InboundMessage): string {
+/** The client's words, shortened to {@link PANIC_QUOTE_CHARS}; null when the message had none. */
+function words(message: InboundMessage): string | null {
   const text = (message.text ?? message.media?.caption ?? "").trim();
-  if (text === "") return b.renderArtist("panic.artist_notice_no_text", { kind: message.media?.kind ?? message.kind });
+  if (text === "") return null;
   return text.length > PANIC_QUOTE_CHARS ? `${text.slice(0, PANIC_QUOTE_CHARS - 1)}…` : text;
 }
 
 /**
- * Holds a client message while the switch is on: `panic.message_held` in the lead's history, a
+ * Holds a client message while the switch is on: `panic.message_held` (with the client's words)
+ * in the lead's history, a
  * notice to the artist, and the holding reply when the lead has not had one in the last day.
  */
 export function holdForPanic(b: DecisionBuilder, message: InboundMessage): void {
@@ -39,12 +40,14 @@ export function holdForPanic(b: DecisionBuilder, message: InboundMessage): void 
   b.tellArtist("panic.artist_notice", {
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name"),
     phone: b.clientContact(),
-    text: quote(b, message),
+    text: words(message) ?? b.renderArtist("panic.artist_notice_no_text", { kind: message.media?.kind ?? message.kind }),
   });
   b.event("panic.message_held", {
     message_id: message.id,
     kind: message.kind,
     text_length: message.text?.length ?? 0,
+    // The client's words (shortened) for the lead's timeline in the inbox: they are not an answer.
+    text: words(message),
     status: b.currentStatus,
     holding_reply: notify,
   });
