@@ -8,7 +8,7 @@
  * cache so the next attempt reloads.
  */
 import { BSUID_UNSUPPORTED_CODE, graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
-import type { AppConfig } from "../src/config.ts";
+import { artistNoticeNumber, type AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import {
   adoptIdentity,
@@ -66,7 +66,7 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
-import { afterDecision, toLeadState } from "./lead-state.ts";
+import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { PaymentSteps } from "./payment-steps.ts";
 import type { SendLedger } from "./send-ledger.ts";
 
@@ -120,6 +120,11 @@ export class LeadSession {
     if (!this.lead) return null;
     if (this.lead.optedOut) return "opted_out";
     return outsidePilot(this.lead.phoneE164, this.pilot()) ? "not_in_pilot" : null;
+  }
+
+  /** Whether timers may fire (FEATURE_REMINDERS). */
+  get remindersOn(): boolean {
+    return this.config.FEATURE_REMINDERS;
   }
 
   /** Whether the lead and its outbox are in memory. */
@@ -187,7 +192,8 @@ export class LeadSession {
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
-      actionLinks: this.config.PUBLIC_BASE_URL !== undefined && this.config.ADMIN_API_KEY !== undefined,
+      // Links live only in the artist's notices: none is minted while those are switched off.
+      actionLinks: this.config.PUBLIC_BASE_URL !== undefined && this.config.ADMIN_API_KEY !== undefined && this.config.FEATURE_ARTIST_NOTIFICATIONS,
       // Fresh for every decision: what the engine leaves for this object to fill carries it.
       slotNonce: randomToken(16),
       payments: this.payments.enabled,
@@ -263,7 +269,7 @@ export class LeadSession {
   ): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
     const { lead, answers, attachmentCount, outbox } = this.cached();
     const links = { baseUrl: this.config.PUBLIC_BASE_URL, adminKey: this.config.ADMIN_API_KEY, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
-    const minted = await mintActionLinks(this.withNextTimer(decision, lead, answers, attachmentCount, event.now), lead.id, links, event.now);
+    const minted = await mintActionLinks(this.withNextTimer(withoutArtistNotices(decision, this.config.FEATURE_ARTIST_NOTIFICATIONS), lead, answers, attachmentCount, event.now), lead.id, links, event.now);
     const marks = [...this.marks];
     const result = await applyDecision(this.handle().db, {
       lead,
@@ -271,7 +277,7 @@ export class LeadSession {
       eventId: event.eventId,
       decision: minted.decision,
       correlationId: event.correlationId,
-      artistPhone: this.config.ARTIST_WHATSAPP_NUMBER ?? null,
+      artistPhone: artistNoticeNumber(this.config) ?? null,
       now: event.now,
       newTokens: minted.tokens,
       consumeTokenId: event.consumeTokenId ?? null,
@@ -415,6 +421,11 @@ export class LeadSession {
   async handleSweep(item: DepositSweepPayload, correlationId: string, log: Logger): Promise<void> {
     const { lead } = this.cached();
     const stillWaiting = lead.id === item.leadId && lead.status === "AWAITING_DEPOSIT" && lead.stripeCheckoutSessionId === item.sessionId;
+    // Payments switched off (FEATURE_PAYMENTS) since the cron queued it: Stripe is not asked.
+    if (!this.payments.enabled) {
+      log.info("deposit.sweep_skipped", { lead_id: lead.id, status: lead.status, reason: "payments_off" });
+      return;
+    }
     if (!stillWaiting) {
       log.info("deposit.sweep_skipped", { lead_id: lead.id, status: lead.status });
       return;
@@ -690,7 +701,7 @@ export class LeadSession {
       payload: { event_id: item.eventId, attempts, reason },
       correlationId: item.correlationId,
     });
-    const artist = this.config.ARTIST_WHATSAPP_NUMBER;
+    const artist = artistNoticeNumber(this.config);
     if (!artist) return;
     const body = renderCopy("artist.parked_message", { maskedPhone: maskClientId(phone), attempts, reason: reason.slice(0, 120) });
     const graph = graphConfigFrom(this.config);

@@ -44,7 +44,7 @@ export type TimerOutcome =
       /** The panic switch held a client timer: marked fired, nothing sent, no status moved. */
       held?: true;
     }
-  | { fired: false; reason: "moved_on" | "not_due" };
+  | { fired: false; reason: "moved_on" | "not_due" | "reminders_off" };
 
 export interface TimerDecision {
   outcome: TimerOutcome;
