@@ -9,7 +9,9 @@ import { artistNoticeNumber, enabledFeatures, featureSwitches, parseConfig, type
 import { stripeSettingsFrom } from "../../src/adapters/stripe/client.ts";
 import { withoutArtistNotices } from "../../durable-objects/lead-state.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
-import { CONFIG, leadState, run, says } from "../support/engine.ts";
+import { decideArtistAction } from "../../src/domain/engine.ts";
+import { NO_PAYMENT } from "../../src/domain/deposit.ts";
+import { CONFIG, leadState, NOW, run, says } from "../support/engine.ts";
 
 const production = {
   APP_ENV: "production",
@@ -62,5 +64,15 @@ describe("feature switches", () => {
     expect(quiet.outbound.map((m) => m.to)).toEqual(["client"]);
     expect(quiet.events.at(-1)).toMatchObject({ type: "artist.notice_skipped", payload: { copy_keys: ["handover.artist"] } });
     expect(quiet.transitions).toEqual(decision.transitions);
+  });
+
+  it("payments off: rejecting a lead with an open deposit link asks Stripe for nothing, and says the link was left open", () => {
+    const lead = leadState({ status: LeadStatus.AWAITING_DEPOSIT, payment: { ...NO_PAYMENT, attempt: 1, sessionId: "cs_test_open" } });
+    const input = { type: "artist_action", action: "reject", reason: "not my style", via: "admin" } as const;
+    expect(decideArtistAction(lead, input, NOW, { ...CONFIG, payments: true }).decision.expireCheckout).toBe("cs_test_open");
+    const off = decideArtistAction(lead, input, NOW, { ...CONFIG, payments: false });
+    expect(off.outcome.ok).toBe(true);
+    expect(off.decision.expireCheckout).toBeUndefined();
+    expect(off.decision.events.map((e) => e.type)).toContain("deposit.link_not_expired");
   });
 });
