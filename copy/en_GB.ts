@@ -159,6 +159,8 @@ export const en_GB = {
   "deposit.page.close_hint": "You can close this page and go back to WhatsApp.",
   "optout.confirmed": "You won't receive any more messages from us. If you change your mind, just reply START.",
   "optin.confirmed": "Welcome back! Let's carry on where we left off.",
+  "panic.holding": "Thanks{greetingName}, we've got your message. {artistName} will reply to you personally here soon.",
+  "panic.optin_confirmed": "Welcome back! You'll get messages from us again. {artistName} will reply to you personally here soon.",
   "pilot.not_enrolled":
     "Thanks for your message! {artistName} is trying out a new booking assistant with a small group of clients at the moment, so they'll reply to you personally as soon as they can.",
   "outbox.template_default_name": "there",

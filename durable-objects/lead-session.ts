@@ -8,7 +8,7 @@
  * cache so the next attempt reloads.
  */
 import { BSUID_UNSUPPORTED_CODE, graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
-import type { AppConfig } from "../src/config.ts";
+import { artistNoticeNumber, type AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
 import {
   adoptIdentity,
@@ -34,6 +34,7 @@ import {
   type SentMark,
 } from "../src/db/lead-store.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
+import { panicSwitch } from "../src/db/settings-store.ts";
 import { ActionRefusal, checkActionToken, storedAppliedOutcome, type ActionOutcome } from "../src/domain/artist-actions.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
@@ -50,6 +51,7 @@ import {
   type PaymentDecision,
   type EngineConfig,
   type LeadState,
+  type PanicState,
   type RecordedAnswer,
 } from "../src/domain/engine.ts";
 import { timerLead } from "../src/domain/engine/timers.ts";
@@ -64,7 +66,7 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
-import { afterDecision, toLeadState } from "./lead-state.ts";
+import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { PaymentSteps } from "./payment-steps.ts";
 import type { SendLedger } from "./send-ledger.ts";
 
@@ -120,6 +122,11 @@ export class LeadSession {
     return outsidePilot(this.lead.phoneE164, this.pilot()) ? "not_in_pilot" : null;
   }
 
+  /** Whether timers may fire (FEATURE_REMINDERS). */
+  get remindersOn(): boolean {
+    return this.config.FEATURE_REMINDERS;
+  }
+
   /** Whether the lead and its outbox are in memory. */
   get loaded(): boolean {
     return this.lead !== null && this.answers !== null && this.attachmentCount !== null && this.outbox !== null;
@@ -167,15 +174,26 @@ export class LeadSession {
     return { enabled: this.config.PILOT_MODE, allowlist: this.config.PILOT_ALLOWLIST };
   }
 
-  private engineConfig(now: Date): EngineConfig {
+  /**
+   * The panic switch for a decision about to be made (settings-store.ts: Postgres behind a
+   * per-isolate cache of a few seconds, so a flip reaches this object without a deploy).
+   */
+  private async panic(now: Date): Promise<PanicState> {
+    const { on, since } = await panicSwitch(this.handle().db, now.getTime());
+    return { on, since };
+  }
+
+  private engineConfig(now: Date, panic?: PanicState): EngineConfig {
     return {
+      panic,
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: this.pilot(),
       maxFieldFailures: this.config.HANDOVER_AFTER_FAILURES,
       holdingReplyEveryMs: this.config.HOLDING_REPLY_EVERY_HOURS * 60 * 60 * 1000,
       tourStops: upcomingStops(this.config.TOUR_SCHEDULE, now),
-      actionLinks: this.config.PUBLIC_BASE_URL !== undefined && this.config.ADMIN_API_KEY !== undefined,
+      // Links live only in the artist's notices: none is minted while those are switched off.
+      actionLinks: this.config.PUBLIC_BASE_URL !== undefined && this.config.ADMIN_API_KEY !== undefined && this.config.FEATURE_ARTIST_NOTIFICATIONS,
       // Fresh for every decision: what the engine leaves for this object to fill carries it.
       slotNonce: randomToken(16),
       payments: this.payments.enabled,
@@ -212,9 +230,10 @@ export class LeadSession {
     decideFn: (state: LeadState, config: EngineConfig) => { decision: Decision; eventId: string | null; outcome: T },
     event: Omit<CommitEvent, "result" | "eventId">,
   ): Promise<{ outcome: T; committed: boolean; duplicate: boolean }> {
+    const panic = await this.panic(event.now);
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
-      const decided = decideFn(toLeadState(lead, answers, attachmentCount), this.engineConfig(event.now));
+      const decided = decideFn(toLeadState(lead, answers, attachmentCount), this.engineConfig(event.now, panic));
       if (decided.eventId === null) return { outcome: decided.outcome, committed: false, duplicate: false };
       try {
         const result = await this.commit(decided.decision, { ...event, eventId: decided.eventId });
@@ -250,7 +269,7 @@ export class LeadSession {
   ): Promise<{ lead: Lead; outbox: OutboxMessage[]; attachments: Attachment[] } | null> {
     const { lead, answers, attachmentCount, outbox } = this.cached();
     const links = { baseUrl: this.config.PUBLIC_BASE_URL, adminKey: this.config.ADMIN_API_KEY, ttlHours: this.config.ACTION_TOKEN_TTL_HOURS };
-    const minted = await mintActionLinks(this.withNextTimer(decision, lead, answers, attachmentCount, event.now), lead.id, links, event.now);
+    const minted = await mintActionLinks(this.withNextTimer(withoutArtistNotices(decision, this.config.FEATURE_ARTIST_NOTIFICATIONS), lead, answers, attachmentCount, event.now), lead.id, links, event.now);
     const marks = [...this.marks];
     const result = await applyDecision(this.handle().db, {
       lead,
@@ -258,7 +277,7 @@ export class LeadSession {
       eventId: event.eventId,
       decision: minted.decision,
       correlationId: event.correlationId,
-      artistPhone: this.config.ARTIST_WHATSAPP_NUMBER ?? null,
+      artistPhone: artistNoticeNumber(this.config) ?? null,
       now: event.now,
       newTokens: minted.tokens,
       consumeTokenId: event.consumeTokenId ?? null,
@@ -289,7 +308,9 @@ export class LeadSession {
     for (let attempt = 0; ; attempt++) {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
-      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now));
+      // Read once per attempt: the whole message is decided under one value of the switch.
+      const panic = await this.panic(now);
+      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now, panic));
       try {
         // A fresh deposit link (the reply after an expiry) is created before anything is committed.
         const fulfilled = await this.payments.fulfil(decided, lead, message.id, now);
@@ -400,6 +421,11 @@ export class LeadSession {
   async handleSweep(item: DepositSweepPayload, correlationId: string, log: Logger): Promise<void> {
     const { lead } = this.cached();
     const stillWaiting = lead.id === item.leadId && lead.status === "AWAITING_DEPOSIT" && lead.stripeCheckoutSessionId === item.sessionId;
+    // Payments switched off (FEATURE_PAYMENTS) since the cron queued it: Stripe is not asked.
+    if (!this.payments.enabled) {
+      log.info("deposit.sweep_skipped", { lead_id: lead.id, status: lead.status, reason: "payments_off" });
+      return;
+    }
     if (!stillWaiting) {
       log.info("deposit.sweep_skipped", { lead_id: lead.id, status: lead.status });
       return;
@@ -675,7 +701,7 @@ export class LeadSession {
       payload: { event_id: item.eventId, attempts, reason },
       correlationId: item.correlationId,
     });
-    const artist = this.config.ARTIST_WHATSAPP_NUMBER;
+    const artist = artistNoticeNumber(this.config);
     if (!artist) return;
     const body = renderCopy("artist.parked_message", { maskedPhone: maskClientId(phone), attempts, reason: reason.slice(0, 120) });
     const graph = graphConfigFrom(this.config);

@@ -45,6 +45,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     handoverNoticesAt: readTimes(lead.handoverNoticesAt),
     referenceLimitNotedAt: lead.referenceLimitNotedAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
+    panicNoticeAt: lead.panicNoticeAt,
     recentAnswers: answers,
     attachmentCount,
     tourOffer: readTourOffer(lead.tourOffer),
@@ -68,5 +69,21 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     serviceWindowEndsAt: lead.serviceWindowEndsAt,
     timersFired: lead.timersFired,
     version: lead.version,
+  };
+}
+
+/**
+ * The decision without its messages to the artist when those are switched off (`notify` false,
+ * FEATURE_ARTIST_NOTIFICATIONS): none is written to the outbox, and an `artist.notice_skipped`
+ * event says which were left out (the inbox shows the lead's history from its events and answers).
+ */
+export function withoutArtistNotices(decision: Decision, notify: boolean): Decision {
+  if (notify) return decision;
+  const skipped = decision.outbound.filter((m) => m.to === "artist");
+  if (skipped.length === 0) return decision;
+  return {
+    ...decision,
+    outbound: decision.outbound.filter((m) => m.to !== "artist"),
+    events: [...decision.events, { type: "artist.notice_skipped", level: "info", payload: { copy_keys: skipped.map((m) => m.copyKey), reason: "FEATURE_ARTIST_NOTIFICATIONS off" } }],
   };
 }

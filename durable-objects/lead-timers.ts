@@ -22,6 +22,11 @@ export async function applyTimer(session: LeadSession, item: TimerPayload, corre
     log.warn("timer.wrong_lead", { ...about, expected: item.leadId });
     return { fired: false, reason: "moved_on" };
   }
+  // Reminders switched off (FEATURE_REMINDERS) since the cron queued it: nothing fires.
+  if (!session.remindersOn) {
+    log.info("timer.not_applied", { ...about, reason: "reminders_off" });
+    return { fired: false, reason: "reminders_off" };
+  }
   const input = { type: "timer", kind: item.kind, dueAt: new Date(item.dueAtMs), seen: item.seen } as const;
   const { outcome, committed, duplicate } = await session.decideAndCommit(
     (state, config) => {

@@ -16,6 +16,12 @@ const flag = z
   .default("false")
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** A feature switch: on unless set to false/0/no (an empty value keeps the default). */
+const featureSwitch = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .default("true")
+  .transform((v) => v !== "false" && v !== "0" && v !== "no");
+
 const optionalSecret = z
   .string()
   .optional()
@@ -236,6 +242,18 @@ export const EnvSchema = z.object({
    * (src/domain/templates.ts), as JSON: `{"consultation_nudge": "studio_nudge_v2"}`.
    */
   WHATSAPP_TEMPLATE_NAMES: jsonSetting("{}", TemplateNamesSchema, "a JSON object of template keys to names"),
+
+  // Feature switches (on unless "false"): a feature switched off is never half-used (featureSwitches).
+  /** Deposits through Stripe: off, no Stripe call is made and deposit requests are refused. */
+  FEATURE_PAYMENTS: featureSwitch,
+  /** Google Calendar booking: reported only until the calendar issue lands (no calendar code yet). */
+  FEATURE_CALENDAR: featureSwitch,
+  /** Timers (nudges, reminders, stale and follow-up): off, the cron enqueues none and none fires. */
+  FEATURE_REMINDERS: featureSwitch,
+  /** Google Sheets export: reported only until the Sheets issue lands (no Sheets code yet). */
+  FEATURE_SHEETS: featureSwitch,
+  /** WhatsApp messages to the artist's own number: off, none is written or sent (the inbox still shows all). */
+  FEATURE_ARTIST_NOTIFICATIONS: featureSwitch,
 });
 
 export type AppConfig = z.infer<typeof EnvSchema>;
@@ -289,6 +307,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const problems: string[] = [];
   if (config.APP_ENV === "production") {
     for (const key of PRODUCTION_REQUIRED) {
+      // Stripe's keys are needed only while payments are on.
+      if (!config.FEATURE_PAYMENTS && (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET")) continue;
       if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
     }
     if (config.ADMIN_API_KEY !== undefined && config.ADMIN_API_KEY.length < PRODUCTION_ADMIN_KEY_MIN_LENGTH) {
@@ -346,14 +366,41 @@ export function requireConfig(env: object): AppConfig {
   return result.config;
 }
 
-/** Features switched on by the present configuration, for /health. */
+/** The studio's feature switches (FEATURE_*), as set: what each feature's code checks before it acts. */
+export interface FeatureSwitches {
+  payments: boolean;
+  /** No calendar code yet: the coming calendar issue honours it. */
+  calendar: boolean;
+  reminders: boolean;
+  /** No Sheets code yet: the coming Sheets issue honours it. */
+  sheets: boolean;
+  artistNotifications: boolean;
+}
+
+export function featureSwitches(config: AppConfig): FeatureSwitches {
+  return {
+    payments: config.FEATURE_PAYMENTS,
+    calendar: config.FEATURE_CALENDAR,
+    reminders: config.FEATURE_REMINDERS,
+    sheets: config.FEATURE_SHEETS,
+    artistNotifications: config.FEATURE_ARTIST_NOTIFICATIONS,
+  };
+}
+
+/** The artist's WhatsApp number when notices to it are switched on (FEATURE_ARTIST_NOTIFICATIONS), else undefined. */
+export function artistNoticeNumber(config: AppConfig): string | undefined {
+  return config.FEATURE_ARTIST_NOTIFICATIONS ? config.ARTIST_WHATSAPP_NUMBER : undefined;
+}
+
+/** Features switched on by the present configuration (secrets present and the switch on), for /health. */
 export function enabledFeatures(config: AppConfig): Record<string, boolean> {
   return {
     database: config.DATABASE_URL !== undefined,
     whatsapp: config.WHATSAPP_APP_SECRET !== undefined && config.WHATSAPP_ACCESS_TOKEN !== undefined,
-    stripe: config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
+    stripe: config.FEATURE_PAYMENTS && config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
     admin: config.ADMIN_API_KEY !== undefined,
-    artistNotifications: config.ARTIST_WHATSAPP_NUMBER !== undefined,
+    artistNotifications: artistNoticeNumber(config) !== undefined,
+    reminders: config.FEATURE_REMINDERS,
     actionLinks: config.PUBLIC_BASE_URL !== undefined,
     pilotMode: config.PILOT_MODE,
     demoMode: config.DEMO_MODE,

@@ -66,7 +66,10 @@ async function enqueue(env: Env, jobs: readonly Job[]): Promise<void> {
  * applied once per session whoever (sweep or webhook) reports it first.
  */
 const depositSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
-  const handle = openDatabase(requireConfig(env));
+  const config = requireConfig(env);
+  // Payments switched off (FEATURE_PAYMENTS): Stripe is never asked, so nothing is enqueued.
+  if (!config.FEATURE_PAYMENTS) return { skipped: "FEATURE_PAYMENTS off" };
+  const handle = openDatabase(config);
   try {
     const lapsed = await lapsedDepositLinks(handle.db, new Date(scheduledTime.getTime() - DEPOSIT_SWEEP_GRACE_MS), DEPOSIT_SWEEP_BATCH);
     const now = scheduledTime.toISOString();
@@ -95,7 +98,11 @@ const depositSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
  * jobs; the object's inbox and the timer's commit marker make them one.
  */
 const timerScan: CronJob = async ({ env, scheduledTime, correlationId }) => {
-  const handle = openDatabase(requireConfig(env));
+  const config = requireConfig(env);
+  // Reminders switched off (FEATURE_REMINDERS): no timer is enqueued, so none fires (the leads'
+  // next_timer_at stays, and the timers due then fire once the switch is on again).
+  if (!config.FEATURE_REMINDERS) return { skipped: "FEATURE_REMINDERS off" };
+  const handle = openDatabase(config);
   try {
     const due = await dueTimerLeads(handle.db, scheduledTime, TIMER_SCAN_BATCH);
     const now = scheduledTime.toISOString();

@@ -122,6 +122,8 @@ export const leads = pgTable(
     referenceLimitNotedAt: tz("reference_limit_noted_at"),
     /** When the client was told that answers given together are still asked one at a time (once per lead). */
     multiAnswerNotedAt: tz("multi_answer_noted_at"),
+    /** When the client last got the panic switch's holding reply (at most one a day, see settings). */
+    panicNoticeAt: tz("panic_notice_at"),
     /** Status to return to when a handover ends with CONTINUE. */
     resumeStatus: text("resume_status"),
 
@@ -442,6 +444,17 @@ export const inboxSessions = pgTable(
     check("inbox_sessions_lifetime_ck", sql`${t.expiresAt} > ${t.createdAt}`),
   ],
 );
+
+/**
+ * Studio settings the artist changes at runtime, with no deploy (src/db/settings-store.ts): one
+ * row per key, its value as JSON, and who changed it last. The panic switch lives here.
+ */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: tz("updated_at").notNull().defaultNow(),
+  updatedBy: text("updated_by"),
+});
 
 export type Lead = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;

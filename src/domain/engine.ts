@@ -23,6 +23,7 @@ export {
   type LeadPatch,
   type LeadState,
   type NewAnswer,
+  type PanicState,
   type NewAttachment,
   type RecordedAnswer,
   type StoredMediaKind,

@@ -3,8 +3,9 @@
  * the real driver and answers 503 when it cannot.
  *
  * Anyone may ask, so an anonymous caller learns only ok or not ok; the details (version,
- * environment, feature flags, database latency or the reason it failed, and the database gate's
- * permits: how many objects work against Postgres and how many wait) need X-Admin-API-Key.
+ * environment, features and the studio's feature switches (FEATURE_*), database latency or the
+ * reason it failed, and the database gate's permits: how many objects work against Postgres and
+ * how many wait) need X-Admin-API-Key.
  *
  * `/ready`'s answer is kept for {@link READY_CACHE_MS} in module memory, per isolate, so a flood
  * of calls opens at most one database connection per isolate per window. Why not the Cache API:
@@ -14,7 +15,7 @@
  */
 import { Hono, type Context } from "hono";
 import { databaseGate } from "../../durable-objects/database-gate.ts";
-import { enabledFeatures, type AppConfig } from "../config.ts";
+import { enabledFeatures, featureSwitches, type AppConfig } from "../config.ts";
 import { pingDatabase, type PingResult } from "../db/client.ts";
 import { adminKeyGiven, HEADER } from "./admin/auth.ts";
 import type { PermitSummary } from "../lib/permits.ts";
@@ -68,7 +69,7 @@ export const health = new Hono<AppEnv>()
     const config = c.get("config");
     c.header("Cache-Control", "no-store");
     if (!(await isAdmin(c))) return c.json({ ok: true });
-    return c.json({ ok: true, service: "inkline", version: config.APP_VERSION, env: config.APP_ENV, features: enabledFeatures(config) });
+    return c.json({ ok: true, service: "inkline", version: config.APP_VERSION, env: config.APP_ENV, features: enabledFeatures(config), switches: featureSwitches(config) });
   })
   .get("/ready", async (c) => {
     const now = Date.now();

@@ -116,6 +116,7 @@ export function applied(lead: LeadState, decision: Decision): LeadState {
     "handoverReasons",
     "referenceLimitNotedAt",
     "multiAnswerNotedAt",
+    "panicNoticeAt",
     "tourOffer",
   ] as const satisfies readonly (keyof LeadState & keyof typeof patch)[];
   for (const field of fields) if (patch[field] !== undefined) Object.assign(next, { [field]: patch[field] });

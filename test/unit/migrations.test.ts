@@ -44,6 +44,7 @@ describe("migrations", () => {
       "leads",
       "outbox_messages",
       "processed_events",
+      "settings",
       "system_events",
     ]);
     const second = await migrateDatabase(postgres.url);

@@ -192,6 +192,23 @@ describe("the engine's timer step", () => {
     expect(decided.decision.outbound).toEqual([{ to: "client", kind: "template", name: "studio_nudge", language: "en_GB", params: ["Robin", "Mara"], copyKey: TEMPLATES.consultation_nudge.previewKey }]);
   });
 
+  it("panic switch on: a client nudge is used up without a word (recorded as held); an artist reminder still goes", () => {
+    const panic = { ...config, panic: { on: true, since: new Date("2026-06-11T00:00:00Z") } };
+    const lead = quiet({ serviceWindowEndsAt: new Date("2026-06-11T09:00:00Z") });
+    const at = new Date("2026-06-11T08:05:00Z");
+    const held = decideTimer(lead, input(lead), at, panic);
+    expect(held.outcome).toMatchObject({ fired: true, kind: TimerKind.CONSULTATION_NUDGE, held: true });
+    expect(held.decision.outbound).toEqual([]);
+    expect(held.decision.transitions).toEqual([]);
+    expect(held.decision.events.map((e) => e.type)).toEqual(["timer.held"]);
+    // Used up: it does not come back once the switch is off (no backlog).
+    const after = { ...lead, timersFired: held.decision.patch.timersFired ?? [] };
+    expect(decideTimer(after, input(after), at, config).outcome).toEqual({ fired: false, reason: "not_due" });
+    const waiting = leadState({ status: LeadStatus.PENDING_APPROVAL, statusChangedAt: new Date("2026-06-10T12:00:00Z"), lastClientMessageAt: new Date("2026-06-10T11:00:00Z"), version: 3 });
+    const reminder = decideTimer(waiting, { type: "timer", kind: TimerKind.ARTIST_REMINDER, dueAt: new Date("2026-06-11T12:00:00Z"), seen: seen(waiting) }, new Date("2026-06-11T12:00:00Z"), panic);
+    expect(reminder.decision.outbound.map((o) => o.to)).toEqual(["artist"]);
+  });
+
   it("48 h of silence: ABANDONED, nothing sent", () => {
     const lead = quiet();
     const decided = decideTimer(lead, input(lead), new Date("2026-06-12T20:00:00Z"), config);

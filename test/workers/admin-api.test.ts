@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe("the key", () => {
-  const paths = ["/admin/leads", "/admin/funnel", "/admin/events", "/admin/openapi.json", "/admin/leads/00000000-0000-4000-8000-000000000000"];
+  const paths = ["/admin/leads", "/admin/panic", "/admin/funnel", "/admin/events", "/admin/openapi.json", "/admin/leads/00000000-0000-4000-8000-000000000000"];
 
   it.each(paths)("%s without X-Admin-API-Key: 401", async (path) => {
     const response = await adminFetch(path, { key: null });
@@ -75,6 +75,8 @@ describe("400s that name the field", () => {
     ["POST", "/admin/leads/{id}/reject", { reason: 7 }, "reason"],
     ["POST", "/admin/leads/{id}/approve", { surprise: true }, "surprise"],
     ["POST", "/admin/leads/{id}/notes", { body: "" }, "body"],
+    ["POST", "/admin/panic", {}, "on"],
+    ["POST", "/admin/panic", { on: "yes" }, "on"],
     ["POST", "/admin/leads/{id}/notes", { body: "ok", author: "x".repeat(81) }, "author"],
   ])("%s %s %j: 400 naming %s", async (method, template, body, field) => {
     const lead = await insertLead("PENDING_APPROVAL");
@@ -385,6 +387,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/leads/{id}/mark-booked",
         "/admin/leads/{id}/resume",
         "/admin/leads/{id}/refund",
+        "/admin/panic",
         "/admin/funnel",
         "/admin/events",
         "/admin/jobs",

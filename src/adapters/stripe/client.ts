@@ -18,9 +18,9 @@ export interface StripeSettings {
   timeoutMs: number;
 }
 
-/** Stripe settings from config, or null when payments are not configured. */
+/** Stripe settings from config, or null when payments are not configured or switched off (FEATURE_PAYMENTS). */
 export function stripeSettingsFrom(config: AppConfig): StripeSettings | null {
-  if (!config.STRIPE_SECRET_KEY) return null;
+  if (!config.FEATURE_PAYMENTS || !config.STRIPE_SECRET_KEY) return null;
   return { secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.STRIPE_TIMEOUT_MS };
 }
 

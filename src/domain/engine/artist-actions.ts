@@ -56,7 +56,11 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
       b.decision.patch.resumeStatus = null;
       // An open deposit link must not take money for a rejected piece: the session expires it first.
       const open = paymentOf(b.lead).sessionId;
-      if (b.lead.status === LeadStatus.AWAITING_DEPOSIT && open !== null) b.decision.expireCheckout = open;
+      if (b.lead.status === LeadStatus.AWAITING_DEPOSIT && open !== null) {
+        // Payments switched off (FEATURE_PAYMENTS): Stripe is not called; the artist sees the link was left open.
+        if (b.config.payments) b.decision.expireCheckout = open;
+        else b.event("deposit.link_not_expired", { session_id: open, reason: "payments_off" }, "warn");
+      }
       return announce(b, input.action, { ...via, reason: input.reason });
     }
     case ArtistAction.SEND_DEPOSIT: {

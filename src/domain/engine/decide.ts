@@ -15,6 +15,7 @@ import { DecisionBuilder } from "./builder.ts";
 import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
 import { handOver, whileHandedOver } from "./handover.ts";
+import { holdForPanic, panicOn } from "./panic.ts";
 import { answerTourOffer, sendTourOffer } from "./tour.ts";
 import { explicitTrigger, questionTrigger } from "./triggers.ts";
 import type { Decision, EngineConfig, EngineInput, LeadState } from "./types.ts";
@@ -42,24 +43,28 @@ function optOut(b: DecisionBuilder, stale: boolean): void {
   b.event("lead.opted_out", { from_status: lead.status, out_of_order: stale });
 }
 
-/** START: back to where the lead was, or into the consultation at its current question. */
-function optIn(b: DecisionBuilder): void {
+/**
+ * START: back to where the lead was, or into the consultation at its current question. While the
+ * panic switch is on (`ask` false) the opt-in is honoured and confirmed, but nothing is asked: the
+ * lead waits in its status (NEW for a consultation, which greets and asks again at its next message).
+ */
+function optIn(b: DecisionBuilder, ask = true): void {
   const { lead } = b;
   b.decision.patch.optedOut = false;
   b.decision.patch.optedOutAt = null;
   b.decision.patch.resumeStatus = null;
   b.event("lead.opted_in", { resume_status: lead.resumeStatus ?? null });
-  b.say("optin.confirmed");
+  b.say(ask ? "optin.confirmed" : "panic.optin_confirmed");
   // A finished consultation is not asked again; a lead that was still in the consultation, or
   // whose status is unknown, restarts at its current question.
   const back = lead.resumeStatus;
   if (b.currentStatus === LeadStatus.OPTOUT && back && !RESTART_FROM.has(back) && canTransition(LeadStatus.OPTOUT, back)) {
     b.moveTo(back, "client sent START");
-    reofferTour(b);
+    if (ask) reofferTour(b);
     return;
   }
   if (b.currentStatus === LeadStatus.OPTOUT) b.moveTo(LeadStatus.NEW, "client sent START");
-  resumeConsultation(b);
+  if (ask) resumeConsultation(b);
 }
 
 /** Back at an open tour offer (START, CONTINUE): it is made again, so the client knows what to answer. */
@@ -120,8 +125,14 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     return b.decision;
   }
   if (lead.optedOut) {
-    if (START_WORDS.has(word)) optIn(b);
+    if (START_WORDS.has(word)) optIn(b, !panicOn(config));
     else b.event("message.while_opted_out", { message_id: message.id });
+    return b.decision;
+  }
+  // The panic switch: recorded, the artist told, no automatic reply (panic.ts). Before the pilot
+  // rule: a number outside the pilot gets no notice either while the switch is on.
+  if (panicOn(config)) {
+    holdForPanic(b, message);
     return b.decision;
   }
 

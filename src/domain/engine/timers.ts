@@ -14,6 +14,7 @@ import { questionByKey } from "../questions.ts";
 import { TEMPLATES, templateName, type TemplateKey } from "../templates.ts";
 import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type ScheduledTimer, type TimerConfig, type TimerLead } from "../timers.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { panicOn } from "./panic.ts";
 import { actionLines } from "./summary.ts";
 import type { Decision, EngineConfig, LeadState } from "./types.ts";
 
@@ -33,8 +34,17 @@ export interface TimerInput {
 }
 
 export type TimerOutcome =
-  | { fired: true; kind: TimerKind; key: string; dueAt: Date; skipped: TimerKind[]; template: boolean }
-  | { fired: false; reason: "moved_on" | "not_due" };
+  | {
+      fired: true;
+      kind: TimerKind;
+      key: string;
+      dueAt: Date;
+      skipped: TimerKind[];
+      template: boolean;
+      /** The panic switch held a client timer: marked fired, nothing sent, no status moved. */
+      held?: true;
+    }
+  | { fired: false; reason: "moved_on" | "not_due" | "reminders_off" };
 
 export interface TimerDecision {
   outcome: TimerOutcome;
@@ -74,17 +84,24 @@ export function decideTimer(lead: LeadState, input: TimerInput, now: Date, confi
   const { fire, skipped } = due;
   const keys = [...skipped, fire].map(timerKey);
   b.decision.patch.timersFired = [...(lead.timersFired ?? []), ...keys].slice(-FIRED_KEYS_KEPT);
+  const skippedKinds = skipped.map((t) => t.kind);
+  // The panic switch: a timer that would speak to the client is used up without a word (it is
+  // not kept for later: once the switch is off, the client's next message starts the clocks again).
+  if (panicOn(config) && timerSpec(fire.kind).audience === "client") {
+    b.event("timer.held", { kind: fire.kind, due_at: fire.dueAt.toISOString(), reason: "panic", skipped: skippedKinds, expected_kind: input.kind });
+    return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skippedKinds, template: false, held: true }, decision: b.decision };
+  }
   const template = apply(b, fire);
   b.event("timer.fired", {
     kind: fire.kind,
     due_at: fire.dueAt.toISOString(),
     fired_at: now.toISOString(),
     deferred_for_quiet_hours: fire.deferred,
-    skipped: skipped.map((t) => t.kind),
+    skipped: skippedKinds,
     template,
     expected_kind: input.kind,
   });
-  return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skipped.map((t) => t.kind), template }, decision: b.decision };
+  return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skippedKinds, template }, decision: b.decision };
 }
 
 /** Whether the client's 24-hour window is open at `now` (free text may go). */

@@ -49,6 +49,8 @@ export interface LeadState {
   referenceLimitNotedAt?: Date | null;
   /** When the client was told "I'll ask about the rest one at a time" (said once per lead). */
   multiAnswerNotedAt: Date | null;
+  /** When the client last got the panic switch's holding reply (at most one a day); never unless given. */
+  panicNoticeAt?: Date | null;
   /**
    * The lead's answers, oldest first: the newest ~20 and, older than those, the latest answer to
    * every question (so "latest wins" holds however many answers there were).
@@ -104,8 +106,19 @@ export interface EngineConfig {
   depositLinkTtlMs?: number;
   /** The studio's zone and timer offsets; the table's defaults in Europe/London unless given. */
   timers?: TimerConfig;
+  /**
+   * The studio's panic switch (settings table): while on, a client message is recorded and the
+   * artist told, but no automatic reply goes out (one holding reply a day at most). Off unless given.
+   */
+  panic?: PanicState;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
+}
+
+/** The panic switch as the engine sees it: on or off, and since when it is on. */
+export interface PanicState {
+  on: boolean;
+  since: Date | null;
 }
 
 /** Defaults for the optional {@link EngineConfig} fields. */
@@ -173,6 +186,7 @@ export interface LeadPatch {
   handoverNoticesAt?: string[];
   referenceLimitNotedAt?: Date;
   multiAnswerNotedAt?: Date;
+  panicNoticeAt?: Date;
   // The estimate (see estimate-step.ts); the deposit is quoted here but locked only when its link is sent.
   region?: Region;
   sizeCategory?: SizeCategory;

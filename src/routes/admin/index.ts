@@ -14,6 +14,7 @@ import { adminJobs } from "./jobs.ts";
 import { adminLeadActions } from "./lead-actions.ts";
 import { adminLeads } from "./leads.ts";
 import { openapi } from "./openapi.ts";
+import { adminPanic } from "./panic.ts";
 
 /** Requests per minute per client IP: plenty for a person or a script, a wall for a flood. */
 export const ADMIN_RATE_LIMIT = { limit: 120, windowMs: 60_000 } as const;
@@ -36,6 +37,7 @@ export const admin = new Hono<AdminEnv>()
   .use("*", withDatabase)
   .route("/leads", adminLeads)
   .route("/leads", adminLeadActions)
+  .route("/panic", adminPanic)
   .route("/funnel", adminFunnel)
   .route("/events", adminEvents)
   .route("/jobs", adminJobs);

@@ -39,6 +39,11 @@ export const NoteBody = z.strictObject({
   author: z.string().trim().min(1).max(80).default("admin"),
 });
 
+export const PanicBody = z.strictObject({
+  on: z.boolean().describe("true: no automatic replies to clients (one holding reply a day), the artist told of every message"),
+  reason: z.string().trim().min(1).max(500).optional().describe("Why (kept with the switch, for the studio's records)"),
+});
+
 export const FunnelQuery = z.object({
   days: z.coerce.number().int().min(1).max(365).default(30).describe("The period: the last N days"),
 });
@@ -162,6 +167,19 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       },
     }),
   ),
+  {
+    method: "get",
+    path: "/admin/panic",
+    summary: "The panic switch (on, since, reason, who flipped it) and the leads that wrote since it was turned on",
+    responses: { 200: { doc: "The switch and the held leads" }, ...errors },
+  },
+  {
+    method: "post",
+    path: "/admin/panic",
+    summary: "Turns the panic switch on or off (every lead sees it within a few seconds; nothing is replayed when it goes off)",
+    body: PanicBody,
+    responses: { 200: { doc: "The switch as stored, and the held leads" }, ...errors },
+  },
   {
     method: "get",
     path: "/admin/funnel",

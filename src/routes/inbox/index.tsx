@@ -16,6 +16,7 @@ import { inboxJobs } from "./jobs.tsx";
 import { MessagePage } from "./layout.tsx";
 import { inboxLeadPage } from "./lead-page.tsx";
 import { inboxOverview } from "./overview.tsx";
+import { inboxPanic, withPanic } from "./panic.tsx";
 import { requireCsrf, requireSession, sameOrigin, withSessionKey, type InboxEnv } from "./session.tsx";
 
 /** Requests per minute per client IP: pages plus their thumbnails, far below a flood. */
@@ -49,10 +50,12 @@ export const inbox = new Hono<InboxEnv>()
   .route("/", inboxAuth)
   .use("*", requireSession)
   .use("*", requireCsrf)
+  .use("*", withPanic)
   .route("/", inboxOverview)
+  .route("/panic", inboxPanic)
   .route("/leads", inboxLeadPage)
   .route("/leads", inboxActions)
   .route("/attachments", inboxAttachments)
   .route("/jobs", inboxJobs)
   // A mounted app's notFound is not consulted (the parent's is): the last handler says it instead.
-  .all("*", (c) => c.html(<MessagePage title={t("inbox.page_not_found.title")} body={t("inbox.page_not_found.body")} csrf={c.get("csrf")} />, 404));
+  .all("*", (c) => c.html(<MessagePage title={t("inbox.page_not_found.title")} body={t("inbox.page_not_found.body")} csrf={c.get("csrf")} panic={c.get("panic")} />, 404));

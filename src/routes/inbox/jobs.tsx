@@ -21,7 +21,7 @@ export const inboxJobs = new Hono<InboxEnv>()
     const letters = await listDeadLetters(c.get("db"), 100, true);
     const flash = Done.safeParse(c.req.query());
     return c.html(
-      <Layout title={t("inbox.jobs.title")} csrf={csrf}>
+      <Layout title={t("inbox.jobs.title")} csrf={csrf} panic={c.get("panic")}>
         <p>
           <a href="/inbox">{t("inbox.back")}</a>
         </p>

@@ -5,6 +5,8 @@
  */
 import type { FC, PropsWithChildren } from "hono/jsx";
 import { raw } from "hono/html";
+import type { PanicState } from "../../domain/engine.ts";
+import { formatDateTime } from "../../domain/format.ts";
 import { artistCopy as t } from "../lead-view.ts";
 
 const STYLE = `
@@ -22,6 +24,7 @@ const STYLE = `
   .muted { color: var(--muted); font-size: 0.9rem; }
   .flash { border-radius: 10px; padding: 10px 14px; margin: 12px 0; border: 1px solid; }
   .flash.ok { border-color: var(--ok); } .flash.bad { border-color: var(--bad); }
+  .panic { background: var(--bad); color: #fff; padding: 10px 16px; } .panic a { color: #fff; font-weight: 700; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; }
   dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
   ul.leads { list-style: none; margin: 0; padding: 0; }
@@ -60,10 +63,21 @@ export interface LayoutProps {
   title: string;
   /** The session's CSRF token: present on signed-in pages, which get the sign-out button. */
   csrf?: string;
+  /** The panic switch (signed-in pages): a banner on every page while it is on. */
+  panic?: PanicState;
 }
 
+/** While the panic switch is on: says so, with a link to turn it off. */
+const PanicBanner: FC<{ panic: PanicState | undefined }> = ({ panic }) =>
+  panic?.on ? (
+    <p class="panic" role="alert" id="panic-banner">
+      {`${t("inbox.panic.banner", { since: panic.since ? formatDateTime(panic.since) : "" })} `}
+      <a href="/inbox/panic">{t("inbox.panic.manage")}</a>
+    </p>
+  ) : null;
+
 /** A whole page: doctype, head, top bar, content. */
-export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, children }) => (
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, panic, children }) => (
   <>
     {raw("<!doctype html>")}
     <html lang="en-GB">
@@ -82,6 +96,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, childr
           <a class="home" href="/inbox">
             {`${t("page.title")} · ${t("inbox.title")}`}
           </a>
+          {csrf === undefined ? null : <a href="/inbox/panic">{t("inbox.panic.manage")}</a>}
           {csrf === undefined ? null : (
             <form class="inline" method="post" action="/inbox/logout">
               <input type="hidden" name="csrf" value={csrf} />
@@ -91,6 +106,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, childr
             </form>
           )}
         </header>
+        <PanicBanner panic={panic} />
         <main id="content">{children}</main>
       </body>
     </html>
@@ -98,8 +114,8 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, childr
 );
 
 /** A page that only says something (an error, "nothing was changed"), with a way back. */
-export const MessagePage: FC<{ title: string; body: string; csrf?: string }> = ({ title, body, csrf }) => (
-  <Layout title={title} csrf={csrf}>
+export const MessagePage: FC<{ title: string; body: string; csrf?: string; panic?: PanicState }> = ({ title, body, csrf, panic }) => (
+  <Layout title={title} csrf={csrf} panic={panic}>
     <h1>{title}</h1>
     <p>{body}</p>
     <p>

@@ -202,7 +202,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
   return c.html(
-    <Layout title={name} csrf={csrf}>
+    <Layout title={name} csrf={csrf} panic={c.get("panic")}>
       <p>
         <a href="/inbox">{t("inbox.back")}</a>
       </p>

@@ -153,7 +153,7 @@ export const inboxOverview = new Hono<InboxEnv>().get("/", async (c) => {
     listDeadLetters(db, 100),
   ]);
   return c.html(
-    <Layout title={t("inbox.title")} csrf={c.get("csrf")}>
+    <Layout title={t("inbox.title")} csrf={c.get("csrf")} panic={c.get("panic")}>
       {failed.length > 0 ? (
         <p class="flash" role="status" id="failed-jobs">
           <a href="/inbox/jobs">{t("inbox.jobs.banner", { count: failed.length })}</a>

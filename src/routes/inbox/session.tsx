@@ -8,6 +8,7 @@
  * sign-in also has a row in `inbox_sessions`, checked on every request (one primary-key read on
  * the request's database handle), which sign-out revokes: a copy of the cookie stops working too.
  */
+import type { PanicSetting } from "../../db/settings-store.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppConfig } from "../../config.ts";
@@ -33,7 +34,7 @@ const COOKIE_PATH = "/inbox";
 
 export type InboxEnv = {
   Bindings: DbEnv["Bindings"];
-  Variables: DbEnv["Variables"] & { sessionKey: string; keyFingerprint: string; session: Session; csrf: string };
+  Variables: DbEnv["Variables"] & { sessionKey: string; keyFingerprint: string; session: Session; csrf: string; panic: PanicSetting };
 };
 
 /** Where to go after signing in: only inbox pages (no open redirect). */

@@ -105,8 +105,16 @@ export function buildTimeline(source: TimelineSource, limit = 200): TimelineEntr
       const kind = m.toPhone === source.clientPhone || m.toUserId !== null ? ("to_client" as const) : ("to_artist" as const);
       return { at: m.createdAt, kind, title: t(`inbox.timeline.${kind}`), text: messageText(m.payload), detail: deliveryLabel(m.status), tie: m.seq };
     }),
+    // A message held by the panic switch is the client talking (no answer was stored for it).
     ...source.events
-      .filter((e) => !SHOWN_ELSEWHERE.has(e.type))
+      .filter((e) => e.type === "panic.message_held")
+      .map((e) => {
+        const payload = (e.payload ?? {}) as Record<string, unknown>;
+        const text = typeof payload.text === "string" ? payload.text : t("handover.answer_media");
+        return { at: e.createdAt, kind: "client" as const, title: t("inbox.timeline.client"), text: t("inbox.timeline.held", { text }), detail: null, tie: e.id };
+      }),
+    ...source.events
+      .filter((e) => !SHOWN_ELSEWHERE.has(e.type) && e.type !== "panic.message_held")
       .map((e) => ({ at: e.createdAt, kind: "event" as const, title: t("inbox.timeline.event"), text: eventText(e), detail: null, tie: e.id })),
     ...source.notes.map((n) => ({
       at: n.createdAt,

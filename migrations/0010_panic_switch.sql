@@ -1,0 +1,8 @@
+CREATE TABLE "settings" (
+	"key" text PRIMARY KEY NOT NULL,
+	"value" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_by" text
+);
+--> statement-breakpoint
+ALTER TABLE "leads" ADD COLUMN "panic_notice_at" timestamp with time zone;
