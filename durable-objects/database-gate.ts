@@ -93,12 +93,14 @@ export class DatabaseGate extends DurableObject<Env> {
   /**
    * A permit for `holder` (an object's id): at once when one is free (or it already holds one:
    * then its lease is renewed), else when its turn comes, or "come back later" after
-   * {@link PERMIT_WAIT_MS} in line.
+   * {@link PERMIT_WAIT_MS} in line. A caller coming back gives `firstAskedAt` (its clock) and
+   * takes back its place in the line.
    */
-  async acquire(holder: string, now: number): Promise<PermitAnswer> {
+  async acquire(holder: string, now: number, firstAskedAt?: number): Promise<PermitAnswer> {
     const at = this.now(now);
     const ticket = ++this.lastTicket;
-    const step = request(this.permits, holder, ticket, at, this.limit);
+    // The caller's clock and the gate's may differ: its first ask is placed as long before the gate's now.
+    const step = request(this.permits, holder, ticket, at, this.limit, firstAskedAt === undefined ? at : at - Math.max(0, now - firstAskedAt));
     this.apply(step, at);
     if (step.outcome.held) return { granted: true, expiresAt: step.outcome.expiresAt, waitedMs: 0 };
     return new Promise<PermitAnswer>((resolve) => {

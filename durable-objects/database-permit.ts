@@ -25,6 +25,8 @@ export type PermitTaken = { ok: true } | { ok: false; retryAt: number; reason: "
 export class DatabasePermit {
   /** When the lease runs out (the gate's clock), or null while none is held. */
   private expiresAt: number | null = null;
+  /** When the object first asked for the permit it has not got yet (kept across "come back later"). */
+  private firstAskedAt: number | null = null;
   /** A release on its way: the next acquire waits for it, so it cannot undo the new permit. */
   private releasing: Promise<void> | null = null;
 
@@ -47,10 +49,12 @@ export class DatabasePermit {
   async keep(now: number): Promise<PermitTaken> {
     if (this.expiresAt !== null && now < this.expiresAt - PERMIT_LEASE_MS / 2) return { ok: true };
     await this.releasing;
+    this.firstAskedAt ??= now;
     try {
-      const answer = await databaseGate(this.env).acquire(this.holder, now);
+      const answer = await databaseGate(this.env).acquire(this.holder, now, this.firstAskedAt);
       if (answer.granted) {
         this.expiresAt = answer.expiresAt;
+        this.firstAskedAt = null;
         return { ok: true };
       }
       this.expiresAt = null;

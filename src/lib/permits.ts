@@ -8,9 +8,12 @@
  * - At most `limit` leases are held; a holder holds at most one.
  * - A lease expires {@link PERMIT_LEASE_MS} after it was granted or renewed, so a holder that died
  *   without releasing loses its permit. A holder asking again while it holds renews its lease.
- * - Everyone else waits in one first-in, first-out line; a freed permit goes to the head at once.
- *   A holder asking again while it waits keeps its place (its earlier ticket is dropped: the
- *   object behind it was reset and asks anew).
+ * - Everyone else waits in one line, ordered by when each first asked; a freed permit goes to the
+ *   head at once. A caller told to come back later (it waited {@link PERMIT_WAIT_MS}) asks again
+ *   with the time it first asked, so it takes back its place instead of going to the end: with
+ *   a long line, going to the end each time could keep one client's reply waiting for minutes
+ *   while later arrivals were served. A holder asking again while it waits keeps its place (its
+ *   earlier ticket is dropped: the object behind it was reset and asks anew).
  * - A release by someone who holds nothing changes nothing.
  *
  * Every function takes the state and `now` and returns the next state with what happened; side
@@ -28,7 +31,7 @@ export interface Lease {
   expiresAt: number;
 }
 
-/** Someone waiting for a permit: `ticket` names the call that waits, `since` is when it began to. */
+/** Someone waiting for a permit: `ticket` names the call that waits, `since` is when it first asked. */
 export interface Waiter {
   holder: string;
   ticket: number;
@@ -81,11 +84,30 @@ export function expire(permits: Permits, now: number, limit: number): Step {
   return fill({ leases: live, waiters: permits.waiters }, now, limit);
 }
 
+/** How far back a caller's first ask may place it in the line (older claims count from then). */
+export const MAX_PLACE_KEPT_MS = 5 * 60_000;
+
+/** The line with `waiter` in its place: behind everyone who first asked at or before it did. */
+function joinLine(waiters: readonly Waiter[], waiter: Waiter): Waiter[] {
+  const behind = waiters.findIndex((w) => w.since > waiter.since);
+  return behind === -1 ? [...waiters, waiter] : [...waiters.slice(0, behind), waiter, ...waiters.slice(behind)];
+}
+
 /**
  * `holder` asks for a permit with call `ticket`: renewed if it holds one, granted if one is free
  * and nobody waits, else it joins the line (or keeps its place in it, with the new ticket).
+ * `firstAskedAt` is when this holder first asked for the permit it still waits for (it was told
+ * to come back later since); it places the caller in the line, never later than `now` and never
+ * more than {@link MAX_PLACE_KEPT_MS} before it.
  */
-export function request(permits: Permits, holder: string, ticket: number, now: number, limit: number): Step & { outcome: RequestOutcome } {
+export function request(
+  permits: Permits,
+  holder: string,
+  ticket: number,
+  now: number,
+  limit: number,
+  firstAskedAt: number = now,
+): Step & { outcome: RequestOutcome } {
   const swept = expire(permits, now, limit);
   const { leases, waiters } = swept.permits;
   const expiresAt = now + PERMIT_LEASE_MS;
@@ -101,7 +123,8 @@ export function request(permits: Permits, holder: string, ticket: number, now: n
   if (leases.length < limit && waiters.length === 0) {
     return { ...swept, permits: { leases: [...leases, { holder, expiresAt }], waiters }, outcome: { held: true, expiresAt } };
   }
-  return { ...swept, permits: { leases, waiters: [...waiters, { holder, ticket, since: now }] }, outcome: { held: false } };
+  const since = Math.min(now, Math.max(firstAskedAt, now - MAX_PLACE_KEPT_MS));
+  return { ...swept, permits: { leases, waiters: joinLine(waiters, { holder, ticket, since }) }, outcome: { held: false } };
 }
 
 /** `holder` gives its permit back; the head of the line gets it. Nothing changes for a non-holder. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   expire,
   nextExpiry,
+  MAX_PLACE_KEPT_MS,
   NO_PERMITS,
   PERMIT_LEASE_MS,
   release,
@@ -53,6 +54,31 @@ describe("database permits", () => {
     expect(again.permits.leases).toEqual([{ holder: "a", expiresAt: T0 + 40_000 + PERMIT_LEASE_MS }]);
   });
 
+  it("a caller told to come back later takes back its place: ahead of everyone who first asked after it", () => {
+    let p = request(NO_PERMITS, "a", 1, T0, 1).permits;
+    p = request(p, "b", 2, T0 + 10, 1).permits;
+    // c was turned away after waiting; b and d came later; c asks again with its first ask.
+    p = request(p, "d", 3, T0 + 20, 1).permits;
+    const back = request(p, "c", 4, T0 + 30, 1, T0 + 5);
+    expect(back.outcome).toEqual({ held: false });
+    expect(back.permits.waiters.map((w) => [w.holder, w.since])).toEqual([
+      ["c", T0 + 5],
+      ["b", T0 + 10],
+      ["d", T0 + 20],
+    ]);
+    // Equal first asks keep arrival order; a first ask "in the future" counts as now.
+    const tie = request(back.permits, "e", 5, T0 + 31, 1, T0 + 10);
+    expect(tie.permits.waiters.map((w) => w.holder)).toEqual(["c", "b", "e", "d"]);
+    const future = request(tie.permits, "f", 6, T0 + 32, 1, T0 + 99_999);
+    expect(future.permits.waiters.at(-1)).toEqual({ holder: "f", ticket: 6, since: T0 + 32 });
+    // A claim older than MAX_PLACE_KEPT_MS counts from then, not from its own time.
+    const late = T0 + MAX_PLACE_KEPT_MS + 1_000;
+    const ancient = request(future.permits, "g", 7, late, 1, 0);
+    expect(ancient.permits.waiters.find((w) => w.holder === "g")?.since).toBe(late - MAX_PLACE_KEPT_MS);
+    // a's lease ran out meanwhile: the head of the line (c, the first to ask) got it.
+    expect(ancient.granted.map((g) => g.holder)).toEqual(["c"]);
+  });
+
   it("asking again while waiting keeps the place in line and drops the earlier call", () => {
     let p = request(NO_PERMITS, "a", 1, T0, 1).permits;
     p = request(p, "b", 2, T0, 1).permits;
@@ -86,33 +112,34 @@ describe("database permits", () => {
 });
 
 type Command =
-  | { op: "request"; holder: string }
+  | { op: "request"; holder: string; askedMsAgo: number }
   | { op: "release"; holder: string }
   | { op: "withdraw"; pick: number }
   | { op: "tick"; ms: number };
 
 const holder = fc.constantFrom("a", "b", "c", "d", "e", "f");
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: holder.map((h) => ({ op: "request" as const, holder: h })) },
+  { weight: 4, arbitrary: fc.tuple(holder, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 30_000 }))).map(([h, askedMsAgo]) => ({ op: "request" as const, holder: h, askedMsAgo })) },
   { weight: 3, arbitrary: holder.map((h) => ({ op: "release" as const, holder: h })) },
   { weight: 1, arbitrary: fc.nat(10).map((pick) => ({ op: "withdraw" as const, pick })) },
   { weight: 2, arbitrary: fc.integer({ min: 0, max: PERMIT_LEASE_MS + 10_000 }).map((ms) => ({ op: "tick" as const, ms })) },
 );
 
 describe("database permits (properties)", () => {
-  it("never more than the limit held, one permit per holder, nobody waits while a permit is free, the line is served in order", () => {
+  it("never more than the limit held, one permit per holder, nobody waits while a permit is free, the line is served in order of first ask", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.array(command, { maxLength: 80 }), (limit, commands) => {
         let p: Permits = NO_PERMITS;
         let now = T0;
         let ticket = 0;
-        // The model of the line: holders in the order they joined it.
+        // The model of the line: holders in order of first ask (arrival order among equals).
         let line: string[] = [];
+        const firstAsk = new Map<string, number>();
         for (const c of commands) {
           let step: Step & { outcome?: RequestOutcome };
           switch (c.op) {
             case "request": {
-              step = request(p, c.holder, ++ticket, now, limit);
+              step = request(p, c.holder, ++ticket, now, limit, now - c.askedMsAgo);
               break;
             }
             case "release": {
@@ -135,7 +162,12 @@ describe("database permits (properties)", () => {
           const granted = step.granted.map((g) => g.holder);
           expect(granted).toEqual(line.slice(0, granted.length));
           line = line.slice(granted.length);
-          if (c.op === "request" && step.outcome?.held === false && !line.includes(c.holder)) line.push(c.holder);
+          if (c.op === "request" && step.outcome?.held === false && !line.includes(c.holder)) {
+            const since = now - c.askedMsAgo;
+            firstAsk.set(c.holder, since);
+            const behind = line.findIndex((h) => (firstAsk.get(h) ?? 0) > since);
+            line = behind === -1 ? [...line, c.holder] : [...line.slice(0, behind), c.holder, ...line.slice(behind)];
+          }
           p = step.permits;
 
           expect(p.leases.length).toBeLessThanOrEqual(limit);

@@ -64,6 +64,28 @@ describe("DatabaseGate", () => {
     expect(await gate.state(now)).toMatchObject({ held: LIMIT, waiting: 0 });
   });
 
+  it("a caller coming back after being turned away takes back its place: served before later arrivals", async () => {
+    const gate = freshGate();
+    const now = Date.now();
+    const [first, second] = await fill(gate, now);
+    const order: string[] = [];
+    const late = ["w1", "w2"].map((h) => gate.acquire(h, now).then((a: PermitAnswer) => (order.push(h), a)));
+    await tick();
+    // "back" first asked 8 s ago, was told to come back later, and asks again now.
+    const back = gate.acquire("back", now, now - 8_000).then((a: PermitAnswer) => (order.push("back"), a));
+    await tick();
+    expect(await gate.state(now)).toMatchObject({ held: LIMIT, waiting: 3 });
+    await gate.release(first ?? "", now);
+    await tick();
+    expect(order).toEqual(["back"]);
+    await gate.release(second ?? "", now);
+    await tick();
+    expect(order).toEqual(["back", "w1"]);
+    expect((await back).granted).toBe(true);
+    await gate.release("back", now);
+    expect((await Promise.all(late)).every((a) => a.granted)).toBe(true);
+  });
+
   it("asking again while holding renews the permit instead of taking a second; a release by a non-holder frees nothing", async () => {
     const gate = freshGate();
     const now = Date.now();
