@@ -69,20 +69,10 @@ const SEED = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : cou
 const CALIBRATION_NUMBER = "+447700999100";
 
 /**
- * Permits of the database gate in the chaos run: 70 numbers converse at once there, against
- * {@link CHAOS_MAX_CONNECTIONS}. With 40 (production's default) a third of them queued at the gate
- * on every step, and under the fault script a client's reply now and then missed the 60 s step
- * limit (seed 579778775: 5 clients, waits at the gate up to 42 s); with no gate the burst used up
- * Postgres. 75 objects use 77 connections at most (the burst's peak is the permits plus two),
- * leaving the rest to the routes the run probes.
- */
-const CHAOS_OBJECT_PERMITS = 75;
-
-/**
  * Faster than production so recoveries fit in a run: retries from 200 ms, a 2 s Graph timeout, and
  * a send Graph never answered waits 5 s (not 60) for Meta's status before it is made again.
  */
-const CHAOS_VARS = { DATABASE_OBJECT_PERMITS: String(CHAOS_OBJECT_PERMITS), RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000", SEND_CONFIRM_WAIT_MS: "5000" };
+const CHAOS_VARS = { RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000", SEND_CONFIRM_WAIT_MS: "5000" };
 
 /**
  * Postgres's connection limit in the chaos run: a tenth of the burst's numbers, so one object per
