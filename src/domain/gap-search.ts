@@ -224,7 +224,18 @@ function dayCandidates(day: WorkDay, input: GapSearchInput, merged: readonly { s
   return out;
 }
 
-/** Whole working days, `days` consecutive working days in a row, each entirely free. */
+/** Most calendar days from one part of a multi-day XL session to the next (Friday → Monday). */
+export const MAX_XL_STEP_DAYS = 3;
+
+/** Calendar days from `a` to `b` (plain date arithmetic, no zone involved). */
+function calendarDays(a: CalendarDate, b: CalendarDate): number {
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000);
+}
+
+/**
+ * Whole working days: `days` consecutive working days (days off and weekends between them are
+ * stepped over, at most {@link MAX_XL_STEP_DAYS} apart), each entirely free and with no session yet.
+ */
 function xlCandidates(days: readonly WorkDay[], input: GapSearchInput, merged: readonly { start: number; end: number }[], counter: SessionCounter, earliest: number, latest: number, count: number): Candidate[][] {
   const usable = days.map((day) => {
     const first = day.ranges[0];
@@ -239,6 +250,12 @@ function xlCandidates(days: readonly WorkDay[], input: GapSearchInput, merged: r
   return days.map((day, i) => {
     const spans = usable.slice(i, i + count);
     if (spans.length < count || spans.some((s) => s === null)) return [];
+    // A run may step over a weekend or a weekday off, not over a holiday week.
+    const run = days.slice(i, i + count);
+    for (let k = 1; k < run.length; k++) {
+      const [a, b] = [run[k - 1], run[k]];
+      if (a === undefined || b === undefined || calendarDays(a.date, b.date) > MAX_XL_STEP_DAYS) return [];
+    }
     const parts = spans.filter((s) => s !== null);
     const first = parts[0];
     const last = parts[parts.length - 1];

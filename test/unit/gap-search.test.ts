@@ -330,6 +330,13 @@ describe("gap search behaviour", () => {
     expect(slot?.parts.map((p) => `${slotLabel(p, zone).day} ${slotLabel(p, zone).time}`)).toEqual(["Tue 8 Jun 10:00–18:00", "Thu 10 Jun 10:00–18:00"]);
   });
 
+  it("an XL run steps over a weekend but not over a holiday week", () => {
+    const rules = { ...everyDay(zone), weeklyHours: defaultAvailability(zone).weeklyHours, holidays: [{ from: "2027-06-15", to: "2027-06-20" }] };
+    // From Fri 11 Jun: Fri + Sat (Sun off); Sat + Mon; Mon 14 + Mon 21 is 7 days apart: no run.
+    const slots = findSlots({ rules, busy: [], windows: FLEXIBLE, size: { category: "XL", days: 2 }, now: new Date("2027-06-11T00:00:00Z"), count: 3 });
+    expect(slots.map((s) => s.parts.map((p) => slotLabel(p, zone).day).join(" + "))).toEqual(["Fri 11 Jun + Sat 12 Jun", "Mon 21 Jun + Tue 22 Jun", "Wed 23 Jun + Thu 24 Jun"]);
+  });
+
   it("reads anything unreadable as flexible", () => {
     expect(clientWindowsFrom(null)).toEqual(FLEXIBLE);
     expect(clientWindowsFrom({ windows: "soon" })).toEqual(FLEXIBLE);
