@@ -2,7 +2,7 @@ import { TZDate } from "@date-fns/tz";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultAvailability, minutesOf, workingRanges, type AvailabilityRules } from "../../src/domain/availability.ts";
-import { clientWindowsFrom, findSlots, FLEXIBLE, slotLabel, type ClientWindows, type Interval, type SessionSize, type Slot } from "../../src/domain/gap-search.ts";
+import { clientWindowsFrom, findSlots, FLEXIBLE, localInstant, slotLabel, type ClientWindows, type Interval, type SessionSize, type Slot } from "../../src/domain/gap-search.ts";
 import { parseTimeWindows } from "../../src/domain/parsing/time-windows.ts";
 import { partOfDayForHour, WEEKDAYS, type Weekday } from "../../src/domain/parsing/time.ts";
 
@@ -278,6 +278,16 @@ describe("DST days keep local working hours", () => {
     expect(new Set(starts)).toEqual(new Set(["00:00", "00:30", "02:00", "02:30", "03:00", "03:30"]));
   });
 
+  it("localInstant refuses wall-clock times in the spring gap and keeps both sides of it", () => {
+    const day = { year: 2027, month: 3, day: 28 };
+    expect(localInstant(day, 60, "Europe/London")).toBeNull();
+    expect(localInstant(day, 90, "Europe/London")).toBeNull();
+    expect(localInstant(day, 59, "Europe/London")).toBe(Date.UTC(2027, 2, 28, 0, 59));
+    expect(localInstant(day, 120, "Europe/London")).toBe(Date.UTC(2027, 2, 28, 1, 0));
+    expect(localInstant({ year: 2027, month: 3, day: 14 }, 150, "America/New_York")).toBeNull();
+    expect(localInstant({ year: 2027, month: 3, day: 14 }, 180, "America/New_York")).toBe(Date.UTC(2027, 2, 14, 7, 0));
+  });
+
   it("fall-back day in New York: a 10:00–18:00 day is 9 real hours, and the XL session covers it", () => {
     const zone = "America/New_York";
     const rules = everyDay(zone, { horizonDays: 1 });
@@ -322,6 +332,13 @@ describe("gap search behaviour", () => {
     });
     const slots = findSlots({ rules, busy: [], windows, size: { category: "SMALL" }, now, count: 3 });
     expect(labels(slots, zone)).toEqual(["Tue 8 Jun 17:00–19:00", "Tue 15 Jun 17:00–19:00", "Tue 22 Jun 17:00–19:00"]);
+  });
+
+  it("weekends in July from the consultation's answer: only July weekend days", () => {
+    const parsed = parseTimeWindows("weekends in july", now);
+    const windows = clientWindowsFrom(parsed.ok ? parsed.value : null);
+    const slots = findSlots({ rules: everyDay(zone), busy: [], windows, size: { category: "MEDIUM" }, now, count: 4 });
+    expect(slots.map((s) => slotLabel(s, zone).day)).toEqual(["Sat 3 Jul", "Sun 4 Jul", "Sat 10 Jul", "Sun 11 Jul"]);
   });
 
   it("XL over two days takes two consecutive working days, whole", () => {
