@@ -11,9 +11,11 @@
  * XL pieces take whole working days, several consecutive ones when the estimate says so.
  */
 import { TZDate } from "@date-fns/tz";
-import { z } from "zod";
-import { isHoliday, LocalDate, workingRanges, type AvailabilityRules } from "./availability.ts";
-import { addDays, partOfDayForHour, PARTS_OF_DAY, toIsoDate, weekdayIndex, WEEKDAYS, type CalendarDate, type PartOfDay, type Weekday } from "./parsing/time.ts";
+import { isHoliday, workingRanges, type AvailabilityRules } from "./availability.ts";
+import { matchesDay, type ClientWindows } from "./client-windows.ts";
+import { addDays, partOfDayForHour, toIsoDate, weekdayIndex, WEEKDAYS, type CalendarDate, type PartOfDay, type Weekday } from "./parsing/time.ts";
+
+export { ClientWindow, ClientWindows, clientWindowsFrom, FLEXIBLE } from "./client-windows.ts";
 
 /** A stretch of busy time, [start, end) as instants. */
 export interface Interval {
@@ -28,37 +30,6 @@ export interface Slot extends Interval {
 
 /** How long the session is: a category with a length in the rules, or XL in whole days. */
 export type SessionSize = { category: "SMALL" | "MEDIUM" | "LARGE" } | { category: "XL"; days: number };
-
-/** One window the client said suits them; each field narrows it, an absent field does not. */
-export const ClientWindow = z.object({
-  days: z.array(z.enum(WEEKDAYS)).optional(),
-  partOfDay: z.enum(PARTS_OF_DAY).optional(),
-  /** First possible local date (inclusive). */
-  from: LocalDate.optional(),
-  /** Last possible local date (inclusive). */
-  to: LocalDate.optional(),
-});
-export type ClientWindow = z.infer<typeof ClientWindow>;
-
-/** The client's timing: windows, or flexible (any time will do). No windows reads as flexible. */
-export const ClientWindows = z.object({
-  windows: z.array(ClientWindow).max(20).default([]),
-  flexible: z.boolean().default(false),
-});
-export type ClientWindows = z.infer<typeof ClientWindows>;
-
-/** Any time will do. */
-export const FLEXIBLE: ClientWindows = { windows: [], flexible: true };
-
-/**
- * The client's windows from what the consultation stored for the timing answer (the
- * `TimeWindows` of parsing/time-windows.ts, as jsonb). Anything unreadable or absent is flexible:
- * offering any time beats offering nothing.
- */
-export function clientWindowsFrom(stored: unknown): ClientWindows {
-  const parsed = ClientWindows.safeParse(stored);
-  return parsed.success ? parsed.data : FLEXIBLE;
-}
 
 /** Input of {@link findSlots}. */
 export interface GapSearchInput {
@@ -163,17 +134,6 @@ export function localInstant(date: CalendarDate, minutes: number, zone: string):
 function localDate(ms: number, zone: string): CalendarDate {
   const local = new TZDate(ms, zone);
   return { year: local.getFullYear(), month: local.getMonth() + 1, day: local.getDate() };
-}
-
-function matchesDay(windows: ClientWindows, weekday: Weekday, iso: string, part: PartOfDay | null): boolean {
-  if (windows.flexible || windows.windows.length === 0) return true;
-  return windows.windows.some(
-    (w) =>
-      (w.days === undefined || w.days.length === 0 || w.days.includes(weekday)) &&
-      (part === null || w.partOfDay === undefined || w.partOfDay === part) &&
-      (w.from === undefined || w.from <= iso) &&
-      (w.to === undefined || iso <= w.to),
-  );
 }
 
 interface WorkDay {
