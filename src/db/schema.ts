@@ -456,6 +456,31 @@ export const settings = pgTable("settings", {
   updatedBy: text("updated_by"),
 });
 
+/**
+ * The artists whose time Inkline books (src/db/artists-store.ts). One default artist is made from
+ * the config on first use (`handle` "default"); every hold, booking and calendar belongs to an
+ * artist by `id`. `availability` is the jsonb of domain/availability.ts `AvailabilityRules`,
+ * validated on the way in and out; `time_zone` mirrors its `timeZone` for queries.
+ */
+export const artists = pgTable(
+  "artists",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    handle: text("handle").notNull(),
+    name: text("name").notNull(),
+    whatsappNumber: text("whatsapp_number"),
+    timeZone: text("time_zone").notNull(),
+    availability: jsonb("availability").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("artists_handle_uq").on(t.handle),
+    check("artists_handle_ck", sql.raw(`"handle" ~ '^[a-z0-9][a-z0-9-]{0,39}$'`)),
+    check("artists_name_ck", sql`length(${t.name}) BETWEEN 1 AND 100`),
+    check("artists_whatsapp_number_ck", e164("whatsapp_number")),
+  ],
+);
+
 export type Lead = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;
 export type LeadAnswer = typeof leadAnswers.$inferSelect;
@@ -463,3 +488,4 @@ export type OutboxMessage = typeof outboxMessages.$inferSelect;
 export type SystemEvent = typeof systemEvents.$inferSelect;
 export type Attachment = typeof attachments.$inferSelect;
 export type InboxSessionRow = typeof inboxSessions.$inferSelect;
+export type ArtistRow = typeof artists.$inferSelect;

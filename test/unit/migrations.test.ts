@@ -36,6 +36,7 @@ describe("migrations", () => {
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       "action_tokens",
+      "artists",
       "attachments",
       "dead_letters",
       "inbox_sessions",

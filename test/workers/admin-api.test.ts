@@ -392,6 +392,9 @@ describe("GET /admin/openapi.json", () => {
         "/admin/events",
         "/admin/jobs",
         "/admin/jobs/dead-letters/{id}/replay",
+        "/admin/artists",
+        "/admin/artists/{id}",
+        "/admin/artists/{id}/availability",
         "/admin/openapi.json",
       ].sort(),
     );

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { rateLimit } from "../rate-limit.ts";
 import { requireAdminKey } from "./auth.ts";
 import { withDatabase, type AdminEnv } from "./context.ts";
+import { adminArtists } from "./artists.ts";
 import { adminEvents } from "./events.ts";
 import { adminFunnel } from "./funnel.ts";
 import { adminJobs } from "./jobs.ts";
@@ -40,4 +41,5 @@ export const admin = new Hono<AdminEnv>()
   .route("/panic", adminPanic)
   .route("/funnel", adminFunnel)
   .route("/events", adminEvents)
-  .route("/jobs", adminJobs);
+  .route("/jobs", adminJobs)
+  .route("/artists", adminArtists);

@@ -40,7 +40,7 @@ function operation(route: RouteSpec): JsonSchema {
   return {
     summary: route.summary,
     parameters: [...parameters("path", route.params), ...parameters("query", route.query), ...parameters("header", route.headers)],
-    ...(route.body ? { requestBody: { required: route.method === "post", content: { "application/json": { schema: jsonSchema(route.body) } } } } : {}),
+    ...(route.body ? { requestBody: { required: route.method !== "get", content: { "application/json": { schema: jsonSchema(route.body) } } } } : {}),
     responses,
   };
 }

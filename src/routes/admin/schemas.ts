@@ -5,10 +5,16 @@
  */
 import { z } from "zod";
 import { ArtistAction } from "../../domain/artist-actions.ts";
+import { AvailabilityRules } from "../../domain/availability.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { decodeCursor } from "../../db/admin-store.ts";
 
 export const LeadIdParams = z.object({ id: z.uuid().describe("The lead's id") });
+
+export const ArtistIdParams = z.object({ id: z.uuid().describe("The artist's id") });
+
+/** The whole rule set (replaces the stored one); see src/domain/availability.ts. */
+export const AvailabilityBody = AvailabilityRules;
 
 export const LeadListQuery = z.object({
   status: z.enum(LeadStatus).optional().describe("Only leads in this status"),
@@ -100,7 +106,7 @@ export const ACTION_ROUTES = [
 ] as const satisfies readonly { segment: string; action: ArtistAction; body: z.ZodType }[];
 
 export interface RouteSpec {
-  method: "get" | "post";
+  method: "get" | "post" | "put";
   /** Hono syntax (`:id`); openapi.ts turns it into `{id}`. */
   path: string;
   summary: string;
@@ -213,6 +219,27 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       409: { doc: "Already replayed, or it fails the job schema (replaying cannot help)", schema: ErrorResponse },
       ...errors,
     },
+  },
+  {
+    method: "get",
+    path: "/admin/artists",
+    summary: "Artists (the default one, made from the config on first use) with their availability rules",
+    responses: { 200: { doc: "Every artist" }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/artists/:id",
+    summary: "An artist and their availability rules",
+    params: ArtistIdParams,
+    responses: { 200: { doc: "The artist" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "put",
+    path: "/admin/artists/:id/availability",
+    summary: "Replaces an artist's availability rules: zone, weekly hours, breaks, days off, holidays, buffer, notice, horizon, day cap, session lengths",
+    params: ArtistIdParams,
+    body: AvailabilityBody,
+    responses: { 200: { doc: "The artist with the new rules" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
   },
   {
     method: "get",

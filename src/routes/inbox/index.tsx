@@ -12,6 +12,7 @@ import { rateLimit } from "../rate-limit.ts";
 import { inboxActions } from "./actions.tsx";
 import { inboxAttachments } from "./attachments.ts";
 import { inboxAuth } from "./auth.tsx";
+import { inboxAvailability } from "./availability.tsx";
 import { inboxJobs } from "./jobs.tsx";
 import { MessagePage } from "./layout.tsx";
 import { inboxLeadPage } from "./lead-page.tsx";
@@ -57,5 +58,6 @@ export const inbox = new Hono<InboxEnv>()
   .route("/leads", inboxActions)
   .route("/attachments", inboxAttachments)
   .route("/jobs", inboxJobs)
+  .route("/availability", inboxAvailability)
   // A mounted app's notFound is not consulted (the parent's is): the last handler says it instead.
   .all("*", (c) => c.html(<MessagePage title={t("inbox.page_not_found.title")} body={t("inbox.page_not_found.body")} csrf={c.get("csrf")} panic={c.get("panic")} />, 404));

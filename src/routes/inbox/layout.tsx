@@ -97,6 +97,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, panic,
             {`${t("page.title")} · ${t("inbox.title")}`}
           </a>
           {csrf === undefined ? null : <a href="/inbox/panic">{t("inbox.panic.manage")}</a>}
+          {csrf === undefined ? null : <a href="/inbox/availability">{t("inbox.availability.title")}</a>}
           {csrf === undefined ? null : (
             <form class="inline" method="post" action="/inbox/logout">
               <input type="hidden" name="csrf" value={csrf} />

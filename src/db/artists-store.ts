@@ -1,0 +1,99 @@
+/**
+ * Artists in Postgres (`artists`): the default artist made from the config on first use, reads,
+ * and the availability rules the admin API edits. Rules are validated by the domain schema on the
+ * way in and on the way out: a stored value that no longer fits reads as the default rules in the
+ * artist's zone (and says so), never as a crash or as "always free".
+ */
+import { asc, eq } from "drizzle-orm";
+import type { AppConfig } from "../config.ts";
+import { defaultAvailability, parseAvailability, type AvailabilityRules } from "../domain/availability.ts";
+import type { Database } from "./client.ts";
+import { artists, type ArtistRow } from "./schema.ts";
+
+/** The handle of the artist the config describes. */
+export const DEFAULT_ARTIST_HANDLE = "default";
+
+/** An artist with validated availability rules. */
+export interface Artist {
+  id: string;
+  handle: string;
+  name: string;
+  whatsappNumber: string | null;
+  timeZone: string;
+  availability: AvailabilityRules;
+  /** False when the stored rules failed validation and the defaults stand in for them. */
+  availabilityValid: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toArtist(row: ArtistRow): Artist {
+  const parsed = parseAvailability(row.availability);
+  return {
+    id: row.id,
+    handle: row.handle,
+    name: row.name,
+    whatsappNumber: row.whatsappNumber,
+    timeZone: parsed.ok ? parsed.value.timeZone : row.timeZone,
+    availability: parsed.ok ? parsed.value : defaultAvailability(row.timeZone),
+    availabilityValid: parsed.ok,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The config fields the default artist is made from. */
+export type ArtistConfig = Pick<AppConfig, "ARTIST_NAME" | "ARTIST_WHATSAPP_NUMBER" | "STUDIO_TIME_ZONE">;
+
+/**
+ * The default artist, created from the config on first use (idempotent: concurrent first uses
+ * insert one row). Name and number follow the config; the zone and rules, once made, are the
+ * admin's (changed through {@link updateAvailability}).
+ */
+export async function defaultArtist(db: Database, config: ArtistConfig): Promise<Artist> {
+  const name = config.ARTIST_NAME;
+  const whatsappNumber = config.ARTIST_WHATSAPP_NUMBER ?? null;
+  const [row] = await db
+    .insert(artists)
+    .values({
+      handle: DEFAULT_ARTIST_HANDLE,
+      name,
+      whatsappNumber,
+      timeZone: config.STUDIO_TIME_ZONE,
+      availability: defaultAvailability(config.STUDIO_TIME_ZONE),
+    })
+    .onConflictDoNothing({ target: artists.handle })
+    .returning();
+  if (row) return toArtist(row);
+  const [existing] = await db.select().from(artists).where(eq(artists.handle, DEFAULT_ARTIST_HANDLE));
+  if (!existing) throw new Error("default artist vanished between insert and select");
+  if (existing.name === name && existing.whatsappNumber === whatsappNumber) return toArtist(existing);
+  const [updated] = await db
+    .update(artists)
+    .set({ name, whatsappNumber, updatedAt: new Date() })
+    .where(eq(artists.id, existing.id))
+    .returning();
+  return toArtist(updated ?? existing);
+}
+
+/** Every artist, oldest first. */
+export async function listArtists(db: Database): Promise<Artist[]> {
+  const rows = await db.select().from(artists).orderBy(asc(artists.createdAt), asc(artists.id));
+  return rows.map(toArtist);
+}
+
+/** One artist by id, or null. */
+export async function getArtist(db: Database, id: string): Promise<Artist | null> {
+  const [row] = await db.select().from(artists).where(eq(artists.id, id));
+  return row ? toArtist(row) : null;
+}
+
+/** Replaces an artist's rules (already validated by the caller's schema); null for no such artist. */
+export async function updateAvailability(db: Database, id: string, rules: AvailabilityRules, now: Date): Promise<Artist | null> {
+  const [row] = await db
+    .update(artists)
+    .set({ availability: rules, timeZone: rules.timeZone, updatedAt: now })
+    .where(eq(artists.id, id))
+    .returning();
+  return row ? toArtist(row) : null;
+}
