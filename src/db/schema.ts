@@ -20,6 +20,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { BOOKING_STATUSES } from "../domain/booking.ts";
 import { LEAD_STATUSES, REGIONS, SIZE_CATEGORIES } from "../domain/lead-status.ts";
 import { E164_SQL_PATTERN } from "../domain/phone.ts";
 import { USER_ID_SQL_PATTERN } from "../domain/client-id.ts";
@@ -481,6 +482,47 @@ export const artists = pgTable(
   ],
 );
 
+/**
+ * Holds and bookings of an artist's time (src/domain/booking.ts, src/db/booking-store.ts). A row
+ * blocks `[starts_at, blocked_until)` (the session and the buffer after it) while HELD or
+ * CONFIRMED. Migration 0012 adds what drizzle cannot say: the exclusion constraint
+ * `bookings_no_overlap` (btree_gist: per artist, overlapping ranges, over HELD and CONFIRMED
+ * rows), the last line against two clients in one slot; its SQLSTATE 23P01 reads as "slot taken".
+ * A lead has at most one blocking row (`bookings_lead_blocking_uq`).
+ */
+export const bookings = pgTable(
+  "bookings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    artistId: uuid("artist_id")
+      .notNull()
+      .references(() => artists.id),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }).notNull(),
+    /** While HELD: when the hold lapses unless paid (the deposit link's expiry plus a grace). */
+    holdExpiresAt: timestamp("hold_expires_at", { withTimezone: true }),
+    /** The deposit link made for this hold. */
+    checkoutSessionId: text("checkout_session_id"),
+    /** Our id of the Google Calendar event (derived from the booking and `revision`). */
+    calendarEventId: text("calendar_event_id"),
+    revision: integer("revision").notNull().default(0),
+    releasedReason: text("released_reason"),
+    ...timestamps,
+  },
+  (t) => [
+    check("bookings_status_ck", oneOf("status", BOOKING_STATUSES)),
+    check("bookings_times_ck", sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
+    index("bookings_artist_start_idx").on(t.artistId, t.startsAt),
+    index("bookings_hold_expiry_idx").on(t.holdExpiresAt).where(sql.raw(`"status" = 'HELD'`)),
+    uniqueIndex("bookings_lead_blocking_uq").on(t.leadId).where(sql.raw(`"status" IN ('HELD', 'CONFIRMED')`)),
+  ],
+);
+
 export type Lead = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;
 export type LeadAnswer = typeof leadAnswers.$inferSelect;
@@ -489,3 +531,4 @@ export type SystemEvent = typeof systemEvents.$inferSelect;
 export type Attachment = typeof attachments.$inferSelect;
 export type InboxSessionRow = typeof inboxSessions.$inferSelect;
 export type ArtistRow = typeof artists.$inferSelect;
+export type BookingRow = typeof bookings.$inferSelect;

@@ -38,6 +38,7 @@ describe("migrations", () => {
       "action_tokens",
       "artists",
       "attachments",
+      "bookings",
       "dead_letters",
       "inbox_sessions",
       "lead_answers",
@@ -67,6 +68,33 @@ describe("migrations", () => {
       /processed_events_provider_event_uq/,
     );
     await client.query("INSERT INTO processed_events (provider, event_id) VALUES ('whatsapp', 'evt_1')");
+  });
+
+  it("never lets two held or confirmed bookings of one artist block overlapping time (23P01), buffer included", async () => {
+    const artist = async (handle: string) =>
+      (await client.query<{ id: string }>("INSERT INTO artists (handle, name, time_zone, availability) VALUES ($1, 'A', 'Europe/London', '{}') RETURNING id", [handle])).rows[0]?.id;
+    const lead = async (phone: string) => (await client.query<{ id: string }>("INSERT INTO leads (phone_e164) VALUES ($1) RETURNING id", [phone])).rows[0]?.id;
+    const [mara, jo] = [await artist("mara"), await artist("jo")];
+    const [l1, l2, l3, l4] = [await lead("+447700900131"), await lead("+447700900132"), await lead("+447700900133"), await lead("+447700900134")];
+    const book = (artistId: string | undefined, leadId: string | undefined, status: string, from: string, to: string, until: string) =>
+      client.query("INSERT INTO bookings (artist_id, lead_id, status, starts_at, ends_at, blocked_until) VALUES ($1, $2, $3, $4, $5, $6)", [artistId, leadId, status, from, to, until]);
+
+    // 10:00–13:00 held, buffer to 13:30.
+    await book(mara, l1, "HELD", "2027-03-01T10:00Z", "2027-03-01T13:00Z", "2027-03-01T13:30Z");
+    // Overlapping the session, or starting inside its buffer: refused with 23P01.
+    const overlap = await book(mara, l2, "CONFIRMED", "2027-03-01T12:00Z", "2027-03-01T14:00Z", "2027-03-01T14:30Z").catch((e: { code?: string; constraint?: string }) => e);
+    expect(overlap).toMatchObject({ code: "23P01", constraint: "bookings_no_overlap" });
+    await expect(book(mara, l2, "HELD", "2027-03-01T13:15Z", "2027-03-01T15:00Z", "2027-03-01T15:30Z")).rejects.toMatchObject({ code: "23P01" });
+    // After the buffer: fine. Another artist at the same time: fine.
+    await book(mara, l2, "HELD", "2027-03-01T13:30Z", "2027-03-01T15:00Z", "2027-03-01T15:30Z");
+    await book(jo, l3, "CONFIRMED", "2027-03-01T10:00Z", "2027-03-01T13:00Z", "2027-03-01T13:00Z");
+    // A released hold blocks nothing; bringing it back over a live booking is refused.
+    await book(mara, l4, "RELEASED", "2027-03-01T10:00Z", "2027-03-01T13:00Z", "2027-03-01T13:30Z");
+    await expect(client.query("UPDATE bookings SET status = 'CONFIRMED' WHERE lead_id = $1", [l4])).rejects.toMatchObject({ code: "23P01" });
+    // One blocking booking per lead; a slot that ends before it starts is refused.
+    await expect(book(jo, l1, "HELD", "2027-03-02T10:00Z", "2027-03-02T11:00Z", "2027-03-02T11:00Z")).rejects.toThrow(/bookings_lead_blocking_uq/);
+    await expect(book(jo, l4, "HELD", "2027-03-02T10:00Z", "2027-03-02T09:00Z", "2027-03-02T10:00Z")).rejects.toThrow(/bookings_times_ck/);
+    await expect(book(jo, l4, "MAYBE", "2027-03-02T10:00Z", "2027-03-02T11:00Z", "2027-03-02T11:00Z")).rejects.toThrow(/bookings_status_ck/);
   });
 
   it("stores action tokens only as SHA-256 hashes", async () => {
