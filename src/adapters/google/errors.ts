@@ -22,7 +22,7 @@ export type GoogleFailure =
     }
   | { kind: "permanent"; status: number | null; reason: string; message: string };
 
-/** Google's JSON error body: `{"error": {"code", "message", "errors": [{"domain", "reason"}], "status"}}`. */
+/** Google's JSON error body: an `error` object with code, message, status and `errors[]` of domain and reason. */
 export const GoogleErrorBodySchema = z.object({
   error: z.looseObject({
     code: z.number().optional(),
