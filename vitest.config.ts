@@ -53,6 +53,12 @@ export default defineConfig({
                 // A send Graph never answered waits this long for Meta's status before going again.
                 SEND_CONFIRM_WAIT_MS: "1000",
                 STRIPE_API_URL: inject("stripeUrl"),
+                GOOGLE_SERVICE_ACCOUNT_JSON: inject("googleServiceAccountJson"),
+                GOOGLE_CALENDAR_ID: inject("googleCalendarId"),
+                GOOGLE_TOKEN_URL: inject("googleTokenUrl"),
+                GOOGLE_CALENDAR_API_URL: inject("googleCalendarUrl"),
+                // The hang fault is held 30 s by the emulator; the adapter gives up long before.
+                GOOGLE_TIMEOUT_MS: "1000",
                 TOUR_SCHEDULE: JSON.stringify(TEST_TOUR),
               },
             },

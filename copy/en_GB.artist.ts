@@ -267,6 +267,9 @@ export const en_GB_artist = {
   "demo.jump.body": "Nothing happens to a quiet lead until its timer is due: a nudge at 12 hours, a template at 36, abandoned at 48; reminders to the artist at 24 and 48, stale at 72. Fire the 5-minute cron as if that much time had passed, then watch the chats and the inbox.",
   "demo.jump.button": "+{hours} h",
   "demo.jump.done": "Fired the cron as if it were {when} (+{hours} h). Timers due by then are on their way through the queue.",
+  "demo.calendar.title": "5. {artistName}'s calendar",
+  "demo.calendar.body": "{artistName}'s Google Calendar as the Google emulator holds it, one week at a time: booked sessions appear here, and you can add an event by hand as {artistName} would.",
+  "demo.calendar.link": "Open {artistName}'s calendar",
   "demo.no_chat": "The chat emulator's address is not set (DEMO_CHAT_URL); `npm run dev` sets it.",
 
   "status.NEW": "new",

@@ -18,6 +18,7 @@ const PORTS = {
   whatsapp: ["INKLINE_WHATSAPP_PORT", 8790],
   inspector: ["INKLINE_INSPECTOR_PORT", 9230],
   stripe: ["INKLINE_STRIPE_PORT", 8791],
+  google: ["INKLINE_GOOGLE_PORT", 8792],
 } as const satisfies Record<keyof StackPorts, readonly [string, number]>;
 
 type PortName = keyof typeof PORTS;
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     `  Client chat page     ${urls.whatsapp}/            (play the client on WhatsApp)`,
     `  WhatsApp emulator    ${urls.whatsapp}/_emulator   (every message the bot sent, fault injection)`,
     `  Stripe emulator      ${urls.stripe}/_emulator   (checkout sessions, webhooks sent, fault injection)`,
+    `  Artist's calendar    ${urls.google}/_emulator/calendar   (Google emulator: the artist's week; /_emulator for calls, faults)`,
     `  Postgres             ${urls.postgres.replace(/:[^:@/]+@/, ":***@")}`,
     `  Crons fired locally  ${running.crons.join(", ") || "(none)"}`,
     `  Demo                 ${urls.worker}/demo       (play the client and the artist at once)`,

@@ -1,7 +1,7 @@
 /**
  * The local stack as one start/stop pair, shared by `npm run dev` (dev/run.ts) and `npm run bench`
- * (bench/run.ts): embedded Postgres + migrations, the WebSocket->TCP proxy, the WhatsApp and Stripe
- * emulators, then `wrangler dev` (workerd) with variables pointing at them, optionally firing the
+ * (bench/run.ts): embedded Postgres + migrations, the WebSocket->TCP proxy, the WhatsApp, Stripe and
+ * Google emulators, then `wrangler dev` (workerd) with variables pointing at them, optionally firing the
  * crons.
  *
  * A failed or aborted start stops whatever had already started before rejecting, so callers never
@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../scripts/migrate.ts";
 import { cronsFromWranglerToml, parseCron } from "./cron.ts";
+import { generateServiceAccount, startGoogleEmulator, type RunningGoogleEmulator } from "./emulators/google/index.ts";
 import { startStripeEmulator, type RunningStripeEmulator } from "./emulators/stripe/index.ts";
 import { startWhatsAppEmulator, type RunningWhatsAppEmulator } from "./emulators/whatsapp/index.ts";
 import { freePort } from "./ports.ts";
@@ -32,7 +33,12 @@ export interface StackPorts {
   inspector: number;
   /** The Stripe emulator; any free port when omitted. */
   stripe?: number;
+  /** The Google emulator (OAuth token + Calendar); any free port when omitted. */
+  google?: number;
 }
+
+/** The artist's calendar in the local stack (GOOGLE_CALENDAR_ID's default). */
+export const LOCAL_CALENDAR_ID = "artist@inkline.test";
 
 /** Where each part listens, known once it has started. */
 export interface StackUrls {
@@ -46,6 +52,8 @@ export interface StackUrls {
   dbProxyControl: string;
   /** The Stripe emulator: STRIPE_API_URL, its checkout pages and `/_emulator`. */
   stripe: string;
+  /** The Google emulator: `/token` (GOOGLE_TOKEN_URL), `/calendar/v3` (GOOGLE_CALENDAR_API_URL), `/_emulator`. */
+  google: string;
 }
 
 export interface StackOptions {
@@ -80,6 +88,7 @@ export interface RunningStack {
   proxy: RunningWsProxy;
   whatsapp: RunningWhatsAppEmulator;
   stripe: RunningStripeEmulator;
+  google: RunningGoogleEmulator;
   /** The `wrangler dev` process (leader of its own process group, which includes workerd). */
   readonly wrangler: ChildProcess;
   /**
@@ -97,6 +106,7 @@ interface Parts {
   proxy?: RunningWsProxy;
   whatsapp?: RunningWhatsAppEmulator;
   stripe?: RunningStripeEmulator;
+  google?: RunningGoogleEmulator;
   wrangler?: ChildProcess;
   cronTimer?: ReturnType<typeof setInterval>;
   stopping?: Promise<void>;
@@ -107,6 +117,7 @@ function stopParts(parts: Parts): Promise<void> {
   parts.stopping ??= (async () => {
     if (parts.cronTimer) clearInterval(parts.cronTimer);
     await stopWrangler(parts.wrangler);
+    await parts.google?.close().catch(() => undefined);
     await parts.stripe?.close().catch(() => undefined);
     await parts.whatsapp?.close().catch(() => undefined);
     await parts.proxy?.close().catch(() => undefined);
@@ -234,6 +245,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const workerUrl = `http://127.0.0.1:${ports.worker}`;
     const whatsappUrl = `http://127.0.0.1:${ports.whatsapp}`;
     const stripePort = ports.stripe ?? (await freePort());
+    const googlePort = ports.google ?? (await freePort());
     const partial = {
       worker: workerUrl,
       whatsapp: whatsappUrl,
@@ -241,12 +253,19 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dbProxy: `127.0.0.1:${proxy.port}/v1`,
       dbProxyControl: `http://127.0.0.1:${proxy.port}`,
       stripe: `http://127.0.0.1:${stripePort}`,
+      google: `http://127.0.0.1:${googlePort}`,
     };
+    // A key made now: the Worker signs with it, the Google emulator trusts its public half.
+    const account = generateServiceAccount("inkline-local@inkline-local.iam.gserviceaccount.com", "https://oauth2.googleapis.com/token");
     // The Worker talks to the Stripe emulator unless the caller points it elsewhere.
     const vars: Record<string, string> = {
       STRIPE_API_URL: partial.stripe,
       STRIPE_SECRET_KEY: "sk_test_inkline_local",
       STRIPE_WEBHOOK_SECRET: "whsec_inkline_local",
+      GOOGLE_SERVICE_ACCOUNT_JSON: account.json,
+      GOOGLE_CALENDAR_ID: LOCAL_CALENDAR_ID,
+      GOOGLE_TOKEN_URL: `${partial.google}/token`,
+      GOOGLE_CALENDAR_API_URL: `${partial.google}/calendar/v3`,
       ...options.vars(partial),
     };
 
@@ -258,6 +277,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     parts.stripe = stripe;
 
+    const google = await startGoogleEmulator({
+      port: googlePort,
+      serviceAccounts: [{ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem }],
+      calendars: [vars.GOOGLE_CALENDAR_ID ?? LOCAL_CALENDAR_ID],
+    });
+    parts.google = google;
+
     const whatsapp = await startWhatsAppEmulator({
       port: ports.whatsapp,
       appSecret: vars.WHATSAPP_APP_SECRET ?? "",
@@ -268,7 +294,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       sendStatusWebhooks: options.whatsapp.sendStatusWebhooks,
     });
     parts.whatsapp = whatsapp;
-    const urls: StackUrls = { ...partial, whatsapp: whatsapp.url, stripe: stripe.url };
+    const urls: StackUrls = { ...partial, whatsapp: whatsapp.url, stripe: stripe.url, google: google.url };
     checkAborted(signal);
 
     mkdirSync(path.dirname(options.wrangler.envFile), { recursive: true });
@@ -303,6 +329,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       proxy,
       whatsapp,
       stripe,
+      google,
       get wrangler() {
         return wrangler;
       },

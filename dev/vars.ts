@@ -29,13 +29,16 @@ export function parseDotenv(text: string): Record<string, string> {
 
 /**
  * Renders variables as a dotenv file that wrangler reads back unchanged: double-quoted values,
- * newlines as `\n`. A double quote cannot round-trip through dotenv, so it is refused by name.
+ * newlines as `\n`. A value with a double quote (JSON, such as GOOGLE_SERVICE_ACCOUNT_JSON) is
+ * single-quoted instead, taken literally; one with a double quote and also a single quote or a
+ * new line cannot round-trip through dotenv, so it is refused by name.
  */
 export function toDotenv(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([k, v]) => {
-      if (v.includes('"')) throw new Error(`${k}: values containing a double quote are not supported in dev variables`);
-      return `${k}="${v.replace(/\n/g, "\\n")}"`;
+      if (!v.includes('"')) return `${k}="${v.replace(/\n/g, "\\n")}"`;
+      if (v.includes("'") || v.includes("\n")) throw new Error(`${k}: values containing a double quote and a single quote or a new line are not supported in dev variables`);
+      return `${k}='${v}'`;
     })
     .join("\n")
     .concat("\n");

@@ -10,6 +10,7 @@ import { TourScheduleSchema } from "./domain/tour-schedule.ts";
 import { DEFAULT_STUDIO_TIME_ZONE, isTimeZone } from "./domain/local-time.ts";
 import { isTemplateKey, TEMPLATE_KEYS, TEMPLATE_NAME_PATTERN, type TemplateKey } from "./domain/templates.ts";
 import { isTimerKind, TIMER_KINDS, type TimerKind } from "./domain/timers.ts";
+import { parseServiceAccount, type ServiceAccount } from "./adapters/google/auth.ts";
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
@@ -203,6 +204,26 @@ export const EnvSchema = z.object({
   /** How long a deposit link works, in hours: Stripe's Checkout allows 0.5 to 24. */
   DEPOSIT_LINK_TTL_HOURS: z.coerce.number().min(0.5).max(24).default(24),
 
+  /**
+   * Google service account's JSON key (the whole file; literal "\n" in private_key accepted), for
+   * Google Calendar (and Sheets). The artist shares their calendar with its client_email.
+   */
+  GOOGLE_SERVICE_ACCOUNT_JSON: optionalSecret.transform((v, ctx): ServiceAccount | undefined => {
+    if (v === undefined) return undefined;
+    const parsed = parseServiceAccount(v);
+    if (parsed.ok) return parsed.value;
+    for (const problem of parsed.problems) ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }),
+  /** The artist's calendar id (their Google address or the calendar's id), never "primary" (the service account's own). */
+  GOOGLE_CALENDAR_ID: optionalSecret.refine((v) => v !== "primary", 'must be the artist\'s calendar id, not "primary" (that is the service account\'s own calendar)'),
+  /** Local only: the Google emulator's token endpoint. Unset in production (the key's token_uri, else Google's). */
+  GOOGLE_TOKEN_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Local only: the Google emulator's Calendar API base (…/calendar/v3). Unset in production. */
+  GOOGLE_CALENDAR_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Timeout of each Google call (token exchange, Calendar), milliseconds. */
+  GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+
   /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** How long a one-tap action link works (hours; default 7 days). */
@@ -246,7 +267,7 @@ export const EnvSchema = z.object({
   // Feature switches (on unless "false"): a feature switched off is never half-used (featureSwitches).
   /** Deposits through Stripe: off, no Stripe call is made and deposit requests are refused. */
   FEATURE_PAYMENTS: featureSwitch,
-  /** Google Calendar booking: reported only until the calendar issue lands (no calendar code yet). */
+  /** Google Calendar booking: off, no Google call is made (and production does not ask for the Google settings). */
   FEATURE_CALENDAR: featureSwitch,
   /** Timers (nudges, reminders, stale and follow-up): off, the cron enqueues none and none fires. */
   FEATURE_REMINDERS: featureSwitch,
@@ -268,6 +289,8 @@ export const PRODUCTION_REQUIRED = [
   "STRIPE_WEBHOOK_SECRET",
   "DATABASE_URL",
   "PUBLIC_BASE_URL",
+  "GOOGLE_SERVICE_ACCOUNT_JSON",
+  "GOOGLE_CALENDAR_ID",
 ] as const satisfies readonly (keyof AppConfig)[];
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
@@ -309,6 +332,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     for (const key of PRODUCTION_REQUIRED) {
       // Stripe's keys are needed only while payments are on.
       if (!config.FEATURE_PAYMENTS && (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET")) continue;
+      // The Google settings only while the calendar is on.
+      if (!config.FEATURE_CALENDAR && (key === "GOOGLE_SERVICE_ACCOUNT_JSON" || key === "GOOGLE_CALENDAR_ID")) continue;
       if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
     }
     if (config.ADMIN_API_KEY !== undefined && config.ADMIN_API_KEY.length < PRODUCTION_ADMIN_KEY_MIN_LENGTH) {
@@ -321,6 +346,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     }
     if (config.DATABASE_WS_PROXY) problems.push("DATABASE_WS_PROXY: local-only setting, must be unset in production");
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
+    if (config.GOOGLE_TOKEN_URL) problems.push("GOOGLE_TOKEN_URL: emulator-only setting, must be unset in production");
+    if (config.GOOGLE_CALENDAR_API_URL) problems.push("GOOGLE_CALENDAR_API_URL: emulator-only setting, must be unset in production");
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
@@ -369,7 +396,7 @@ export function requireConfig(env: object): AppConfig {
 /** The studio's feature switches (FEATURE_*), as set: what each feature's code checks before it acts. */
 export interface FeatureSwitches {
   payments: boolean;
-  /** No calendar code yet: the coming calendar issue honours it. */
+  /** Google Calendar: the adapter (src/adapters/google/calendar.ts calendarFrom) honours it. */
   calendar: boolean;
   reminders: boolean;
   /** No Sheets code yet: the coming Sheets issue honours it. */
@@ -392,12 +419,18 @@ export function artistNoticeNumber(config: AppConfig): string | undefined {
   return config.FEATURE_ARTIST_NOTIFICATIONS ? config.ARTIST_WHATSAPP_NUMBER : undefined;
 }
 
+/** Whether Google Calendar is usable: the switch on, and a service account and the artist's calendar id set. */
+export function calendarConfigured(config: AppConfig): boolean {
+  return config.FEATURE_CALENDAR && config.GOOGLE_SERVICE_ACCOUNT_JSON !== undefined && config.GOOGLE_CALENDAR_ID !== undefined;
+}
+
 /** Features switched on by the present configuration (secrets present and the switch on), for /health. */
 export function enabledFeatures(config: AppConfig): Record<string, boolean> {
   return {
     database: config.DATABASE_URL !== undefined,
     whatsapp: config.WHATSAPP_APP_SECRET !== undefined && config.WHATSAPP_ACCESS_TOKEN !== undefined,
     stripe: config.FEATURE_PAYMENTS && config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
+    calendar: calendarConfigured(config),
     admin: config.ADMIN_API_KEY !== undefined,
     artistNotifications: artistNoticeNumber(config) !== undefined,
     reminders: config.FEATURE_REMINDERS,

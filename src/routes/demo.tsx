@@ -11,6 +11,7 @@ import { z } from "zod";
 import { CRON_EVERY_5_MIN } from "../jobs/names.ts";
 import { runScheduled } from "../scheduled.ts";
 import { formatDateTime } from "../domain/format.ts";
+import { calendarConfigured, type AppConfig } from "../config.ts";
 import type { AppEnv } from "./context.ts";
 import { Layout } from "./inbox/layout.tsx";
 import { artistCopy as t } from "./lead-view.ts";
@@ -19,6 +20,14 @@ import { artistCopy as t } from "./lead-view.ts";
 export function artistChatUrl(chatUrl: string, phone: string, name: string): string {
   const url = new URL(chatUrl);
   url.search = new URLSearchParams({ phone, name, role: "artist" }).toString();
+  return url.toString();
+}
+
+/** The Google emulator's week page for the artist's calendar; null unless GOOGLE_CALENDAR_API_URL points at the emulator. */
+function emulatorCalendarUrl(config: AppConfig): string | null {
+  if (!config.GOOGLE_CALENDAR_API_URL || !config.GOOGLE_CALENDAR_ID || !calendarConfigured(config)) return null;
+  const url = new URL("/_emulator/calendar", config.GOOGLE_CALENDAR_API_URL);
+  url.search = new URLSearchParams({ id: config.GOOGLE_CALENDAR_ID, tz: config.STUDIO_TIME_ZONE }).toString();
   return url.toString();
 }
 
@@ -81,6 +90,7 @@ export const demo = new Hono<AppEnv>()
     const artistName = config.ARTIST_NAME;
     const chat = config.DEMO_CHAT_URL ?? null;
     const artistPhone = config.ARTIST_WHATSAPP_NUMBER;
+    const calendarUrl = emulatorCalendarUrl(config);
     c.header("Cache-Control", "no-store");
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     return c.html(
@@ -115,6 +125,9 @@ export const demo = new Hono<AppEnv>()
           </p>
         ) : null}
         <JumpAhead />
+        {calendarUrl ? (
+          <Step id="calendar" title={t("demo.calendar.title", { artistName })} body={t("demo.calendar.body", { artistName })} href={calendarUrl} label={t("demo.calendar.link", { artistName })} />
+        ) : null}
       </Layout>,
     );
   });

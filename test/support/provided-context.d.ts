@@ -16,6 +16,18 @@ declare module "vitest" {
     whatsappUrl: string;
     /** The Stripe emulator (STRIPE_API_URL): API, checkout pages and `/_emulator`. */
     stripeUrl: string;
+    /** The Google emulator's base URL: `/_emulator` control API and the artist's week page. */
+    googleUrl: string;
+    /** GOOGLE_TOKEN_URL: the emulator's token endpoint. */
+    googleTokenUrl: string;
+    /** GOOGLE_CALENDAR_API_URL: the emulator's Calendar v3. */
+    googleCalendarUrl: string;
+    /** GOOGLE_SERVICE_ACCOUNT_JSON: a key made for this run, trusted by the emulator. */
+    googleServiceAccountJson: string;
+    /** The same account name with another key: the emulator refuses its assertions (invalid_grant). */
+    googleUntrustedKeyJson: string;
+    /** GOOGLE_CALENDAR_ID of the test Worker. */
+    googleCalendarId: string;
     testSecrets: {
       WHATSAPP_APP_SECRET: string;
       WHATSAPP_ACCESS_TOKEN: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adminKeyDespiteProblems, enabledFeatures, isPooledEndpoint, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
+import { adminKeyDespiteProblems, calendarConfigured, enabledFeatures, isPooledEndpoint, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
 
 const complete = {
   APP_ENV: "production",
@@ -11,6 +11,8 @@ const complete = {
   STRIPE_WEBHOOK_SECRET: "whsec_x",
   DATABASE_URL: "postgres://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require",
   PUBLIC_BASE_URL: "https://inkline.example",
+  GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ client_email: "inkline@project.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\\nplaceholder\\n-----END PRIVATE KEY-----\\n" }),
+  GOOGLE_CALENDAR_ID: "artist@example.com",
 };
 
 describe("parseConfig", () => {
@@ -66,12 +68,51 @@ describe("parseConfig", () => {
   });
 
   it("refuses production with DEMO_MODE or BENCH_MODE on or emulator URLs set", () => {
-    const result = parseConfig({ ...complete, DEMO_MODE: "true", BENCH_MODE: "true", STRIPE_API_URL: "http://127.0.0.1:1" });
+    const result = parseConfig({
+      ...complete,
+      DEMO_MODE: "true",
+      BENCH_MODE: "true",
+      STRIPE_API_URL: "http://127.0.0.1:1",
+      GOOGLE_TOKEN_URL: "http://127.0.0.1:2/token",
+      GOOGLE_CALENDAR_API_URL: "http://127.0.0.1:2/calendar/v3",
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^DEMO_MODE/), expect.stringMatching(/^BENCH_MODE/), expect.stringMatching(/^STRIPE_API_URL/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^DEMO_MODE/),
+        expect.stringMatching(/^BENCH_MODE/),
+        expect.stringMatching(/^STRIPE_API_URL/),
+        expect.stringMatching(/^GOOGLE_TOKEN_URL/),
+        expect.stringMatching(/^GOOGLE_CALENDAR_API_URL/),
+      ]),
     );
+  });
+
+  it("asks production for the Google settings only while the calendar is on; the calendar is configured only with both", () => {
+    const { GOOGLE_SERVICE_ACCOUNT_JSON: _key, GOOGLE_CALENDAR_ID: _id, ...withoutGoogle } = complete;
+    expect(parseConfig(withoutGoogle)).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^GOOGLE_SERVICE_ACCOUNT_JSON: required in production/), expect.stringMatching(/^GOOGLE_CALENDAR_ID: required in production/)],
+    });
+    const off = parseConfig({ ...withoutGoogle, FEATURE_CALENDAR: "false" });
+    expect(off.ok && calendarConfigured(off.config)).toBe(false);
+    const on = parseConfig(complete);
+    expect(on.ok && calendarConfigured(on.config)).toBe(true);
+    expect(on.ok && enabledFeatures(on.config).calendar).toBe(true);
+    const switchedOff = parseConfig({ ...complete, FEATURE_CALENDAR: "false" });
+    expect(switchedOff.ok && calendarConfigured(switchedOff.config)).toBe(false);
+  });
+
+  it("reads the service account key (literal \\n in the PEM accepted) and names a broken one without echoing it", () => {
+    const parsed = parseConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: complete.GOOGLE_SERVICE_ACCOUNT_JSON });
+    expect(parsed.ok && parsed.config.GOOGLE_SERVICE_ACCOUNT_JSON?.private_key).toBe("-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----");
+    const secretish = JSON.stringify({ client_email: "not-an-email", private_key: "s3cret-not-a-pem" });
+    const broken = parseConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: secretish });
+    expect(broken.ok ? [] : broken.problems).toEqual([expect.stringMatching(/^GOOGLE_SERVICE_ACCOUNT_JSON: client_email: /), expect.stringMatching(/^GOOGLE_SERVICE_ACCOUNT_JSON: private_key: must be a PKCS#8 PEM/)]);
+    expect(JSON.stringify(broken)).not.toContain("s3cret");
+    expect(parseConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: "{not json" })).toEqual({ ok: false, problems: [expect.stringMatching(/^GOOGLE_SERVICE_ACCOUNT_JSON: is not JSON/)] });
+    expect(parseConfig({ GOOGLE_CALENDAR_ID: "primary" })).toEqual({ ok: false, problems: [expect.stringMatching(/^GOOGLE_CALENDAR_ID: must be the artist's calendar id/)] });
   });
 
   it("refuses production on Neon's direct endpoint: a burst of objects would use up Postgres's connections", () => {

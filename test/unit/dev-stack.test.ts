@@ -51,12 +51,13 @@ describe("dev variables", () => {
   });
 
   it("round-trips values with spaces, # and newlines through the env file format", () => {
-    const vars = { A: "postgres://u:p@127.0.0.1:5/db?x=1#frag", B: "line1\nline2", C: "" };
+    const vars = { A: "postgres://u:p@127.0.0.1:5/db?x=1#frag", B: "line1\nline2", C: "", D: '{"private_key":"-----BEGIN PRIVATE KEY-----\\nMII\\n"}' };
     expect(parseDotenv(toDotenv(vars))).toEqual(vars);
   });
 
   it("refuses a value dotenv cannot carry, naming the variable", () => {
-    expect(() => toDotenv({ ARTIST_NAME: 'Mara "Ink"' })).toThrow(/ARTIST_NAME/);
+    expect(() => toDotenv({ ARTIST_NAME: `Mara "Ink" O'Neil` })).toThrow(/ARTIST_NAME/);
+    expect(() => toDotenv({ ARTIST_NAME: 'Mara "Ink"\nsecond line' })).toThrow(/ARTIST_NAME/);
   });
 });
 

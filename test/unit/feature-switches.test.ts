@@ -21,6 +21,8 @@ const production = {
   WHATSAPP_PHONE_NUMBER_ID: "1234",
   DATABASE_URL: "postgres://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require",
   PUBLIC_BASE_URL: "https://inkline.example",
+  GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ client_email: "inkline@project.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\\nplaceholder\\n-----END PRIVATE KEY-----\\n" }),
+  GOOGLE_CALENDAR_ID: "artist@example.com",
 };
 
 function config(env: Record<string, string>): AppConfig {

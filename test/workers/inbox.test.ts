@@ -4,7 +4,7 @@
  * the pages' content, and actions applied through the lead's Durable Object.
  */
 import { createExecutionContext, createScheduledController, env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { app } from "../../src/index.ts";
 import { sha256Hex } from "../../src/lib/crypto.ts";
@@ -526,6 +526,8 @@ describe("demo mode", () => {
     expect(html).toContain('href="http://127.0.0.1:8790/"');
     expect(html).toContain('href="http://127.0.0.1:8790/?phone=%2B447700900001&name=Mara&role=artist"');
     expect(html).toContain('href="/inbox/demo-login"');
+    // The test Worker's calendar points at the Google emulator: /demo links the artist's week there.
+    expect(html).toContain(`href="${new URL(inject("googleCalendarUrl")).origin}/_emulator/calendar?id=artist%40inkline.test&`);
 
     const login = await app.request("https://inkline.test/inbox/demo-login", { headers, redirect: "manual" }, demoEnv, createExecutionContext());
     expect(login.status).toBe(303);

@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup for the Workers project: a throwaway embedded Postgres (fresh database every
- * run), the migrations, the WebSocket proxy and the emulators (WhatsApp, Stripe), all on free
+ * run), the migrations, the WebSocket proxy and the emulators (WhatsApp, Stripe, Google), all on free
  * loopback ports. Their
  * addresses reach `cloudflareTest` and the tests through `provide`/`inject`.
  *
@@ -15,6 +15,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../../../dev/ports.ts";
 import { startPostgres } from "../../../dev/postgres.ts";
+import { generateServiceAccount, startGoogleEmulator } from "../../../dev/emulators/google/index.ts";
 import { startStripeEmulator } from "../../../dev/emulators/stripe/index.ts";
 import { startWhatsAppEmulator } from "../../../dev/emulators/whatsapp/index.ts";
 import pg from "pg";
@@ -29,6 +30,9 @@ export const TEST_SECRETS = {
   STRIPE_SECRET_KEY: "sk_test_inkline",
   STRIPE_WEBHOOK_SECRET: "whsec_test_inkline",
 } as const;
+
+/** The artist's calendar the test Worker is configured with (GOOGLE_CALENDAR_ID). */
+export const TEST_CALENDAR_ID = "artist@inkline.test";
 
 /** The role the Worker connects as in tests (a local test value, not a secret). */
 export const APP_ROLE = { name: "inkline_app", password: "inkline-app-local" } as const;
@@ -85,6 +89,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startStripeEmulator({ port: 0, secretKey: TEST_SECRETS.STRIPE_SECRET_KEY, webhookSecret: TEST_SECRETS.STRIPE_WEBHOOK_SECRET }),
   );
 
+  // A key pair made for this run: the Worker signs with the private key, the emulator checks with
+  // the public one. A second key under the same account name is one Google would not accept.
+  const account = generateServiceAccount("inkline-test@inkline-test.iam.gserviceaccount.com", "https://oauth2.googleapis.com/token");
+  const impostor = generateServiceAccount(account.clientEmail, "https://oauth2.googleapis.com/token");
+  const google = await step("starting the Google emulator", () =>
+    startGoogleEmulator({ port: 0, serviceAccounts: [{ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem }], calendars: [TEST_CALENDAR_ID] }),
+  );
+
   project.provide("databaseUrl", appUrl);
   project.provide("ownerDatabaseUrl", postgres.url);
   project.provide("appRole", APP_ROLE.name);
@@ -93,8 +105,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("proxyControlUrl", `http://127.0.0.1:${proxy.port}`);
   project.provide("whatsappUrl", whatsapp.url);
   project.provide("testSecrets", TEST_SECRETS);
+  project.provide("googleUrl", google.url);
+  project.provide("googleTokenUrl", google.tokenUrl);
+  project.provide("googleCalendarUrl", google.calendarApiUrl);
+  project.provide("googleServiceAccountJson", account.json);
+  project.provide("googleUntrustedKeyJson", impostor.json);
+  project.provide("googleCalendarId", TEST_CALENDAR_ID);
 
   return async () => {
+    await google.close();
     await stripe.close();
     await whatsapp.close();
     await proxy.close();

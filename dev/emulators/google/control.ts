@@ -1,0 +1,153 @@
+/**
+ * The `/_emulator` control API for tests (inside workerd they reach the emulator only over HTTP):
+ * read the calendars and the calls answered, add a calendar or an event "by hand" (the artist's
+ * own), arm faults (500, 503, 429, 403 rateLimitExceeded, timeout, answer lost), set token
+ * lifetimes and a rate limit, revoke tokens, invalidate sync tokens, reset; plus the console and
+ * the artist's week page.
+ */
+import { z } from "zod";
+import { createEvent, toApi } from "./calendar-api.ts";
+import { escapeHtml, html, json, type Incoming, type Reply } from "./http.ts";
+import { FAILURE_MODES, OPERATIONS, type GoogleState } from "./state.ts";
+import { weekPage } from "./week-page.ts";
+
+export interface ControlContext {
+  state: GoogleState;
+  releaseHeld(): void;
+}
+
+const FailRequest = z.strictObject({
+  count: z.int().min(0).max(1000),
+  mode: z.enum(FAILURE_MODES),
+  only: z.enum(OPERATIONS).optional(),
+  retryAfterSeconds: z.int().min(0).max(3600).optional(),
+});
+const ConfigRequest = z.strictObject({
+  tokenTtlSeconds: z.int().min(0).max(86_400).optional(),
+  advertisedTtlSeconds: z.int().min(0).max(86_400).optional(),
+  rateLimitPerMinute: z.int().min(0).nullable().optional(),
+  rateLimitStatus: z.union([z.literal(403), z.literal(429)]).optional(),
+});
+const CalendarRequest = z.strictObject({ id: z.string().min(1) });
+const EventRequest = z.strictObject({
+  calendarId: z.string().min(1),
+  summary: z.string().default("Busy"),
+  start: z.string(),
+  end: z.string(),
+  id: z.string().optional(),
+  status: z.enum(["confirmed", "tentative", "cancelled"]).optional(),
+  transparency: z.enum(["opaque", "transparent"]).optional(),
+  privateProperties: z.record(z.string(), z.string()).optional(),
+});
+const InvalidateRequest = z.strictObject({ calendarId: z.string().min(1) });
+
+function parse<T>(req: Incoming, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: Reply } {
+  let body: unknown = {};
+  try {
+    body = req.body.trim() === "" ? {} : JSON.parse(req.body);
+  } catch {
+    return { ok: false, reply: json(400, { error: "body is not valid JSON" }) };
+  }
+  const result = schema.safeParse(body);
+  return result.success ? { ok: true, value: result.data } : { ok: false, reply: json(400, { error: "invalid request body", issues: result.error.issues }) };
+}
+
+function consolePage(state: GoogleState): Reply {
+  const calendars = [...state.calendars.values()]
+    .map((c) => `<li><a href="/_emulator/calendar?id=${encodeURIComponent(c.id)}">${escapeHtml(c.id)}</a> — ${[...c.events.values()].filter((e) => e.status !== "cancelled").length} event(s)</li>`)
+    .join("");
+  const calls = state.calls
+    .slice(-50)
+    .reverse()
+    .map((c) => `<tr><td>${escapeHtml(c.at)}</td><td>${escapeHtml(c.method)} ${escapeHtml(c.path)}</td><td>${c.status}${c.injected ? " (injected)" : ""}</td></tr>`)
+    .join("");
+  return html(`<!doctype html><html><head><meta charset="utf-8"><title>Google emulator</title><style>body{font-family:system-ui;margin:20px}td{padding:3px 8px;border-bottom:1px solid #ddd}</style></head><body>
+<h1>Google emulator</h1><p>Token endpoint /token · Calendar API /calendar/v3 · tokens issued: ${state.tokensIssued} · JSON: /_emulator/state, /_emulator/calls</p>
+<h2>Calendars</h2><ul>${calendars}</ul><h2>Last calls</h2><table>${calls}</table></body></html>`);
+}
+
+/** The form on the week page posts here (datetime-local values, read as UTC). */
+function addFromForm(ctx: ControlContext, req: Incoming): Reply {
+  const form = new URLSearchParams(req.body);
+  const calendar = ctx.state.calendars.get(req.url.searchParams.get("id") ?? "");
+  const start = form.get("start");
+  const end = form.get("end");
+  if (!calendar || !start || !end) return json(400, { error: "calendar, start and end are required" });
+  const created = createEvent(ctx.state, calendar, { summary: form.get("summary") ?? "Busy", start: { dateTime: `${start}:00Z` }, end: { dateTime: `${end}:00Z` } }, "by hand");
+  if (!created.ok) return created.reply;
+  const back = new URLSearchParams({ id: calendar.id, tz: req.url.searchParams.get("tz") ?? "UTC", week: req.url.searchParams.get("week") ?? "" });
+  return { kind: "json", status: 303, body: {}, headers: { location: `/_emulator/calendar?${back.toString()}` } };
+}
+
+/** Answers `/_emulator…`; null for other paths. */
+export function handleControl(ctx: ControlContext, req: Incoming): Reply | null {
+  const path = req.url.pathname.replace(/\/+$/, "");
+  if (!path.startsWith("/_emulator")) return null;
+  const { state } = ctx;
+  switch (`${req.method} ${path}`) {
+    case "GET /_emulator":
+      return consolePage(state);
+    case "GET /_emulator/calendar": {
+      const id = req.url.searchParams.get("id");
+      const selected = id === null ? [...state.calendars.values()][0] : state.calendars.get(id);
+      return weekPage([...state.calendars.values()], selected, req.url.searchParams.get("week"), req.url.searchParams.get("tz") ?? "Europe/London", state.now());
+    }
+    case "POST /_emulator/calendar/add":
+      return addFromForm(ctx, req);
+    case "GET /_emulator/state":
+      return json(200, {
+        calendars: Object.fromEntries([...state.calendars.values()].map((c) => [c.id, [...c.events.values()].map((e) => ({ ...toApi(e), source: e.source }))])),
+        tokensIssued: state.tokensIssued,
+        liveTokens: [...state.tokens.values()].filter((t) => t.expiresAtMs > state.now()).length,
+        settings: state.settings,
+        failures: state.failures,
+      });
+    case "GET /_emulator/calls":
+      return json(200, { calls: state.calls });
+    case "POST /_emulator/calendars": {
+      const body = parse(req, CalendarRequest);
+      if (!body.ok) return body.reply;
+      state.addCalendar(body.value.id);
+      return json(200, { id: body.value.id });
+    }
+    case "POST /_emulator/events": {
+      const body = parse(req, EventRequest);
+      if (!body.ok) return body.reply;
+      const { calendarId, privateProperties, start, end, ...rest } = body.value;
+      const calendar = state.calendars.get(calendarId);
+      if (!calendar) return json(404, { error: `no calendar ${calendarId}` });
+      const created = createEvent(state, calendar, { ...rest, start: { dateTime: start }, end: { dateTime: end }, ...(privateProperties ? { extendedProperties: { private: privateProperties } } : {}) }, "by hand");
+      return created.ok ? json(200, toApi(created.event)) : created.reply;
+    }
+    case "POST /_emulator/fail": {
+      const body = parse(req, FailRequest);
+      if (!body.ok) return body.reply;
+      state.armFailures(body.value.count, body.value.mode, body.value.only ?? null, body.value.retryAfterSeconds ?? null);
+      return json(200, state.failures);
+    }
+    case "POST /_emulator/config": {
+      const body = parse(req, ConfigRequest);
+      if (!body.ok) return body.reply;
+      const { rateLimitPerMinute, ...rest } = body.value;
+      state.settings = { ...state.settings, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute }) };
+      return json(200, state.settings);
+    }
+    case "POST /_emulator/tokens/revoke":
+      state.tokens.clear();
+      return json(200, { ok: true });
+    case "POST /_emulator/sync-tokens/invalidate": {
+      const body = parse(req, InvalidateRequest);
+      if (!body.ok) return body.reply;
+      const calendar = state.calendars.get(body.value.calendarId);
+      if (!calendar) return json(404, { error: `no calendar ${body.value.calendarId}` });
+      calendar.generation++;
+      return json(200, { generation: calendar.generation });
+    }
+    case "POST /_emulator/reset":
+      state.reset();
+      ctx.releaseHeld();
+      return json(200, { ok: true });
+    default:
+      return json(404, { error: `no control route ${req.method} ${req.url.pathname}` });
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Everything the Google emulator remembers: the service accounts it trusts (public keys), the
+ * access tokens it issued, each calendar's events with a change sequence (for etags and sync
+ * tokens), the calls it answered, armed faults and the per-minute rate limit. Plain data and
+ * small methods; HTTP lives elsewhere.
+ */
+import { randomBytes, type KeyObject } from "node:crypto";
+
+/** Operations that can be told to fail or be counted. */
+export const OPERATIONS = ["token", "freeBusy", "insert", "get", "list", "patch", "delete"] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/**
+ * How a failing call fails: HTTP 500 or 503 (backendError), 429, 403 rateLimitExceeded, no answer
+ * at all ("timeout"), or "lost": a write is applied and then the connection is cut.
+ */
+export const FAILURE_MODES = ["500", "503", "429", "403-rate", "timeout", "lost"] as const;
+export type FailureMode = (typeof FAILURE_MODES)[number];
+
+export interface EmulatedEvent {
+  kind: "calendar#event";
+  id: string;
+  etag: string;
+  status: "confirmed" | "tentative" | "cancelled";
+  htmlLink: string;
+  created: string;
+  updated: string;
+  summary?: string;
+  description?: string;
+  location?: string;
+  start?: { dateTime?: string; date?: string; timeZone?: string };
+  end?: { dateTime?: string; date?: string; timeZone?: string };
+  transparency?: string;
+  extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> };
+  /** Not Google's: who wrote it ("api" or "by hand", the artist in Google's own app). */
+  source: "api" | "by hand";
+  /** Not Google's: the change sequence number (etags and sync tokens). */
+  seq: number;
+}
+
+export interface CalendarState {
+  id: string;
+  events: Map<string, EmulatedEvent>;
+  /** Bumped by "invalidate sync tokens": older tokens get 410. */
+  generation: number;
+}
+
+export interface IssuedToken {
+  clientEmail: string;
+  scope: string;
+  expiresAtMs: number;
+}
+
+export interface CallRecord {
+  seq: number;
+  at: string;
+  method: string;
+  path: string;
+  /** The query string ("?sendUpdates=none"), "" when none. */
+  query: string;
+  operation: Operation | null;
+  status: number | "dropped" | "held";
+  injected: boolean;
+}
+
+export interface EmulatorSettings {
+  /** Seconds a token really lives (tests shorten it to force a 401). */
+  tokenTtlSeconds: number;
+  /** expires_in in the token answer (Google: 3599). */
+  advertisedTtlSeconds: number;
+  /** Calls per sliding minute before rate limiting; null = none. */
+  rateLimitPerMinute: number | null;
+  /** How the rate limit answers: 403 rateLimitExceeded or 429. */
+  rateLimitStatus: 403 | 429;
+}
+
+export const DEFAULT_SETTINGS: EmulatorSettings = { tokenTtlSeconds: 3600, advertisedTtlSeconds: 3599, rateLimitPerMinute: null, rateLimitStatus: 403 };
+
+export class GoogleState {
+  readonly accounts = new Map<string, KeyObject>();
+  readonly calendars = new Map<string, CalendarState>();
+  readonly tokens = new Map<string, IssuedToken>();
+  readonly calls: CallRecord[] = [];
+  tokensIssued = 0;
+  seq = 0;
+  failures: { remaining: number; mode: FailureMode; only: Operation | null; retryAfterSeconds: number | null } = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+  settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
+  /** Times (ms) of the calls counted against the rate limit in the last minute. */
+  private window: number[] = [];
+
+  private readonly initialCalendars: readonly string[];
+
+  constructor(initialCalendars: readonly string[]) {
+    this.initialCalendars = initialCalendars;
+    for (const id of initialCalendars) this.addCalendar(id);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  addCalendar(id: string): CalendarState {
+    let calendar = this.calendars.get(id);
+    if (!calendar) {
+      calendar = { id, events: new Map(), generation: 0 };
+      this.calendars.set(id, calendar);
+    }
+    return calendar;
+  }
+
+  issueToken(clientEmail: string, scope: string): { token: string; expiresIn: number } {
+    const token = `ya29.emu-${randomBytes(24).toString("base64url")}`;
+    this.tokens.set(token, { clientEmail, scope, expiresAtMs: this.now() + this.settings.tokenTtlSeconds * 1000 });
+    this.tokensIssued++;
+    return { token, expiresIn: this.settings.advertisedTtlSeconds };
+  }
+
+  /** The live token behind an Authorization header, or null. */
+  tokenFor(header: string | undefined): IssuedToken | null {
+    const m = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    const issued = m?.[1] ? this.tokens.get(m[1]) : undefined;
+    return issued && issued.expiresAtMs > this.now() ? issued : null;
+  }
+
+  /** Arms `count` failures in `mode`, for every operation or only `only`. */
+  armFailures(count: number, mode: FailureMode, only: Operation | null = null, retryAfterSeconds: number | null = null): void {
+    this.failures = { remaining: count, mode, only, retryAfterSeconds };
+  }
+
+  takeFailure(operation: Operation): FailureMode | null {
+    const armed = this.failures;
+    if (armed.remaining <= 0 || (armed.only !== null && armed.only !== operation)) return null;
+    armed.remaining--;
+    return armed.mode;
+  }
+
+  /** Counts a call against the per-minute limit; false when it is over. */
+  withinRateLimit(): boolean {
+    const limit = this.settings.rateLimitPerMinute;
+    if (limit === null) return true;
+    const now = this.now();
+    this.window = this.window.filter((t) => t > now - 60_000);
+    if (this.window.length >= limit) return false;
+    this.window.push(now);
+    return true;
+  }
+
+  reset(): void {
+    this.calendars.clear();
+    for (const id of this.initialCalendars) this.addCalendar(id);
+    this.tokens.clear();
+    this.calls.length = 0;
+    this.tokensIssued = 0;
+    this.window = [];
+    this.failures = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+    this.settings = { ...DEFAULT_SETTINGS };
+  }
+}

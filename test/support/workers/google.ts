@@ -1,0 +1,65 @@
+/**
+ * Google in Workers tests: the emulator's control API (calendars and their events, calls answered,
+ * tokens issued, fault injection, token lifetimes, rate limit, revoking tokens, invalidating sync
+ * tokens) and the calendar client the test Worker's config builds.
+ */
+import { env } from "cloudflare:test";
+import { inject } from "vitest";
+import { calendarFrom } from "../../../src/adapters/google/calendar.ts";
+import { requireConfig } from "../../../src/config.ts";
+
+const emulator = () => inject("googleUrl");
+
+export async function googleControl<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${emulator()}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`google emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json<T>();
+}
+
+export interface EmulatedEvent {
+  id: string;
+  etag: string;
+  status: string;
+  summary?: string;
+  start?: { dateTime?: string };
+  end?: { dateTime?: string };
+  extendedProperties?: { private?: Record<string, string> };
+  source: "api" | "by hand";
+}
+
+export interface EmulatedCall {
+  method: string;
+  path: string;
+  query: string;
+  operation: string | null;
+  status: number | "dropped" | "held";
+  injected: boolean;
+}
+
+export const google = {
+  reset: () => googleControl("POST", "/_emulator/reset"),
+  state: () => googleControl<{ calendars: Record<string, EmulatedEvent[]>; tokensIssued: number }>("GET", "/_emulator/state"),
+  tokensIssued: async () => (await google.state()).tokensIssued,
+  events: async (calendarId: string) => (await google.state()).calendars[calendarId] ?? [],
+  calls: async (operation?: string) => (await googleControl<{ calls: EmulatedCall[] }>("GET", "/_emulator/calls")).calls.filter((c) => operation === undefined || c.operation === operation),
+  /** The artist adds an event in Google's own app. */
+  addByHand: (event: { calendarId: string; start: string; end: string; summary?: string; id?: string; privateProperties?: Record<string, string> }) =>
+    googleControl<EmulatedEvent>("POST", "/_emulator/events", event),
+  fail: (count: number, mode: "500" | "503" | "429" | "403-rate" | "timeout" | "lost", only?: string, retryAfterSeconds?: number) =>
+    googleControl("POST", "/_emulator/fail", { count, mode, only, retryAfterSeconds }),
+  configure: (settings: { tokenTtlSeconds?: number; advertisedTtlSeconds?: number; rateLimitPerMinute?: number | null; rateLimitStatus?: 403 | 429 }) =>
+    googleControl("POST", "/_emulator/config", settings),
+  revokeTokens: () => googleControl("POST", "/_emulator/tokens/revoke"),
+  invalidateSyncTokens: (calendarId: string) => googleControl("POST", "/_emulator/sync-tokens/invalidate", { calendarId }),
+};
+
+/** The calendar client and calendar id the test Worker's configuration gives (GOOGLE_* bindings). */
+export function testCalendar() {
+  const calendar = calendarFrom(requireConfig(env));
+  if (!calendar) throw new Error("the test Worker has no calendar configured (vitest.config.ts GOOGLE_* bindings)");
+  return calendar;
+}

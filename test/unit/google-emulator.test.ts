@@ -1,0 +1,107 @@
+/**
+ * The Google emulator's own rules, driven over HTTP in Node: the token endpoint accepts only an
+ * assertion Google would accept (our RS256 signature from auth.ts, the right audience, a short
+ * life) and answers Google's OAuth errors otherwise; Calendar's limits (90 days per freeBusy, no
+ * filters beside a sync token, no attendees); the week page and its "add by hand" form.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { accessToken, forgetAccessTokens, parseServiceAccount, signAssertion, type ServiceAccount } from "../../src/adapters/google/auth.ts";
+import { generateServiceAccount, startGoogleEmulator, type RunningGoogleEmulator } from "../../dev/emulators/google/index.ts";
+
+const CALENDAR = "artist@inkline.test";
+const SCOPE = "https://www.googleapis.com/auth/calendar.events";
+let emulator: RunningGoogleEmulator;
+let account: ServiceAccount;
+let impostor: ServiceAccount;
+
+const read = (json: string): ServiceAccount => {
+  const parsed = parseServiceAccount(json);
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.value;
+};
+
+beforeAll(async () => {
+  const generated = generateServiceAccount("unit@inkline-unit.iam.gserviceaccount.com", "https://oauth2.googleapis.com/token");
+  account = read(generated.json);
+  impostor = read(generateServiceAccount(generated.clientEmail, "https://oauth2.googleapis.com/token").json);
+  emulator = await startGoogleEmulator({ port: 0, serviceAccounts: [{ clientEmail: generated.clientEmail, publicKeyPem: generated.publicKeyPem }], calendars: [CALENDAR] });
+});
+
+afterAll(() => emulator.close());
+
+beforeEach(() => {
+  emulator.reset();
+  forgetAccessTokens();
+});
+
+async function exchange(assertion: string, grantType = "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+  const res = await fetch(emulator.tokenUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ grant_type: grantType, assertion }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe("token endpoint", () => {
+  it("issues a bearer token for a correctly signed assertion", async () => {
+    const { status, body } = await exchange(await signAssertion(account, SCOPE, emulator.tokenUrl, Date.now()));
+    expect(status).toBe(200);
+    expect(body).toEqual({ access_token: expect.stringMatching(/^ya29\./) as unknown, expires_in: 3599, token_type: "Bearer" });
+  });
+
+  it("refuses a bad signature, an expired assertion, the wrong audience and another grant type, in Google's error shape", async () => {
+    expect(await exchange(await signAssertion(impostor, SCOPE, emulator.tokenUrl, Date.now()))).toEqual({ status: 400, body: { error: "invalid_grant", error_description: "Invalid JWT Signature." } });
+    const expired = await exchange(await signAssertion(account, SCOPE, emulator.tokenUrl, Date.now() - 2 * 3_600_000));
+    expect(expired).toEqual({ status: 400, body: { error: "invalid_grant", error_description: expect.stringMatching(/^Invalid JWT: Token must be a short-lived token/) as unknown } });
+    const wrongAudience = await exchange(await signAssertion(account, SCOPE, "https://oauth2.googleapis.com/token", Date.now()));
+    expect(wrongAudience).toEqual({ status: 400, body: { error: "invalid_grant", error_description: expect.stringMatching(/Failed audience check/) as unknown } });
+    expect((await exchange("a.b.c", "client_credentials")).body.error).toBe("unsupported_grant_type");
+    expect(emulator.tokensIssued()).toBe(0);
+  });
+
+  it("through auth.ts: one token for many asks, a new one once five minutes or less are left", async () => {
+    emulator.configure({ advertisedTtlSeconds: 302 });
+    let now = Date.now();
+    const auth = { account, scope: SCOPE, tokenUrl: emulator.tokenUrl, timeoutMs: 2_000, now: () => now };
+    const first = await accessToken(auth);
+    const second = await accessToken(auth);
+    expect(first.ok && second.ok && first.value === second.value).toBe(true);
+    now += 1_000; // 301 s left: still cached
+    expect(await accessToken(auth)).toEqual(first);
+    expect(emulator.tokensIssued()).toBe(1);
+    now += 2_000; // 299 s left: replaced
+    const third = await accessToken(auth);
+    expect(third.ok && first.ok && third.value !== first.value).toBe(true);
+    expect(emulator.tokensIssued()).toBe(2);
+  });
+});
+
+describe("Calendar API rules", () => {
+  async function call(method: string, path: string, body?: unknown) {
+    const token = await accessToken({ account, scope: `${SCOPE} https://www.googleapis.com/auth/calendar.freebusy`, tokenUrl: emulator.tokenUrl, timeoutMs: 2_000, now: () => Date.now() });
+    if (!token.ok) throw new Error("no token");
+    const res = await fetch(`${emulator.calendarApiUrl}${path}`, { method, headers: { authorization: `Bearer ${token.value}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as { error?: { errors: { reason: string }[] } }) };
+  }
+
+  it("refuses a freeBusy range over 90 days or empty, a sync token with filters, attendees, and a call without a token", async () => {
+    const reason = (r: Awaited<ReturnType<typeof call>>) => r.body?.error?.errors[0]?.reason;
+    expect(reason(await call("POST", "/freeBusy", { timeMin: "2027-01-01T00:00:00Z", timeMax: "2027-04-02T00:00:00Z", items: [{ id: CALENDAR }] }))).toBe("timeRangeTooLong");
+    expect(reason(await call("POST", "/freeBusy", { timeMin: "2027-01-01T00:00:00Z", timeMax: "2027-01-01T00:00:00Z", items: [{ id: CALENDAR }] }))).toBe("timeRangeEmpty");
+    expect(reason(await call("GET", `/calendars/${encodeURIComponent(CALENDAR)}/events?syncToken=x&timeMin=2027-01-01T00:00:00Z`))).toBe("invalid");
+    const attendees = await call("POST", `/calendars/${encodeURIComponent(CALENDAR)}/events`, { start: { dateTime: "2027-01-01T10:00:00Z" }, end: { dateTime: "2027-01-01T11:00:00Z" }, attendees: [{ email: "client@example.com" }] });
+    expect([attendees.status, reason(attendees)]).toEqual([403, "forbiddenForServiceAccounts"]);
+    const anonymous = await fetch(`${emulator.calendarApiUrl}/calendars/${encodeURIComponent(CALENDAR)}/events`);
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("the artist's week page", () => {
+  it("shows the week's events by day, and its form adds one by hand", async () => {
+    const form = new URLSearchParams({ summary: "Dentist", start: "2027-01-06T10:00", end: "2027-01-06T11:30" });
+    const added = await fetch(`${emulator.url}/_emulator/calendar/add?id=${encodeURIComponent(CALENDAR)}&tz=UTC&week=2027-01-04`, { method: "POST", body: form, redirect: "manual" });
+    expect(added.status).toBe(303);
+    expect(emulator.events(CALENDAR)).toEqual([expect.objectContaining({ summary: "Dentist", source: "by hand", start: { dateTime: "2027-01-06T10:00:00Z" } })]);
+    const page = await (await fetch(`${emulator.calendarPageUrl(CALENDAR)}&week=2027-01-06&tz=UTC`)).text();
+    expect(page).toMatch(/<section data-day="2027-01-06"><h3>[^<]+<\/h3><ul><li class="hand"[^>]*><b>10:00–11:30<\/b> Dentist/);
+    expect(page).toContain('data-day="2027-01-04"');
+    expect(page).toContain('data-day="2027-01-10"');
+  });
+});
