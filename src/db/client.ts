@@ -203,6 +203,15 @@ function causedBy(error: unknown, states: RegExp, messages: RegExp): boolean {
   return false;
 }
 
+/** SQLSTATE 23P01 (exclusion_violation): `bookings_no_overlap` refused time already held or booked. */
+const EXCLUSION_STATES = /^23P01$/;
+const NEVER = /$^/;
+
+/** Whether `error` (or its cause) is an exclusion constraint refusing a row: for bookings, "slot taken". */
+export function isExclusionViolation(error: unknown): boolean {
+  return causedBy(error, EXCLUSION_STATES, NEVER);
+}
+
 /** Whether `error` (or what caused it, a few levels down) is the database connection failing. */
 export function isConnectionFailure(error: unknown): boolean {
   return causedBy(error, CONNECTION_STATES, CONNECTION_MESSAGES);

@@ -4,11 +4,11 @@
  * at the token endpoint, cache the access token per isolate until five minutes before it expires,
  * and mint once more when an API answers 401.
  *
- * No Google SDK runs on Workers (research/scheduling.md §1.1). The assertion is signed with
- * WebCrypto (RSASSA-PKCS1-v1_5 + SHA-256 = RS256), which is what `jose` does on Workers; `jose` is
- * not installed in this repository yet, and the JWT is three base64url parts, so a dependency buys
- * little here. Tokens and keys never appear in a log line or an error message.
+ * No Google SDK runs on Workers (research/scheduling.md §1.1). The assertion is signed with `jose`
+ * (RS256 over WebCrypto, which it uses on Workers). Tokens and keys never appear in a log line or
+ * an error message.
  */
+import { importPKCS8, SignJWT } from "jose";
 import { z } from "zod";
 import { classifyResponse, noAnswer, parseRetryAfter, type GoogleFailure } from "./errors.ts";
 
@@ -68,17 +68,13 @@ export function tokenUrlFor(account: ServiceAccount, override: string | undefine
 
 export type AuthResult<T> = { ok: true; value: T } | { ok: false; error: GoogleFailure };
 
-const base64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const encodeJson = (value: unknown): string => base64url(new TextEncoder().encode(JSON.stringify(value)));
-
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 
+/** The account's private key as a signing key, imported once per isolate. */
 function importKey(privateKeyPem: string): Promise<CryptoKey> {
   let key = importedKeys.get(privateKeyPem);
   if (!key) {
-    const body = privateKeyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-    const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
-    key = crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+    key = importPKCS8(privateKeyPem, "RS256");
     importedKeys.set(privateKeyPem, key);
     key.catch(() => importedKeys.delete(privateKeyPem));
   }
@@ -91,12 +87,14 @@ function importKey(privateKeyPem: string): Promise<CryptoKey> {
  */
 export async function signAssertion(account: ServiceAccount, scope: string, audience: string, nowMs: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  const header = { alg: "RS256", typ: "JWT", ...(account.private_key_id ? { kid: account.private_key_id } : {}) };
-  const claims = { iss: account.client_email, scope, aud: audience, iat, exp: iat + ASSERTION_TTL_S };
-  const input = `${encodeJson(header)}.${encodeJson(claims)}`;
   const key = await importKey(account.private_key);
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(input));
-  return `${input}.${base64url(new Uint8Array(signature))}`;
+  return new SignJWT({ scope })
+    .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(account.private_key_id ? { kid: account.private_key_id } : {}) })
+    .setIssuer(account.client_email)
+    .setAudience(audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ASSERTION_TTL_S)
+    .sign(key);
 }
 
 const TokenResponseSchema = z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive(), token_type: z.string().optional() });
