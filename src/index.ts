@@ -31,6 +31,7 @@ app.route("/demo", demo);
 app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathname }, 404));
 app.onError(unhandledResponse);
 
+export { ArtistCalendar } from "../durable-objects/artist-calendar.ts";
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { ClientDirectory } from "../durable-objects/client-directory.ts";
 export { DatabaseGate } from "../durable-objects/database-gate.ts";

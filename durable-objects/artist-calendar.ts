@@ -1,0 +1,196 @@
+/**
+ * ArtistCalendar: one Durable Object per artist (named by the artist's id), the serial point for
+ * holding that artist's time (issue 15). A Durable Object serialises events but not the awaits
+ * inside them: two hold requests can interleave across their Postgres and Google calls. So every
+ * write here runs in the object's own queue ({@link ArtistCalendar.serial}), one after the other,
+ * and Postgres's exclusion constraint `bookings_no_overlap` stands behind the queue for the case
+ * the queue cannot cover (two live instances during a deploy, a second isolate).
+ *
+ * It only orchestrates: the decisions are src/domain/booking.ts (hold life, payment and expiry
+ * orderings) and src/domain/gap-search.ts (alternatives); the rows are src/db/booking-store.ts.
+ *
+ * Before a hold, the artist's Google Calendar is asked again (freeBusy over the slot and its
+ * buffer) when the calendar is configured: an event the artist added by hand since the offer wins.
+ * A calendar that cannot answer is never read as "free": the hold is refused as
+ * `calendar_unavailable` and the client is asked to try again shortly.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { calendarFrom, freeBusy } from "../src/adapters/google/calendar.ts";
+import { requireConfig, type AppConfig } from "../src/config.ts";
+import { getArtist, type Artist } from "../src/db/artists-store.ts";
+import { applyBookingStep, blockedBetween, getBooking, insertHold } from "../src/db/booking-store.ts";
+import { connectPatiently, openDatabase, type Database, type DatabaseHandle } from "../src/db/client.ts";
+import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
+import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
+import { createLogger } from "../src/lib/log.ts";
+
+/** How many alternatives a refused hold offers, nearest to the time the client chose first. */
+export const ALTERNATIVES = 3;
+
+export interface HoldRequest {
+  leadId: string;
+  start: Date;
+  end: Date;
+  /** The session's size (for the alternatives' length). */
+  size: SessionSize;
+  /** The decision's "now" (never the object's clock). */
+  now: Date;
+  /** How long the deposit link lives (the hold lasts that plus a grace). */
+  linkMs?: number;
+}
+
+export interface SlotTime {
+  start: Date;
+  end: Date;
+}
+
+export type HoldAnswer =
+  | { ok: true; bookingId: string; startsAt: Date; endsAt: Date; holdExpiresAt: Date; linkExpiresAt: Date; replaced: string | null }
+  | { ok: false; reason: "slot_taken" | "calendar_busy"; alternatives: SlotTime[] }
+  | { ok: false; reason: "calendar_unavailable" | "unknown_artist"; alternatives: [] };
+
+/** What a booking step did: the status it is in now, and whether this call changed it. */
+export type StepAnswer =
+  | { outcome: "confirmed" | "released"; bookingId: string; changed: boolean }
+  /** Paid after the hold lapsed, and someone else holds the time now: the deposit is kept as credit. */
+  | { outcome: "slot_taken"; bookingId: string; changed: false }
+  | { outcome: "unchanged"; bookingId: string; status: string | null; why: string };
+
+/** The stub of `artistId`'s calendar object. */
+export function artistCalendar(env: Pick<Env, "ARTIST_CALENDAR">, artistId: string): DurableObjectStub<ArtistCalendar> {
+  return env.ARTIST_CALENDAR.getByName(artistId);
+}
+
+export class ArtistCalendar extends DurableObject<Env> {
+  private tail: Promise<unknown> = Promise.resolve();
+  private handle: DatabaseHandle | null = null;
+
+  private get config(): AppConfig {
+    return requireConfig(this.env);
+  }
+
+  /** Runs `work` after every earlier call's work has finished (the object's own queue). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async db(): Promise<Database> {
+    if (!this.handle) {
+      const handle = openDatabase(this.config, { max: 1 });
+      await connectPatiently(handle);
+      this.handle = handle;
+    }
+    return this.handle.db;
+  }
+
+  /** A failed statement may have left the connection dead: the next call opens a fresh one. */
+  private async guarded<T>(work: (db: Database) => Promise<T>): Promise<T> {
+    try {
+      return await work(await this.db());
+    } catch (error) {
+      const handle = this.handle;
+      this.handle = null;
+      handle?.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private get artistId(): string {
+    return this.ctx.id.name ?? "";
+  }
+
+  /** Holds the slot for the lead, or says why not (with the nearest free alternatives). */
+  hold(request: HoldRequest): Promise<HoldAnswer> {
+    return this.serial(() => this.guarded((db) => this.holdNow(db, request)));
+  }
+
+  private async holdNow(db: Database, request: HoldRequest): Promise<HoldAnswer> {
+    const artist = await getArtist(db, this.artistId);
+    if (!artist) return { ok: false, reason: "unknown_artist", alternatives: [] };
+    const time = blockedTime({ start: request.start, end: request.end }, artist.availability.bufferMinutes);
+    const calendar = calendarFrom(this.config);
+    if (calendar) {
+      const busy = await freeBusy(calendar.client, calendar.calendarId, time.startsAt, time.blockedUntil);
+      if (!busy.ok) {
+        this.log().warn("calendar.freebusy_failed", { artist_id: artist.id, kind: busy.error.kind, reason: "reason" in busy.error ? busy.error.reason : null });
+        return { ok: false, reason: "calendar_unavailable", alternatives: [] };
+      }
+      if (busy.value.some((b) => b.startMs < time.blockedUntil.getTime() && b.endMs > time.startsAt.getTime())) {
+        return { ok: false, reason: "calendar_busy", alternatives: await this.alternatives(db, artist, request) };
+      }
+    }
+    const life = holdExpiresAt(request.now, request.linkMs);
+    const held = await insertHold(db, { artistId: artist.id, leadId: request.leadId, time, holdExpiresAt: life.holdExpiresAt, now: request.now });
+    if (!held.ok) return { ok: false, reason: "slot_taken", alternatives: await this.alternatives(db, artist, request) };
+    return {
+      ok: true,
+      bookingId: held.booking.id,
+      startsAt: held.booking.startsAt,
+      endsAt: held.booking.endsAt,
+      holdExpiresAt: life.holdExpiresAt,
+      linkExpiresAt: life.linkExpiresAt,
+      replaced: held.replaced,
+    };
+  }
+
+  /**
+   * Free slots nearest the one refused: the gap search over the artist's rules with what Postgres
+   * blocks (and the calendar's busy time, when it answers), flexible about the client's windows.
+   */
+  private async alternatives(db: Database, artist: Artist, request: HoldRequest): Promise<SlotTime[]> {
+    const horizonEnd = new Date(request.now.getTime() + artist.availability.horizonDays * 86_400_000);
+    const busy: Interval[] = await blockedBetween(db, artist.id, request.now, horizonEnd);
+    const calendar = calendarFrom(this.config);
+    if (calendar) {
+      const more = await freeBusy(calendar.client, calendar.calendarId, request.now, horizonEnd);
+      if (!more.ok) return [];
+      for (const b of more.value) busy.push({ start: new Date(b.startMs), end: new Date(b.endMs) });
+    }
+    const slots = findSlots({ rules: artist.availability, busy, windows: FLEXIBLE, size: request.size, now: request.now, count: 10 });
+    const wanted = request.start.getTime();
+    return slots
+      .map((s) => ({ start: s.start, end: s.end }))
+      .sort((a, b) => Math.abs(a.start.getTime() - wanted) - Math.abs(b.start.getTime() - wanted) || a.start.getTime() - b.start.getTime())
+      .slice(0, ALTERNATIVES);
+  }
+
+  /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */
+  paid(bookingId: string, now: Date): Promise<StepAnswer> {
+    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onPaid(b), "paid")));
+  }
+
+  /** Stripe expired the hold's Checkout Session (its webhook): the hold is released, once. */
+  checkoutExpired(bookingId: string, now: Date): Promise<StepAnswer> {
+    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onCheckoutExpired(b), "checkout_expired")));
+  }
+
+  /** The hold's time may be up; `stripe` says where its session stands (asked by the caller just now). */
+  holdDue(bookingId: string, now: Date, stripe: CheckoutStanding): Promise<StepAnswer> {
+    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onHoldDue(b, now, stripe), "hold_lapsed")));
+  }
+
+  private async step(db: Database, bookingId: string, now: Date, decide: (b: BookingState) => BookingStep, reason: string): Promise<StepAnswer> {
+    const row = await getBooking(db, bookingId);
+    if (!row) return { outcome: "unchanged", bookingId, status: null, why: "unknown_booking" };
+    if (!BOOKING_STATUSES.includes(row.status as BookingStatus)) throw new Error(`booking ${bookingId} has an unknown status`);
+    const step = decide({ status: row.status as BookingStatus, holdExpiresAt: row.holdExpiresAt });
+    if (step.kind === "none") {
+      if (step.why === "already_confirmed") return { outcome: "confirmed", bookingId, changed: false };
+      if (step.why === "already_released") return { outcome: "released", bookingId, changed: false };
+      return { outcome: "unchanged", bookingId, status: row.status, why: step.why };
+    }
+    const done = await applyBookingStep(db, bookingId, step, now, reason);
+    if (done.applied) return { outcome: step.kind === "release" ? "released" : "confirmed", bookingId, changed: true };
+    if (done.reason === "slot_taken") {
+      this.log().warn("booking.retake_refused", { booking_id: bookingId, artist_id: row.artistId });
+      return { outcome: "slot_taken", bookingId, changed: false };
+    }
+    return { outcome: "unchanged", bookingId, status: done.booking?.status ?? null, why: "changed_meanwhile" };
+  }
+
+  private log() {
+    return createLogger(`artist-calendar:${this.artistId}`, this.config.LOG_LEVEL);
+  }
+}
