@@ -15,6 +15,9 @@ export const en_GB_artist = {
   "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
   "timer.mark_booked_link": "Booked them? Mark it: {url}",
   "template.artist_alert": "Hi {1}, {2}.",
+  "calendar.event.summary": "Tattoo: {clientName}",
+  "calendar.event.description": "Booked through Inkline (deposit paid). Lead: {leadUrl}",
+  "calendar.event.description_no_link": "Booked through Inkline (deposit paid).",
   "panic.artist_notice": "Replies are paused (panic switch). {clientName} ({phone}) wrote: {text}",
   "panic.artist_notice_no_text": "(a message without text: {kind})",
 

@@ -22,6 +22,7 @@ import { applyBookingStep, blockedBetween, getBooking, insertHold } from "../src
 import { connectPatiently, openDatabase, type Database, type DatabaseHandle } from "../src/db/client.ts";
 import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
+import type { CalendarWriteJob } from "../src/jobs/messages.ts";
 import { createLogger } from "../src/lib/log.ts";
 
 /** How many alternatives a refused hold offers, nearest to the time the client chose first. */
@@ -177,17 +178,34 @@ export class ArtistCalendar extends DurableObject<Env> {
     if (!BOOKING_STATUSES.includes(row.status as BookingStatus)) throw new Error(`booking ${bookingId} has an unknown status`);
     const step = decide({ status: row.status as BookingStatus, holdExpiresAt: row.holdExpiresAt });
     if (step.kind === "none") {
-      if (step.why === "already_confirmed") return { outcome: "confirmed", bookingId, changed: false };
+      if (step.why === "already_confirmed") {
+        // A repeated payment event also repairs an event never written (its job lost before it was sent).
+        if (row.calendarEventId === null) await this.writeCalendar(bookingId, now);
+        return { outcome: "confirmed", bookingId, changed: false };
+      }
       if (step.why === "already_released") return { outcome: "released", bookingId, changed: false };
       return { outcome: "unchanged", bookingId, status: row.status, why: step.why };
     }
     const done = await applyBookingStep(db, bookingId, step, now, reason);
-    if (done.applied) return { outcome: step.kind === "release" ? "released" : "confirmed", bookingId, changed: true };
+    if (done.applied) {
+      if (step.kind !== "release") await this.writeCalendar(bookingId, now);
+      return { outcome: step.kind === "release" ? "released" : "confirmed", bookingId, changed: true };
+    }
     if (done.reason === "slot_taken") {
       this.log().warn("booking.retake_refused", { booking_id: bookingId, artist_id: row.artistId });
       return { outcome: "slot_taken", bookingId, changed: false };
     }
     return { outcome: "unchanged", bookingId, status: done.booking?.status ?? null, why: "changed_meanwhile" };
+  }
+
+  /**
+   * Queues the calendar write for a confirmed booking (calendar writes go through the queue, never
+   * inline: Google's rate limits and outages must not hold up the payment). Only when the calendar
+   * is configured; the job reads the booking when it runs, so an extra one does no harm.
+   */
+  private async writeCalendar(bookingId: string, now: Date): Promise<void> {
+    if (!calendarFrom(this.config)) return;
+    await this.env.JOBS.send({ kind: "calendar.write", bookingId, now: now.toISOString() } satisfies CalendarWriteJob, { contentType: "json" });
   }
 
   private log() {

@@ -16,6 +16,7 @@ import { openDatabase } from "../db/client.ts";
 import { recordSystemEvent } from "../db/lead-store.ts";
 import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
+import { PermanentJobError, RetryJobLater, writeCalendar } from "./calendar-write.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
 import { JobSchema, RejectedJobSchema, type Job, type JobKind, type RejectedJob } from "./messages.ts";
@@ -67,6 +68,10 @@ const HANDLERS: Handlers = {
     };
     await env.LEAD_CONVERSATION.getByName(job.conversation).receive([item], correlationId);
   },
+  "calendar.write": async (job, { env, log }) => {
+    const outcome = await writeCalendar(job.bookingId, env, log);
+    log.info("calendar.write_done", { booking_id: job.bookingId, outcome });
+  },
 };
 
 function dispatch(job: Job, ctx: JobContext): Promise<void> {
@@ -105,7 +110,21 @@ async function consumeJobs(batch: MessageBatch, env: Env, log: Logger, correlati
         await dispatch(job, { env, correlationId: job.correlationId ?? correlationId, log });
         message.ack();
       } catch (error) {
-        const delaySeconds = retryDelaySeconds(message.attempts, Math.random());
+        // Retrying cannot fix it (Google's 400/404, an id that is not ours): dead-lettered at once.
+        if (error instanceof PermanentJobError) {
+          const rejected: RejectedJob = { rejected: { reason: `permanent: ${error.message}`.slice(0, 500), body: message.body } };
+          try {
+            await env.JOBS_DLQ.send(rejected, { contentType: "json" });
+            message.ack();
+            log.error("queue.permanent_failure", { message_id: message.id, kind: job.kind, error: error.message });
+            return;
+          } catch (sendError) {
+            log.error("queue.reject_failed", { message_id: message.id, error: sendError });
+          }
+        }
+        // Never sooner than the service asked (Retry-After).
+        const asked = error instanceof RetryJobLater ? (error.delaySeconds ?? 0) : 0;
+        const delaySeconds = Math.min(JOB_RETRY_MAX_S, Math.max(asked, retryDelaySeconds(message.attempts, Math.random())));
         log.warn("queue.retry", { message_id: message.id, kind: job.kind, attempts: message.attempts, delay_s: delaySeconds, error });
         message.retry({ delaySeconds });
       }

@@ -39,7 +39,22 @@ export const DepositSweepJobSchema = z.object({
   now: isoTime,
 });
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema]);
+/**
+ * Make the artist's Google Calendar match a booking (issue 15): a CONFIRMED booking gets its event
+ * (our own id, so a retried insert is the same event), a RELEASED or CANCELLED one loses it. The
+ * consumer reads the booking at send time, not from the message: a job for a booking that changed
+ * meanwhile does what the booking needs now.
+ */
+export const CalendarWriteJobSchema = z.object({
+  kind: z.literal("calendar.write"),
+  correlationId,
+  bookingId: z.uuid(),
+  now: isoTime,
+});
+
+export type CalendarWriteJob = z.input<typeof CalendarWriteJobSchema>;
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

@@ -1,0 +1,115 @@
+/**
+ * The `calendar.write` job (issue 15): makes the artist's Google Calendar match one booking, read
+ * from Postgres when the job runs (never from the message). A CONFIRMED booking gets its event,
+ * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
+ * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
+ * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ *
+ * Failures: Google's retryable ones (429, 403 rate limits, 5xx, timeouts) are retried by the queue
+ * with backoff, after Google's Retry-After when it gives one; permanent ones (400, 404: the
+ * calendar not shared, an id held by an event that is not ours) go straight to the dead-letter
+ * queue, where the inbox shows them and ops can replay them.
+ */
+import { and, eq } from "drizzle-orm";
+import { calendarFrom, deleteEvent, insertEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
+import { requireConfig } from "../config.ts";
+import { getArtist } from "../db/artists-store.ts";
+import { getBooking } from "../db/booking-store.ts";
+import { connectPatiently, openDatabase, type Database } from "../db/client.ts";
+import { bookings, leads, type BookingRow } from "../db/schema.ts";
+import { BookingStatus } from "../domain/booking.ts";
+import { renderCopy } from "../domain/copy.ts";
+import type { Logger } from "../lib/log.ts";
+
+/** A job that can never succeed as it is: dead-lettered at once, with the reason. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PermanentJobError";
+  }
+}
+
+/** A job to try again, no sooner than `delaySeconds` (Google's Retry-After). */
+export class RetryJobLater extends Error {
+  readonly delaySeconds: number | null;
+  constructor(message: string, delaySeconds: number | null) {
+    super(message);
+    this.name = "RetryJobLater";
+    this.delaySeconds = delaySeconds;
+  }
+}
+
+export type CalendarWriteOutcome = "inserted" | "adopted" | "deleted" | "nothing_to_do" | "calendar_off";
+
+/** How often a cancelled event of ours forces the next revision within one job before giving up. */
+const MAX_REVISION_BUMPS = 3;
+
+function raise(failure: CalendarFailure, what: string): never {
+  const reason = "reason" in failure ? failure.reason : failure.kind;
+  const message = `${what}: ${failure.kind} (${failure.status ?? "no answer"}, ${reason}): ${failure.message}`;
+  if (failure.kind === "retryable") throw new RetryJobLater(message, failure.retryAfterMs === null ? null : Math.ceil(failure.retryAfterMs / 1000));
+  throw new PermanentJobError(message);
+}
+
+async function leadName(db: Database, leadId: string): Promise<string | null> {
+  const [row] = await db.select({ name: leads.displayName }).from(leads).where(eq(leads.id, leadId)).limit(1);
+  return row?.name ?? null;
+}
+
+/** Carries out one `calendar.write` job; throws {@link RetryJobLater} or {@link PermanentJobError} when it cannot. */
+export async function writeCalendar(bookingId: string, env: Env, log: Logger): Promise<CalendarWriteOutcome> {
+  const config = requireConfig(env);
+  const calendar = calendarFrom(config);
+  if (!calendar) return "calendar_off";
+  const handle = openDatabase(config, { max: 1 });
+  try {
+    await connectPatiently(handle);
+    const db = handle.db;
+    let booking = await getBooking(db, bookingId);
+    if (!booking) return "nothing_to_do";
+
+    if (booking.status !== BookingStatus.CONFIRMED) {
+      if (booking.calendarEventId === null) return "nothing_to_do";
+      const gone = await deleteEvent(calendar.client, calendar.calendarId, booking.calendarEventId);
+      if (!gone.ok) raise(gone.error, "calendar delete");
+      await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
+      log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone });
+      return "deleted";
+    }
+
+    const artist = await getArtist(db, booking.artistId);
+    const zone = artist?.timeZone ?? config.STUDIO_TIME_ZONE;
+    const clientName = (await leadName(db, booking.leadId)) ?? "client";
+    const leadUrl = config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, "")}/inbox/leads/${booking.leadId}` : null;
+    for (let bump = 0; ; bump++) {
+      const inserted = await insertEvent(calendar.client, calendar.calendarId, {
+        bookingId: booking.id,
+        revision: booking.revision,
+        summary: renderCopy("calendar.event.summary", { clientName }),
+        description: leadUrl ? renderCopy("calendar.event.description", { leadUrl }) : renderCopy("calendar.event.description_no_link"),
+        start: { dateTime: booking.startsAt.toISOString(), timeZone: zone },
+        end: { dateTime: booking.endsAt.toISOString(), timeZone: zone },
+        privateProperties: { leadId: booking.leadId },
+      });
+      if (inserted.ok) {
+        await db.update(bookings).set({ calendarEventId: inserted.value.event.id }).where(eq(bookings.id, booking.id));
+        log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
+        return inserted.value.adopted ? "adopted" : "inserted";
+      }
+      // Google keeps a deleted event's id taken: the booking's next event gets the next revision.
+      if (inserted.error.kind === "id_cancelled" && bump < MAX_REVISION_BUMPS) {
+        const bumped: BookingRow[] = await db
+          .update(bookings)
+          .set({ revision: booking.revision + 1 })
+          .where(and(eq(bookings.id, booking.id), eq(bookings.revision, booking.revision)))
+          .returning();
+        booking = bumped[0] ?? (await getBooking(db, bookingId));
+        if (!booking || booking.status !== BookingStatus.CONFIRMED) return "nothing_to_do";
+        continue;
+      }
+      raise(inserted.error, "calendar insert");
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
