@@ -148,3 +148,26 @@ export async function agenda(db: Database, artistId: string, from: Date, limit =
     .orderBy(asc(bookings.startsAt))
     .limit(limit);
 }
+
+/** A booking with its client's name, as the admin API lists it. */
+export type BookingWithClient = BookingRow & { clientName: string | null };
+
+export interface BookingFilter {
+  /** Only bookings not over by then (ending after it). */
+  from: Date;
+  /** Only these statuses. */
+  statuses: readonly BookingStatus[];
+  limit: number;
+}
+
+/** The artist's bookings in `filter.statuses` not over by `filter.from`, soonest first (the admin API's list). */
+export async function listBookings(db: Database, artistId: string, filter: BookingFilter): Promise<BookingWithClient[]> {
+  const rows = await db
+    .select({ booking: bookings, clientName: leads.displayName })
+    .from(bookings)
+    .innerJoin(leads, eq(leads.id, bookings.leadId))
+    .where(and(eq(bookings.artistId, artistId), inArray(bookings.status, [...filter.statuses]), gt(bookings.endsAt, filter.from)))
+    .orderBy(asc(bookings.startsAt), asc(bookings.id))
+    .limit(filter.limit);
+  return rows.map((r) => ({ ...r.booking, clientName: r.clientName }));
+}

@@ -395,9 +395,12 @@ describe("GET /admin/openapi.json", () => {
         "/admin/artists",
         "/admin/artists/{id}",
         "/admin/artists/{id}/availability",
+        "/admin/artists/{id}/bookings",
+        "/admin/leads/{id}/booking",
         "/admin/openapi.json",
       ].sort(),
     );
+    expect(doc.paths["/admin/artists/{id}/bookings"]?.get?.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(["path:id", "query:from", "query:status", "query:limit"]);
     expect(doc.paths["/admin/leads"]?.get?.parameters.map((p) => p.name)).toEqual(["status", "q", "cursor", "limit"]);
     expect(doc.paths["/admin/leads/{id}/reject"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);
     expect(doc.paths["/admin/leads/{id}/refund"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);

@@ -9,6 +9,7 @@ import { rateLimit } from "../rate-limit.ts";
 import { requireAdminKey } from "./auth.ts";
 import { withDatabase, type AdminEnv } from "./context.ts";
 import { adminArtists } from "./artists.ts";
+import { adminArtistBookings, adminLeadBooking } from "./bookings.ts";
 import { adminEvents } from "./events.ts";
 import { adminFunnel } from "./funnel.ts";
 import { adminJobs } from "./jobs.ts";
@@ -38,8 +39,10 @@ export const admin = new Hono<AdminEnv>()
   .use("*", withDatabase)
   .route("/leads", adminLeads)
   .route("/leads", adminLeadActions)
+  .route("/leads", adminLeadBooking)
   .route("/panic", adminPanic)
   .route("/funnel", adminFunnel)
   .route("/events", adminEvents)
   .route("/jobs", adminJobs)
-  .route("/artists", adminArtists);
+  .route("/artists", adminArtists)
+  .route("/artists", adminArtistBookings);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ArtistAction } from "../../domain/artist-actions.ts";
 import { AvailabilityRules } from "../../domain/availability.ts";
+import { BOOKING_STATUSES } from "../../domain/booking.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { decodeCursor } from "../../db/admin-store.ts";
 
@@ -15,6 +16,38 @@ export const ArtistIdParams = z.object({ id: z.uuid().describe("The artist's id"
 
 /** The whole rule set (replaces the stored one); see src/domain/availability.ts. */
 export const AvailabilityBody = AvailabilityRules;
+
+export const BookingListQuery = z.object({
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("Only bookings not over by this moment (ISO 8601 with Z or an offset); omitted: now"),
+  status: z
+    .enum(BOOKING_STATUSES)
+    .optional()
+    .describe("Only bookings in this status; omitted: HELD and CONFIRMED (the ones that occupy the artist's time)"),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("Rows at most"),
+});
+
+export const BookingResponse = z.object({
+  id: z.uuid(),
+  artist_id: z.uuid(),
+  lead_id: z.uuid(),
+  status: z.enum(BOOKING_STATUSES),
+  starts_at: z.iso.datetime(),
+  ends_at: z.iso.datetime(),
+  blocked_until: z.iso.datetime().describe("The end of the buffer after the session: the slot is blocked until then"),
+  hold_expires_at: z.iso.datetime().nullable().describe("While HELD: when the hold lapses unless the deposit is paid"),
+  calendar_event_id: z.string().nullable(),
+  client_name: z.string().nullable().describe("The client's display name"),
+});
+
+export const BookingListResponse = z.object({
+  artist_id: z.uuid(),
+  time_zone: z.string().describe("The artist's IANA zone, in which their sessions are shown"),
+  from: z.iso.datetime(),
+  bookings: z.array(BookingResponse),
+});
 
 export const LeadListQuery = z.object({
   status: z.enum(LeadStatus).optional().describe("Only leads in this status"),
@@ -240,6 +273,29 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     params: ArtistIdParams,
     body: AvailabilityBody,
     responses: { 200: { doc: "The artist with the new rules" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/artists/:id/bookings",
+    summary: "An artist's bookings and holds not over by `from` (default now), soonest first, by status (default HELD and CONFIRMED)",
+    params: ArtistIdParams,
+    query: BookingListQuery,
+    responses: {
+      200: { doc: "The bookings, with the artist's zone", schema: BookingListResponse },
+      404: { doc: "No such artist", schema: ErrorResponse },
+      ...errors,
+    },
+  },
+  {
+    method: "get",
+    path: "/admin/leads/:id/booking",
+    summary: "The lead's hold or booking (HELD or CONFIRMED), with the client's name",
+    params: LeadIdParams,
+    responses: {
+      200: { doc: "The hold or booking", schema: BookingResponse },
+      404: { doc: "No such lead, or the lead holds no slot and has no booking (`error` says which)", schema: ErrorResponse },
+      ...errors,
+    },
   },
   {
     method: "get",

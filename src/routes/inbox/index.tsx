@@ -10,6 +10,7 @@ import { artistCopy as t } from "../lead-view.ts";
 import { formBodyLimit } from "../form-limit.ts";
 import { rateLimit } from "../rate-limit.ts";
 import { inboxActions } from "./actions.tsx";
+import { inboxAgenda } from "./agenda.tsx";
 import { inboxAttachments } from "./attachments.ts";
 import { inboxAuth } from "./auth.tsx";
 import { inboxAvailability } from "./availability.tsx";
@@ -59,5 +60,6 @@ export const inbox = new Hono<InboxEnv>()
   .route("/attachments", inboxAttachments)
   .route("/jobs", inboxJobs)
   .route("/availability", inboxAvailability)
+  .route("/agenda", inboxAgenda)
   // A mounted app's notFound is not consulted (the parent's is): the last handler says it instead.
   .all("*", (c) => c.html(<MessagePage title={t("inbox.page_not_found.title")} body={t("inbox.page_not_found.body")} csrf={c.get("csrf")} panic={c.get("panic")} />, 404));

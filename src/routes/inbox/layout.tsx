@@ -98,6 +98,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, csrf, panic,
           </a>
           {csrf === undefined ? null : <a href="/inbox/panic">{t("inbox.panic.manage")}</a>}
           {csrf === undefined ? null : <a href="/inbox/availability">{t("inbox.availability.title")}</a>}
+          {csrf === undefined ? null : <a href="/inbox/agenda">{t("inbox.agenda.title")}</a>}
           {csrf === undefined ? null : (
             <form class="inline" method="post" action="/inbox/logout">
               <input type="hidden" name="csrf" value={csrf} />

@@ -6,6 +6,8 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { z } from "zod";
+import { getArtist } from "../../db/artists-store.ts";
+import { blockingBookingOf } from "../../db/booking-store.ts";
 import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentOutbox } from "../../db/admin-store.ts";
 import type { Lead } from "../../db/schema.ts";
 import { ActionRefusal, ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
@@ -15,6 +17,7 @@ import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
 import { answerRows, artistCopy as t, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
 import { readLedger } from "../../domain/deposit.ts";
+import { BookingCard } from "./booking-view.tsx";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
@@ -190,7 +193,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const lead = params.success ? await findLead(db, params.data.id) : undefined;
   if (!lead) return c.html(<MessagePage title={t("inbox.not_found.title")} body={t("inbox.not_found.body")} csrf={csrf} />, 404);
   const flash = Flash.safeParse(c.req.query());
-  const [answers, attachments, history, outbox, events, notes, fired] = await Promise.all([
+  const [answers, attachments, history, outbox, events, notes, fired, booking] = await Promise.all([
     answerRows(db, lead.id),
     leadAttachments(db, lead.id),
     allAnswers(db, lead.id),
@@ -198,7 +201,10 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
     listEvents(db, { leadId: lead.id, limit: 100 }),
     leadNotesOf(db, lead.id),
     firedTimers(db, 20, lead.id),
+    blockingBookingOf(db, lead.id),
   ]);
+  // The hold or booking reads on its artist's clock.
+  const bookingArtist = booking ? await getArtist(db, booking.artistId) : null;
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
   return c.html(
@@ -215,6 +221,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
         <h2 id="actions-title">{t("inbox.lead.actions")}</h2>
         <ActionForms lead={lead} csrf={csrf} />
       </section>
+      {booking && bookingArtist ? <BookingCard booking={booking} zone={bookingArtist.timeZone} /> : null}
       <Deposit lead={lead} />
       <div class="columns">
         <section class="card">
