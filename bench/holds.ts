@@ -143,7 +143,7 @@ export function renderHolds(f: HoldFigures): string {
     .join(", ");
   lines.push(
     "",
-    `Holds per second: **${n1(one?.holds.perSecond ?? Number.NaN)}/s one at a time, ${n1(all?.holds.perSecond ?? Number.NaN)}/s all at once** (the object's queue takes them one by one either way, so all at once is the same work with the waiting in the queue: its p50 is a queue wait, not a hold).`,
+    `Holds per second: **${n1(one?.holds.perSecond ?? Number.NaN)}/s one at a time, ${n1(all?.holds.perSecond ?? Number.NaN)}/s all at once** (the object's queue runs the holds one by one either way; all at once, the RPC hops into and out of the object and the Worker's own work overlap the queue's, so the rate is higher while each call's time is mostly its wait in the queue).`,
     "",
     `- ${f.race.held === 1 && f.race.rows === 1 ? "✅" : "❌"} ${f.race.racers} clients racing for one slot: **${f.race.held} hold of ${f.race.racers}**, ${f.race.rows} blocking row in Postgres; the others ${refused || "none"} (each refusal computes its alternatives: blocked time from Postgres, a freeBusy over the 60-day horizon, the gap search), all ${f.race.racers} answered in ${n0(f.race.totalMs)} ms`,
     `- ${f.problems.length === 0 ? "✅" : "❌"} ${f.bookings} HELD rows for the bench artist, one per successful hold${f.problems.length > 0 ? `; ${f.problems.join("; ")}` : ""}`,
