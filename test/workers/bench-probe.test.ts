@@ -83,5 +83,12 @@ describe("bench probes (/_bench/*)", () => {
     const res = await worker.fetch(new Request("https://inkline.test/_bench/do-write"), { ...env, BENCH_MODE: "false" }, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(404);
+    const holds = await worker.fetch(
+      new Request("https://inkline.test/_bench/holds", { method: "POST", body: JSON.stringify({ artist: crypto.randomUUID(), mode: "distinct", count: 1 }) }),
+      { ...env, BENCH_MODE: "false" },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(holds.status).toBe(404);
   });
 });
