@@ -8,10 +8,14 @@
  *   npm run bench -- --quick           50 numbers: a fast check
  *   npm run bench -- --numbers 200 --concurrency 20 --burst 50 --no-write --keep
  *   npm run bench -- --timers-only      only the timer phases (bench/timers.ts)
+ *   npm run bench -- --gap-search-only  only the gap search (bench/gap-search.ts; pure, no stack)
+ *   npm run bench -- --holds-only       only holds per second for one artist (bench/holds.ts)
+ *   (--…-only flags add up: `--timers-only --holds-only` runs both.)
  *
  * Phases: warm-up + calibration (one consultation, slowly: how many replies each step produces),
  * quiet baselines (one request at a time, CPU per request), quiet conversations, sustained load
- * (baselines sampled alongside), burst. Exits 1 when a message was lost or doubled; a missed
+ * (baselines sampled alongside), burst; then the gap search (in this process), holds per second
+ * through one artist's calendar object, and the timers. Exits 1 when a message was lost or doubled; a missed
  * target is reported, not failed.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -24,7 +28,9 @@ import { renderCost } from "./cost.ts";
 import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes, readStatementStats, resetStatementStats, type PgClient } from "./db.ts";
 import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
-import { benchTimers, renderTimers, TIMER_MARKERS, type TimerFigures } from "./timers.ts";
+import { benchGapSearch, GAP_SEARCH_MARKERS, renderGapSearch } from "./gap-search.ts";
+import { benchHolds, HOLD_MARKERS, renderHolds } from "./holds.ts";
+import { benchTimers, renderTimers, TIMER_MARKERS } from "./timers.ts";
 import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
 import { cpuDelta, cpuMinus, cpuPer, cpuSnapshot, cpuSum, findWorkerd, machineBusyMs, machineInfo, processCpuMs, readMemory, type CpuSnapshot } from "./proc.ts";
 import { PROBES, type ProbeName, type ProbeSamples } from "./protocol.ts";
@@ -40,6 +46,10 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     /** Only the timer phases (bench/timers.ts): the scan at 10k and 100k leads, timers applied per second. */
     "timers-only": { type: "boolean", default: false },
+    /** Only the gap search (bench/gap-search.ts): findSlots over 60 days with 500 busy events, N = 5 and 10, beside no busy time. */
+    "gap-search-only": { type: "boolean", default: false },
+    /** Only holds per second for one artist through its ArtistCalendar object (bench/holds.ts), and the race for one slot. */
+    "holds-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -243,38 +253,74 @@ async function measure(stack: RunningStack, pg: PgClient, driver: DriverClient, 
   };
 }
 
+/** Which phases run: all of them, or only those named by `--…-only` flags. */
+const ONLY = { timers: args["timers-only"], gapSearch: args["gap-search-only"], holds: args["holds-only"] };
+const SOME_ONLY = Object.values(ONLY).some(Boolean);
+const RUN = { load: !SOME_ONLY, gapSearch: !SOME_ONLY || ONLY.gapSearch, holds: !SOME_ONLY || ONLY.holds, timers: !SOME_ONLY || ONLY.timers };
+
+interface Markers {
+  begin: string;
+  end: string;
+}
+
+/** One measured section of BENCHMARKS.md and whether it failed its checks. */
+interface Section {
+  markers: Markers | null;
+  text: string;
+  problems: string[];
+}
+
+/** Prints the run's sections, writes each between its markers (a section not measured keeps its old text), returns the exit code. */
+function report(sections: Section[]): number {
+  console.log(`\n${sections.map((s) => s.text).join("\n\n")}\n`);
+  if (!args["no-write"]) {
+    const file = path.join(ROOT, "BENCHMARKS.md");
+    let next: string | null;
+    try {
+      next = readFileSync(file, "utf8");
+    } catch {
+      next = null;
+    }
+    for (const section of sections) next = section.markers ? spliceReport(next, section.text, section.markers) : spliceReport(next, section.text);
+    writeFileSync(file, next ?? "");
+    say("written to BENCHMARKS.md");
+  }
+  const problems = sections.flatMap((s) => s.problems);
+  if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
+  return problems.length > 0 ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const begun = Date.now();
+  const sections: Section[] = [];
+  // Pure and in this process: before the stack starts, on a quiet machine.
+  if (RUN.gapSearch) {
+    const gaps = benchGapSearch(say);
+    sections.push({ markers: GAP_SEARCH_MARKERS, text: renderGapSearch(gaps), problems: [] });
+  }
+  if (!RUN.load && !RUN.holds && !RUN.timers) return report(sections);
   return withBenchRun({ name: "bench", say, keep: args.keep }, async ({ stack, driver }) => {
     const pg = await connect(stack.urls.postgres);
-    let figures: BenchFigures | null = null;
-    let timers: TimerFigures;
+    const measured: Section[] = [];
     try {
-      if (!args["timers-only"]) figures = await measure(stack, pg, driver, begun);
+      if (RUN.load) {
+        const figures = await measure(stack, pg, driver, begun);
+        measured.push({ markers: null, text: `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}`, problems: figures.integrity.problems });
+      }
+      if (RUN.holds) {
+        const holds = await benchHolds(stack, pg, say);
+        measured.push({ markers: HOLD_MARKERS, text: renderHolds(holds), problems: holds.problems });
+      }
       // After the load phases: the 100,000 leads it adds must not weigh on them.
-      timers = await benchTimers(stack, pg, say);
+      if (RUN.timers) {
+        const timers = await benchTimers(stack, pg, say);
+        measured.push({ markers: TIMER_MARKERS, text: renderTimers(timers), problems: timers.apply.problems });
+      }
     } finally {
       await pg.end().catch(() => undefined);
     }
-    const timersReport = renderTimers(timers);
-    const report = figures ? `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}` : null;
-    console.log(`\n${report ?? ""}\n\n${timersReport}\n`);
-    if (!args["no-write"]) {
-      const file = path.join(ROOT, "BENCHMARKS.md");
-      let existing: string | null = null;
-      try {
-        existing = readFileSync(file, "utf8");
-      } catch {
-        existing = null;
-      }
-      let next = report ? spliceReport(existing, report) : (existing ?? "");
-      if (!next.includes(TIMER_MARKERS.begin)) next = `${next.trimEnd()}\n\n${TIMER_MARKERS.begin}\n${TIMER_MARKERS.end}\n`;
-      writeFileSync(file, spliceReport(next, timersReport, TIMER_MARKERS));
-      say("written to BENCHMARKS.md");
-    }
-    const problems = [...(figures?.integrity.problems ?? []), ...timers.apply.problems];
-    if (problems.length > 0) say(`FAILED: ${problems.length} integrity problem(s), first: ${problems.slice(0, 3).join("; ")}`);
-    return problems.length > 0 ? 1 : 0;
+    // The load report first, as before; the gap search beside the other issue-15 figure.
+    return report([...measured.filter((m) => m.markers === null), ...sections, ...measured.filter((m) => m.markers !== null)]);
   });
 }
 

@@ -9,15 +9,51 @@
  *                                    eviction or crash would (memory and in-flight work gone)
  * POST /_bench/jobs {"jobs": [...]}  `npm run chaos`: puts jobs on the jobs queue as they are (a
  *                                    redelivery, or a poison message: the consumer validates them)
+ * POST /_bench/holds {"artist", "mode", "count", "concurrent", "from"}
+ *                                    `npm run bench` (bench/holds.ts): `count` fresh leads each ask the
+ *                                    artist's ArtistCalendar object for a hold, one at a time or all
+ *                                    at once: mode "distinct" gives each its own slot (MEDIUM, every
+ *                                    6 h from `from`, never overlapping), mode "race" gives them all
+ *                                    the same slot (one may win); mode "probe" is the same number of
+ *                                    BenchProbe `SELECT 1` RPCs (DO RPC + one DB round trip), the
+ *                                    baseline. Only the calls are timed, not the leads' creation.
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { artistCalendar, type HoldAnswer } from "../../durable-objects/artist-calendar.ts";
 import { BENCH_EVICTION_REASON } from "../../durable-objects/lead-conversation.ts";
+import type { Database } from "../db/client.ts";
+import { leads } from "../db/schema.ts";
 import { toE164 } from "../domain/phone.ts";
 import { toUserId } from "../domain/client-id.ts";
 import type { AppEnv } from "./context.ts";
+import { withDatabase } from "./database.ts";
+import type { HoldsResult } from "../lib/bench-holds.ts";
 
 const OBJECT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Distinct slots: a MEDIUM session (4 h) every 6 h, so session plus buffer never overlap. */
+const SLOT_STEP_MS = 6 * 3_600_000;
+const SLOT_MS = 4 * 3_600_000;
+
+const HoldsRequest = z.object({
+  artist: z.uuid(),
+  mode: z.enum(["distinct", "race", "probe"]),
+  count: z.number().int().min(1).max(500),
+  concurrent: z.boolean().default(false),
+  /** The first slot's start (distinct) or the one slot (race); an hour from now unless given. */
+  from: z.iso.datetime().optional(),
+});
+
+/** `count` fresh leads (random fictional +1 555 numbers), their ids. */
+async function benchLeads(db: Database, count: number): Promise<string[]> {
+  const phones = Array.from({ length: count }, () => `+1555${String(crypto.getRandomValues(new Uint32Array(1))[0] ?? 0).padStart(10, "0")}`);
+  const rows = await db
+    .insert(leads)
+    .values(phones.map((phone) => ({ phoneE164: phone, conversationKey: phone, status: "PENDING_APPROVAL" })))
+    .returning({ id: leads.id });
+  return rows.map((r) => r.id);
+}
 
 function objectName(raw: string | undefined): string {
   return raw !== undefined && OBJECT_NAME.test(raw) ? raw : "probe";
@@ -41,6 +77,54 @@ export const bench = new Hono<AppEnv>()
     if (!body.success) return c.json({ error: "invalid_request", field: "jobs", message: "a JSON object with 1 to 100 jobs" }, 400);
     await c.env.JOBS.sendBatch(body.data.jobs.map((job) => ({ body: job, contentType: "json" as const })));
     return c.json({ ok: true, sent: body.data.jobs.length });
+  })
+  .post("/holds", withDatabase, async (c) => {
+    const body = HoldsRequest.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: "invalid_request", message: body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, 400);
+    const { artist, mode, count, concurrent } = body.data;
+    const now = new Date();
+    const from = body.data.from ? Date.parse(body.data.from) : now.getTime() + 3_600_000;
+    const leadIds = mode === "probe" ? [] : await benchLeads(c.get("db"), count);
+    const probe = c.env.BENCH_PROBE.getByName(`holds-baseline-${artist}`);
+    const calendar = artistCalendar(c.env, artist);
+    const call = async (i: number): Promise<{ ms: number; answer: HoldAnswer | null }> => {
+      const started = Date.now();
+      if (mode === "probe") {
+        await probe.selectOne();
+        return { ms: Date.now() - started, answer: null };
+      }
+      const start = mode === "race" ? from : from + i * SLOT_STEP_MS;
+      const answer = (await calendar.hold({
+        leadId: leadIds[i] ?? "",
+        start: new Date(start),
+        end: new Date(start + SLOT_MS),
+        size: { category: "MEDIUM" },
+        now,
+      })) as unknown as HoldAnswer;
+      return { ms: Date.now() - started, answer };
+    };
+    const indices = Array.from({ length: count }, (_, i) => i);
+    const started = Date.now();
+    let settled: PromiseSettledResult<{ ms: number; answer: HoldAnswer | null }>[];
+    if (concurrent) settled = await Promise.allSettled(indices.map(call));
+    else {
+      settled = [];
+      for (const i of indices) settled.push(...(await Promise.allSettled([call(i)])));
+    }
+    const totalMs = Date.now() - started;
+    const result: HoldsResult = { ok: true, mode, count, concurrent, totalMs, callMs: [], held: 0, refused: {}, errors: [] };
+    for (const s of settled) {
+      if (s.status === "rejected") {
+        result.errors.push(String(s.reason));
+        continue;
+      }
+      result.callMs.push(s.value.ms);
+      const answer = s.value.answer;
+      if (!answer) continue;
+      if (answer.ok) result.held++;
+      else result.refused[answer.reason] = (result.refused[answer.reason] ?? 0) + 1;
+    }
+    return c.json(result);
   })
   .post("/evict", async (c) => {
     // An object is named by a number, or by a BSUID for a client who shares none.
