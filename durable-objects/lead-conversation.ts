@@ -24,7 +24,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AppConfig } from "../src/config.ts";
 import { requireConfig } from "../src/config.ts";
-import { cannotConnect, CONNECTION_RETRY_BASE_MS, OBJECT_POOL, openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
+import { cannotConnect, CONNECTION_RETRY_BASE_MS, CONNECTION_RETRY_MAX_MS, OBJECT_POOL, openDatabase, pingDatabase, type DatabaseHandle } from "../src/db/client.ts";
 import { applyDeliveryStatus, recordSystemEvent, type ClientIdentity } from "../src/db/lead-store.ts";
 import type { NumberChange } from "../src/domain/messages.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
@@ -347,6 +347,8 @@ export class LeadConversation extends DurableObject<Env> {
       const refused = cannotConnect(error);
       const databaseUp = refused ? false : (await pingDatabase(config)).ok;
       const retryBase = refused ? Math.max(config.RETRY_BASE_MS, CONNECTION_RETRY_BASE_MS) : config.RETRY_BASE_MS;
+      // While the database is away the wait is capped: the message goes soon after it is back.
+      const retryMax = databaseUp ? undefined : CONNECTION_RETRY_MAX_MS;
       // Ending a pool whose socket already died makes the driver write to a closed WebSocket
       // from a timer (an uncaught error): only end it gracefully while the database answers.
       if (databaseUp) this.database?.close().catch(() => undefined);
@@ -358,7 +360,7 @@ export class LeadConversation extends DurableObject<Env> {
       if (!item) {
         this.stepFailures++;
         log.warn("outbox.step_failed", { error: reason, failures: this.stepFailures });
-        await this.ctx.storage.setAlarm(Date.now() + backoffMs(retryBase, this.stepFailures, Math.random()));
+        await this.ctx.storage.setAlarm(Date.now() + backoffMs(retryBase, this.stepFailures, Math.random(), retryMax));
         return "failed";
       }
       const attempts = item.attempts + 1;
@@ -371,7 +373,7 @@ export class LeadConversation extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now());
         return "failed";
       }
-      const next = Date.now() + backoffMs(retryBase, attempts, Math.random());
+      const next = Date.now() + backoffMs(retryBase, attempts, Math.random(), retryMax);
       this.inbox.retryLater(item.seq, attempts, reason, next);
       log.warn("inbox.retry_scheduled", { event_id: item.eventId, attempts, next_attempt_at: new Date(next).toISOString(), error: reason });
       await this.ctx.storage.setAlarm(next);

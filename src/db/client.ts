@@ -50,6 +50,14 @@ export const OBJECT_MAX_LIFETIME_S = 60;
  */
 export const CONNECTION_RETRY_BASE_MS = 2_000;
 /**
+ * Longest wait between an object's retries while the database is away (refused, lost, or not
+ * answering a ping). Once it is back, a waiting message is retried within this. Without the cap a
+ * message that met five failures in an outage (a proxy pause, a crash, a restart, back to back)
+ * waited 16–32 s more after Postgres had recovered, and some clients' replies came a minute
+ * late. Retrying this often is safe because the DatabaseGate bounds how many objects try at once.
+ */
+export const CONNECTION_RETRY_MAX_MS = 10_000;
+/**
  * How long a request waits for the driver to connect before giving up. Ten seconds: a Neon
  * compute woken from scale-to-zero takes a few, and a request that waits answers 200 where one
  * that gives up answers 503 (the burst in `npm run chaos` saw 5 s run out once while the local

@@ -14,9 +14,12 @@
 /** Longest wait between two attempts. */
 export const MAX_BACKOFF_MS = 300_000;
 
-/** The ceiling of the wait before attempt `attempts + 1`: base * 2^(attempts-1), capped at five minutes. */
-export function backoffCeilingMs(baseMs: number, attempts: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+/**
+ * The ceiling of the wait before attempt `attempts + 1`: base * 2^(attempts-1), capped at
+ * `maxMs` (five minutes unless the caller caps it lower).
+ */
+export function backoffCeilingMs(baseMs: number, attempts: number, maxMs: number = MAX_BACKOFF_MS): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), maxMs, MAX_BACKOFF_MS);
 }
 
 /**
@@ -24,10 +27,10 @@ export function backoffCeilingMs(baseMs: number, attempts: number): number {
  * ceiling fixed and half drawn, so a retry never comes straight after the failure (full jitter can
  * draw ~0: the service that just failed asked again at once) while a burst still spreads over half
  * the window. `random` is a draw from [0, 1) (`Math.random()` in the objects); values outside are
- * clamped.
+ * clamped. `maxMs` caps the ceiling (a database outage: see CONNECTION_RETRY_MAX_MS).
  */
-export function backoffMs(baseMs: number, attempts: number, random: number): number {
+export function backoffMs(baseMs: number, attempts: number, random: number, maxMs: number = MAX_BACKOFF_MS): number {
   const draw = Math.min(Math.max(random, 0), 1);
-  const ceiling = backoffCeilingMs(baseMs, attempts);
+  const ceiling = backoffCeilingMs(baseMs, attempts, maxMs);
   return Math.floor(ceiling / 2 + (ceiling / 2) * draw);
 }

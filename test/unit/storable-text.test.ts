@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readEnvelope, WebhookEnvelopeSchema } from "../../src/adapters/whatsapp/webhook-schema.ts";
 import { backoffCeilingMs, backoffMs, MAX_BACKOFF_MS } from "../../src/lib/backoff.ts";
+import { CONNECTION_RETRY_MAX_MS } from "../../src/db/client.ts";
 import { isObjectResetError, OBJECT_RETRY_BASE_MS, retryObjectReset } from "../../src/lib/object-retry.ts";
 import { storableText } from "../../src/lib/storable-text.ts";
 import { cannotConnect, isConnectionFailure, isDatabaseBusy } from "../../src/db/client.ts";
@@ -168,6 +169,20 @@ describe("backoff with equal jitter", () => {
         expect(wait).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
         expect(wait).toBeLessThanOrEqual(ceiling);
         expect(ceiling).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+      }),
+    );
+  });
+
+  it("a cap keeps an outage's retries short: never above the cap, whatever the attempt (property)", () => {
+    expect(backoffMs(2_000, 5, 0.999_999, CONNECTION_RETRY_MAX_MS)).toBeLessThan(CONNECTION_RETRY_MAX_MS);
+    expect(backoffMs(2_000, 5, 0, CONNECTION_RETRY_MAX_MS)).toBe(CONNECTION_RETRY_MAX_MS / 2);
+    // Uncapped, the fifth failure in an outage waits 16–32 s.
+    expect(backoffMs(2_000, 5, 0)).toBe(16_000);
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 60_000 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (base, attempts, cap, draw) => {
+        const wait = backoffMs(base, attempts, draw, cap);
+        expect(wait).toBeLessThanOrEqual(Math.min(cap, MAX_BACKOFF_MS));
+        expect(wait).toBeGreaterThanOrEqual(Math.floor(backoffCeilingMs(base, attempts, cap) / 2));
       }),
     );
   });
