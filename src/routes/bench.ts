@@ -50,7 +50,7 @@ async function benchLeads(db: Database, count: number): Promise<string[]> {
   const phones = Array.from({ length: count }, () => `+1555${String(crypto.getRandomValues(new Uint32Array(1))[0] ?? 0).padStart(10, "0")}`);
   const rows = await db
     .insert(leads)
-    .values(phones.map((phone) => ({ phoneE164: phone, conversationKey: phone, status: "PENDING_APPROVAL" })))
+    .values(phones.map((phone) => ({ phoneE164: phone, conversationKey: phone })))
     .returning({ id: leads.id });
   return rows.map((r) => r.id);
 }
