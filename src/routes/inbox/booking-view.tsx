@@ -4,18 +4,13 @@
  * status, and when a hold lapses. Used by the agenda (agenda.tsx) and the lead page's card.
  */
 import type { FC } from "hono/jsx";
+import type { AgendaEntry } from "../../db/booking-store.ts";
 import { BookingStatus } from "../../domain/booking.ts";
 import { slotLabel } from "../../domain/gap-search.ts";
 import { artistCopy as t } from "../lead-view.ts";
 
-export interface BookingView {
-  id: string;
-  leadId: string;
-  status: string;
-  startsAt: Date;
-  endsAt: Date;
-  holdExpiresAt: Date | null;
-}
+/** A hold or booking as the inbox shows it (the agenda's rows, without the client's name). */
+export type BookingView = Omit<AgendaEntry, "clientName">;
 
 /** "Tue 30 Mar, 14:05": a moment on the artist's clock. */
 export function localMoment(at: Date, zone: string): string {
