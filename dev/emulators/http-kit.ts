@@ -1,11 +1,13 @@
 /**
- * HTTP plumbing shared by the emulators (stripe/, whatsapp/): the parsed request handlers see,
+ * HTTP plumbing shared by the emulators (stripe/, whatsapp/, google/): the parsed request handlers see,
  * body reading with a size cap, and the server on 127.0.0.1 that reads each request, routes it,
  * writes the reply with the emulator's own writer, and holds requests an injected timeout never
  * answers (dropped after {@link HOLD_MS}, on `releaseHeld()` and on `close()`). Any unexpected
- * error becomes the emulator's 500; the process never dies because of a request.
+ * error becomes the emulator's 500; the process never dies because of a request. Control
+ * endpoints read their JSON bodies with {@link parseJsonBody}.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { z } from "zod";
 
 /** A parsed request as handlers see it. */
 export interface Incoming {
@@ -111,4 +113,19 @@ export function serve<R extends { kind: string }>(port: number, options: ServeOp
       });
     });
   });
+}
+
+/** A control request's JSON body read against `schema`, or the 400 body that says why not. */
+export type ParsedBody<T> = { ok: true; value: T } | { ok: false; status: 400; body: { error: string; issues?: unknown } };
+
+/** Reads a control endpoint's JSON body (an empty body is `{}`) and validates it with `schema`. */
+export function parseJsonBody<T>(raw: string, schema: z.ZodType<T>): ParsedBody<T> {
+  let body: unknown = {};
+  try {
+    body = raw.trim() === "" ? {} : JSON.parse(raw);
+  } catch {
+    return { ok: false, status: 400, body: { error: "body is not valid JSON" } };
+  }
+  const result = schema.safeParse(body);
+  return result.success ? { ok: true, value: result.data } : { ok: false, status: 400, body: { error: "invalid request body", issues: result.error.issues } };
 }

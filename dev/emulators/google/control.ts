@@ -10,6 +10,7 @@ import { createEvent, toApi } from "./calendar-api.ts";
 import { escapeHtml, html, json, type Incoming, type Reply } from "./http.ts";
 import { FAILURE_MODES, OPERATIONS, type GoogleState } from "./state.ts";
 import { weekPage } from "./week-page.ts";
+import { parseJsonBody } from "../http-kit.ts";
 
 export interface ControlContext {
   state: GoogleState;
@@ -42,14 +43,8 @@ const EventRequest = z.strictObject({
 const InvalidateRequest = z.strictObject({ calendarId: z.string().min(1) });
 
 function parse<T>(req: Incoming, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: Reply } {
-  let body: unknown = {};
-  try {
-    body = req.body.trim() === "" ? {} : JSON.parse(req.body);
-  } catch {
-    return { ok: false, reply: json(400, { error: "body is not valid JSON" }) };
-  }
-  const result = schema.safeParse(body);
-  return result.success ? { ok: true, value: result.data } : { ok: false, reply: json(400, { error: "invalid request body", issues: result.error.issues }) };
+  const parsed = parseJsonBody(req.body, schema);
+  return parsed.ok ? parsed : { ok: false, reply: json(parsed.status, parsed.body) };
 }
 
 function consolePage(state: GoogleState): Reply {

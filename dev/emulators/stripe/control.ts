@@ -9,6 +9,7 @@ import { escapeHtml, html, json, stripeError, type Incoming, type Reply } from "
 import { expireSession, paySession, type OperationsContext } from "./operations.ts";
 import { OPERATIONS, type EventRecord } from "./state.ts";
 import { signPayload, type WebhookSettings } from "./webhooks.ts";
+import { parseJsonBody } from "../http-kit.ts";
 
 export interface ControlContext extends OperationsContext {
   settings: WebhookSettings;
@@ -23,14 +24,8 @@ const SignRequest = z.strictObject({ payload: z.string(), secret: z.string().opt
 const ClockRequest = z.strictObject({ advanceMs: z.int() });
 
 function parse<T>(req: Incoming, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: Reply } {
-  let body: unknown = {};
-  try {
-    body = req.body.trim() === "" ? {} : JSON.parse(req.body);
-  } catch {
-    return { ok: false, reply: json(400, { error: "body is not valid JSON" }) };
-  }
-  const result = schema.safeParse(body);
-  return result.success ? { ok: true, value: result.data } : { ok: false, reply: json(400, { error: "invalid request body", issues: result.error.issues }) };
+  const parsed = parseJsonBody(req.body, schema);
+  return parsed.ok ? parsed : { ok: false, reply: json(parsed.status, parsed.body) };
 }
 
 /** An event as tests read it: its exact payload and a `Stripe-Signature` made now. */
