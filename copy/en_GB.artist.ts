@@ -15,6 +15,12 @@ export const en_GB_artist = {
   "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
   "timer.mark_booked_link": "Booked them? Mark it: {url}",
   "template.artist_alert": "Hi {1}, {2}.",
+  "booking.offer_link": "Offer them free times now: {offer_slots}",
+  "booking.none.artist": "{clientName} ({phone}) said none of the offered times work. They've been asked which days and times suit them.",
+  "booking.no_slots.artist": "{clientName} ({phone}) is approved, but no free time in your calendar fits right now. They've been asked which days and times suit them.",
+  "booking.windows.artist": "{clientName} ({phone}) says these times suit them: \"{windows}\". Nothing in your calendar fits yet.",
+  "booking.confirmed.artist": "Booked: {clientName} ({phone}), {when} ({zone}). The {deposit} deposit is paid and the session is going into your calendar.",
+  "booking.slot_taken.artist": "{clientName} ({phone}) paid the {deposit} deposit after their hold on {slot} lapsed, and that time has been taken since. Nobody is double-booked: the deposit is kept as credit and they've been offered other times.",
   "calendar.event.summary": "Tattoo: {clientName}",
   "calendar.event.description": "Booked through Inkline (deposit paid). Lead: {leadUrl}",
   "calendar.event.description_no_link": "Booked through Inkline (deposit paid).",
@@ -28,6 +34,7 @@ export const en_GB_artist = {
   "action.label.mark_booked": "Mark booked",
   "action.label.resume": "Hand back to the assistant",
   "action.label.refund": "Refund the deposit",
+  "action.label.offer_slots": "Offer free times",
 
   "action.effect.approve": "{clientName} is told you'd love to do the piece, and the lead moves on to finding a date.",
   "action.effect.reject": "{clientName} gets a kind message that you can't take this piece on. The lead is closed.",
@@ -36,6 +43,7 @@ export const en_GB_artist = {
   "action.effect.send_booking_link": "{clientName} is told you'll be in touch to fix the date, and the lead moves to booking.",
   "action.effect.mark_booked": "{clientName} is told they're booked in with you. The lead is marked booked.",
   "action.effect.resume": "The assistant takes the conversation back and {clientName} carries on where they left off.",
+  "action.effect.offer_slots": "{clientName} is sent the free times in your calendar that fit what they told us, to pick one and pay the deposit.",
   "action.effect.refund": "{clientName} gets {refund} back through Stripe and is told on WhatsApp. The refund is recorded on the lead.",
 
   "action.done.approve": "Approved. {clientName} has been told.",
@@ -45,6 +53,7 @@ export const en_GB_artist = {
   "action.done.mark_booked": "Marked booked. {clientName} has been told.",
   "action.done.resume": "The assistant has the conversation again. {clientName} has been told.",
   "action.done.refund": "Refunded. {clientName} has been told.",
+  "action.done.offer_slots": "Done. {clientName} has been sent your free times.",
 
   "deposit.paid.artist": "Payment received: {clientName} ({phone}) paid the {deposit} deposit. They've been sent the deposit policy and told you'll be in touch to fix the date.",
   "deposit.paid_unexpected.artist":
@@ -91,6 +100,8 @@ export const en_GB_artist = {
   "page.error.rate_limited.body": "Please wait a minute and try again. Nothing was changed.",
   "page.error.no_deposit.title": "There's no deposit to ask for",
   "page.error.no_deposit.body": "{clientName} has no quoted deposit yet (their estimate is incomplete). Nothing was changed.",
+  "page.error.calendar_off.title": "Booking from the calendar is off",
+  "page.error.calendar_off.body": "The calendar step is switched off (FEATURE_CALENDAR or Google not configured), or this lead has no estimate and deposit yet. Nothing was changed.",
   "page.error.payments_off.title": "Online payments are switched off",
   "page.error.payments_off.body": "Stripe (or PUBLIC_BASE_URL) is not configured, so no payment link can be made. Nothing was changed.",
   "page.error.not_refundable.title": "Nothing to refund",
@@ -293,6 +304,7 @@ export const en_GB_artist = {
   "status.TOUR_CONVERSION_OFFERED": "offered a tour date",
   "status.WAITLISTED": "on the waitlist",
   "status.COLLECTING_TIME_WINDOWS": "approved, finding a date",
+  "status.CHOOSING_SLOT": "approved, choosing a time",
   "status.AWAITING_DEPOSIT": "waiting for the deposit",
   "status.DEPOSIT_EXPIRED": "deposit link expired",
   "status.DEPOSIT_PAID": "deposit paid",

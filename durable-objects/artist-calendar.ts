@@ -141,20 +141,45 @@ export class ArtistCalendar extends DurableObject<Env> {
    * blocks (and the calendar's busy time, when it answers), flexible about the client's windows.
    */
   private async alternatives(db: Database, artist: Artist, request: HoldRequest): Promise<SlotTime[]> {
-    const horizonEnd = new Date(request.now.getTime() + artist.availability.horizonDays * 86_400_000);
-    const busy: Interval[] = await blockedBetween(db, artist.id, request.now, horizonEnd);
-    const calendar = calendarFrom(this.config);
-    if (calendar) {
-      const more = await freeBusy(calendar.client, calendar.calendarId, request.now, horizonEnd);
-      if (!more.ok) return [];
-      for (const b of more.value) busy.push({ start: new Date(b.startMs), end: new Date(b.endMs) });
-    }
+    const busy = await this.busyUntilHorizon(db, artist, request.now);
+    if (busy === null) return [];
     const slots = findSlots({ rules: artist.availability, busy, windows: FLEXIBLE, size: request.size, now: request.now, count: 10 });
     const wanted = request.start.getTime();
     return slots
       .map((s) => ({ start: s.start, end: s.end }))
       .sort((a, b) => Math.abs(a.start.getTime() - wanted) - Math.abs(b.start.getTime() - wanted) || a.start.getTime() - b.start.getTime())
       .slice(0, ALTERNATIVES);
+  }
+
+  /**
+   * The calendar as a lead's decision needs it (engine/booking.ts runs the gap search over it):
+   * the artist's rules and what is busy from now to the horizon (our holds and bookings, and
+   * Google's busy time when the calendar is configured). Null when Google cannot answer: an
+   * unreadable calendar is never "free".
+   */
+  view(now: Date): Promise<{ rules: Artist["availability"]; busy: SlotTime[] } | null> {
+    return this.guarded(async (db) => {
+      const artist = await getArtist(db, this.artistId);
+      if (!artist) return null;
+      const busy = await this.busyUntilHorizon(db, artist, now);
+      return busy === null ? null : { rules: artist.availability, busy };
+    });
+  }
+
+  /** Busy time from `now` to the artist's horizon: ours, and Google's when configured (null: Google failed). */
+  private async busyUntilHorizon(db: Database, artist: Artist, now: Date): Promise<Interval[] | null> {
+    const horizonEnd = new Date(now.getTime() + artist.availability.horizonDays * 86_400_000);
+    const busy: Interval[] = await blockedBetween(db, artist.id, now, horizonEnd);
+    const calendar = calendarFrom(this.config);
+    if (calendar) {
+      const more = await freeBusy(calendar.client, calendar.calendarId, now, horizonEnd);
+      if (!more.ok) {
+        this.log().warn("calendar.freebusy_failed", { artist_id: artist.id, kind: more.error.kind, for: "view" });
+        return null;
+      }
+      for (const b of more.value) busy.push({ start: new Date(b.startMs), end: new Date(b.endMs) });
+    }
+    return busy;
   }
 
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */

@@ -407,7 +407,7 @@ export class LeadConversation extends DurableObject<Env> {
   private async ensureSession(correlationId: string, identity: ClientIdentity | null = null): Promise<LeadSession> {
     const phone = this.phone;
     if (!phone) throw new Error("this object has no phone number yet");
-    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends);
+    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends, this.env);
     await this.session.load(phone, this.logger(correlationId), identity);
     if (this.session.leadId) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('lead', ?)", this.session.leadId);
     return this.session;

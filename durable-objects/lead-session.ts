@@ -54,6 +54,7 @@ import {
   type PanicState,
   type RecordedAnswer,
 } from "../src/domain/engine.ts";
+import type { BookingConfig } from "../src/domain/engine/types.ts";
 import { timerLead } from "../src/domain/engine/timers.ts";
 import { nextTimer, type TimerConfig } from "../src/domain/timers.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
@@ -67,6 +68,7 @@ import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
 import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
+import { LeadBooking } from "./lead-booking.ts";
 import { PaymentSteps } from "./payment-steps.ts";
 import type { SendLedger } from "./send-ledger.ts";
 
@@ -100,12 +102,14 @@ export class LeadSession {
   private readonly sends: SendLedger;
   private readonly handle: () => DatabaseHandle;
   private readonly payments: PaymentSteps;
+  private readonly booking: LeadBooking;
 
-  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle, sends: SendLedger) {
+  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle, sends: SendLedger, env: Pick<Env, "ARTIST_CALENDAR">) {
     this.config = config;
     this.handle = handle;
     this.sends = sends;
     this.payments = new PaymentSteps(sql, config);
+    this.booking = new LeadBooking(env, config, handle);
   }
 
   get leadId(): string | null {
@@ -183,9 +187,10 @@ export class LeadSession {
     return { on, since };
   }
 
-  private engineConfig(now: Date, panic?: PanicState): EngineConfig {
+  private engineConfig(now: Date, panic?: PanicState, booking?: BookingConfig): EngineConfig {
     return {
       panic,
+      booking,
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: this.pilot(),
@@ -310,7 +315,12 @@ export class LeadSession {
       const now = new Date();
       // Read once per attempt: the whole message is decided under one value of the switch.
       const panic = await this.panic(now);
-      const decided = decide(toLeadState(lead, answers, attachmentCount), { type: "client_message", message }, now, this.engineConfig(now, panic));
+      const state = toLeadState(lead, answers, attachmentCount);
+      const input = { type: "client_message", message } as const;
+      const booking = await this.booking.forMessage(state, now);
+      const config = this.engineConfig(now, panic, booking);
+      // A chosen slot is held in the artist's calendar first; gone, the message is decided again.
+      const decided = await this.booking.hold(decide(state, input, now, config), state, now, (holdRefused) => decide(state, input, now, { ...config, booking: booking && { ...booking, holdRefused } }));
       try {
         // A fresh deposit link (the reply after an expiry) is created before anything is committed.
         const fulfilled = await this.payments.fulfil(decided, lead, message.id, now);
@@ -386,7 +396,9 @@ export class LeadSession {
         tokenId = found.token.id;
       }
       const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null } as const;
-      const decided = decideArtistAction(state, input, now, this.engineConfig(now));
+      // Approving (or offering times) offers free slots: the calendar is read first.
+      const offers = item.action === "approve" || item.action === "offer_slots";
+      const decided = decideArtistAction(state, input, now, this.engineConfig(now, undefined, await this.booking.settings(now, offers)));
       const outcome = decided.outcome;
       if (!outcome.ok) return refuse(outcome.reason === "queued" ? ActionRefusal.WRONG_STATUS : outcome.reason);
       try {
@@ -448,7 +460,10 @@ export class LeadSession {
       const { lead, answers, attachmentCount } = this.cached();
       const now = new Date();
       // An event naming another lead than this object's (a stale route) is refused like a foreign session.
-      const decided: PaymentDecision | null = meta.leadId === lead.id ? decidePayment(toLeadState(lead, answers, attachmentCount), event, now, this.engineConfig(now)) : null;
+      const state = toLeadState(lead, answers, attachmentCount);
+      // The held slot is confirmed (or released) in the artist's calendar before the lead hears of it.
+      const booking = meta.leadId === lead.id ? await this.booking.forPayment(event, state, now) : undefined;
+      const decided: PaymentDecision | null = meta.leadId === lead.id ? decidePayment(state, event, now, this.engineConfig(now, undefined, booking)) : null;
       const about = { lead_id: lead.id, event_id: meta.eventId, type: meta.stripeType, source: event.source };
       if (!decided?.outcome.applied) {
         const reason = decided && !decided.outcome.applied ? decided.outcome.reason : PaymentIgnored.SESSION_MISMATCH;

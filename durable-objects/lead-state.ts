@@ -6,7 +6,16 @@ import type { Lead } from "../src/db/schema.ts";
 import { readLedger } from "../src/domain/deposit.ts";
 import type { Decision, LeadState, RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
+import type { SessionSize } from "../src/domain/gap-search.ts";
+import { readHeldSlot, readSlotOffer } from "../src/domain/slot-offer.ts";
 import { readTourOffer } from "../src/domain/tour-schedule.ts";
+
+/** The session's length for the gap search, from the estimate's size (XL: its days, at least one). */
+function sessionSize(category: string | null, days: number | null): SessionSize | null {
+  if (category === "SMALL" || category === "MEDIUM" || category === "LARGE") return { category };
+  if (category === "XL") return { category: "XL", days: Math.max(1, days ?? 1) };
+  return null;
+}
 
 /** ISO times from a jsonb list, oldest first; anything unreadable is left out. */
 function readTimes(values: readonly string[]): Date[] {
@@ -69,6 +78,9 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     serviceWindowEndsAt: lead.serviceWindowEndsAt,
     timersFired: lead.timersFired,
     version: lead.version,
+    size: sessionSize(lead.sizeCategory, lead.estimatedDays),
+    slotOffer: readSlotOffer(lead.slotOffer),
+    heldSlot: readHeldSlot(lead.heldSlot),
   };
 }
 

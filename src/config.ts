@@ -223,6 +223,12 @@ export const EnvSchema = z.object({
   GOOGLE_CALENDAR_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** Timeout of each Google call (token exchange, Calendar), milliseconds. */
   GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How many free slots an offer shows (a WhatsApp list holds 10 rows; one is "none of these"). */
+  BOOKING_OFFER_COUNT: z.coerce.number().int().min(1).max(9).default(5),
+  /** How long a chosen slot is held while its deposit link works, minutes (Stripe's minimum is 30). */
+  BOOKING_HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
+  /** The studio's address, for the booking confirmation (empty: left out). */
+  STUDIO_ADDRESS: z.string().max(300).optional().transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
 
   /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),

@@ -165,6 +165,10 @@ export const leads = pgTable(
     calendarEventId: text("calendar_event_id"),
     bookingLinkSentAt: tz("booking_link_sent_at"),
     bookedAt: tz("booked_at"),
+    /** The slots last offered to the client (src/domain/slot-offer.ts SlotOffer), while they choose. */
+    slotOffer: jsonb("slot_offer"),
+    /** The slot held while the deposit is paid, or booked (HeldSlot: the booking's id and its time). */
+    heldSlot: jsonb("held_slot"),
 
     /**
      * The next timer due (src/domain/timers.ts), kept by every decision: the cron finds due leads

@@ -19,6 +19,8 @@ export const ArtistAction = {
   MARK_BOOKED: "mark_booked",
   RESUME: "resume",
   REFUND: "refund",
+  /** Offer the client free slots from the calendar now (after "none of these", or when time opened up). */
+  OFFER_SLOTS: "offer_slots",
 } as const;
 export type ArtistAction = (typeof ArtistAction)[keyof typeof ArtistAction];
 export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistAction[];
@@ -34,17 +36,19 @@ export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistActi
  * - send_booking_link: approved (no deposit needed) or the deposit paid.
  * - mark_booked: the artist arranged the booking (with or without the assistant's steps).
  * - resume: the artist hands a handed-over conversation back to the assistant.
+ * - offer_slots: approved and not holding a slot (the calendar step must be on).
  * - refund: once a deposit has been received, wherever the lead went next (the engine also checks
  *   that something is left to refund).
  */
 export const ACTION_ALLOWED_FROM = {
   approve: [S.PENDING_APPROVAL, S.STALE],
-  reject: [S.PENDING_APPROVAL, S.STALE, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.AWAITING_DEPOSIT],
+  reject: [S.PENDING_APPROVAL, S.STALE, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.AWAITING_DEPOSIT],
   send_deposit: [S.PENDING_APPROVAL, S.STALE, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_EXPIRED],
   send_booking_link: [S.PENDING_APPROVAL, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID],
-  mark_booked: [S.PENDING_APPROVAL, S.STALE, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID, S.BOOKING_PENDING, S.NEEDS_FOLLOW_UP],
+  mark_booked: [S.PENDING_APPROVAL, S.STALE, S.NEEDS_ARTIST_REPLY, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.DEPOSIT_PAID, S.BOOKING_PENDING, S.NEEDS_FOLLOW_UP],
   resume: [S.NEEDS_ARTIST_REPLY],
   refund: [S.DEPOSIT_PAID, S.BOOKING_PENDING, S.NEEDS_FOLLOW_UP, S.BOOKED, S.NEEDS_ARTIST_REPLY, S.REJECTED, S.ABANDONED, S.STALE],
+  offer_slots: [S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.DEPOSIT_EXPIRED],
 } as const satisfies Record<ArtistAction, readonly LeadStatus[]>;
 
 /**
@@ -60,6 +64,8 @@ export const ACTION_TARGET = {
   mark_booked: S.BOOKED,
   resume: "resume_status",
   refund: null,
+  // CHOOSING_SLOT with an offer, or COLLECTING_TIME_WINDOWS when nothing is free (engine/booking.ts).
+  offer_slots: null,
 } as const satisfies Record<ArtistAction, LeadStatus | null | "resume_status">;
 
 /** Actions offered as one-tap links with the artist's summary of a finished consultation. */
@@ -94,6 +100,8 @@ export const ActionRefusal = {
   PAYMENTS_OFF: "payments_off",
   /** Nothing (or less than asked) is left to refund: no deposit received, or refunded already. */
   NOT_REFUNDABLE: "not_refundable",
+  /** The calendar step is off (FEATURE_CALENDAR, Google not configured, or no deposit/estimate for the lead). */
+  CALENDAR_OFF: "calendar_off",
   /** Stripe refused the request (its message is in the system event). */
   PAYMENT_PROVIDER: "payment_provider",
 } as const;

@@ -8,7 +8,8 @@ import { z } from "zod";
 
 /** One movement of the deposit. Unknown fields are kept, so an older reader never drops them. */
 export const LedgerEntrySchema = z.looseObject({
-  kind: z.enum(["payment", "refund"]),
+  /** A credit is no money moving: a payment kept for the client (its slot was taken), to use on a new date. */
+  kind: z.enum(["payment", "refund", "credit"]),
   amountMinor: z.number().int().positive(),
   currency: z.string().min(3).max(3),
   /** When the money moved (Stripe's event time, or when our refund was created), ISO 8601. */

@@ -15,6 +15,7 @@ const AFTER_CONSULTATION = [
   S.TOUR_CONVERSION_OFFERED,
   S.WAITLISTED,
   S.COLLECTING_TIME_WINDOWS,
+  S.CHOOSING_SLOT,
   S.AWAITING_DEPOSIT,
   S.DEPOSIT_EXPIRED,
   S.DEPOSIT_PAID,
@@ -34,6 +35,7 @@ export const TRANSITIONS = {
   PENDING_APPROVAL: [
     S.AWAITING_DEPOSIT,
     S.COLLECTING_TIME_WINDOWS,
+    S.CHOOSING_SLOT,
     S.BOOKING_PENDING,
     S.BOOKED,
     S.REJECTED,
@@ -49,17 +51,23 @@ export const TRANSITIONS = {
   TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
   WAITLISTED: [S.QUALIFYING, S.STALE, ...ALWAYS],
   // Approved: the artist may still change their mind (REJECTED) or arrange the booking themselves (BOOKED).
-  COLLECTING_TIME_WINDOWS: [S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.BOOKED, S.REJECTED, S.STALE, ...ALWAYS],
+  // With the calendar on, a fresh offer goes out once slots fit the client's windows (CHOOSING_SLOT).
+  COLLECTING_TIME_WINDOWS: [S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.BOOKED, S.REJECTED, S.STALE, ...ALWAYS],
+  // A slot chosen: held while the deposit is paid (AWAITING_DEPOSIT), or booked at once when the
+  // deposit was paid before (kept as credit); "none of these" collects their windows instead.
+  CHOOSING_SLOT: [S.AWAITING_DEPOSIT, S.BOOKED, S.COLLECTING_TIME_WINDOWS, S.REJECTED, S.STALE, ...ALWAYS],
   AWAITING_DEPOSIT: [S.DEPOSIT_PAID, S.DEPOSIT_EXPIRED, S.REJECTED, S.STALE, ...ALWAYS],
-  DEPOSIT_EXPIRED: [S.AWAITING_DEPOSIT, S.DEPOSIT_PAID, S.ABANDONED, S.STALE, ...ALWAYS],
-  DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, ...ALWAYS],
+  // The held slot was released with the link: the client's reply gets a fresh offer (CHOOSING_SLOT).
+  DEPOSIT_EXPIRED: [S.AWAITING_DEPOSIT, S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID, S.ABANDONED, S.STALE, ...ALWAYS],
+  // Paid for a slot someone else took meanwhile: the deposit is kept as credit and slots offered again.
+  DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, ...ALWAYS],
   BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, S.NEEDS_FOLLOW_UP, ...ALWAYS],
   BOOKED: [...ALWAYS],
   REJECTED: [S.NEW, S.OPTOUT],
   // A client who went quiet and writes again carries on where they were (timers.ts abandons).
   ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],
   // Waited too long for the artist (timers.ts): the artist can still answer it.
-  STALE: [S.NEW, S.COLLECTING_TIME_WINDOWS, S.AWAITING_DEPOSIT, S.BOOKED, S.REJECTED, S.OPTOUT],
+  STALE: [S.NEW, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKED, S.REJECTED, S.OPTOUT],
   // START: back to where the lead was (remembered at STOP), or NEW to restart the consultation.
   OPTOUT: [S.NEW, S.NEEDS_ARTIST_REPLY, S.NEEDS_FOLLOW_UP, ...AFTER_CONSULTATION],
 } as const satisfies Record<LeadStatus, readonly LeadStatus[]>;

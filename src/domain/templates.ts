@@ -65,6 +65,14 @@ export const TEMPLATES = {
     previewKey: "template.deposit_reminder",
     audience: "client",
   },
+  /** The deposit for a held slot arrived after the client's window closed: the booking is confirmed. */
+  booking_confirmed: {
+    name: "inkline_booking_confirmed",
+    category: "UTILITY",
+    params: ["client first name", "artist name", "date and time"],
+    previewKey: "template.booking_confirmed",
+    audience: "client",
+  },
 } as const satisfies Record<string, TemplateSpec>;
 
 export type TemplateKey = keyof typeof TEMPLATES;

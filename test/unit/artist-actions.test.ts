@@ -14,15 +14,18 @@ import {
 } from "../../src/domain/artist-actions.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { NO_PAYMENT, type PaymentState } from "../../src/domain/deposit.ts";
-import { decideArtistAction, type LeadState } from "../../src/domain/engine.ts";
+import { defaultAvailability } from "../../src/domain/availability.ts";
+import { decideArtistAction, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
 import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
 import { answersBefore, askedAbout, CONFIG, expectLegalTransitions, HOUR, leadState, NOW, replies, run, says, toArtist } from "../support/engine.ts";
 
 /** Online payments on: deposit links and refunds can be made. */
 const PAYMENTS = { ...CONFIG, payments: true };
-const act = (lead: LeadState, action: ArtistAction, reason: string | null = null) =>
-  decideArtistAction(lead, { type: "artist_action", action, reason, via: "link" }, NOW, PAYMENTS);
+/** The calendar step on too (offer_slots needs it). */
+const BOOKING = { ...PAYMENTS, booking: { timeZone: "Europe/London", offerCount: 5, holdLinkMs: HOUR, studioAddress: null, view: { rules: defaultAvailability("Europe/London"), busy: [] } } };
+const act = (lead: LeadState, action: ArtistAction, reason: string | null = null, config: EngineConfig = PAYMENTS) =>
+  decideArtistAction(lead, { type: "artist_action", action, reason, via: "link" }, NOW, config);
 /** A deposit of £100 received at checkout (what a refund needs). */
 const PAID = {
   ...NO_PAYMENT,
@@ -47,8 +50,9 @@ describe("where each action may run", () => {
       resumeStatus: status === LeadStatus.NEEDS_ARTIST_REPLY ? LeadStatus.QUALIFYING : null,
       deposit: { amountMinor: 10_000, currency: "GBP" },
       payment: { ...PAID, ledger: [...PAID.ledger] },
+      size: { category: "MEDIUM" },
     });
-    const { decision, outcome } = act(lead, action);
+    const { decision, outcome } = act(lead, action, null, action === "offer_slots" ? BOOKING : PAYMENTS);
     const allowed = (ACTION_ALLOWED_FROM[action] as readonly string[]).includes(status);
     expect(outcome.ok).toBe(allowed);
     if (!allowed) {

@@ -11,6 +11,7 @@
 import { ACTION_TARGET, ActionRefusal, ArtistAction, isActionAllowed, type ActionOutcome } from "../artist-actions.ts";
 import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
+import { approveWithSlots, bookingOf, offerSlotsAction } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
 import { endHandover } from "./handover.ts";
@@ -47,9 +48,18 @@ function announce(b: DecisionBuilder, action: keyof typeof ANNOUNCED, payload: R
 function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null {
   const via = { via: input.via };
   switch (input.action) {
-    case ArtistAction.APPROVE:
+    case ArtistAction.APPROVE: {
+      // With the calendar on, the client is offered free slots at once (booking.ts).
+      const booking = bookingOf(b);
+      if (booking !== null) {
+        approveWithSlots(b, booking, input.via);
+        return null;
+      }
       b.decision.patch.approvedAt = b.now;
       return announce(b, input.action, via);
+    }
+    case ArtistAction.OFFER_SLOTS:
+      return offerSlotsAction(b);
     case ArtistAction.REJECT: {
       b.decision.patch.rejectedAt = b.now;
       b.decision.patch.rejectionReason = input.reason;

@@ -11,6 +11,7 @@ import { isConversational, type InboundMessage } from "../messages.ts";
 import { questionByKey } from "../questions.ts";
 import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
+import { answerSlotChoice, answerTimeWindows, bookingOf, reofferAfterExpiry } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
@@ -174,7 +175,19 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     case LeadStatus.TOUR_CONVERSION_OFFERED:
       answerTourOffer(b, message);
       return b.decision;
+    case LeadStatus.CHOOSING_SLOT:
+      answerSlotChoice(b, message);
+      return b.decision;
+    case LeadStatus.COLLECTING_TIME_WINDOWS:
+      answerTimeWindows(b, message);
+      return b.decision;
     case LeadStatus.DEPOSIT_EXPIRED: {
+      // A held slot lapsed with its link: the reply gets the free slots again.
+      const booking = bookingOf(b);
+      if (booking !== null && lead.heldSlot) {
+        reofferAfterExpiry(b, booking);
+        return b.decision;
+      }
       // The client was told a reply gets a fresh link: any reply does.
       const refused = sendDepositLink(b, "client");
       if (refused !== null) b.event("message.no_step", { status: b.currentStatus, message_id: message.id, deposit_link: refused });

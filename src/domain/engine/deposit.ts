@@ -13,6 +13,7 @@ import { NO_PAYMENT, PaymentIgnored, refundableMinor, type CheckoutCreated, type
 import { formatMoney } from "../format.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { canTransition } from "../state-machine.ts";
+import { paidForHeldSlot } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { ENGINE_DEFAULTS, type Decision, type EngineConfig, type LeadState } from "./types.ts";
 
@@ -40,13 +41,14 @@ const hoursOf = (ms: number) => String(Math.round((ms / 3_600_000) * 10) / 10);
  * deposit is locked when its first link goes, the lead waits for the deposit, and the client gets
  * the link. Returns why it cannot (and decides nothing), or null.
  */
-export function sendDepositLink(b: DecisionBuilder, via: string): ActionRefusal | null {
+export function sendDepositLink(b: DecisionBuilder, via: string, held?: { slot: string; ttlMs: number; timeZone: string }): ActionRefusal | null {
   const deposit = b.lead.deposit;
   if (!deposit) return ActionRefusal.NO_DEPOSIT;
   if (!b.config.payments) return ActionRefusal.PAYMENTS_OFF;
   const payment = paymentOf(b.lead);
   const attempt = payment.attempt + 1;
-  const ttl = linkTtlMs(b.config);
+  // A held slot's link lives as long as the hold (within Stripe's limits); the artist's link as configured.
+  const ttl = held ? Math.min(MAX_LINK_TTL_MS, Math.max(MIN_LINK_TTL_MS, held.ttlMs)) : linkTtlMs(b.config);
   const placeholder = b.slot("checkout");
   b.decision.checkout = {
     attempt,
@@ -60,12 +62,18 @@ export function sendDepositLink(b: DecisionBuilder, via: string): ActionRefusal 
   // Locked for good: the estimate leaves the amount and its rule version alone from now on.
   if (b.lead.depositLockedAt === null) b.decision.patch.depositLockedAt = b.now;
   b.decision.patch.depositAttempt = attempt;
-  b.moveTo(S.AWAITING_DEPOSIT, via === "client" ? "client replied after the link expired" : "artist sent the deposit link");
-  b.say(attempt === 1 ? "deposit.link.client" : "deposit.link_again.client", {
-    deposit: money(b, deposit.amountMinor, deposit.currency),
-    url: placeholder,
-    hours: hoursOf(ttl),
-  });
+  const reasons: Record<string, string> = { client: "client replied after the link expired", slot: "client chose a slot: held while the deposit is paid" };
+  b.moveTo(S.AWAITING_DEPOSIT, reasons[via] ?? "artist sent the deposit link");
+  if (held) {
+    const until = new Intl.DateTimeFormat("en-GB", { timeZone: held.timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(b.now.getTime() + ttl));
+    b.say("booking.held.client", { slot: held.slot, deposit: money(b, deposit.amountMinor, deposit.currency), url: placeholder, until, zone: held.timeZone });
+  } else {
+    b.say(attempt === 1 ? "deposit.link.client" : "deposit.link_again.client", {
+      deposit: money(b, deposit.amountMinor, deposit.currency),
+      url: placeholder,
+      hours: hoursOf(ttl),
+    });
+  }
   b.event("deposit.link_sent", {
     via,
     attempt,
@@ -179,6 +187,8 @@ function depositPaid(b: DecisionBuilder, event: Extract<PaymentEvent, { sessionI
   // A payment during a handover is accepted: the lead leaves the handover for the booking step.
   b.moveTo(S.DEPOSIT_PAID, from === S.NEEDS_ARTIST_REPLY ? "deposit paid during a handover" : "deposit paid");
   if (from === S.NEEDS_ARTIST_REPLY) Object.assign(b.decision.patch, { resumeStatus: null, holdingReplySentAt: null });
+  // A held slot (booking.ts): booked, or kept as credit with fresh slots when it was taken meanwhile.
+  if (paidForHeldSlot(b, entry, amount)) return;
   b.moveTo(S.BOOKING_PENDING, "booking step after the deposit");
   b.say("deposit.paid.client", { deposit: amount, policy: b.render("deposit.policy") });
   tellArtistPaid(b, amount, false);
@@ -196,7 +206,10 @@ function linkEnded(b: DecisionBuilder, sessionId: string, kind: "expired" | "fai
   const eventType = kind === "expired" ? "deposit.link_expired" : "deposit.payment_failed";
   if (b.currentStatus === S.AWAITING_DEPOSIT) {
     b.moveTo(S.DEPOSIT_EXPIRED, kind === "expired" ? "deposit link expired" : "deposit payment failed");
-    b.say(kind === "expired" ? "deposit.expired.client" : "deposit.failed.client");
+    // A held slot went with the link (the calendar object released it): the client may pick again.
+    const held = lead.heldSlot ?? null;
+    if (held !== null && kind === "expired") b.say("booking.hold_released.client", { slot: held.label });
+    else b.say(kind === "expired" ? "deposit.expired.client" : "deposit.failed.client");
     b.event(eventType, payload, kind === "failed" ? "warn" : "info");
     return null;
   }

@@ -105,20 +105,20 @@ export function decideTimer(lead: LeadState, input: TimerInput, now: Date, confi
 }
 
 /** Whether the client's 24-hour window is open at `now` (free text may go). */
-function windowOpen(b: DecisionBuilder): boolean {
+export function windowOpen(b: DecisionBuilder): boolean {
   const ends = b.lead.serviceWindowEndsAt ?? null;
   return ends !== null && ends.getTime() > b.now.getTime();
 }
 
 /** A template message to the client from the registry, with the studio's name for it. */
-function clientTemplate(b: DecisionBuilder, key: TemplateKey, params: string[]): Outbound {
+export function clientTemplate(b: DecisionBuilder, key: TemplateKey, params: string[]): Outbound {
   const names = b.config.templates?.names ?? {};
   const language = b.config.templates?.language ?? "en_GB";
   if (TEMPLATES[key].params.length !== params.length) throw new Error(`engine bug: template ${key} takes ${TEMPLATES[key].params.length} parameters`);
   return { to: "client", kind: "template", name: templateName(key, names), language, params, copyKey: TEMPLATES[key].previewKey };
 }
 
-function firstName(b: DecisionBuilder): string {
+export function firstName(b: DecisionBuilder): string {
   const name = (b.lead.displayName ?? "").trim().split(/\s+/)[0] ?? "";
   return name === "" ? b.render("outbox.template_default_name") : name;
 }

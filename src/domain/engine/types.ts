@@ -6,7 +6,10 @@ import type { ActionVia, ArtistAction } from "../artist-actions.ts";
 import type { CheckoutRequest, LedgerEntry, PaymentState, RefundRequest } from "../deposit.ts";
 import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
+import type { AvailabilityRules } from "../availability.ts";
+import type { Interval, SessionSize } from "../gap-search.ts";
 import type { QuestionKey } from "../questions.ts";
+import type { HeldSlot, SlotOffer } from "../slot-offer.ts";
 import type { Transition } from "../state-machine.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
@@ -74,6 +77,43 @@ export interface LeadState {
   timersFired?: readonly string[];
   /** The lead row's version (optimistic concurrency): a timer computed from another version is stale. */
   version?: number;
+  /** The session's length from the estimate (what slots are searched for); none unless given. */
+  size?: SessionSize | null;
+  /** The slots last offered (CHOOSING_SLOT); none unless given. */
+  slotOffer?: SlotOffer | null;
+  /** The slot held while the deposit is paid, or booked; none unless given. */
+  heldSlot?: HeldSlot | null;
+}
+
+/**
+ * The artist's calendar as one decision sees it: the rules and the busy time (Google's and our
+ * holds and bookings) the lead's object read just before deciding. The engine runs the gap search
+ * over it with the client's windows; null `view` means the calendar could not be read.
+ */
+export interface CalendarView {
+  rules: AvailabilityRules;
+  busy: readonly Interval[];
+}
+
+/** What the hold the previous attempt of this decision asked for came back with (the object tried it). */
+export type HoldRefusal = { reason: "slot_taken" | "calendar_busy" | "calendar_unavailable" | "unknown_artist"; alternatives: readonly Interval[] };
+
+/** The booking step's settings: present when the calendar is on (FEATURE_CALENDAR and Google configured). */
+export interface BookingConfig {
+  /** The artist's zone: slot labels and the zone named to the client. */
+  timeZone: string;
+  /** How many slots an offer shows (default 5; a WhatsApp list holds 10 rows, one is "none of these"). */
+  offerCount: number;
+  /** How long the deposit link for a held slot works (the hold lasts this plus a grace). */
+  holdLinkMs: number;
+  /** The studio's address for the confirmation; null leaves it out. */
+  studioAddress: string | null;
+  /** The calendar read for this decision; absent when not read (the input could not need it). */
+  view?: CalendarView | null;
+  /** The hold this decision asked for was refused (the decision is made again with the reason). */
+  holdRefused?: HoldRefusal;
+  /** What the artist's calendar said when the deposit for the held slot arrived. */
+  paidOutcome?: "confirmed" | "slot_taken";
 }
 
 export interface EngineConfig {
@@ -111,6 +151,8 @@ export interface EngineConfig {
    * artist told, but no automatic reply goes out (one holding reply a day at most). Off unless given.
    */
   panic?: PanicState;
+  /** The booking step (slots, holds, confirmations); off (the artist books by hand) unless given. */
+  booking?: BookingConfig;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
 }
@@ -218,6 +260,9 @@ export interface LeadPatch {
   rejectedAt?: Date;
   rejectionReason?: string | null;
   bookedAt?: Date;
+  // The booking step (see engine/booking.ts).
+  slotOffer?: SlotOffer | null;
+  heldSlot?: HeldSlot | null;
   // Timers (see timers.ts): what fired, and the next one due (kept for the cron's index).
   timersFired?: string[];
   nextTimerAt?: Date | null;
@@ -264,4 +309,19 @@ export interface Decision {
   refund?: RefundRequest;
   /** A Checkout Session to expire at Stripe before this decision applies (nobody should pay it any more). */
   expireCheckout?: string;
+  /** A slot to hold in the artist's calendar before this decision applies (engine/booking.ts). */
+  hold?: HoldIntent;
+}
+
+/**
+ * The slot the client chose, to hold before the decision applies. The lead's object asks the
+ * artist's calendar object: held, the booking's id goes into `heldSlot` and the deposit link is
+ * made to expire with the hold; refused, the decision is made again with `holdRefused`.
+ * `confirm`: the deposit was paid before (kept as credit), so the hold is confirmed at once.
+ */
+export interface HoldIntent {
+  start: Date;
+  end: Date;
+  label: string;
+  confirm: boolean;
 }

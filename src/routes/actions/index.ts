@@ -92,6 +92,7 @@ const REFUSAL_STATUS = {
   duplicate: 409,
   no_deposit: 409,
   payments_off: 503,
+  calendar_off: 409,
   not_refundable: 409,
   payment_provider: 502,
   rate_limited: 429,
