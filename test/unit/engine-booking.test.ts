@@ -34,6 +34,13 @@ const listOf = (decision: Decision): Extract<Outbound, { kind: "list" }> => {
   return list;
 };
 
+/** Slot `index` of an offer (a test bug when it is not there). */
+function slotAt(offer: SlotOffer, index: number) {
+  const slot = offer.slots[index];
+  if (!slot) throw new Error(`offer has no slot ${index}`);
+  return slot;
+}
+
 /** The lead after the approval's offer: choosing from it. */
 function choosing(overrides: Partial<LeadState> = {}): { lead: LeadState; offer: SlotOffer } {
   const { decision } = approve(approved());
@@ -67,11 +74,12 @@ describe("the offer after approval", () => {
 
   it("never offers time the calendar has busy", () => {
     const busyStart = new Date("2026-03-04T09:00:00Z");
-    const busy = [{ start: busyStart, end: new Date("2026-03-06T18:00:00Z") }];
+    const busyEnd = new Date("2026-03-06T18:00:00Z");
+    const busy = [{ start: busyStart, end: busyEnd }];
     const { decision } = approve(approved(), { ...BOOKING_CONFIG, booking: { ...BOOKING, view: { rules: RULES, busy } } });
     for (const slot of decision.patch.slotOffer?.slots ?? []) {
       const [s, e] = [new Date(slot.start).getTime(), new Date(slot.end).getTime()];
-      expect(e <= busyStart.getTime() - 30 * 60_000 || s >= busy[0]!.end.getTime() + 30 * 60_000).toBe(true);
+      expect(e <= busyStart.getTime() - 30 * 60_000 || s >= busyEnd.getTime() + 30 * 60_000).toBe(true);
     }
   });
 
@@ -118,7 +126,7 @@ describe("the offer after approval", () => {
 describe("the client's choice", () => {
   it("a tap on a row of this offer holds that slot: the deposit link for it, the lead waits for the deposit", () => {
     const { lead, offer } = choosing();
-    const slot = offer.slots[1]!;
+    const slot = slotAt(offer, 1);
     const decision = run(lead, taps(slot.id, "whatever the title"), BOOKING_CONFIG);
     expectLegalTransitions(lead, decision);
     expect(decision.hold).toEqual({ start: new Date(slot.start), end: new Date(slot.end), label: slot.label, confirm: false });
@@ -140,8 +148,8 @@ describe("the client's choice", () => {
 
   it("by its label, as the client saw it", () => {
     const { lead, offer } = choosing();
-    const decision = run(lead, says(offer.slots[3]!.label), BOOKING_CONFIG);
-    expect(decision.patch.heldSlot?.start).toBe(offer.slots[3]!.start);
+    const decision = run(lead, says(slotAt(offer, 3).label), BOOKING_CONFIG);
+    expect(decision.patch.heldSlot?.start).toBe(slotAt(offer, 3).start);
   });
 
   it("a list reply id we never offered is text, never a choice", () => {
@@ -178,7 +186,7 @@ describe("the client's choice", () => {
     const { lead, offer } = choosing();
     const alternatives = [{ start: new Date("2026-03-10T10:00:00Z"), end: new Date("2026-03-10T14:00:00Z") }];
     const config = { ...BOOKING_CONFIG, booking: { ...BOOKING, holdRefused: { reason: "slot_taken" as const, alternatives } } };
-    const decision = run(lead, taps(offer.slots[0]!.id, "x"), config);
+    const decision = run(lead, taps(slotAt(offer, 0).id, "x"), config);
     expect(decision.hold).toBeUndefined();
     expect(decision.transitions).toEqual([]);
     expect(copyKeys(decision)).toEqual(["booking.slot_gone.client"]);
@@ -188,7 +196,7 @@ describe("the client's choice", () => {
   it("the calendar could not answer: asked to try again shortly, the offer kept", () => {
     const { lead, offer } = choosing();
     const config = { ...BOOKING_CONFIG, booking: { ...BOOKING, holdRefused: { reason: "calendar_unavailable" as const, alternatives: [] } } };
-    const decision = run(lead, taps(offer.slots[0]!.id, "x"), config);
+    const decision = run(lead, taps(slotAt(offer, 0).id, "x"), config);
     expect(copyKeys(decision)).toEqual(["booking.calendar_unavailable.client"]);
     expect(decision.patch.slotOffer).toBeUndefined();
   });
@@ -201,7 +209,7 @@ describe("the client's choice", () => {
     expect(decision.checkout).toBeUndefined();
     expect(decision.transitions.map((t) => t.to)).toEqual([LeadStatus.BOOKED]);
     expect(copyKeys(decision)).toEqual(["booking.confirmed.client"]);
-    expect(decision.patch.heldSlot?.start).toBe(offer.slots[0]!.start);
+    expect(decision.patch.heldSlot?.start).toBe(slotAt(offer, 0).start);
   });
 });
 
@@ -286,7 +294,7 @@ describe("the deposit for a held slot", () => {
 
   it("withHold puts the booking's id on the lead and ends the deposit link with the hold", () => {
     const { lead, offer } = choosing();
-    const decision = run(lead, taps(offer.slots[0]!.id, "x"), BOOKING_CONFIG);
+    const decision = run(lead, taps(slotAt(offer, 0).id, "x"), BOOKING_CONFIG);
     const linkExpiresAt = new Date(NOW.getTime() + 59 * 60_000);
     const done = withHold(decision, { bookingId: "b-42", linkExpiresAt });
     expect(done.patch.heldSlot?.bookingId).toBe("b-42");
@@ -307,8 +315,8 @@ describe("list reply ids (property)", () => {
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: offer.slots.length - 1 }), (index) => {
-        expect(readRowId(offer, offer.slots[index]!.id)).toEqual({ kind: "slot", index });
-        expect(readRowId({ ...offer, id: "other" }, offer.slots[index]!.id)).toBeNull();
+        expect(readRowId(offer, slotAt(offer, index).id)).toEqual({ kind: "slot", index });
+        expect(readRowId({ ...offer, id: "other" }, slotAt(offer, index).id)).toBeNull();
       }),
     );
   });
