@@ -25,6 +25,16 @@ function dayRanges(rules: AvailabilityRules, ms: number): Interval[] {
   }));
 }
 
+/**
+ * The instant a working-range boundary (local minutes) falls at on the local day of `ms`. A boundary
+ * in the spring-forward gap does not exist on the clock; the zone library resolves it forwards, to
+ * the instant the clock jumps past it (London 2027-03-28: "01:00" is 01:00Z, read as 02:00 BST).
+ */
+function boundary(zone: string, ms: number, minutes: number): number {
+  const { date } = local(ms, zone);
+  return TZDate.tz(zone, date.getFullYear(), date.getMonth(), date.getDate(), Math.floor(minutes / 60), minutes % 60).getTime();
+}
+
 function sessionLength(rules: AvailabilityRules, size: SessionSize): number | null {
   return size.category === "XL" ? null : rules.sessionMinutes[size.category];
 }
@@ -144,13 +154,24 @@ describe("gap search properties", () => {
             expect(e.iso).toBe(s.iso);
             expect(c.rules.holidays.some((h) => h.from <= s.iso && s.iso <= h.to)).toBe(false);
             const ranges = workingRanges(c.rules, s.weekday);
+            // Compared as instants: a boundary in the spring-forward gap has no wall-clock reading of
+            // its own (the part then ends when the clock jumps, and reads the hour after it).
+            const at = (minutes: number) => boundary(zone, part.start.getTime(), minutes);
             if (length === null) {
               // XL: the whole working day, first start to last end.
-              expect(s.minutes).toBe(ranges[0]?.start);
-              expect(e.minutes).toBe(ranges[ranges.length - 1]?.end);
+              expect(part.start.getTime()).toBe(at(ranges[0]?.start ?? Number.NaN));
+              expect(part.end.getTime()).toBe(at(ranges[ranges.length - 1]?.end ?? Number.NaN));
             } else {
               expect(part.end.getTime() - part.start.getTime()).toBe(length * MINUTE);
-              expect(ranges.some((r) => r.start <= s.minutes && e.minutes <= r.end && (s.minutes - r.start) % c.rules.startStepMinutes === 0)).toBe(true);
+              expect(
+                ranges.some(
+                  (r) =>
+                    r.start <= s.minutes &&
+                    (s.minutes - r.start) % c.rules.startStepMinutes === 0 &&
+                    at(r.start) <= part.start.getTime() &&
+                    part.end.getTime() <= at(r.end),
+                ),
+              ).toBe(true);
             }
           }
         }
@@ -286,6 +307,36 @@ describe("DST days keep local working hours", () => {
     expect(localInstant(day, 120, "Europe/London")).toBe(Date.UTC(2027, 2, 28, 1, 0));
     expect(localInstant({ year: 2027, month: 3, day: 14 }, 150, "America/New_York")).toBeNull();
     expect(localInstant({ year: 2027, month: 3, day: 14 }, 180, "America/New_York")).toBe(Date.UTC(2027, 2, 14, 7, 0));
+  });
+
+  it("a working day ending in the spring-forward gap: the XL part ends when the clock jumps (fast-check counterexample, seed -379822848)", () => {
+    // Sundays 00:00–01:00 in London; on 2027-03-28 the clock goes 00:59 GMT → 02:00 BST, so "01:00"
+    // never shows. The day is still one real hour, 00:00Z–01:00Z, read "00:00–02:00" on the clock.
+    const zone = "Europe/London";
+    const rules: AvailabilityRules = {
+      ...everyDay(zone),
+      weeklyHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [{ start: "00:00", end: "01:00" }] },
+      horizonDays: 1,
+      maxSessionsPerDay: 1,
+      startStepMinutes: 15,
+      sessionMinutes: { SMALL: 30, MEDIUM: 60, LARGE: 120 },
+    };
+    const slots = findSlots({
+      rules,
+      busy: [],
+      windows: { flexible: false, windows: [{}] },
+      size: { category: "XL", days: 1 },
+      now: new Date("2027-03-27T01:37:00.000Z"),
+      count: 1,
+    });
+    expect(slots).toEqual([
+      {
+        start: new Date("2027-03-28T00:00:00Z"),
+        end: new Date("2027-03-28T01:00:00Z"),
+        parts: [{ start: new Date("2027-03-28T00:00:00Z"), end: new Date("2027-03-28T01:00:00Z") }],
+      },
+    ]);
+    expect(labels(slots, zone)).toEqual(["Sun 28 Mar 00:00–02:00"]);
   });
 
   it("fall-back day in New York: a 10:00–18:00 day is 9 real hours, and the XL session covers it", () => {
