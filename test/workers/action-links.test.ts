@@ -29,6 +29,7 @@ import { SELF } from "cloudflare:test";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, textsTo } from "../support/workers/whatsapp.ts";
 import { sessionsFor } from "../support/workers/stripe.ts";
+import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
@@ -86,9 +87,9 @@ describe("the summary's links", () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("Approved. Ari Lane has been told.");
     await settleLead(client.phone);
-    expect(await client.lead()).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: Number(lead?.version) + 1 });
+    expect(await client.lead()).toMatchObject({ status: "CHOOSING_SLOT", version: Number(lead?.version) + 1 });
     expect((await client.lead())?.approved_at).not.toBeNull();
-    expect(await client.hears()).toEqual([copy("action.approve.client")]);
+    expect(await client.hears()).toEqual(APPROVED_TEXTS);
     const used = (await tokenRows(id)).find((t) => t.action === "approve");
     expect(used?.used_at).not.toBeNull();
     const markers = await sql<{ provider: string }>("SELECT provider FROM processed_events WHERE lead_id = $1 AND event_id LIKE 'link:%'", [id]);
@@ -197,7 +198,7 @@ describe("links sent before the token moved into the fragment (/a/<token>)", () 
     expect(html).toContain(`<input type="hidden" name="token" value="${token}" />`);
     expect((await confirmLink(actionPath(token), { lead_id: lead.id })).status).toBe(200);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
     expect((await openLink(`/a/${token}`)).status).toBe(410);
   });
 
@@ -206,8 +207,8 @@ describe("links sent before the token moved into the fragment (/a/<token>)", () 
     const token = await mintToken(lead.id, "approve");
     expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(200);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
     expect((await confirmLink(`/a/${token}`, { lead_id: lead.id })).status).toBe(410);
   });
 });
@@ -231,8 +232,8 @@ describe("a tap cut short by a reset", () => {
     expect(await done.text()).toContain("Approved. Ari Lane has been told.");
 
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
     const refused = await sql("SELECT 1 FROM system_events WHERE lead_id = $1 AND type = 'artist.action_refused'", [lead.id]);
     expect(refused).toEqual([]);
     // A new tap of the same link is a new request: that one is told the link was used.
@@ -253,8 +254,8 @@ describe("links that change nothing", () => {
       expect(await response.text()).toContain("This link has already been used");
     }
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: after.version });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: after.version });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
   });
 
   it("a double tap (two POSTs at once): one applies, the other is told the link was used", async () => {
@@ -263,8 +264,8 @@ describe("links that change nothing", () => {
     const responses = await Promise.all([confirmLink(actionPath(token), { lead_id: lead.id }), confirmLink(actionPath(token), { lead_id: lead.id })]);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 410]);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client")]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
   });
 
   it("expiry: an expired link says so and does nothing", async () => {

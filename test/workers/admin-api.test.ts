@@ -6,10 +6,10 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ActionResults } from "../../durable-objects/action-results.ts";
-import { renderCopy } from "../../src/domain/copy.ts";
 import { ADMIN_KEY, adminFetch, insertLead, leadRow, mintToken, confirmLink, settleLead, uniqueIp } from "../support/workers/artist.ts";
 import { setDatabasePaused, sql } from "../support/workers/db.ts";
 import { clientSends, textsTo } from "../support/workers/whatsapp.ts";
+import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
 
 const json = <T = Record<string, unknown>>(response: Response) => response.json<T>();
 
@@ -200,17 +200,17 @@ describe("actions through the lead's object", () => {
     const headers = { "idempotency-key": `test-${crypto.randomUUID()}` };
     const first = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
     expect(first.status).toBe(200);
-    expect(await json(first)).toEqual({ ok: true, action: "approve", lead_id: lead.id, from: "PENDING_APPROVAL", status: "COLLECTING_TIME_WINDOWS" });
+    expect(await json(first)).toEqual({ ok: true, action: "approve", lead_id: lead.id, from: "PENDING_APPROVAL", status: "CHOOSING_SLOT" });
 
     const replay = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
     expect(replay.status).toBe(200);
     const again = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {} });
     expect(again.status).toBe(409);
-    expect(await json(again)).toMatchObject({ ok: false, reason: "wrong_status", status: "COLLECTING_TIME_WINDOWS" });
+    expect(await json(again)).toMatchObject({ ok: false, reason: "wrong_status", status: "CHOOSING_SLOT" });
 
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await textsTo(lead.phone)).toEqual([renderCopy("action.approve.client", { artistName: "Mara", greetingName: " Ari" })]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
   });
 
   it("reject (with its reason), mark booked and resume each move the lead as the state machine allows", async () => {
@@ -241,11 +241,11 @@ describe("actions through the lead's object", () => {
 
       // Two decisions, each on top of the other: the approval and the client's message are both in.
       const row = await leadRow(lead.id);
-      expect(row).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 2, last_client_message_id: message.messageId });
+      expect(row).toMatchObject({ status: "CHOOSING_SLOT", version: 2, last_client_message_id: message.messageId });
       expect(row.approved_at).not.toBeNull();
       const markers = await sql<{ event_id: string }>("SELECT event_id FROM processed_events WHERE lead_id = $1 ORDER BY id", [lead.id]);
       expect(markers.map((m) => m.event_id).sort()).toEqual([message.messageId, expect.stringMatching(/^admin:/)].sort());
-      expect(await textsTo(lead.phone)).toEqual([renderCopy("action.approve.client", { artistName: "Mara", greetingName: " Ari" })]);
+      expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
     },
   );
 
@@ -255,7 +255,7 @@ describe("actions through the lead's object", () => {
     const [page, api] = await Promise.all([confirmLink(`/a/${token}`, { lead_id: lead.id }), adminFetch(`/admin/leads/${lead.id}/approve`, { body: {} })]);
     expect([page.status, api.status].sort()).toEqual([200, 409]);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
   });
 
   it("an action while the database is away is queued, applied in turn by the retry, and a replay gets that answer", async () => {
@@ -275,8 +275,8 @@ describe("actions through the lead's object", () => {
     expect(await stub.act(item, "test")).toEqual({ ok: false, action: "approve", reason: "queued", status: null });
     await setDatabasePaused(false);
     for (let i = 0; i < 5 && (await stub.settled()) > 0; i++) await runDurableObjectAlarm(stub);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await stub.act(item, "test")).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "COLLECTING_TIME_WINDOWS" });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await stub.act(item, "test")).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "CHOOSING_SLOT" });
     expect(await leadRow(lead.id)).toMatchObject({ version: 1 });
   });
 
@@ -291,15 +291,15 @@ describe("actions through the lead's object", () => {
     const headers = { "idempotency-key": `test-${crypto.randomUUID()}` };
     const response = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
     expect(record).toHaveBeenCalledTimes(2);
-    const first = { ok: true, action: "approve", lead_id: lead.id, from: "PENDING_APPROVAL", status: "COLLECTING_TIME_WINDOWS" };
+    const first = { ok: true, action: "approve", lead_id: lead.id, from: "PENDING_APPROVAL", status: "CHOOSING_SLOT" };
     expect({ status: response.status, body: await json(response) }).toEqual({ status: 200, body: first });
 
     const replay = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {}, headers });
     expect({ status: replay.status, body: await json(replay) }).toEqual({ status: 200, body: first });
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
     expect(await sql("SELECT type FROM system_events WHERE lead_id = $1 AND type LIKE 'artist.%'", [lead.id])).toEqual([{ type: "artist.approved" }]);
-    expect(await textsTo(lead.phone)).toEqual([renderCopy("action.approve.client", { artistName: "Mara", greetingName: " Ari" })]);
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
   });
 
   it("an unknown lead: 404", async () => {
@@ -361,7 +361,7 @@ describe("GET /admin/events", () => {
     const rest = await json<{ events: unknown[] }>(await adminFetch(`/admin/events?type=lead.note_added&lead_id=${lead.id}&before=${notes.next_before}`));
     expect(rest.events).toHaveLength(1);
     const transitions = await json<{ events: { payload: { to: string } }[] }>(await adminFetch(`/admin/events?type=lead.transition&lead_id=${lead.id}`));
-    expect(transitions.events.map((e) => e.payload.to)).toEqual(["COLLECTING_TIME_WINDOWS"]);
+    expect(transitions.events.map((e) => e.payload.to)).toEqual(["CHOOSING_SLOT"]);
   });
 });
 

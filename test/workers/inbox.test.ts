@@ -14,6 +14,7 @@ import { ADMIN_KEY, insertLead, leadRow, settleLead, uniqueIp } from "../support
 import { sql } from "../support/workers/db.ts";
 import { forgeSession, formField, inboxFetch, section, sessionCookieFrom, sessionRow, signIn } from "../support/workers/inbox.ts";
 import { textsTo } from "../support/workers/whatsapp.ts";
+import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
 
 /** Page text as a reader sees it (Hono escapes quotes and apostrophes). */
 const text = async (response: Response) =>
@@ -454,8 +455,8 @@ describe("actions from the inbox", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe(`/inbox/leads/${lead.id}?done=approve`);
 
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
-    expect(await textsTo(lead.phone)).toEqual([copy("action.approve.client", { artistName: "Mara", greetingName: " Ari" })]);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
+    expect(await textsTo(lead.phone)).toEqual(APPROVED_TEXTS);
     const [event] = await sql<{ payload: { via: string } }>("SELECT payload FROM system_events WHERE lead_id = $1 AND type = 'artist.approved'", [lead.id]);
     expect(event?.payload.via).toBe("inbox");
     // The object recorded the request as processed under the form's id.
@@ -464,7 +465,7 @@ describe("actions from the inbox", () => {
 
     const after = await text(await inboxFetch(`/inbox/leads/${lead.id}?done=approve`, { cookie }));
     expect(after).toContain(copy("action.done.approve", { clientName: "Ari Lane" }));
-    expect(after).toContain(`data-status="COLLECTING_TIME_WINDOWS"`);
+    expect(after).toContain(`data-status="CHOOSING_SLOT"`);
 
     // A double submit (or the back button and submit again): the first answer, nothing more.
     const again = await inboxFetch(`/inbox/leads/${lead.id}/actions/approve`, { form, cookie });

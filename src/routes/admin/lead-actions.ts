@@ -1,5 +1,5 @@
 /**
- * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume,refund}: the
+ * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume,refund,offer-slots}: the
  * artist's actions from the API, queued in the lead's Durable Object like any client message and
  * answered once the object has applied (or refused) them.
  */

@@ -136,6 +136,7 @@ export const ACTION_ROUTES = [
   { segment: "mark-booked", action: "mark_booked", body: EmptyBody },
   { segment: "resume", action: "resume", body: EmptyBody },
   { segment: "refund", action: "refund", body: RefundBody },
+  { segment: "offer-slots", action: "offer_slots", body: EmptyBody },
 ] as const satisfies readonly { segment: string; action: ArtistAction; body: z.ZodType }[];
 
 export interface RouteSpec {

@@ -17,6 +17,9 @@ export const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string
 /** The deposit's confirmation to the client (with the deposit policy). */
 export const paidCopy = (deposit = "£100") => copy("deposit.paid.client", { deposit, policy: copy("deposit.policy") });
 
+/** What the client hears when the artist approves (the calendar on): the good news, then the free times as a list. */
+export const APPROVED_TEXTS = [copy("action.approve_booking.client"), expect.stringContaining("Here are the next free times with Mara")];
+
 /** An approved lead (a £100 deposit quoted under today's rules), no link yet. */
 export function approvedLead(columns: Record<string, unknown> = {}): Promise<TestLead> {
   return insertLead("COLLECTING_TIME_WINDOWS", { deposit_rule_version: PRICING_RULES.version, ...columns });
