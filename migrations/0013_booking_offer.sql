@@ -1,6 +1,8 @@
+ALTER TABLE "action_tokens" DROP CONSTRAINT "action_tokens_action_ck";--> statement-breakpoint
 ALTER TABLE "leads" DROP CONSTRAINT "leads_status_ck";--> statement-breakpoint
 ALTER TABLE "leads" DROP CONSTRAINT "leads_resume_status_ck";--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "slot_offer" jsonb;--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "held_slot" jsonb;--> statement-breakpoint
+ALTER TABLE "action_tokens" ADD CONSTRAINT "action_tokens_action_ck" CHECK ("action" IN ('approve', 'reject', 'send_deposit', 'send_booking_link', 'mark_booked', 'resume', 'refund', 'offer_slots'));--> statement-breakpoint
 ALTER TABLE "leads" ADD CONSTRAINT "leads_status_ck" CHECK ("status" IN ('NEW', 'QUALIFYING', 'PENDING_APPROVAL', 'NEEDS_ARTIST_REPLY', 'NEEDS_FOLLOW_UP', 'TOUR_CONVERSION_OFFERED', 'WAITLISTED', 'COLLECTING_TIME_WINDOWS', 'CHOOSING_SLOT', 'AWAITING_DEPOSIT', 'DEPOSIT_EXPIRED', 'DEPOSIT_PAID', 'BOOKING_PENDING', 'BOOKED', 'REJECTED', 'ABANDONED', 'STALE', 'OPTOUT'));--> statement-breakpoint
 ALTER TABLE "leads" ADD CONSTRAINT "leads_resume_status_ck" CHECK ("resume_status" IN ('NEW', 'QUALIFYING', 'PENDING_APPROVAL', 'NEEDS_ARTIST_REPLY', 'NEEDS_FOLLOW_UP', 'TOUR_CONVERSION_OFFERED', 'WAITLISTED', 'COLLECTING_TIME_WINDOWS', 'CHOOSING_SLOT', 'AWAITING_DEPOSIT', 'DEPOSIT_EXPIRED', 'DEPOSIT_PAID', 'BOOKING_PENDING', 'BOOKED', 'REJECTED', 'ABANDONED', 'STALE', 'OPTOUT'));

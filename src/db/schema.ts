@@ -59,6 +59,7 @@ export const ACTION_KINDS = [
   "mark_booked",
   "resume",
   "refund",
+  "offer_slots",
 ] as const;
 
 /**

@@ -215,3 +215,10 @@ describe("reading back the outcome stored with an applied action (a replay's ans
     expect(storedAppliedOutcome(stored)).toBeNull();
   });
 });
+
+describe("the action_tokens table", () => {
+  it("accepts every action there is (its CHECK lists them): a new action without a migration fails here, not in production", async () => {
+    const { ACTION_KINDS } = await import("../../src/db/schema.ts");
+    expect([...ACTION_KINDS].sort()).toEqual([...ARTIST_ACTIONS].sort());
+  });
+});
