@@ -6,7 +6,8 @@
  * through indexes and enqueued on the jobs queue (src/jobs/), each message carrying the run's
  * `scheduledTime` as its "now"; the consumer hands them to the leads' objects.
  */
-import { requireConfig } from "./config.ts";
+import { calendarConfigured, requireConfig } from "./config.ts";
+import { lapsedHolds } from "./db/booking-store.ts";
 import { openDatabase } from "./db/client.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
@@ -128,6 +129,28 @@ const timerScan: CronJob = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/** Holds checked per run; more wait for the next run (the most overdue first). */
+export const HOLD_SWEEP_BATCH = 100;
+
+/**
+ * Holds whose time is up at the run's scheduled time and still HELD (the Stripe expiry never
+ * reached us, or the lead is elsewhere): each becomes a `booking.hold_due` job (src/jobs/hold-due.ts).
+ */
+const holdSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const config = requireConfig(env);
+  // The calendar switched off (FEATURE_CALENDAR): no hold is made or swept.
+  if (!calendarConfigured(config)) return { skipped: "calendar off" };
+  const handle = openDatabase(config);
+  try {
+    const due = await lapsedHolds(handle.db, scheduledTime, HOLD_SWEEP_BATCH);
+    const now = scheduledTime.toISOString();
+    await enqueue(env, due.map((b) => ({ kind: "booking.hold_due", correlationId, bookingId: b.id, now })));
+    return { due: due.length };
+  } finally {
+    await handle.close();
+  }
+};
+
 /**
  * Inbox sessions no request can use any more are deleted: expired at the scheduled time, or issued
  * under a signing key that is no longer ours (ADMIN_API_KEY was rotated: those sessions are
@@ -145,7 +168,7 @@ const inboxSessionSweep: CronJob = async ({ env, scheduledTime }) => {
 };
 
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, inboxSessionSweep },
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep },
 } satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

@@ -17,6 +17,7 @@ import { recordSystemEvent } from "../db/lead-store.ts";
 import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import { PermanentJobError, RetryJobLater, writeCalendar } from "./calendar-write.ts";
+import { holdDue } from "./hold-due.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
 import { JobSchema, RejectedJobSchema, type Job, type JobKind, type RejectedJob } from "./messages.ts";
@@ -71,6 +72,9 @@ const HANDLERS: Handlers = {
   "calendar.write": async (job, { env, log }) => {
     const outcome = await writeCalendar(job.bookingId, env, log);
     log.info("calendar.write_done", { booking_id: job.bookingId, outcome });
+  },
+  "booking.hold_due": async (job, { env, log }) => {
+    await holdDue(job.bookingId, new Date(job.now), env, log);
   },
 };
 

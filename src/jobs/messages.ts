@@ -54,7 +54,15 @@ export const CalendarWriteJobSchema = z.object({
 
 export type CalendarWriteJob = z.input<typeof CalendarWriteJobSchema>;
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema]);
+/** A hold whose time is up and still HELD: Stripe asked, then released or confirmed (hold-due.ts). */
+export const HoldDueJobSchema = z.object({
+  kind: z.literal("booking.hold_due"),
+  correlationId,
+  bookingId: z.uuid(),
+  now: isoTime,
+});
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

@@ -387,6 +387,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/leads/{id}/mark-booked",
         "/admin/leads/{id}/resume",
         "/admin/leads/{id}/refund",
+        "/admin/leads/{id}/offer-slots",
         "/admin/panic",
         "/admin/funnel",
         "/admin/events",

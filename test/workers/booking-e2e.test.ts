@@ -7,14 +7,15 @@
  * an event the artist adds by hand meanwhile, a forged list reply, "none of these", the link
  * expiring (the hold released), and a payment after the hold lapsed when someone else took the time.
  */
-import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { createScheduledController, env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { CRON_EVERY_5_MIN, runScheduled } from "../../src/scheduled.ts";
 import { artistCalendar } from "../../durable-objects/artist-calendar.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { adminFetch, insertLead, leadRow, settleLead } from "../support/workers/artist.ts";
 import { sql } from "../support/workers/db.ts";
 import { google, testCalendar } from "../support/workers/google.ts";
-import { deliver, expire, pay, sessionsFor } from "../support/workers/stripe.ts";
+import { deliver, eventsAbout, expire, pay, sessionsFor } from "../support/workers/stripe.ts";
 import { clientSends, sentTo, settle, textsTo } from "../support/workers/whatsapp.ts";
 import { PRICING_RULES } from "../../src/domain/pricing-rules.ts";
 
@@ -235,6 +236,44 @@ describe("booking: offer → choice → hold → payment → booked", () => {
     expect(await leadRow(lead.id)).toMatchObject({ status: "BOOKED" });
     expect((await bookingOf(lead.id)).filter((b) => b.status === "CONFIRMED")).toHaveLength(1);
     expect(await sessionsFor(lead.id)).toHaveLength(1);
+  });
+});
+
+describe("the hold sweep (cron)", () => {
+  it("a hold whose time is up and no expiry came: the cron's job expires the link at Stripe, releases the hold once, and Stripe's expiry tells the client", async () => {
+    const lead = await pendingLead();
+    await approve(lead.id, lead.phone);
+    await say(lead.phone, "1");
+    const [hold] = await bookingOf(lead.id);
+    if (!hold) throw new Error("no hold");
+    const [session] = await sessionsFor(lead.id);
+    if (!session) throw new Error("no session");
+    const [{ lapses } = { lapses: new Date() }] = await sql<{ lapses: Date }>("SELECT hold_expires_at AS lapses FROM bookings WHERE id = $1", [hold.id]);
+    // The cron fired at a time after the hold's end (time is data: the run's scheduledTime).
+    const runAt = lapses.getTime() + 60_000;
+    await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: runAt }), env);
+    await vi.waitFor(async () => expect((await bookingOf(lead.id)).map((b) => b.status)).toEqual(["RELEASED"]), { timeout: 20_000, interval: 250 });
+    const expiredEvents = await eventsAbout(session.id, "checkout.session.expired");
+    expect(expiredEvents).toHaveLength(1);
+    // A second run finds nothing to do.
+    await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: runAt + 5 * 60_000 }), env);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await eventsAbout(session.id, "checkout.session.expired")).toHaveLength(1);
+    const [event] = expiredEvents;
+    if (!event) throw new Error("no expiry event");
+    expect((await deliver(event)).status).toBe(200);
+    await settleLead(lead.phone);
+    expect(await leadRow(lead.id)).toMatchObject({ status: "DEPOSIT_EXPIRED" });
+    expect((await textsTo(lead.phone)).filter((t) => t.includes("has been released"))).toHaveLength(1);
+  }, 60_000);
+
+  it("a hold not yet due is left alone by the cron", async () => {
+    const lead = await pendingLead();
+    await approve(lead.id, lead.phone);
+    await say(lead.phone, "2");
+    await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: Date.now() }), env);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await bookingOf(lead.id)).map((b) => b.status)).toEqual(["HELD"]);
   });
 });
 

@@ -472,7 +472,7 @@ describe("actions from the inbox", () => {
     expect(again.headers.get("location")).toBe(`/inbox/leads/${lead.id}?done=approve`);
     await settleLead(lead.phone);
     expect(await leadRow(lead.id)).toMatchObject({ version: 1 });
-    expect(await textsTo(lead.phone)).toHaveLength(1);
+    expect(await textsTo(lead.phone)).toHaveLength(APPROVED_TEXTS.length);
   });
 
   it("reject with a reason: kept for the artist, never sent to the client", async () => {
