@@ -223,6 +223,17 @@ export const EnvSchema = z.object({
   GOOGLE_CALENDAR_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** Timeout of each Google call (token exchange, Calendar), milliseconds. */
   GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * How often the artist's calendar is synced for events added by hand over a confirmed booking,
+   * in minutes: a multiple of the cron's 5 (5 = every run, 15 = every third run), at most a day.
+   */
+  CALENDAR_SYNC_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(1440)
+    .refine((v) => v % 5 === 0, "must be a multiple of 5 (the cron runs every 5 minutes)")
+    .default(5),
 
   /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
