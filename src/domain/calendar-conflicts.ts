@@ -113,3 +113,13 @@ export function findConflicts(events: readonly CalendarEventView[], bookings: re
 export function conflictKey(bookingId: string, eventId: string): string {
   return `calendar.conflict:${bookingId}:${eventId}`;
 }
+
+/**
+ * Whether the cron run at `scheduledTime` syncs the calendar, for a sync every `everyMinutes`
+ * (a multiple of the cron's `cronMinutes`): every run for 5, every third for 15, counted in
+ * cron periods since the epoch so that the same runs sync whichever isolate fires them.
+ */
+export function calendarSyncDue(scheduledTime: Date, everyMinutes: number, cronMinutes = 5): boolean {
+  const runsPerSync = Math.max(1, Math.round(everyMinutes / cronMinutes));
+  return Math.floor(scheduledTime.getTime() / (cronMinutes * 60_000)) % runsPerSync === 0;
+}

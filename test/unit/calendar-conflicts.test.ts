@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { conflictKey, eventSpan, findConflicts, overlaps, type BookedSession, type CalendarEventView } from "../../src/domain/calendar-conflicts.ts";
+import { calendarSyncDue, conflictKey, eventSpan, findConflicts, overlaps, type BookedSession, type CalendarEventView } from "../../src/domain/calendar-conflicts.ts";
 
 const BASE = Date.parse("2027-07-05T00:00:00Z");
 const MIN = 60_000;
@@ -114,5 +114,21 @@ describe("calendar conflicts: what an alert is about", () => {
   it("each (booking, event) pair has its own once-only key", () => {
     expect(conflictKey("b1", "e1")).not.toBe(conflictKey("b1", "e2"));
     expect(conflictKey("b1", "e1")).not.toBe(conflictKey("b2", "e1"));
+  });
+});
+
+describe("calendar sync cadence", () => {
+  const run = (minutes: number) => new Date(Date.parse("2027-07-01T00:00:00Z") + minutes * MIN);
+
+  it("every run for 5 minutes, every third for 15, once an hour for 60; judged by the run's scheduled time", () => {
+    const runs = Array.from({ length: 24 }, (_, i) => run(i * 5));
+    expect(runs.filter((t) => calendarSyncDue(t, 5))).toHaveLength(24);
+    expect(runs.filter((t) => calendarSyncDue(t, 15)).map((t) => t.getUTCMinutes())).toEqual([0, 15, 30, 45, 0, 15, 30, 45]);
+    expect(runs.filter((t) => calendarSyncDue(t, 60)).map((t) => t.toISOString())).toEqual(["2027-07-01T00:00:00.000Z", "2027-07-01T01:00:00.000Z"]);
+  });
+
+  it("a run fired a little late still counts as its own period", () => {
+    expect(calendarSyncDue(new Date(run(15).getTime() + 20_000), 15)).toBe(true);
+    expect(calendarSyncDue(new Date(run(20).getTime() + 20_000), 15)).toBe(false);
   });
 });

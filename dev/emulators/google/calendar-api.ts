@@ -162,8 +162,9 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
   const pageToken = q.get("pageToken");
   const filters = q.getAll("privateExtendedProperty");
   const timeMin = q.get("timeMin");
+  const timeMax = q.get("timeMax");
   const maxResults = Math.min(Number(q.get("maxResults") ?? "250") || 250, 2500);
-  if (syncToken !== null && (filters.length > 0 || timeMin !== null || q.has("timeMax") || q.has("q") || q.has("updatedMin") || q.has("orderBy"))) {
+  if (syncToken !== null && (filters.length > 0 || timeMin !== null || timeMax !== null || q.has("q") || q.has("updatedMin") || q.has("orderBy"))) {
     return apiError(400, "invalid", "Sync token cannot be used with other request restrictions.");
   }
   let cursor: PageCursor;
@@ -180,6 +181,8 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
   }
   const showDeleted = cursor.since !== null || q.get("showDeleted") === "true";
   const minMs = timeMin === null ? null : Date.parse(timeMin);
+  const maxMs = timeMax === null ? null : Date.parse(timeMax);
+  if (minMs !== null && maxMs !== null && maxMs <= minMs) return apiError(400, "timeRangeEmpty", "The specified time range is empty.");
   const selected = [...calendar.events.values()]
     .filter((e) => e.seq <= cursor.upto && (cursor.since === null || e.seq > cursor.since))
     .filter((e) => showDeleted || e.status !== "cancelled")
@@ -187,7 +190,9 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
       const [key = "", value = ""] = f.split("=");
       return e.extendedProperties?.private?.[key] === value;
     }))
+    // Google: timeMin bounds an event's end, timeMax its start (both exclusive).
     .filter((e) => minMs === null || (eventSpan(e)?.endMs ?? Infinity) > minMs)
+    .filter((e) => maxMs === null || (eventSpan(e)?.startMs ?? -Infinity) < maxMs)
     .sort((a, b) => a.seq - b.seq);
   const page = selected.slice(cursor.offset, cursor.offset + maxResults);
   const more = cursor.offset + maxResults < selected.length;
