@@ -4,6 +4,8 @@
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
  * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ * Before the insert the slot is listed (`checkSlot`): an event there that is not ours is a
+ * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands.
  *
  * Failures: Google's retryable ones (429, 403 rate limits, 5xx, timeouts) are retried by the queue
  * with backoff, after Google's Retry-After when it gives one; permanent ones (400, 404: the
