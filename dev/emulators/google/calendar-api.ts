@@ -109,7 +109,11 @@ function freeBusy(state: GoogleState, req: Incoming): Reply {
   const timeMax = Date.parse(asString(body?.timeMax) ?? "");
   if (!body || Number.isNaN(timeMin) || Number.isNaN(timeMax)) return apiError(400, "invalid", "Bad Request");
   if (timeMax <= timeMin) return apiError(400, "timeRangeEmpty", "The specified time range is empty.");
-  // Google's message; the reason's name is not documented (research/scheduling.md §1.3).
+  // Google's message (quoted in calcom/cal.diy#11696). The reason's name is not documented: the
+  // errors guide (developers.google.com/workspace/calendar/api/guides/errors) names only
+  // timeRangeEmpty among 400s, and the freeBusy reference only per-calendar reasons (groupTooBig,
+  // tooManyCalendarsRequested, notFound, internalError). Ours is a stand-in; the adapter never
+  // branches on it (it splits ranges at 90 days, and any other 400 is permanent).
   if (timeMax - timeMin > NINETY_DAYS_MS) return apiError(400, "timeRangeTooLong", "The requested time range is too long.");
   const items = Array.isArray(body.items) ? body.items : [];
   const calendars: Record<string, unknown> = {};
