@@ -4,8 +4,9 @@
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
  * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
- * Before the insert the slot is listed (`checkSlot`): an event there that is not ours is a
- * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands.
+ * Once the event is in, the slot is listed (`checkSlot`): an event there that is not ours is a
+ * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands. A
+ * failed check retries the job, which adopts its event and checks again.
  *
  * Failures: Google's retryable ones (429, 403 rate limits, 5xx, timeouts) are retried by the queue
  * with backoff, after Google's Retry-After when it gives one; permanent ones (400, 404: the
@@ -62,7 +63,7 @@ async function leadName(db: Database, leadId: string): Promise<string | null> {
 }
 
 /**
- * The booking's slot, checked as its event goes in: every event over the session that is not ours
+ * The booking's slot, checked once its event is in: every event over the session that is not ours
  * (the artist added it by hand before the payment, so no later incremental sync will show it) is
  * recorded and the artist told, once per event. The booking stands: the client has paid. Listed
  * with events.list over the slot rather than freeBusy, which cannot tell our own event (there
@@ -100,7 +101,6 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
 
     const artist = await getArtist(db, booking.artistId);
     const zone = artist?.timeZone ?? config.STUDIO_TIME_ZONE;
-    if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);
     const clientName = (await leadName(db, booking.leadId)) ?? "client";
     const leadUrl = config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, "")}/inbox/leads/${booking.leadId}` : null;
     for (let bump = 0; ; bump++) {
@@ -116,6 +116,8 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
       if (inserted.ok) {
         await db.update(bookings).set({ calendarEventId: inserted.value.event.id }).where(eq(bookings.id, booking.id));
         log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
+        // With our event in place, anything else over the session is the artist's own.
+        if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);
         return inserted.value.adopted ? "adopted" : "inserted";
       }
       // Google keeps a deleted event's id taken: the booking's next event gets the next revision.
