@@ -176,6 +176,17 @@ describe("calendar sync: the cron, the queue and the artist's object", () => {
     expect(fallback).toHaveLength(1);
   });
 
+  it("an artist without a WhatsApp number: the conflict is recorded for the inbox, the notice skipped and said so", async () => {
+    const s = await artistWithBooking("2027-07-20");
+    await sql("UPDATE artists SET whatsapp_number = NULL WHERE id = $1", [s.artistId]);
+    await handEvent("2027-07-20T10:00:00Z", "2027-07-20T11:00:00Z");
+    expect(synced(await sync(s.artistId))).toMatchObject({ conflicts: 1, alerted: 1 });
+    expect(await conflictEvents(s.bookingId)).toHaveLength(1);
+    const skipped = await sql<{ payload: { alert: string } }>("SELECT payload FROM system_events WHERE type = 'artist.notice_skipped' AND lead_id = $1", [s.leadId]);
+    expect(skipped.map((r) => r.payload.alert)).toEqual(["calendar.conflict"]);
+    expect(await sentTo(s.artistPhone)).toEqual([]);
+  });
+
   it("Google failing the sync comes back retryable (the queue retries the job), and the stored token is untouched", async () => {
     const s = await artistWithBooking("2027-07-15");
     synced(await sync(s.artistId));
