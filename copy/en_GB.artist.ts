@@ -24,6 +24,12 @@ export const en_GB_artist = {
   "calendar.event.summary": "Tattoo: {clientName}",
   "calendar.event.description": "Booked through Inkline (deposit paid). Lead: {leadUrl}",
   "calendar.event.description_no_link": "Booked through Inkline (deposit paid).",
+  "calendar.conflict.artist":
+    "Heads up: {event} in your calendar ({eventDay}, {eventTime}) overlaps {clientName}'s booked session ({sessionDay}, {sessionTime}, {zone}). Their deposit is paid, so the booking stands: move or cancel the other event, or contact {clientName} to rearrange.",
+  "calendar.conflict.event_named": "“{summary}”",
+  "calendar.conflict.event_untitled": "an event without a title",
+  "calendar.conflict.lead_link": "The booking: {url}",
+  "calendar.conflict.template_subject": "an event in your calendar overlaps a booked session (see the Inkline inbox)",
   "panic.artist_notice": "Replies are paused (panic switch). {clientName} ({phone}) wrote: {text}",
   "panic.artist_notice_no_text": "(a message without text: {kind})",
 

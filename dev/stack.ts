@@ -19,6 +19,7 @@ import { startWhatsAppEmulator, type RunningWhatsAppEmulator } from "./emulators
 import { freePort } from "./ports.ts";
 import { startPostgres, type RunningPostgres } from "./postgres.ts";
 import { toDotenv } from "./vars.ts";
+import { writeLocalWranglerConfig } from "./wrangler-config.ts";
 import { startWsProxy, type RunningWsProxy } from "./ws-proxy.ts";
 
 /** The repository root (wrangler runs here, against wrangler.toml). */
@@ -195,6 +196,8 @@ function spawnWrangler(options: StackOptions): ChildProcess {
     `--inspector-port=${ports.inspector}`,
     "--test-scheduled",
     "--show-interactive-dev-session=false",
+    // wrangler.toml plus the features' secrets, which wrangler dev loads only when named (wrangler-config.ts).
+    `--config=${writeLocalWranglerConfig(path.join(ROOT, "wrangler.toml"), readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"))}`,
     `--env-file=${wrangler.envFile}`,
     ...(wrangler.persistTo ? [`--persist-to=${wrangler.persistTo}`] : []),
     ...(wrangler.logLevel ? [`--log-level=${wrangler.logLevel}`] : []),

@@ -24,6 +24,7 @@ import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHold
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
 import type { CalendarWriteJob } from "../src/jobs/messages.ts";
 import { createLogger } from "../src/lib/log.ts";
+import { syncArtistCalendar, type SyncOutcome } from "./calendar-sync.ts";
 
 /** How many alternatives a refused hold offers, nearest to the time the client chose first. */
 export const ALTERNATIVES = 3;
@@ -180,6 +181,25 @@ export class ArtistCalendar extends DurableObject<Env> {
       for (const b of more.value) busy.push({ start: new Date(b.startMs), end: new Date(b.endMs) });
     }
     return busy;
+  }
+
+  /**
+   * Syncs the artist's Google Calendar and alerts them about events over confirmed bookings
+   * (calendar-sync.ts), in turn with the holds. `now` is the cron run's scheduled time.
+   */
+  sync(now: Date, correlationId: string | null = null): Promise<SyncOutcome> {
+    return this.serial(async () => {
+      // Its own short-lived connection: a sync every few minutes per artist must not keep one open.
+      const handle = openDatabase(this.config, { max: 1 });
+      try {
+        await connectPatiently(handle);
+        const artist = await getArtist(handle.db, this.artistId);
+        if (!artist) return { ok: true, skipped: "unknown_artist" } as const;
+        return await syncArtistCalendar({ storage: this.ctx.storage, db: handle.db, config: this.config, artist, now, log: this.log(), correlationId });
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    });
   }
 
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */

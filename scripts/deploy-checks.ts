@@ -4,7 +4,7 @@
  * sample production configuration, the bundle size against the Workers limits, and comparing
  * generated type files.
  */
-import { EnvSchema, parseConfig, PRODUCTION_REQUIRED } from "../src/config.ts";
+import { EnvSchema, parseConfig, productionRequired, requirementSwitches, type RequirementSwitches } from "../src/config.ts";
 
 /** What a deploy takes from wrangler.toml: its `[vars]` and `[secrets] required`. */
 export interface WranglerSettings {
@@ -41,19 +41,26 @@ export function readWranglerSettings(toml: string): WranglerSettings {
 /** Settings that only the local stack or the demo uses: a production configuration names none of them. */
 export const LOCAL_ONLY = ["DATABASE_WS_PROXY", "STRIPE_API_URL", "GOOGLE_TOKEN_URL", "GOOGLE_CALENDAR_API_URL", "DEMO_CHAT_URL", "DEMO_MODE", "BENCH_MODE"] as const;
 
-/** Everything production must be given: wrangler.toml's required secrets and src/config.ts's production list. */
-export function requiredInProduction(wrangler: WranglerSettings): string[] {
-  return [...new Set([...wrangler.requiredSecrets, ...PRODUCTION_REQUIRED])];
+const ALL_ON: RequirementSwitches = { FEATURE_PAYMENTS: true, FEATURE_CALENDAR: true };
+
+/**
+ * Everything production must be given: wrangler.toml's required secrets (what every studio needs;
+ * `wrangler deploy` refuses without them) and src/config.ts's production list for the features
+ * switched on (Stripe's keys with FEATURE_PAYMENTS, the Google settings with FEATURE_CALENDAR).
+ */
+export function requiredInProduction(wrangler: WranglerSettings, switches: RequirementSwitches = ALL_ON): string[] {
+  return [...new Set([...wrangler.requiredSecrets, ...productionRequired(switches)])];
 }
 
 /**
  * Problems with a sample production configuration (dotenv variables: secrets and per-studio
- * vars): every required setting named with a value, no local-only setting, no name the Worker
+ * vars): every setting required with the sample's feature switches named with a value, no local-only setting, no name the Worker
  * does not know, APP_ENV=production, and the result (wrangler.toml's vars, the sample over them)
  * accepted by src/config.ts parseConfig. Problems name variables, never their values.
  */
 export function checkProductionSample(sample: Record<string, string>, wrangler: WranglerSettings): string[] {
-  const missing = requiredInProduction(wrangler).filter((key) => (sample[key] ?? "").trim() === "");
+  const switches = requirementSwitches({ ...wrangler.vars, ...sample });
+  const missing = requiredInProduction(wrangler, switches).filter((key) => (sample[key] ?? "").trim() === "");
   const problems = missing.map((key) => `${key}: required in production but missing from the sample`);
   for (const key of LOCAL_ONLY) {
     if (key in sample) problems.push(`${key}: local-only setting, leave it out of the production configuration`);

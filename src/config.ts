@@ -229,6 +229,17 @@ export const EnvSchema = z.object({
   BOOKING_HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
   /** The studio's address, for the booking confirmation (empty: left out). */
   STUDIO_ADDRESS: z.string().max(300).optional().transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
+  /**
+   * How often the artist's calendar is synced for events added by hand over a confirmed booking,
+   * in minutes: a multiple of the cron's 5 (5 = every run, 15 = every third run), at most a day.
+   */
+  CALENDAR_SYNC_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(1440)
+    .refine((v) => v % 5 === 0, "must be a multiple of 5 (the cron runs every 5 minutes)")
+    .default(5),
 
   /** Public https origin of the Worker: the artist's one-tap action links are built on it. */
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
@@ -299,6 +310,31 @@ export const PRODUCTION_REQUIRED = [
   "GOOGLE_CALENDAR_ID",
 ] as const satisfies readonly (keyof AppConfig)[];
 
+/**
+ * Settings in {@link PRODUCTION_REQUIRED} that only a feature needs: with its switch off,
+ * production neither asks for them nor uses them (wrangler.toml's `[secrets] required` names only
+ * the settings every studio needs; `npm run deploy:check` asks for these by the sample's switches).
+ */
+export const FEATURE_SETTINGS = {
+  FEATURE_PAYMENTS: ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"],
+  FEATURE_CALENDAR: ["GOOGLE_SERVICE_ACCOUNT_JSON", "GOOGLE_CALENDAR_ID"],
+} as const satisfies Partial<Record<keyof AppConfig, readonly (typeof PRODUCTION_REQUIRED)[number][]>>;
+
+/** The feature switches that decide which settings production needs. */
+export type RequirementSwitches = Record<keyof typeof FEATURE_SETTINGS, boolean>;
+
+/** Reads the switches {@link FEATURE_SETTINGS} depends on from raw variables (on unless "false", as the Worker reads them). */
+export function requirementSwitches(vars: Record<string, string | undefined>): RequirementSwitches {
+  const read = (key: keyof typeof FEATURE_SETTINGS) => featureSwitch.safeParse(vars[key]?.trim().toLowerCase()).data ?? true;
+  return { FEATURE_PAYMENTS: read("FEATURE_PAYMENTS"), FEATURE_CALENDAR: read("FEATURE_CALENDAR") };
+}
+
+/** What production needs with these switches: {@link PRODUCTION_REQUIRED} less the settings of features that are off. */
+export function productionRequired(switches: RequirementSwitches): (typeof PRODUCTION_REQUIRED)[number][] {
+  const off = new Set<string>(Object.entries(FEATURE_SETTINGS).flatMap(([feature, keys]) => (switches[feature as keyof RequirementSwitches] ? [] : keys)));
+  return PRODUCTION_REQUIRED.filter((key) => !off.has(key));
+}
+
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
 
 /**
@@ -335,11 +371,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const config = parsed.data;
   const problems: string[] = [];
   if (config.APP_ENV === "production") {
-    for (const key of PRODUCTION_REQUIRED) {
-      // Stripe's keys are needed only while payments are on.
-      if (!config.FEATURE_PAYMENTS && (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET")) continue;
-      // The Google settings only while the calendar is on.
-      if (!config.FEATURE_CALENDAR && (key === "GOOGLE_SERVICE_ACCOUNT_JSON" || key === "GOOGLE_CALENDAR_ID")) continue;
+    // Stripe's keys only while payments are on, the Google settings only while the calendar is (FEATURE_SETTINGS).
+    for (const key of productionRequired({ FEATURE_PAYMENTS: config.FEATURE_PAYMENTS, FEATURE_CALENDAR: config.FEATURE_CALENDAR })) {
       if (config[key] === undefined) problems.push(`${key}: required in production but not set`);
     }
     if (config.ADMIN_API_KEY !== undefined && config.ADMIN_API_KEY.length < PRODUCTION_ADMIN_KEY_MIN_LENGTH) {

@@ -3,16 +3,18 @@
  * entry is a configuration bug and is logged as one.
  *
  * The cron scans, it does not work: due timers and lapsed deposit links are found in Postgres
- * through indexes and enqueued on the jobs queue (src/jobs/), each message carrying the run's
+ * through indexes, calendar syncs fall due by the clock, and all are enqueued on the jobs queue (src/jobs/), each message carrying the run's
  * `scheduledTime` as its "now"; the consumer hands them to the leads' objects.
  */
 import { calendarConfigured, requireConfig } from "./config.ts";
 import { lapsedHolds } from "./db/booking-store.ts";
+import { listArtists } from "./db/artists-store.ts";
 import { openDatabase } from "./db/client.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
 import { dueTimerLeads } from "./db/timer-store.ts";
+import { calendarSyncDue } from "./domain/calendar-conflicts.ts";
 import { asLeadStatus } from "./domain/state-machine.ts";
 import { isTimerKind } from "./domain/timers.ts";
 import type { Job } from "./jobs/messages.ts";
@@ -167,8 +169,28 @@ const inboxSessionSweep: CronJob = async ({ env, scheduledTime }) => {
   }
 };
 
+/**
+ * Every CALENDAR_SYNC_MINUTES: one `calendar.sync` job per artist, carrying the run's time; each
+ * artist's ArtistCalendar object syncs their Google Calendar (durable-objects/calendar-sync.ts).
+ * Nothing while the calendar is off or not configured.
+ */
+const calendarSync: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const config = requireConfig(env);
+  if (!calendarConfigured(config)) return { skipped: "calendar off or not configured" };
+  if (!calendarSyncDue(scheduledTime, config.CALENDAR_SYNC_MINUTES)) return { skipped: "not due", every_minutes: config.CALENDAR_SYNC_MINUTES };
+  const handle = openDatabase(config);
+  try {
+    const artists = await listArtists(handle.db);
+    const now = scheduledTime.toISOString();
+    await enqueue(env, artists.map((artist) => ({ kind: "calendar.sync", correlationId, artistId: artist.id, now })));
+    return { artists: artists.length };
+  } finally {
+    await handle.close();
+  }
+};
+
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep },
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync },
 } satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

@@ -4,6 +4,9 @@
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
  * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ * Once the event is in, the slot is listed (`checkSlot`): an event there that is not ours is a
+ * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands. A
+ * failed check retries the job, which adopts its event and checks again.
  *
  * Failures: Google's retryable ones (429, 403 rate limits, 5xx, timeouts) are retried by the queue
  * with backoff, after Google's Retry-After when it gives one; permanent ones (400, 404: the
@@ -11,15 +14,17 @@
  * queue, where the inbox shows them and ops can replay them.
  */
 import { and, eq } from "drizzle-orm";
-import { calendarFrom, deleteEvent, insertEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
-import { requireConfig } from "../config.ts";
-import { getArtist } from "../db/artists-store.ts";
+import { calendarFrom, deleteEvent, eventsBetween, eventView, insertEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
+import { requireConfig, type AppConfig } from "../config.ts";
+import { getArtist, type Artist } from "../db/artists-store.ts";
 import { getBooking } from "../db/booking-store.ts";
 import { connectPatiently, openDatabase, type Database } from "../db/client.ts";
 import { bookings, leads, type BookingRow } from "../db/schema.ts";
 import { BookingStatus } from "../domain/booking.ts";
+import { findConflicts } from "../domain/calendar-conflicts.ts";
 import { renderCopy } from "../domain/copy.ts";
 import type { Logger } from "../lib/log.ts";
+import { alertConflicts } from "./conflict-alerts.ts";
 
 /** A job that can never succeed as it is: dead-lettered at once, with the reason. */
 export class PermanentJobError extends Error {
@@ -44,7 +49,8 @@ export type CalendarWriteOutcome = "inserted" | "adopted" | "deleted" | "nothing
 /** How often a cancelled event of ours forces the next revision within one job before giving up. */
 const MAX_REVISION_BUMPS = 3;
 
-function raise(failure: CalendarFailure, what: string): never {
+/** Throws a Google failure as the queue reads it: retryable (after Retry-After) or permanent. */
+export function raiseCalendarFailure(failure: CalendarFailure, what: string): never {
   const reason = "reason" in failure ? failure.reason : failure.kind;
   const message = `${what}: ${failure.kind} (${failure.status ?? "no answer"}, ${reason}): ${failure.message}`;
   if (failure.kind === "retryable") throw new RetryJobLater(message, failure.retryAfterMs === null ? null : Math.ceil(failure.retryAfterMs / 1000));
@@ -56,8 +62,24 @@ async function leadName(db: Database, leadId: string): Promise<string | null> {
   return row?.name ?? null;
 }
 
+/**
+ * The booking's slot, checked once its event is in: every event over the session that is not ours
+ * (the artist added it by hand before the payment, so no later incremental sync will show it) is
+ * recorded and the artist told, once per event. The booking stands: the client has paid. Listed
+ * with events.list over the slot rather than freeBusy, which cannot tell our own event (there
+ * already after a retried insert) from the artist's.
+ */
+async function checkSlot(calendar: NonNullable<ReturnType<typeof calendarFrom>>, db: Database, config: AppConfig, artist: Artist, booking: BookingRow, log: Logger, correlationId: string | null): Promise<void> {
+  const around = await eventsBetween(calendar.client, calendar.calendarId, booking.startsAt, booking.endsAt);
+  if (!around.ok) raiseCalendarFailure(around.error, "calendar check");
+  const conflicts = findConflicts(around.value.map(eventView), [booking], artist.timeZone);
+  if (conflicts.length === 0) return;
+  const sessions = new Map([[booking.id, { start: booking.startsAt, end: booking.endsAt }]]);
+  await alertConflicts({ db, config, artist, conflicts, source: "confirmation", correlationId, log }, sessions);
+}
+
 /** Carries out one `calendar.write` job; throws {@link RetryJobLater} or {@link PermanentJobError} when it cannot. */
-export async function writeCalendar(bookingId: string, env: Env, log: Logger): Promise<CalendarWriteOutcome> {
+export async function writeCalendar(bookingId: string, env: Env, log: Logger, correlationId: string | null = null): Promise<CalendarWriteOutcome> {
   const config = requireConfig(env);
   const calendar = calendarFrom(config);
   if (!calendar) return "calendar_off";
@@ -71,7 +93,7 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger): P
     if (booking.status !== BookingStatus.CONFIRMED) {
       if (booking.calendarEventId === null) return "nothing_to_do";
       const gone = await deleteEvent(calendar.client, calendar.calendarId, booking.calendarEventId);
-      if (!gone.ok) raise(gone.error, "calendar delete");
+      if (!gone.ok) raiseCalendarFailure(gone.error, "calendar delete");
       await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
       log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone });
       return "deleted";
@@ -94,6 +116,8 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger): P
       if (inserted.ok) {
         await db.update(bookings).set({ calendarEventId: inserted.value.event.id }).where(eq(bookings.id, booking.id));
         log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
+        // With our event in place, anything else over the session is the artist's own.
+        if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);
         return inserted.value.adopted ? "adopted" : "inserted";
       }
       // Google keeps a deleted event's id taken: the booking's next event gets the next revision.
@@ -107,7 +131,7 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger): P
         if (!booking || booking.status !== BookingStatus.CONFIRMED) return "nothing_to_do";
         continue;
       }
-      raise(inserted.error, "calendar insert");
+      raiseCalendarFailure(inserted.error, "calendar insert");
     }
   } finally {
     await handle.close().catch(() => undefined);

@@ -16,7 +16,7 @@ import { openDatabase } from "../db/client.ts";
 import { recordSystemEvent } from "../db/lead-store.ts";
 import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
-import { PermanentJobError, RetryJobLater, writeCalendar } from "./calendar-write.ts";
+import { PermanentJobError, raiseCalendarFailure, RetryJobLater, writeCalendar } from "./calendar-write.ts";
 import { holdDue } from "./hold-due.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
@@ -70,11 +70,16 @@ const HANDLERS: Handlers = {
     await env.LEAD_CONVERSATION.getByName(job.conversation).receive([item], correlationId);
   },
   "calendar.write": async (job, { env, log }) => {
-    const outcome = await writeCalendar(job.bookingId, env, log);
+    const outcome = await writeCalendar(job.bookingId, env, log, job.correlationId ?? null);
     log.info("calendar.write_done", { booking_id: job.bookingId, outcome });
   },
   "booking.hold_due": async (job, { env, log }) => {
     await holdDue(job.bookingId, new Date(job.now), env, log);
+  },
+  "calendar.sync": async (job, { env, log, correlationId }) => {
+    const outcome = await env.ARTIST_CALENDAR.getByName(job.artistId).sync(new Date(job.now), correlationId);
+    if (!outcome.ok) raiseCalendarFailure(outcome.failure, "calendar sync");
+    log.info("calendar.sync_done", { artist_id: job.artistId, ...outcome });
   },
 };
 

@@ -62,7 +62,20 @@ export const HoldDueJobSchema = z.object({
   now: isoTime,
 });
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema]);
+/**
+ * Sync one artist's Google Calendar (every CALENDAR_SYNC_MINUTES, from the cron): their
+ * ArtistCalendar object lists what changed since its sync token and alerts the artist, once, about
+ * events that are not ours over a confirmed booking. `now` bounds a full sync and the bookings
+ * looked at.
+ */
+export const CalendarSyncJobSchema = z.object({
+  kind: z.literal("calendar.sync"),
+  correlationId,
+  artistId: z.uuid(),
+  now: isoTime,
+});
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

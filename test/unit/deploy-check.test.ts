@@ -9,6 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseDotenv } from "../../dev/vars.ts";
+import { localWranglerToml } from "../../dev/wrangler-config.ts";
+import { parseConfig, productionRequired, requirementSwitches } from "../../src/config.ts";
 import {
   checkProductionSample,
   firstDifference,
@@ -102,4 +104,38 @@ describe("npm run deploy:check", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe("secrets by feature (a studio is asked only for the secrets of the features it runs)", () => {
+  const without = (...keys: string[]) => Object.fromEntries(Object.entries(sample).filter(([key]) => !keys.includes(key)));
+
+  it("wrangler.toml requires only what every studio needs; the features' secrets are not in it", () => {
+    expect(wrangler.requiredSecrets).toEqual(expect.arrayContaining(["ADMIN_API_KEY", "DATABASE_URL", "WHATSAPP_APP_SECRET"]));
+    for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "GOOGLE_SERVICE_ACCOUNT_JSON"]) expect(wrangler.requiredSecrets).not.toContain(key);
+  });
+
+  it("payments off: no Stripe keys needed; calendar off: no Google settings; both on: all of them", () => {
+    expect(checkProductionSample({ ...without("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"), FEATURE_PAYMENTS: "false" }, wrangler)).toEqual([]);
+    expect(checkProductionSample({ ...without("GOOGLE_SERVICE_ACCOUNT_JSON", "GOOGLE_CALENDAR_ID"), FEATURE_CALENDAR: "false" }, wrangler)).toEqual([]);
+    expect(checkProductionSample(without("STRIPE_SECRET_KEY"), wrangler)).toEqual(["STRIPE_SECRET_KEY: required in production but missing from the sample"]);
+    expect(checkProductionSample({ ...without("GOOGLE_SERVICE_ACCOUNT_JSON"), FEATURE_PAYMENTS: "false" }, wrangler)).toEqual([
+      "GOOGLE_SERVICE_ACCOUNT_JSON: required in production but missing from the sample",
+    ]);
+  });
+
+  it("the features' secrets are still refused when missing while the feature is on, as production would", () => {
+    const vars = { ...wrangler.vars, ...without("STRIPE_WEBHOOK_SECRET"), APP_ENV: "production" };
+    expect(parseConfig(vars)).toEqual({ ok: false, problems: ["STRIPE_WEBHOOK_SECRET: required in production but not set"] });
+    expect(parseConfig({ ...vars, FEATURE_PAYMENTS: "false" })).toMatchObject({ ok: true });
+    expect(productionRequired(requirementSwitches({ FEATURE_CALENDAR: "no" }))).not.toContain("GOOGLE_CALENDAR_ID");
+    expect(productionRequired(requirementSwitches({}))).toEqual(expect.arrayContaining(["GOOGLE_CALENDAR_ID", "STRIPE_SECRET_KEY"]));
+  });
+
+  it("the local stack's copy of wrangler.toml names the features' secrets too (wrangler dev loads only named ones)", () => {
+    const local = readWranglerSettings(localWranglerToml(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")));
+    expect([...local.requiredSecrets].sort()).toEqual([...wrangler.requiredSecrets, "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "GOOGLE_SERVICE_ACCOUNT_JSON"].sort());
+    expect(local.vars).toEqual(wrangler.vars);
+    expect(localWranglerToml('[vars]\nA = "1"\n[secrets]\nrequired = [\n  "X",\n]\n', ["X", "A", "Y"])).toBe('[vars]\nA = "1"\n[secrets]\nrequired = [\n  # Added for the local stack (dev/wrangler-config.ts).\n  "Y",\n  "X",\n]\n');
+    expect(() => localWranglerToml('[vars]\nA = "1"\n', ["Y"])).toThrow(/no \[secrets\] required/);
+  });
 });

@@ -23,6 +23,9 @@ const MEDIUM = { category: "MEDIUM" as const };
 /** Tuesday 8 June, 10:00–14:00 in London (BST): a MEDIUM session of the default rules. */
 const SLOT = { start: new Date("2027-06-08T09:00:00Z"), end: new Date("2027-06-08T13:00:00Z") };
 
+/** The artists this file made (their confirmations queue calendar writes). */
+const madeArtists: string[] = [];
+
 async function newArtist(): Promise<string> {
   const handle = `cal-${crypto.randomUUID().slice(0, 8)}`;
   const rows = await sql<{ id: string }>("INSERT INTO artists (handle, name, time_zone, availability) VALUES ($1, 'Test', 'Europe/London', $2) RETURNING id", [
@@ -31,6 +34,7 @@ async function newArtist(): Promise<string> {
   ]);
   const id = rows[0]?.id;
   if (!id) throw new Error("no artist row");
+  madeArtists.push(id);
   return id;
 }
 
@@ -52,7 +56,16 @@ function held(answer: HoldAnswer): Extract<HoldAnswer, { ok: true }> {
 
 const statusOf = async (bookingId: string) => (await sql<{ status: string }>("SELECT status FROM bookings WHERE id = $1", [bookingId]))[0]?.status;
 
+let confirmedSoFar = 0;
+
 beforeEach(async () => {
+  // A confirmation queues its calendar write (a repeated payment may queue another), delivered up
+  // to the queue's batch timeout (2 s) later: after a test that confirmed, let those writes land
+  // before the calendar is wiped, or one lands in this test's calendar (an event over SLOT).
+  const [row] = await sql<{ n: string }>("SELECT count(*) AS n FROM bookings WHERE artist_id = ANY($1) AND status = 'CONFIRMED'", [madeArtists]);
+  const confirmed = Number(row?.n ?? 0);
+  if (confirmed > confirmedSoFar) await new Promise((r) => setTimeout(r, 3_000));
+  confirmedSoFar = confirmed;
   await google.reset();
 });
 

@@ -109,7 +109,11 @@ function freeBusy(state: GoogleState, req: Incoming): Reply {
   const timeMax = Date.parse(asString(body?.timeMax) ?? "");
   if (!body || Number.isNaN(timeMin) || Number.isNaN(timeMax)) return apiError(400, "invalid", "Bad Request");
   if (timeMax <= timeMin) return apiError(400, "timeRangeEmpty", "The specified time range is empty.");
-  // Google's message; the reason's name is not documented (research/scheduling.md §1.3).
+  // Google's message (quoted in calcom/cal.diy#11696). The reason's name is not documented: the
+  // errors guide (developers.google.com/workspace/calendar/api/guides/errors) names only
+  // timeRangeEmpty among 400s, and the freeBusy reference only per-calendar reasons (groupTooBig,
+  // tooManyCalendarsRequested, notFound, internalError). Ours is a stand-in; the adapter never
+  // branches on it (it splits ranges at 90 days, and any other 400 is permanent).
   if (timeMax - timeMin > NINETY_DAYS_MS) return apiError(400, "timeRangeTooLong", "The requested time range is too long.");
   const items = Array.isArray(body.items) ? body.items : [];
   const calendars: Record<string, unknown> = {};
@@ -162,8 +166,9 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
   const pageToken = q.get("pageToken");
   const filters = q.getAll("privateExtendedProperty");
   const timeMin = q.get("timeMin");
+  const timeMax = q.get("timeMax");
   const maxResults = Math.min(Number(q.get("maxResults") ?? "250") || 250, 2500);
-  if (syncToken !== null && (filters.length > 0 || timeMin !== null || q.has("timeMax") || q.has("q") || q.has("updatedMin") || q.has("orderBy"))) {
+  if (syncToken !== null && (filters.length > 0 || timeMin !== null || timeMax !== null || q.has("q") || q.has("updatedMin") || q.has("orderBy"))) {
     return apiError(400, "invalid", "Sync token cannot be used with other request restrictions.");
   }
   let cursor: PageCursor;
@@ -180,6 +185,8 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
   }
   const showDeleted = cursor.since !== null || q.get("showDeleted") === "true";
   const minMs = timeMin === null ? null : Date.parse(timeMin);
+  const maxMs = timeMax === null ? null : Date.parse(timeMax);
+  if (minMs !== null && maxMs !== null && maxMs <= minMs) return apiError(400, "timeRangeEmpty", "The specified time range is empty.");
   const selected = [...calendar.events.values()]
     .filter((e) => e.seq <= cursor.upto && (cursor.since === null || e.seq > cursor.since))
     .filter((e) => showDeleted || e.status !== "cancelled")
@@ -187,7 +194,9 @@ function list(state: GoogleState, calendar: CalendarState, req: Incoming): Reply
       const [key = "", value = ""] = f.split("=");
       return e.extendedProperties?.private?.[key] === value;
     }))
+    // Google: timeMin bounds an event's end, timeMax its start (both exclusive).
     .filter((e) => minMs === null || (eventSpan(e)?.endMs ?? Infinity) > minMs)
+    .filter((e) => maxMs === null || (eventSpan(e)?.startMs ?? -Infinity) < maxMs)
     .sort((a, b) => a.seq - b.seq);
   const page = selected.slice(cursor.offset, cursor.offset + maxResults);
   const more = cursor.offset + maxResults < selected.length;

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import type { AppConfig } from "../../config.ts";
+import type { CalendarEventView } from "../../domain/calendar-conflicts.ts";
 import { tokenUrlFor, withAccessToken, type GoogleAuth } from "./auth.ts";
 import { classifyResponse, noAnswer, parseRetryAfter, type GoogleFailure } from "./errors.ts";
 import { eventIdFor } from "./event-id.ts";
@@ -104,6 +105,11 @@ export const INKLINE_MARK = { key: "inkline", value: "1" } as const;
 
 /** Whether Inkline wrote this event (its private `inkline` property is "1"). */
 export const isInklineEvent = (event: GoogleEvent): boolean => event.extendedProperties?.private?.[INKLINE_MARK.key] === INKLINE_MARK.value;
+
+/** An event as the conflict rules (src/domain/calendar-conflicts.ts) read it: ours or not, and its times. */
+export function eventView(event: GoogleEvent): CalendarEventView {
+  return { id: event.id, status: event.status, transparency: event.transparency, summary: event.summary, start: event.start, end: event.end, ours: isInklineEvent(event) };
+}
 
 interface Answer {
   status: number;
@@ -303,8 +309,12 @@ export interface ListOptions {
   /** Full list only: e.g. ["inkline=1"] for our events. */
   privateExtendedProperty?: string[];
   showDeleted?: boolean;
-  /** Full list only. */
+  /** Full list only: events ending after this (Google's lower bound on the end time). */
   timeMin?: Date;
+  /** Full list only: events starting before this (Google's upper bound on the start time). */
+  timeMax?: Date;
+  /** Recurring events as their single instances (allowed with a sync token, Google's sync guide uses it). */
+  singleEvents?: boolean;
 }
 
 export interface EventsPage {
@@ -324,6 +334,8 @@ export async function listEvents(client: CalendarClient, calendarId: string, opt
       privateExtendedProperty: options.privateExtendedProperty,
       showDeleted: options.showDeleted === undefined ? undefined : String(options.showDeleted),
       timeMin: options.timeMin?.toISOString(),
+      timeMax: options.timeMax?.toISOString(),
+      singleEvents: options.singleEvents === undefined ? undefined : String(options.singleEvents),
     },
   });
   if (!sent.ok) return sent;
@@ -337,19 +349,47 @@ export async function listEvents(client: CalendarClient, calendarId: string, opt
 }
 
 /**
- * Every page of a full list (`syncToken` null) or of the changes since `syncToken`, and the sync
- * token for next time (from the last page). At most `maxPages` pages, else a retryable failure.
+ * Every page of a full list (`syncToken` null; `timeMin` bounds it) or of the changes since
+ * `syncToken`, the sync token for next time (from the last page) and how many pages it took. At
+ * most `maxPages` pages, else a retryable failure.
  */
-export async function syncEvents(client: CalendarClient, calendarId: string, syncToken: string | null, options: { maxResults?: number; maxPages?: number } = {}): Promise<CalendarResult<{ events: GoogleEvent[]; nextSyncToken: string }>> {
+export async function syncEvents(
+  client: CalendarClient,
+  calendarId: string,
+  syncToken: string | null,
+  options: { maxResults?: number; maxPages?: number; singleEvents?: boolean; timeMin?: Date } = {},
+): Promise<CalendarResult<{ events: GoogleEvent[]; nextSyncToken: string; pages: number }>> {
   const events: GoogleEvent[] = [];
   let pageToken: string | undefined;
+  // A full list may be bounded (events ending after timeMin); a sync token carries its own bounds.
+  const timeMin = syncToken === null ? options.timeMin : undefined;
   for (let page = 0; page < (options.maxPages ?? 100); page++) {
-    const listed = await listEvents(client, calendarId, { syncToken: syncToken ?? undefined, pageToken, maxResults: options.maxResults });
+    const listed = await listEvents(client, calendarId, { syncToken: syncToken ?? undefined, pageToken, maxResults: options.maxResults, singleEvents: options.singleEvents, timeMin });
     if (!listed.ok) return listed;
     events.push(...listed.value.events);
     if (listed.value.nextPageToken === null) {
-      return listed.value.nextSyncToken === null ? { ok: false, error: unexpected(200, "events.list (no nextSyncToken on the last page)") } : { ok: true, value: { events, nextSyncToken: listed.value.nextSyncToken } };
+      return listed.value.nextSyncToken === null
+        ? { ok: false, error: unexpected(200, "events.list (no nextSyncToken on the last page)") }
+        : { ok: true, value: { events, nextSyncToken: listed.value.nextSyncToken, pages: page + 1 } };
     }
+    pageToken = listed.value.nextPageToken;
+  }
+  return { ok: false, error: { kind: "retryable", status: null, reason: "too_many_pages", message: "events.list had more pages than allowed", retryAfterMs: null } };
+}
+
+/**
+ * Every live event that shares a moment with [from, to), recurring ones as their instances, every
+ * page. Unlike freeBusy it says which event is which, so our own events can be told from the
+ * artist's (a booking's slot checked at confirmation).
+ */
+export async function eventsBetween(client: CalendarClient, calendarId: string, from: Date, to: Date, options: { maxPages?: number } = {}): Promise<CalendarResult<GoogleEvent[]>> {
+  const events: GoogleEvent[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < (options.maxPages ?? 20); page++) {
+    const listed = await listEvents(client, calendarId, { timeMin: from, timeMax: to, singleEvents: true, pageToken });
+    if (!listed.ok) return listed;
+    events.push(...listed.value.events);
+    if (listed.value.nextPageToken === null) return { ok: true, value: events };
     pageToken = listed.value.nextPageToken;
   }
   return { ok: false, error: { kind: "retryable", status: null, reason: "too_many_pages", message: "events.list had more pages than allowed", retryAfterMs: null } };
