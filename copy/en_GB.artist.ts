@@ -21,6 +21,8 @@ export const en_GB_artist = {
   "booking.windows.artist": "{clientName} ({phone}) says these times suit them: \"{windows}\". Nothing in your calendar fits yet.",
   "booking.confirmed.artist": "Booked: {clientName} ({phone}), {when} ({zone}). The {deposit} deposit is paid and the session is going into your calendar.",
   "booking.slot_taken.artist": "{clientName} ({phone}) paid the {deposit} deposit after their hold on {slot} lapsed, and that time has been taken since. Nobody is double-booked: the deposit is kept as credit and they've been offered other times.",
+  "calendar.dead_letter.artist": "A booking could not be written to your Google Calendar ({reason}). The booking itself is safe in Inkline; once the calendar is fixed (shared with Inkline's service account?), replay it from the inbox's jobs page.",
+  "calendar.dead_letter.subject": "a booking could not be written to your calendar",
   "calendar.event.summary": "Tattoo: {clientName}",
   "calendar.event.description": "Booked through Inkline (deposit paid). Lead: {leadUrl}",
   "calendar.event.description_no_link": "Booked through Inkline (deposit paid).",

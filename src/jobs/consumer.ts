@@ -11,8 +11,10 @@
  * system event; the admin API and the inbox show them and can replay them.
  */
 import type { InboxPayload } from "../../durable-objects/inbox.ts";
-import { requireConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
+import { sendArtistAlert } from "../adapters/whatsapp/artist-alert.ts";
+import { artistNoticeNumber, requireConfig } from "../config.ts";
+import { renderCopy } from "../domain/copy.ts";
+import { openDatabase, type Database } from "../db/client.ts";
 import { recordSystemEvent } from "../db/lead-store.ts";
 import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
@@ -141,6 +143,24 @@ async function consumeJobs(batch: MessageBatch, env: Env, log: Logger, correlati
   );
 }
 
+/** The artist is told, once per dead letter, that a calendar job failed for good (alert-failed recorded). */
+async function tellArtistDeadLetter(env: Env, db: Database, messageId: string, reason: string, log: Logger, correlationId: string): Promise<void> {
+  const config = requireConfig(env);
+  const to = artistNoticeNumber(config);
+  if (!to || !config.FEATURE_ARTIST_NOTIFICATIONS) return;
+  const sent = await sendArtistAlert(config, {
+    to,
+    artistName: config.ARTIST_NAME,
+    body: renderCopy("calendar.dead_letter.artist", { reason: reason.slice(0, 200) }),
+    subject: renderCopy("calendar.dead_letter.subject"),
+    ref: `dead-letter-${messageId}`,
+  });
+  if (!sent.ok) {
+    await recordSystemEvent(db, { type: "artist.alert_failed", level: "error", payload: { alert: "queue.dead_lettered", code: sent.code, message: sent.message }, correlationId });
+    log.error("artist.alert_failed", { alert: "queue.dead_lettered", code: sent.code });
+  }
+}
+
 async function consumeDeadLetters(batch: MessageBatch, env: Env, log: Logger, correlationId: string): Promise<void> {
   const handle = openDatabase(requireConfig(env));
   try {
@@ -152,6 +172,8 @@ async function consumeDeadLetters(batch: MessageBatch, env: Env, log: Logger, co
       try {
         const fresh = await recordDeadLetter(handle.db, { messageId: message.id, queue: JOBS_QUEUE, body, kind, attempts: message.attempts, reason });
         if (fresh) await recordSystemEvent(handle.db, { type: "queue.dead_lettered", level: "error", payload: { message_id: message.id, kind, reason }, correlationId });
+        // A calendar job that can never succeed: the artist hears once (their booking is safe in Inkline).
+        if (fresh && kind?.startsWith("calendar.")) await tellArtistDeadLetter(env, handle.db, message.id, reason, log, correlationId);
         log.error("queue.dead_lettered", { message_id: message.id, kind, reason, duplicate: !fresh });
         message.ack();
       } catch (error) {

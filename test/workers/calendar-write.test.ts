@@ -13,6 +13,7 @@ import { defaultAvailability } from "../../src/domain/availability.ts";
 import { PermanentJobError, RetryJobLater, writeCalendar } from "../../src/jobs/calendar-write.ts";
 import { createLogger } from "../../src/lib/log.ts";
 import { sql } from "../support/workers/db.ts";
+import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
 import { google, testCalendar } from "../support/workers/google.ts";
 import { uniquePhone } from "../support/workers/whatsapp.ts";
 
@@ -101,7 +102,8 @@ describe("calendar write", () => {
     expect(await writeCalendar(bookingId, env, log)).toBe("inserted");
   });
 
-  it("an id held by an event that is not ours is permanent: dead-lettered at once through the queue", async () => {
+  it("an id held by an event that is not ours is permanent: dead-lettered at once through the queue, and the artist is told once", async () => {
+    const before = await artistWindowOpen();
     const { bookingId } = await confirmedBooking();
     const { calendarId } = testCalendar();
     await google.addByHand({ calendarId, id: eventIdFor(bookingId, 0), start: "2027-07-20T09:00:00Z", end: "2027-07-20T10:00:00Z", summary: "not ours" });
@@ -114,6 +116,11 @@ describe("calendar write", () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]?.kind).toBe("calendar.write");
     expect(letters[0]?.reason).toMatch(/^permanent: calendar insert: id_taken/);
+    const told = await eventually(
+      async () => (await artistHeardSince(before)).filter((t) => t.includes("could not be written to your Google Calendar") && t.includes("id_taken")),
+      (texts) => texts.length > 0,
+    );
+    expect(told).toHaveLength(1);
   });
 
   it("a released booking loses its event; deleting again is harmless", async () => {
