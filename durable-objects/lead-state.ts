@@ -6,6 +6,7 @@ import type { Lead } from "../src/db/schema.ts";
 import { readLedger } from "../src/domain/deposit.ts";
 import type { Decision, LeadState, RecordedAnswer } from "../src/domain/engine.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
+import { readPendingCheck } from "../src/domain/engine/plausibility.ts";
 import { readTourOffer } from "../src/domain/tour-schedule.ts";
 
 /** ISO times from a jsonb list, oldest first; anything unreadable is left out. */
@@ -46,6 +47,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     referenceLimitNotedAt: lead.referenceLimitNotedAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
     panicNoticeAt: lead.panicNoticeAt,
+    pendingCheck: readPendingCheck(lead.pendingCheck),
     recentAnswers: answers,
     attachmentCount,
     tourOffer: readTourOffer(lead.tourOffer),

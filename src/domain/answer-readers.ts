@@ -250,7 +250,7 @@ const REPAIR_BY_REASON: Readonly<Record<string, CopyKey>> = {
 
 /** Repair copy for failures that need their own hint on one question. */
 const REPAIR_BY_QUESTION_REASON: Partial<Record<QuestionKey, Readonly<Record<string, CopyKey>>>> = {
-  dimensions: { too_large: "repair.dimensions_too_large" },
+  dimensions: { too_large: "repair.dimensions_too_large", half_size: "repair.dimensions_half" },
 };
 
 /** The hint that re-asks `key` after a failure for `reason`. */
