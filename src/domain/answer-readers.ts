@@ -88,6 +88,7 @@ const fail = <T>(reason: string): ReadResult<T> => ({ ok: false, reason });
 const NON_ANSWERS = new Set([
   "yes", "no", "ok", "okay", "k", "idk", "dunno", "not sure", "no idea", "unsure", "maybe", "hi", "hello", "hey",
   "thanks", "thank you", "?", "same", "none", "n/a", "continue",
+  "not sure yet", "no idea yet", "haven't decided", "havent decided", "not decided yet", "still deciding", "idk yet", "hmm", "umm",
 ]);
 
 /** Other-field content removed before a free-text answer is judged: prices, sizes, handles, numbers. */

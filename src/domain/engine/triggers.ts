@@ -38,20 +38,20 @@ const CONTINUE_WORDS = new Set(["continue", "carry on", "resume", "keep going"])
 const QUESTION_OPENERS =
   /^(?:how|what|what's|whats|when|where|which|who|why|do|does|did|can|could|would|will|is|are|have you|got any|any chance|is there|i was wondering|i'm wondering|im wondering|just wondering|wondering|was wondering)(?![a-z])/;
 const PRICE =
-  /(?<![a-z])(?:how much(?! detail)|price|prices|pricing|priced|cost|costs|costing|quote|hourly rate|your rates|charge|charges|discounts?|cheaper|deals?|offers?|mates rates|payment plans?|pay in instalments|pay monthly)(?![a-z])/;
+  /(?<![a-z])(?:how much(?! detail)|price|prices|pricing|priced|cost|costs|costing|quote|hourly rate|your rates|charge|charges|discounts?|cheaper|deals?|offers?|mates rates|payment plans?|pay in instalments|pay monthly|expensive|cost extra|charge extra|extra cost|minimum|deposit amount)(?![a-z])/;
 /**
  * Price talk that is never an answer, question or not: asking for less, haggling, affordability.
  * ("Budget max 300" is an answer; "any student discount" or "can't afford much" is talk for the artist.)
  */
 const PRICE_TALK =
-  /(?<![a-z])(?:discounts?|cheaper|mates rates|student (?:rate|price|deal)|(?:price|cost|quote)s? (?:(?:could|can|might|would|to) )?(?:(?:be|go|come) )?(?:(?:a bit|a little|any|slightly|abit) )?(?:lower|down|less)|(?:any|bit of a|a) (?:reduction|deal)|(?:lower|reduce|drop) (?:the|your) (?:price|cost|quote)|knock (?:a bit|some|something|a few quid) off|too expensive|out of my (?:price )?range|can'?t afford|cannot afford|payment plans?|pay in instalments)(?![a-z])/;
+  /(?<![a-z])(?:discounts?|cheaper|mates rates|student (?:rate|price|deal)|(?:price|cost|quote)s? (?:(?:could|can|might|would|to) )?(?:(?:be|go|come) )?(?:(?:a bit|a little|any|slightly|abit) )?(?:lower|down|less)|(?:any|bit of a|a) (?:reduction|deal)|(?:lower|reduce|drop) (?:the|your) (?:price|cost|quote)|knock (?:a bit|some|something|a few quid) off|too expensive|out of my (?:price )?range|can'?t afford|cannot afford|payment plans?|pay in instalments|depends on (?:the )?(?:price|cost|quote))(?![a-z])/;
 /** Who a question to the artist addresses ("do you…", "your prices", "the studio"). */
-const ADDRESSES_ARTIST = /(?<![a-z])(?:you|your|yours|you're|youre|u|ur|ya|yall|the studio|the artist|ur studio)(?![a-z])/;
+const ADDRESSES_ARTIST = /(?<![a-z])(?:you|your|yours|you're|youre|u|ur|ya|yall|we|the studio|the artist|ur studio)(?![a-z])/;
 /** Questions about the work or the studio that the assistant cannot answer, wherever they are asked. */
 const ABOUT_THE_WORK =
-  /^(?:how long (?:does|will|would|do)|how (?:does|do) (?:it|the|a|this)|does it hurt|will it hurt|what (?:styles?|kind|sort|type)|which styles?|is there (?:parking|a waiting list)|where (?:is|are) (?:the studio|you)|what(?:'s| is) the (?:aftercare|healing)|how (?:painful|sore))(?![a-z])/;
+  /^(?:how long (?:does|will|would|do)|how (?:does|do) (?:it|the|a|this)|does it hurt|will it hurt|what (?:styles?|kind|sort|type)|which styles?|is there (?:a |any )?(?:deposit|parking|waiting list|wait)|where (?:is|are) (?:the studio|you)|what(?:'s| is) the (?:aftercare|healing)|how (?:painful|sore))(?![a-z])/;
 const SCHEDULING =
-  /(?<![a-z])(?:are you (?:free|available)|availability|any (?:slots|openings|space|dates)|free slots|when can (?:i|you|we)|how soon|next (?:opening|slot|available)|earliest (?:slot|date|appointment|available))(?![a-z])/;
+  /(?<![a-z])(?:are you (?:free|available)|when (?:will|are|r) (?:you|u) (?:be )?(?:in|at|back|coming|visiting)|availability|any (?:slots|openings|space|dates)|free slots|when can (?:i|you|we)|how soon|next (?:opening|slot|available)|earliest (?:slot|date|appointment|available))(?![a-z])/;
 
 /** The message, lower-cased, without trailing punctuation. */
 function bare(text: string): string {

@@ -131,6 +131,9 @@ function scanMeasures(tokens: readonly Token[]): MeasureScan {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     if (token?.kind !== "number") continue;
+    // "A4", "a5": a paper size, not a measure.
+    const glued = tokens[i - 1];
+    if (glued?.kind === "word" && glued.end === token.start) continue;
     const value = parseDecimal(token.raw, { dotThousands: false });
     if (value === null) return { ok: false, reason: "ambiguous" };
     const unit = unitAfter(tokens, i);
