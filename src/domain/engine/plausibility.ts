@@ -31,6 +31,8 @@ export const PendingCheck = z.discriminatedUnion("question", [
   }),
 ]);
 export type PendingCheck = z.infer<typeof PendingCheck>;
+export type BudgetCheck = Extract<PendingCheck, { question: "budget" }>;
+export type SizeCheck = Extract<PendingCheck, { question: "dimensions" }>;
 
 /** A stored pending check, or null when absent or unreadable. */
 export function readPendingCheck(value: unknown): PendingCheck | null {
@@ -51,7 +53,7 @@ export function smallestTattooMinor(region: Region, currency: Currency): number 
 }
 
 /** A budget below the smallest tattoo: confirmed, with the amount times 10, 100 or 1,000 that clears it as the guess. */
-export function checkBudget(budget: Budget, region: Region | null, rawText: string | null): PendingCheck | null {
+export function checkBudget(budget: Budget, region: Region | null, rawText: string | null): BudgetCheck | null {
   const floor = smallestTattooMinor(region ?? REGION_OF_CURRENCY[budget.currency], budget.currency);
   if (budget.amountMinor >= floor) return null;
   const factor = [10, 100, 1_000].find((f) => budget.amountMinor * f >= floor);
@@ -97,7 +99,7 @@ export function placementLimit(placement: string | null): { part: string; maxCm:
  * A size of a few millimetres (confirmed as centimetres when that fits), or one bigger than the
  * placement allows (confirmed as it is).
  */
-export function checkDimensions(size: Dimensions, placement: string | null, rawText: string | null): PendingCheck | null {
+export function checkDimensions(size: Dimensions, placement: string | null, rawText: string | null): SizeCheck | null {
   const limit = placementLimit(placement);
   const longest = Math.max(size.widthCm, size.heightCm);
   if (Math.min(size.widthCm, size.heightCm) < MIN_SIDE_CM) {
