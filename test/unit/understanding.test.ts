@@ -10,7 +10,7 @@ import { BRIEF_ITEMS, briefCompleteness } from "../../src/domain/engine/complete
 import { checkBudget, checkDimensions, MIN_SIDE_CM, placementLimit, smallestTattooMinor } from "../../src/domain/engine/plausibility.ts";
 import { artistQuestion, priceTalk, questionTrigger } from "../../src/domain/engine/triggers.ts";
 import { parseDimensions, parseLocation, parseTimeWindows } from "../../src/domain/parsing/index.ts";
-import { answersBefore, NOW } from "../support/engine.ts";
+import { answersBefore, askedAbout, conversation, copyKeys, eventTypes, NOW, replies, run, says, taps } from "../support/engine.ts";
 
 describe("plausibility", () => {
   it("a bare 5 is £5, below the smallest tattoo: confirmed as £500", () => {
@@ -124,5 +124,46 @@ describe("half sizes and indifference", () => {
   });
   it.each(["anywhere's fine", "not bothered", "whatever works", "up to you"])("%j is a flexible place", (text) => {
     expect(parseLocation(text)).toMatchObject({ ok: true, value: { flexible: true } });
+  });
+});
+
+describe("the engine: confirming, holding replies, handovers", () => {
+  const atBudget = () => askedAbout("budget", { recentAnswers: answersBefore("budget") });
+
+  it("\"5\" at the budget: \"did you mean £500?\" with buttons; Yes stores £500 and moves on", () => {
+    const { decisions, lead } = conversation(atBudget(), [says("5"), taps("check_yes", "Yes")]);
+    expect(replies(decisions[0] ?? run(atBudget(), says("5")))).toEqual(["Just to check — did you mean £500? [Yes | No, let me fix it]"]);
+    expect(decisions[0]?.answers).toEqual([]);
+    expect(decisions[1]?.answers).toMatchObject([{ questionKey: "budget", rawText: "£500", value: { amountMinor: 50_000, currency: "GBP" } }]);
+    expect(copyKeys(decisions[1] ?? run(atBudget(), says("5")))).toEqual(["question.location_city"]);
+    expect(lead.pendingCheck).toBeNull();
+  });
+
+  it("a typed \"no\" asks again without counting a failure; a fresh amount instead of yes/no is read as the answer", () => {
+    const declined = conversation(atBudget(), [says("5"), says("no")]);
+    expect(declined.decisions.map(copyKeys)).toEqual([["check.did_you_mean"], ["check.declined"]]);
+    expect(declined.lead.failureCounts).toEqual({});
+    const fresh = conversation(atBudget(), [says("5"), says("£450")]);
+    expect(fresh.decisions[1]?.answers).toMatchObject([{ questionKey: "budget", value: { amountMinor: 45_000 } }]);
+  });
+
+  it("a size too big for a finger is confirmed as it is; Yes keeps it", () => {
+    const lead = askedAbout("dimensions", { recentAnswers: answersBefore("dimensions", { placement: { text: "my ring finger", value: { text: "my ring finger" } } }) });
+    const { decisions } = conversation(lead, [says("30 x 40 cm"), says("yes")]);
+    expect(replies(decisions[0] ?? run(lead, says("x")))[0]).toContain("Just to check — 30 x 40 cm on your finger?");
+    expect(decisions[1]?.answers).toMatchObject([{ questionKey: "dimensions", value: { widthCm: 30, heightCm: 40 } }]);
+  });
+
+  it("a question to the artist gets a holding reply and the question again; nothing stored", () => {
+    const decision = run(askedAbout("style"), says("do you do watercolour?"));
+    expect(decision.answers).toEqual([]);
+    expect(copyKeys(decision)).toEqual(["consultation.question_noted"]);
+    expect(replies(decision)[0]).toContain("Which style are you after?");
+    expect(eventTypes(decision)).toContain("consultation.client_question");
+  });
+
+  it("the first message after a handover always gets a holding reply; the next within the cooldown does not", () => {
+    const { decisions } = conversation(askedAbout("placement"), [says("any chance the price could be a bit lower?"), says("are you there?"), says("hello??")]);
+    expect(decisions.map(copyKeys)).toEqual([["handover.client.price_question"], ["handover.holding"], []]);
   });
 });
