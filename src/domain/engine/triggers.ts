@@ -46,12 +46,18 @@ const PRICE =
 const PRICE_TALK =
   /(?<![a-z])(?:discounts?|cheaper|mates rates|student (?:rate|price|deal)|(?:price|cost|quote)s? (?:(?:could|can|might|would|to) )?(?:(?:be|go|come) )?(?:(?:a bit|a little|any|slightly|abit) )?(?:lower|down|less)|(?:any|bit of a|a) (?:reduction|deal)|(?:lower|reduce|drop) (?:the|your) (?:price|cost|quote)|knock (?:a bit|some|something|a few quid) off|too expensive|out of my (?:price )?range|can'?t afford|cannot afford|payment plans?|pay in instalments|depends on (?:the )?(?:price|cost|quote))(?![a-z])/;
 /** Who a question to the artist addresses ("do you…", "your prices", "the studio"). */
-const ADDRESSES_ARTIST = /(?<![a-z])(?:you|your|yours|you're|youre|u|ur|ya|yall|we|the studio|the artist|ur studio)(?![a-z])/;
+const ADDRESSES_ARTIST = /(?<![a-z])(?:you|your|yours|you're|youre|u|ur|ya|yall|y'all|we|the studio|the artist|ur studio)(?![a-z])/;
+/** Leaving it to the artist ("whenever suits you?") is an answer, not a question. */
+const DEFERS = /(?<![a-z])(?:suits?|works? for|good for|best for|up to|easiest for) (?:you|u)(?![a-z])/;
+/** A wh-question ("what's the difference…?"), not a hedged answer ("what about the forearm?"). */
+const WH_QUESTION = /^(?:what|what's|whats|how|why|which|who)(?![a-z])(?! about)/;
+/** Pain and healing: always a question for the artist when asked. */
+const PAIN = /(?<![a-z])(?:hurt|hurts|painful|sore|heal|heals|healing)(?![a-z])/;
 /** Questions about the work or the studio that the assistant cannot answer, wherever they are asked. */
 const ABOUT_THE_WORK =
   /^(?:how long (?:does|will|would|do)|how (?:does|do) (?:it|the|a|this)|does it hurt|will it hurt|what (?:styles?|kind|sort|type)|which styles?|is there (?:a |any )?(?:deposit|parking|waiting list|wait)|where (?:is|are) (?:the studio|you)|what(?:'s| is) the (?:aftercare|healing)|how (?:painful|sore))(?![a-z])/;
 const SCHEDULING =
-  /(?<![a-z])(?:are you (?:free|available)|when (?:will|are|r) (?:you|u) (?:be )?(?:in|at|back|coming|visiting)|availability|any (?:slots|openings|space|dates)|free slots|when can (?:i|you|we)|how soon|next (?:opening|slot|available)|earliest (?:slot|date|appointment|available))(?![a-z])/;
+  /(?<![a-z])(?:are you (?:free|available)|when (?:will|are|r) (?:you|u) (?:be )?(?:in|at|back|coming|visiting)|(?:do you have|have you got|got) any(?:thing)?(?: (?:free|available|open|on))? (?:this|next|in|on|for)|availability|any (?:slots|openings|space|dates)|free slots|when can (?:i|you|we)|how soon|next (?:opening|slot|available)|earliest (?:slot|date|appointment|available))(?![a-z])/;
 
 /** The message, lower-cased, without trailing punctuation. */
 function bare(text: string): string {
@@ -113,11 +119,13 @@ export function artistQuestion(text: string | null, artistName: string): boolean
   if (!text) return false;
   const name = normalizeText(artistName);
   const named = name === "" ? null : new RegExp(`(?<![a-z])${escapeRegExp(name)}(?![a-z])`);
-  return sentences(normalizeText(text)).some(
-    (sentence) =>
-      ABOUT_THE_WORK.test(sentence) ||
-      (QUESTION_OPENERS.test(sentence) && (ADDRESSES_ARTIST.test(sentence) || (named !== null && named.test(sentence)))),
-  );
+  const normalized = normalizeText(text);
+  return questionSentences(normalized).some(({ sentence, asked }) => {
+    if (ABOUT_THE_WORK.test(sentence)) return true;
+    const addressed = (ADDRESSES_ARTIST.test(sentence) && !DEFERS.test(sentence)) || (named !== null && named.test(sentence));
+    if (QUESTION_OPENERS.test(sentence) && addressed) return true;
+    return asked && (addressed || PAIN.test(sentence) || WH_QUESTION.test(sentence));
+  });
 }
 
 /** Greetings and fillers before a question ("hi, do you…", "quick question: how long…"). */
@@ -125,10 +133,14 @@ const LEAD_IN = /^(?:(?:hi|hey|hiya|hello|heya|sorry|oh|also|and|btw|ok|okay|oh 
 
 /** The sentences of a message, each without its lead-in. */
 function sentences(normalized: string): string[] {
-  return normalized
-    .split(/[.!?\n]+/u)
-    .map((s) => s.trim().replace(LEAD_IN, ""))
-    .filter((s) => s !== "");
+  return questionSentences(normalized).map((s) => s.sentence);
+}
+
+/** The sentences of a message without their lead-ins, each with whether it ends in "?". */
+function questionSentences(normalized: string): { sentence: string; asked: boolean }[] {
+  return [...normalized.matchAll(/([^.!?\n]+)([.!?\n]*)/gu)]
+    .map((m) => ({ sentence: (m[1] ?? "").trim().replace(LEAD_IN, ""), asked: (m[2] ?? "").includes("?") }))
+    .filter((s) => s.sentence !== "");
 }
 
 /** CONTINUE (or "carry on"): the client wants the assistant back after a handover. */
