@@ -167,3 +167,13 @@ describe("the engine: confirming, holding replies, handovers", () => {
     expect(decisions.map(copyKeys)).toEqual([["handover.client.price_question"], ["handover.holding"], []]);
   });
 });
+
+describe("a check left open", () => {
+  it("is dropped when the client is handed over, so a later \"yes\" cannot confirm it", () => {
+    const lead = askedAbout("budget", { recentAnswers: answersBefore("budget") });
+    const { decisions, lead: after } = conversation(lead, [says("5"), says("HUMAN")]);
+    expect(decisions[0]?.patch.pendingCheck).toMatchObject({ question: "budget" });
+    expect(decisions[1]?.patch.pendingCheck).toBeNull();
+    expect(after.pendingCheck).toBeNull();
+  });
+});

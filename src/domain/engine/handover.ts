@@ -124,6 +124,8 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: Pi
   }
   const packet = packetFor(b, reason, message);
   b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
+  // A "did you mean…?" left open is dropped: after the handover the question is asked afresh.
+  if (b.lead.pendingCheck) b.decision.patch.pendingCheck = null;
   Object.assign(b.decision.patch, {
     // A first message that asks for the artist resumes into the consultation, not back to NEW.
     resumeStatus: from === LeadStatus.NEW ? LeadStatus.QUALIFYING : from,
