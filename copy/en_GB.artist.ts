@@ -215,6 +215,7 @@ export const en_GB_artist = {
   "inbox.timeline.event": "Event",
   "inbox.timeline.note": "Note by {author}",
   "inbox.timeline.transition": "Status: {from} → {to}",
+  "inbox.timeline.client_question": "They asked you: “{text}” (at the {question} question; they were told you'll answer it)",
   "inbox.timeline.number_changed": "The client changed their WhatsApp number; now {to}",
   "inbox.timeline.template": "Template message “{name}”",
   "inbox.timeline.media": "A file",
