@@ -8,6 +8,7 @@ import type { Decision, LeadState, RecordedAnswer } from "../src/domain/engine.t
 import { asLeadStatus } from "../src/domain/state-machine.ts";
 import type { SessionSize } from "../src/domain/gap-search.ts";
 import { readHeldSlot, readSlotOffer } from "../src/domain/slot-offer.ts";
+import { readPendingCheck } from "../src/domain/engine/plausibility.ts";
 import { readTourOffer } from "../src/domain/tour-schedule.ts";
 
 /** The session's length for the gap search, from the estimate's size (XL: its days, at least one). */
@@ -55,6 +56,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     referenceLimitNotedAt: lead.referenceLimitNotedAt,
     multiAnswerNotedAt: lead.multiAnswerNotedAt,
     panicNoticeAt: lead.panicNoticeAt,
+    pendingCheck: readPendingCheck(lead.pendingCheck),
     recentAnswers: answers,
     attachmentCount,
     tourOffer: readTourOffer(lead.tourOffer),

@@ -7,7 +7,7 @@
 import { and, asc, count, desc, eq, gte, ilike, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { redactedPayload } from "../domain/outbound-schema.ts";
 import { QUESTION_KEYS } from "../domain/questions.ts";
-import type { EnteredStatus } from "../domain/funnel.ts";
+import type { DropOffCount, EnteredStatus } from "../domain/funnel.ts";
 import type { Database } from "./client.ts";
 import { attachments, leadAnswers, leadNotes, leads, outboxMessages, systemEvents, type Lead } from "./schema.ts";
 
@@ -53,6 +53,8 @@ const summaryColumns = {
   status: leads.status,
   statusChangedAt: leads.statusChangedAt,
   createdAt: leads.createdAt,
+  /** The brief's completeness once the consultation finished (engine/completeness.ts), else null. */
+  brief: leads.brief,
 };
 
 const listColumns = {
@@ -214,6 +216,37 @@ export async function enteredStatuses(db: Database, since: Date): Promise<Entere
     .from(systemEvents)
     .where(and(eq(systemEvents.type, "lead.transition"), gte(systemEvents.createdAt, since)));
   return rows.flatMap((r) => (r.leadId && r.status ? [{ leadId: r.leadId, status: r.status }] : []));
+}
+
+/**
+ * The drop-off per question in the period: distinct leads with a repair (`answer.rejected`) or a
+ * handover (`lead.handed_over`) at each question, and leads stalled there (abandoned, or still in
+ * the consultation with no client message since `stalledBefore`).
+ */
+export async function questionDropOff(db: Database, since: Date, stalledBefore: Date): Promise<DropOffCount[]> {
+  const question = sql<string>`${systemEvents.payload}->>'question'`;
+  const [events, stalled] = await Promise.all([
+    db
+      .select({ question, type: systemEvents.type, leads: sql<number>`count(DISTINCT ${systemEvents.leadId})::int` })
+      .from(systemEvents)
+      .where(and(or(eq(systemEvents.type, "answer.rejected"), eq(systemEvents.type, "lead.handed_over")), gte(systemEvents.createdAt, since), sql`${question} IS NOT NULL`))
+      .groupBy(question, systemEvents.type),
+    db
+      .select({ question: leads.currentQuestion, leads: sql<number>`count(*)::int` })
+      .from(leads)
+      .where(
+        and(
+          sql`${leads.currentQuestion} IS NOT NULL`,
+          gte(leads.lastClientMessageAt, since),
+          or(eq(leads.status, "ABANDONED"), and(eq(leads.status, "QUALIFYING"), lt(leads.lastClientMessageAt, stalledBefore))),
+        ),
+      )
+      .groupBy(leads.currentQuestion),
+  ]);
+  return [
+    ...events.map((e) => ({ question: e.question, kind: e.type === "answer.rejected" ? ("repaired" as const) : ("handed_over" as const), leads: e.leads })),
+    ...stalled.flatMap((s) => (s.question === null ? [] : [{ question: s.question, kind: "stalled" as const, leads: s.leads }])),
+  ];
 }
 
 export async function addNote(db: Database, note: { leadId: string; author: string; body: string }) {

@@ -124,6 +124,10 @@ export const leads = pgTable(
     referenceLimitNotedAt: tz("reference_limit_noted_at"),
     /** When the client was told that answers given together are still asked one at a time (once per lead). */
     multiAnswerNotedAt: tz("multi_answer_noted_at"),
+    /** A parsed answer waiting for the client's confirmation ("did you mean £500?"), or null (engine/plausibility.ts). */
+    pendingCheck: jsonb("pending_check"),
+    /** The brief's completeness when the consultation finished: `{ score, total, missing[] }` (engine/completeness.ts). */
+    brief: jsonb("brief"),
     /** When the client last got the panic switch's holding reply (at most one a day, see settings). */
     panicNoticeAt: tz("panic_notice_at"),
     /** Status to return to when a handover ends with CONTINUE. */

@@ -88,6 +88,7 @@ const fail = <T>(reason: string): ReadResult<T> => ({ ok: false, reason });
 const NON_ANSWERS = new Set([
   "yes", "no", "ok", "okay", "k", "idk", "dunno", "not sure", "no idea", "unsure", "maybe", "hi", "hello", "hey",
   "thanks", "thank you", "?", "same", "none", "n/a", "continue",
+  "not sure yet", "no idea yet", "haven't decided", "havent decided", "not decided yet", "still deciding", "idk yet", "hmm", "umm",
 ]);
 
 /** Other-field content removed before a free-text answer is judged: prices, sizes, handles, numbers. */
@@ -250,7 +251,7 @@ const REPAIR_BY_REASON: Readonly<Record<string, CopyKey>> = {
 
 /** Repair copy for failures that need their own hint on one question. */
 const REPAIR_BY_QUESTION_REASON: Partial<Record<QuestionKey, Readonly<Record<string, CopyKey>>>> = {
-  dimensions: { too_large: "repair.dimensions_too_large" },
+  dimensions: { too_large: "repair.dimensions_too_large", half_size: "repair.dimensions_half" },
 };
 
 /** The hint that re-asks `key` after a failure for `reason`. */

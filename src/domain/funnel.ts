@@ -7,8 +7,12 @@
  * A stage counts distinct leads that entered any of its statuses in the period. Leads can skip a
  * stage (the artist may mark a lead booked without a deposit), so a later stage may hold leads the
  * one before it does not; conversion is simply the ratio of the two counts.
+ *
+ * Within the consultation, the drop-off per question says where clients are lost: leads that went
+ * quiet at a question, needed a repair there, or were handed over from it.
  */
 import { LeadStatus } from "./lead-status.ts";
+import { QUESTION_KEYS, type QuestionKey } from "./questions.ts";
 
 const S = LeadStatus;
 
@@ -54,4 +58,33 @@ export function buildFunnel(entered: readonly EnteredStatus[]): Funnel {
   });
   const exits = Object.fromEntries(FUNNEL_EXITS.map((status) => [status, leadsIn([status])])) as Funnel["exits"];
   return { stages, exits };
+}
+
+/** How a lead was lost or slowed at a question: went quiet there, needed a repair, or was handed over. */
+export const DROP_OFF_KINDS = ["stalled", "repaired", "handed_over"] as const;
+export type DropOffKind = (typeof DROP_OFF_KINDS)[number];
+
+/** One count from the store: distinct leads of one kind at one question. */
+export interface DropOffCount {
+  question: string;
+  kind: DropOffKind;
+  leads: number;
+}
+
+/** Per question, in the order asked: how many leads stalled, needed a repair or were handed over there. */
+export type DropOff = ({ question: QuestionKey } & Record<DropOffKind, number>)[];
+
+/** A client silent this long at a question counts as stalled there. */
+export const STALLED_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The drop-off per question, so the artist sees which question loses clients. Every question is
+ * listed (zeros included), unknown question keys are left out.
+ */
+export function buildDropOff(counts: readonly DropOffCount[]): DropOff {
+  return QUESTION_KEYS.map((question) => {
+    const row = { question, stalled: 0, repaired: 0, handed_over: 0 };
+    for (const c of counts) if (c.question === question) row[c.kind] += c.leads;
+    return row;
+  });
 }

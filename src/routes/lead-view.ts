@@ -8,6 +8,7 @@ import type { Database } from "../db/client.ts";
 import type { Lead } from "../db/schema.ts";
 import { renderCopy, type CopyKey, type CopyParams } from "../domain/copy.ts";
 import { paidMinor, readLedger } from "../domain/deposit.ts";
+import { readBrief } from "../domain/engine/completeness.ts";
 import { HandoverReason } from "../domain/engine/triggers.ts";
 import { formatMoney } from "../domain/format.ts";
 import { asQuestionKey } from "../domain/questions.ts";
@@ -82,4 +83,16 @@ export async function answerRows(db: Database, leadId: string, maxChars?: number
     const cut = maxChars !== undefined && text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
     return { label: key ? t(`label.${key}`) : a.questionKey, text: cut };
   });
+}
+
+/**
+ * "Brief 4/6: no references, photo of the tattoo to cover" (or "Brief 6/6") from `leads.brief`,
+ * or null before the consultation finished.
+ */
+export function briefLine(brief: unknown): { text: string; complete: boolean } | null {
+  const read = readBrief(brief);
+  if (read === null) return null;
+  if (read.missing.length === 0) return { text: t("inbox.brief", { score: read.score, total: read.total }), complete: true };
+  const missing = read.missing.map((item) => t(`brief.item.${item}`)).join(", ");
+  return { text: t("inbox.brief_missing", { score: read.score, total: read.total, missing }), complete: false };
 }

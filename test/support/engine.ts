@@ -118,6 +118,7 @@ export function applied(lead: LeadState, decision: Decision): LeadState {
     "multiAnswerNotedAt",
     "panicNoticeAt",
     "tourOffer",
+    "pendingCheck",
   ] as const satisfies readonly (keyof LeadState & keyof typeof patch)[];
   for (const field of fields) if (patch[field] !== undefined) Object.assign(next, { [field]: patch[field] });
   // Stored as ISO times (jsonb), read back as dates (durable-objects/lead-state.ts).

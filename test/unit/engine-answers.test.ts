@@ -208,29 +208,53 @@ describe("closed questions are reply buttons", () => {
 describe("several answers in one message", () => {
   const multi = "left forearm, about 10x15cm, blackwork, budget £400";
 
-  it("keeps the answer to the current question, says once that the rest come one at a time, and asks the next question", () => {
+  it("keeps every answer it can read with confidence, confirms them in one line, and asks the first question still open", () => {
     const decision = run(askedAbout("placement"), says(multi));
-    expect(decision.answers).toMatchObject([{ questionKey: "placement", rawText: multi }]);
+    expect(decision.answers).toMatchObject([
+      { questionKey: "placement", rawText: multi },
+      { questionKey: "dimensions", rawText: "10x15cm", value: { widthCm: 10, heightCm: 15 } },
+      { questionKey: "style", rawText: "blackwork", value: { text: "blackwork" } },
+      { questionKey: "budget", rawText: "£400", value: { amountMinor: 40_000, currency: "GBP" } },
+    ]);
+    expect(copyKeys(decision)).toEqual(["consultation.kept_answers", "question.complexity"]);
+    expect(replies(decision)[0]).toBe("Thanks, I've noted the size (10x15cm), the style (blackwork) and a budget of £400 too, so I won't ask about that again.");
+    expect(decision.patch).toMatchObject({ currentQuestion: "complexity", multiAnswerNotedAt: NOW });
+  });
+
+  it("a question answered alongside another is skipped when the consultation reaches it", () => {
+    const { decisions } = conversation(askedAbout("dimensions"), [says("about 12 by 8 cm, thinking around 300 quid"), says("fine line"), says("2"), says("no"), says("no")]);
+    expect(decisions.flatMap(copyKeys)).toEqual(["consultation.kept_answers", "question.style", "question.complexity", "question.coverup", "question.reference_images", "question.location_city"]);
+    expect(decisions[0]?.answers.map((a) => [a.questionKey, a.value])).toEqual([
+      ["dimensions", { widthCm: 12, heightCm: 8 }],
+      ["budget", { amountMinor: 30_000, currency: "GBP" }],
+    ]);
+  });
+
+  it("a run-on without commas still gives up each answer", () => {
+    const decision = run(askedAbout("dimensions"), says("about 12 by 8 cm thinking around 300 quid"));
+    expect(decision.answers.map((a) => a.questionKey)).toEqual(["dimensions", "budget"]);
+  });
+
+  it("an implausible extra is not kept: it is asked for later, as usual", () => {
+    const decision = run(askedAbout("placement"), says("my finger, 30 x 40 cm"));
+    expect(decision.answers.map((a) => a.questionKey)).toEqual(["placement"]);
     expect(copyKeys(decision)).toEqual(["consultation.one_at_a_time", "question.dimensions"]);
-    expect(decision.patch).toMatchObject({ currentQuestion: "dimensions", multiAnswerNotedAt: NOW });
   });
 
-  it("never skips a question: size, style and budget are each still asked, in order", () => {
-    const { decisions } = conversation(askedAbout("placement"), [says(multi), says("10x15cm"), says("blackwork")]);
-    expect(decisions.flatMap(copyKeys)).toEqual(["consultation.one_at_a_time", "question.dimensions", "question.style", "question.complexity"]);
-  });
-
-  it("the note is said once per lead", () => {
-    const first = run(askedAbout("placement"), says(multi));
+  it("the one-at-a-time note is said once per lead", () => {
+    const first = run(askedAbout("placement"), says("my finger, 30 x 40 cm"));
     const lead = applied(askedAbout("placement"), first);
-    const second = run({ ...lead, currentQuestion: "dimensions" }, says("10x15cm, and a budget of £400"));
-    expect(copyKeys(second)).toEqual(["question.style"]);
+    const second = run({ ...lead, currentQuestion: "style" }, says("blackwork, loads of detail, 2 i guess"));
+    expect(copyKeys(second)).not.toContain("consultation.one_at_a_time");
     expect(second.patch.multiAnswerNotedAt).toBeUndefined();
   });
 
   it("takes the one piece that answers the current question when the whole message does not parse", () => {
     const decision = run(askedAbout("dimensions"), says("10x15cm, budget £400"));
-    expect(decision.answers).toMatchObject([{ questionKey: "dimensions", value: { widthCm: 10, heightCm: 15 } }]);
+    expect(decision.answers).toMatchObject([
+      { questionKey: "dimensions", value: { widthCm: 10, heightCm: 15 } },
+      { questionKey: "budget", value: { amountMinor: 40_000, currency: "GBP" } },
+    ]);
   });
 
   it("two pieces that say different things are not guessed between", () => {

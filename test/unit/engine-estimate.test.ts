@@ -87,6 +87,7 @@ describe("completion", () => {
       [
         "New consultation ready for your review.",
         `Client: Ari Lane, ${CLIENT}`,
+        "Brief: 4/5 complete, missing: references",
         "",
         "Answers:",
         "• Idea: a koi fish swimming upstream",
@@ -135,10 +136,24 @@ describe("completion", () => {
     expect(text).toContain("Reference images: 3");
   });
 
-  it("flags: cover-up, complexity 3, several answers in one message", () => {
+  it("flags: cover-up, complexity 3, several answers in one message (a cover-up then goes to the artist as a handover)", () => {
     const changes = { coverup: { text: "yes", value: true }, complexity: { text: "3", value: 3 } };
-    const text = artistText(run(onLastQuestion(changes, { multiAnswerNotedAt: NOW }), says(GOOD_ANSWERS.timing.text)));
-    expect(text).toContain("Flags: cover-up; very detailed (complexity 3); gave several answers in one message");
+    const decision = run(onLastQuestion(changes, { multiAnswerNotedAt: NOW }), says(GOOD_ANSWERS.timing.text));
+    const [summary, handover] = toArtist(decision);
+    expect(summary?.copyKey).toBe("summary.artist");
+    expect(handover?.copyKey).toBe("handover.artist");
+    expect(summary?.kind === "text" ? summary.body : "").toContain("Flags: cover-up; very detailed (complexity 3); gave several answers in one message");
+  });
+
+  it("the brief's completeness: what is present out of what the artist needs, the missing named, kept on the lead", () => {
+    const full = run(onLastQuestion({}, { attachmentCount: 1 }), says(GOOD_ANSWERS.timing.text));
+    expect(artistText(full)).toContain("Brief: 5/5 complete\n");
+    expect(full.patch.brief).toEqual({ score: 5, total: 5, missing: [] });
+    const coverup = { coverup: { text: "yes", value: true } };
+    const partial = run(onLastQuestion(coverup), says(GOOD_ANSWERS.timing.text));
+    const [summary] = toArtist(partial);
+    expect(summary?.kind === "text" ? summary.body : "").toContain("Brief: 4/6 complete, missing: references, photo of the tattoo to cover");
+    expect(partial.patch.brief).toEqual({ score: 4, total: 6, missing: ["references", "coverup_photo"] });
   });
 
   it("a budget below the minimum is flagged with the tour stop the client accepted, and the session city is the stop", () => {

@@ -8,8 +8,10 @@ import type { HandoverPacket } from "../../src/domain/engine.ts";
 import { HANDOVER_NOTICES_PER_DAY } from "../../src/domain/engine/handover.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import { explicitTrigger, questionTrigger } from "../../src/domain/engine/triggers.ts";
+import { QUESTION_KEYS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
 import {
+  answersBefore,
   askedAbout,
   CLIENT,
   CONFIG,
@@ -103,7 +105,7 @@ describe("a new handover", () => {
     const message = says("HUMAN");
     const decision = run(lead, message);
     expect(transitions(decision)).toEqual([[S.QUALIFYING, S.NEEDS_ARTIST_REPLY]]);
-    expect(decision.patch).toMatchObject({ resumeStatus: S.QUALIFYING, handoverReason: "client_asked", handoverAt: NOW, holdingReplySentAt: NOW });
+    expect(decision.patch).toMatchObject({ resumeStatus: S.QUALIFYING, handoverReason: "client_asked", handoverAt: NOW, holdingReplySentAt: null });
     expect(decision.patch.handoverPacket).toEqual({
       reason: "client_asked",
       at: NOW.toISOString(),
@@ -177,12 +179,24 @@ describe("a new handover", () => {
     expect(lead).toMatchObject({ status: S.QUALIFYING, currentQuestion: "coverup" });
   });
 
-  it("a cover-up is recorded, then handed over", () => {
+  it("a cover-up is recorded and the consultation goes on: the reference step asks for a photo of the tattoo to cover", () => {
     const decision = run(askedAbout("coverup"), says("yes, an old one on my arm"));
     expect(decision.answers).toMatchObject([{ questionKey: "coverup", value: true }]);
-    expect(transitions(decision)).toEqual([[S.QUALIFYING, S.NEEDS_ARTIST_REPLY]]);
-    expect(decision.patch).toMatchObject({ currentQuestion: "reference_images", handoverReason: "coverup" });
-    expect(toArtist(decision)).toHaveLength(1);
+    expect(transitions(decision)).toEqual([]);
+    expect(copyKeys(decision)).toEqual(["question.reference_images_coverup"]);
+    expect(decision.patch).toMatchObject({ currentQuestion: "reference_images" });
+    expect(toArtist(decision)).toHaveLength(0);
+  });
+
+  it("a cover-up finishes the consultation, then is handed over with the whole brief and the cover-up reason", () => {
+    const recentAnswers = answersBefore("timing", { coverup: { text: "yes", value: true }, reference_images: { text: "", value: { provided: true, mediaId: "m1" } } });
+    const decision = run(askedAbout("timing", { recentAnswers, attachmentCount: 1 }), says("weekday evenings"));
+    expect(transitions(decision)).toEqual([[S.QUALIFYING, S.PENDING_APPROVAL], [S.PENDING_APPROVAL, S.NEEDS_ARTIST_REPLY]]);
+    expect(copyKeys(decision)).toEqual(["handover.client.coverup"]);
+    expect(decision.patch).toMatchObject({ handoverReason: "coverup", resumeStatus: S.PENDING_APPROVAL, brief: { score: 6, total: 6, missing: [] } });
+    const packet = decision.patch.handoverPacket as HandoverPacket;
+    expect(packet.answers.map((a) => a.questionKey)).toEqual([...QUESTION_KEYS]);
+    expect(toArtist(decision).map((o) => o.copyKey)).toEqual(["summary.artist", "handover.artist"]);
   });
 });
 
@@ -216,11 +230,11 @@ describe("three failed answers to one question", () => {
 
   it("the packet lists the latest 20 answers, oldest first, including the one this message gave", () => {
     const older = Array.from({ length: 25 }, (_, i) => ({ questionKey: "idea", rawText: `idea ${i + 1}`, value: { text: `idea ${i + 1}` } }));
-    const decision = run(askedAbout("coverup", { recentAnswers: older }), says("yes"));
+    const decision = run(askedAbout("complexity", { recentAnswers: older }), says("3"));
     const packet = decision.patch.handoverPacket as HandoverPacket;
     expect(packet.answers).toHaveLength(20);
     expect(packet.answers[0]?.rawText).toBe("idea 7");
-    expect(packet.answers.at(-1)).toEqual({ questionKey: "coverup", rawText: "yes", value: true });
+    expect(packet.answers.at(-1)).toEqual({ questionKey: "complexity", rawText: "3", value: 3 });
   });
 });
 

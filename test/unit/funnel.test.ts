@@ -1,6 +1,7 @@
 /** The funnel from lead.transition history: distinct leads per stage and the conversion between stages. */
 import { describe, expect, it } from "vitest";
-import { buildFunnel, FUNNEL_STAGES } from "../../src/domain/funnel.ts";
+import { buildDropOff, buildFunnel, FUNNEL_STAGES } from "../../src/domain/funnel.ts";
+import { QUESTION_KEYS } from "../../src/domain/questions.ts";
 
 const entered = (leadId: string, ...statuses: string[]) => statuses.map((status) => ({ leadId, status }));
 
@@ -26,5 +27,20 @@ describe("buildFunnel", () => {
   it("an empty period has every stage at zero", () => {
     const funnel = buildFunnel([]);
     expect(funnel.stages.map((s) => s.leads)).toEqual(FUNNEL_STAGES.map(() => 0));
+  });
+});
+
+describe("buildDropOff", () => {
+  it("lists every question in the order asked, with its stalled, repaired and handed-over leads", () => {
+    const rows = buildDropOff([
+      { question: "budget", kind: "repaired", leads: 3 },
+      { question: "budget", kind: "handed_over", leads: 2 },
+      { question: "dimensions", kind: "stalled", leads: 1 },
+      { question: "not_a_question", kind: "stalled", leads: 9 },
+    ]);
+    expect(rows.map((r) => r.question)).toEqual([...QUESTION_KEYS]);
+    expect(rows.find((r) => r.question === "budget")).toEqual({ question: "budget", stalled: 0, repaired: 3, handed_over: 2 });
+    expect(rows.find((r) => r.question === "dimensions")).toEqual({ question: "dimensions", stalled: 1, repaired: 0, handed_over: 0 });
+    expect(rows.reduce((n, r) => n + r.stalled + r.repaired + r.handed_over, 0)).toBe(6);
   });
 });

@@ -47,3 +47,11 @@ describe("handover entries on the inbox timeline", () => {
     expect(timeline([event("handover.request_added", { reason: "refund", text: null })])).toEqual(["While handed over, they asked for a refund: “(a photo or file)”"]);
   });
 });
+
+describe("a question to the artist on the inbox timeline", () => {
+  it("reads with the client's words and the question they were at", () => {
+    expect(timeline([event("consultation.client_question", { question: "style", text: "do you do watercolour?" })])).toEqual([
+      "They asked you: “do you do watercolour?” (at the Style question; they were told you'll answer it)",
+    ]);
+  });
+});

@@ -14,7 +14,7 @@ import { sql } from "../support/workers/db.ts";
 import { inboxFetch, signIn } from "../support/workers/inbox.ts";
 import { buttonIdsTo, sentTo, setEmulatorClockOffset } from "../support/workers/whatsapp.ts";
 
-const copy = (key: CopyKey) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3 });
+const copy = (key: CopyKey, extra: Record<string, string | number> = {}) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
 const question = (key: QuestionKey) => copy(`question.${key}`);
 
 afterEach(async () => {
@@ -99,13 +99,15 @@ describe("handover", () => {
     expect(notice).toContain("Failed answers: Size ×3");
   });
 
-  it("handed over, a message gets no reply within 6 hours, CONTINUE resumes at the same question", async () => {
+  it("handed over, the first message gets a holding reply, the next none within 6 hours, CONTINUE resumes at the same question", async () => {
     const client = new Client();
     await client.reaches("budget");
     await client.says("how much would a piece like this cost?");
     expect(await client.hears()).toEqual([copy("handover.client.price_question")]);
 
     await client.says("hello?");
+    expect(await client.hears()).toEqual([copy("handover.holding")]);
+    await client.says("still there?");
     expect(await client.hears()).toEqual([]);
 
     await client.says("CONTINUE");
@@ -144,22 +146,22 @@ describe("handover", () => {
     expect(notices[0]).toContain(`Their message: "${text}"`);
   });
 
-  it("a cover-up (tapped Yes) is recorded and handed over; the artist is notified on every new handover", async () => {
+  it("complexity 3 (tapped) is recorded and handed over; the artist is notified on every new handover", async () => {
     const before = await artistWindowOpen();
     const client = new Client();
-    await client.reaches("coverup");
-    await client.taps("yes", "Yes");
-    expect(await client.hears()).toEqual([copy("handover.client.coverup")]);
+    await client.reaches("complexity");
+    await client.taps("complexity_3", "3 · Very detailed");
+    expect(await client.hears()).toEqual([copy("handover.client.high_complexity")]);
     const lead = await client.lead();
-    expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "coverup", current_question: "reference_images" });
+    expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "high_complexity", current_question: "coverup" });
     const [answer] = await sql<{ question_key: string; value: unknown }>(
       "SELECT question_key, value FROM lead_answers WHERE lead_id = $1 ORDER BY seq DESC LIMIT 1",
       [lead?.id],
     );
-    expect(answer).toEqual({ question_key: "coverup", value: true });
+    expect(answer).toEqual({ question_key: "complexity", value: 3 });
 
     await client.says("continue");
-    expect(await client.hears()).toEqual([copy("handover.resumed"), question("reference_images")]);
+    expect(await client.hears()).toEqual([copy("handover.resumed"), question("coverup")]);
     await client.says("talk to someone please");
     expect(await client.hears()).toEqual([copy("handover.client.client_asked")]);
     expect(await artistHeardSince(before)).toHaveLength(2);
@@ -212,17 +214,17 @@ describe("handover", () => {
 });
 
 describe("several answers in one message", () => {
-  it("placement, size, style and budget at once: placement is kept, the rest are still asked one at a time", async () => {
+  it("placement, size, style and budget at once: every one kept, confirmed in one line, and not asked again", async () => {
     const client = new Client();
     await client.reaches("placement");
     await client.says("left forearm, about 10x15cm, blackwork, budget £400");
-    expect(await client.hears()).toEqual([copy("consultation.one_at_a_time"), question("dimensions")]);
-    await client.says("10x15cm");
-    await client.says("blackwork");
-    expect(await client.hears()).toEqual([question("style"), question("complexity")]);
+    expect(await client.hears()).toEqual([
+      copy("consultation.kept_answers", { answers: "the size (10x15cm), the style (blackwork) and a budget of £400" }),
+      question("complexity"),
+    ]);
     const lead = await client.lead();
     const answers = await sql<{ question_key: string }>("SELECT question_key FROM lead_answers WHERE lead_id = $1 ORDER BY seq", [lead?.id]);
-    expect(answers.map((a) => a.question_key)).toEqual(["idea", "placement", "dimensions", "style"]);
+    expect(answers.map((a) => a.question_key)).toEqual(["idea", "placement", "dimensions", "style", "budget"]);
     expect(lead?.multi_answer_noted_at).not.toBeNull();
   });
 });

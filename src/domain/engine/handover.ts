@@ -1,8 +1,8 @@
 /**
  * Handover to the artist: moving a lead to NEEDS_ARTIST_REPLY with a reason and a packet, telling
  * the client and notifying the artist, and the lead's life while handed over: later requests added
- * to the open handover (recorded for the inbox, never another notice), holding replies at most
- * every few hours, CONTINUE back to where the client was.
+ * to the open handover (recorded for the inbox, never another notice), a holding reply to the first
+ * message after the handover and then at most every few hours, CONTINUE back to where the client was.
  *
  * One open handover is one artist notice (and one resume link). Outside the artist's 24-hour
  * window every notice is a paid template, so a client who hands over, CONTINUEs and hands over
@@ -50,7 +50,7 @@ function label(b: DecisionBuilder, questionKey: string | null): string {
   return key === null ? (questionKey ?? b.render("handover.no_question")) : b.render(`label.${key}`);
 }
 
-function packetFor(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): HandoverPacket {
+function packetFor(b: DecisionBuilder, reason: HandoverReason, message: Pick<InboundMessage, "id" | "text">): HandoverPacket {
   const answers = [...b.lead.recentAnswers, ...b.decision.answers.map(({ questionKey, rawText, value }) => ({ questionKey, rawText, value }))];
   return {
     reason,
@@ -116,7 +116,7 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
  * Hands the lead over to the artist: the client is told why, the artist gets the packet (within
  * the daily cap). When the lead is handed over already, the request joins the open handover.
  */
-export function handOver(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): void {
+export function handOver(b: DecisionBuilder, reason: HandoverReason, message: Pick<InboundMessage, "id" | "text">): void {
   const from = b.currentStatus;
   if (from === LeadStatus.NEEDS_ARTIST_REPLY) {
     addToHandover(b, reason, message);
@@ -124,6 +124,8 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: In
   }
   const packet = packetFor(b, reason, message);
   b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
+  // A "did you mean…?" left open is dropped: after the handover the question is asked afresh.
+  if (b.lead.pendingCheck) b.decision.patch.pendingCheck = null;
   Object.assign(b.decision.patch, {
     // A first message that asks for the artist resumes into the consultation, not back to NEW.
     resumeStatus: from === LeadStatus.NEW ? LeadStatus.QUALIFYING : from,
@@ -131,8 +133,9 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: In
     handoverReasons: [reason],
     handoverAt: b.now,
     handoverPacket: packet,
-    // The handover message is the client's first holding reply.
-    holdingReplySentAt: b.now,
+    // The client's first message after the handover always gets a holding reply (nobody is left
+    // wondering whether they were heard); the cooldown counts from that reply.
+    holdingReplySentAt: null,
   });
   const clientCopy: CopyKey = `handover.client.${reason}`;
   b.say(clientCopy);
@@ -151,7 +154,7 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: In
  * another artist notice. The client hears the request's own answer the first time it is raised in
  * this handover; a repeat is any other message (a holding reply at most every few hours).
  */
-function addToHandover(b: DecisionBuilder, reason: HandoverReason, message: InboundMessage): void {
+function addToHandover(b: DecisionBuilder, reason: HandoverReason, message: Pick<InboundMessage, "id" | "text">): void {
   const stored = b.lead.handoverReasons ?? [];
   // A handover opened before the list was kept has only its opening reason.
   const raised = stored.length > 0 || b.lead.handoverReason === null ? stored : [b.lead.handoverReason];

@@ -1,7 +1,7 @@
 /**
  * The artist's summary of a finished consultation: who, every answer (the latest per question, in
- * question order), the estimate, how many reference images came in, and the flags that deserve a
- * second look. Sent to the artist in their locale when the lead reaches PENDING_APPROVAL.
+ * question order), how complete the brief is (completeness.ts), the estimate, how many reference
+ * images came in, and the flags that deserve a second look. Sent to the artist in their locale when the lead reaches PENDING_APPROVAL.
  */
 import { SUMMARY_LINK_ACTIONS } from "../artist-actions.ts";
 import type { CopyKey } from "../copy.ts";
@@ -10,9 +10,10 @@ import { formatDateRange, formatMoney } from "../format.ts";
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import { PRICING_RULES } from "../pricing-rules.ts";
 import { QUESTION_KEYS, type QuestionKey } from "../questions.ts";
-import { clientLocation, latestAnswers, latestValue } from "./answers.ts";
+import { clientLocation, knownAnswers, latestAnswers, latestValue } from "./answers.ts";
 import type { DecisionBuilder } from "./builder.ts";
 import { acceptedStop, currentTourOffer } from "./estimate-step.ts";
+import { briefCompleteness, type BriefCompleteness } from "./completeness.ts";
 import { answerLine } from "./handover.ts";
 
 const money = (m: { amountMinor: number; currency: string }) => formatMoney(m.amountMinor, m.currency, DEFAULT_LOCALE);
@@ -77,10 +78,20 @@ export function actionLines(b: DecisionBuilder): string | null {
   return b.renderArtist("summary.actions", urls);
 }
 
-/** Sends the summary (with one-tap action links) to the artist and records when. */
+/** "5/6 complete, missing: timing" (or "6/6 complete"), for the artist. */
+export function briefText(b: DecisionBuilder, brief: BriefCompleteness): string {
+  if (brief.missing.length === 0) return b.renderArtist("summary.brief", { score: brief.score, total: brief.total });
+  const missing = brief.missing.map((item) => b.renderArtist(`brief.item.${item}`)).join(", ");
+  return b.renderArtist("summary.brief_missing", { score: brief.score, total: brief.total, missing });
+}
+
+/** Sends the summary (with one-tap action links) to the artist and records when, with the brief's completeness. */
 export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
   const found = flags(b);
+  const brief = briefCompleteness(knownAnswers(b), b.lead.attachmentCount + b.decision.attachments.length);
+  b.decision.patch.brief = brief;
   const summary = b.renderArtist("summary.artist", {
+    brief: briefText(b, brief),
     clientName: b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name"),
     phone: b.clientContact(),
     answers: answerLines(b).join("\n") || b.renderArtist("handover.no_answers"),

@@ -121,7 +121,7 @@ function clearTourFailures(b: DecisionBuilder): void {
   b.decision.patch.failureCounts = others;
 }
 
-function accept(b: DecisionBuilder, offer: TourOffer, stop: TourStop): void {
+function accept(b: DecisionBuilder, offer: TourOffer, stop: TourStop, message: InboundMessage): void {
   b.moveTo(LeadStatus.QUALIFYING, `tour stop accepted: ${stop.city}`);
   b.decision.patch.tourOffer = { ...offer, outcome: "accepted", accepted: stop };
   b.decision.patch.tourCity = stop.city;
@@ -129,7 +129,7 @@ function accept(b: DecisionBuilder, offer: TourOffer, stop: TourStop): void {
   b.say("tour.accepted", { city: stop.city, dates: dates(b, stop) });
   b.event("tour.accepted", { city: stop.city, from: stop.from, to: stop.to });
   updateEstimate(b);
-  askOrComplete(b, questionFrom(b, questionByKey(b.lead.currentQuestion)));
+  askOrComplete(b, questionFrom(b, questionByKey(b.lead.currentQuestion)), message);
 }
 
 /** A client message while the tour is offered: accept, decline, or asked again. */
@@ -149,7 +149,7 @@ export function answerTourOffer(b: DecisionBuilder, message: InboundMessage): vo
   const choice = readChoice(message, offer.stops);
   switch (choice.kind) {
     case "accept":
-      accept(b, offer, choice.stop);
+      accept(b, offer, choice.stop, message);
       return;
     case "decline":
       b.decision.patch.tourOffer = { ...offer, outcome: "declined" };

@@ -14,6 +14,8 @@ import type { Transition } from "../state-machine.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
+import type { BriefCompleteness } from "./completeness.ts";
+import type { PendingCheck } from "./plausibility.ts";
 
 /** An answer already stored for the lead (lead_answers), oldest first. */
 export interface RecordedAnswer {
@@ -54,6 +56,8 @@ export interface LeadState {
   multiAnswerNotedAt: Date | null;
   /** When the client last got the panic switch's holding reply (at most one a day); never unless given. */
   panicNoticeAt?: Date | null;
+  /** An answer waiting for the client's confirmation ("did you mean £500?"); none unless given. */
+  pendingCheck?: PendingCheck | null;
   /**
    * The lead's answers, oldest first: the newest ~20 and, older than those, the latest answer to
    * every question (so "latest wins" holds however many answers there were).
@@ -229,6 +233,8 @@ export interface LeadPatch {
   referenceLimitNotedAt?: Date;
   multiAnswerNotedAt?: Date;
   panicNoticeAt?: Date;
+  pendingCheck?: PendingCheck | null;
+  brief?: BriefCompleteness;
   // The estimate (see estimate-step.ts); the deposit is quoted here but locked only when its link is sent.
   region?: Region;
   sizeCategory?: SizeCategory;

@@ -123,9 +123,17 @@ function isRangeGap(tokens: readonly Token[], from: number, to: number): boolean
   return true;
 }
 
-/** The lower end of a range, with a "k" on one side applied to the other when it fits ("1-1.5k"). */
+/**
+ * The lower end of a range, with a "k" on one side applied to the other when it fits ("1-1.5k"),
+ * and a single digit read in the hundreds (or thousands) of the other end ("3-400" is 300–400).
+ */
 function lowerBound(low: Amount, high: Amount): number {
   const lowValue = low.major * (low.multiplier ?? 1);
+  const highValue = high.major * (high.multiplier ?? 1);
+  if (low.multiplier === undefined && high.multiplier === undefined && Number.isInteger(low.major) && low.major >= 1 && low.major < 10 && highValue >= 100) {
+    const scale = 10 ** (String(Math.trunc(highValue)).length - 1);
+    if (low.major * scale <= highValue) return low.major * scale;
+  }
   if (low.multiplier === undefined && high.multiplier !== undefined) {
     const scaled = low.major * high.multiplier;
     return scaled <= high.major * high.multiplier ? scaled : lowValue;

@@ -1,7 +1,8 @@
 /**
  * Dimensions parser: "10x12", "10 by 12 cm", "about 4 x 6 inches", "7,5cm" → width and height in cm.
  *
- * A unit on either number applies to both; no unit means cm; one number means a square. Ranges
+ * A unit on either number applies to both; no unit means cm; one number means a square, unless an
+ * "x"/"by" says a second side was meant ("15 x", "by 20": half a size, repaired). Ranges
  * ("10-12cm") and stray extra numbers are ambiguous rather than guessed, so the engine asks again.
  */
 import { fail, ok, type ParseResult } from "./result.ts";
@@ -19,6 +20,8 @@ export type DimensionsFailure =
   | "not_numeric"
   | "ambiguous"
   | "unknown_unit"
+  /** One side and a dangling "x"/"by" ("15 x", "by 20"): the other side is missing, not a square. */
+  | "half_size"
   | "zero_or_negative"
   | "too_large";
 
@@ -128,6 +131,9 @@ function scanMeasures(tokens: readonly Token[]): MeasureScan {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     if (token?.kind !== "number") continue;
+    // "A4", "a5": a paper size, not a measure.
+    const glued = tokens[i - 1];
+    if (glued?.kind === "word" && glued.end === token.start) continue;
     const value = parseDecimal(token.raw, { dotThousands: false });
     if (value === null) return { ok: false, reason: "ambiguous" };
     const unit = unitAfter(tokens, i);
@@ -170,6 +176,7 @@ export function parseDimensions(text: string): ParseResult<Dimensions, Dimension
   const [first, second, ...rest] = scan.measures;
   if (first === undefined) return fail("not_numeric");
   if (rest.length > 0) return fail("ambiguous");
+  if (second === undefined && tokens.some((t) => t.kind === "times")) return fail("half_size");
   const width = first.value;
   let height = first.value;
   let widthUnit = first.unit;

@@ -36,6 +36,10 @@ const FLEXIBLE_PHRASES = [
   "flexible", "anywhere", "can travel", "happy to travel", "willing to travel", "able to travel",
   "will travel", "don't mind", "dont mind", "do not mind", "wherever", "no preference", "not fussed",
   "any city", "any location", "either",
+  // Indifference is an answer: the client will come wherever the session is.
+  "not bothered", "doesn't matter", "doesnt matter", "does not matter", "up to you", "whatever works",
+  "whatever's easiest", "whatevers easiest", "don't care", "dont care", "wherever works", "no preference",
+  "easy either way", "happy to come to you", "i'll come to you", "ill come to you", "where you are", "your studio",
 ];
 
 /** Lead-ins stripped from "Town, Country" before the town is read. */

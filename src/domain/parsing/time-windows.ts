@@ -41,6 +41,11 @@ const FLEXIBLE_PHRASES = [
   "asap", "a.s.a.p", "as soon as possible", "soonest", "anytime", "any time", "any day", "any date", "whenever",
   "flexible", "i'm easy", "im easy", "don't mind", "dont mind", "no preference", "free most days",
   "whatever works", "whatever suits", "any weekday or weekend",
+  // Indifference is an answer: any time will do.
+  "not bothered", "not fussed", "no rush", "no hurry", "doesn't matter", "doesnt matter", "does not matter",
+  "up to you", "you tell me", "don't care", "dont care", "whenever works", "whenever suits", "whenever's fine",
+  "whenevers fine", "any time's fine", "anytime's fine", "either is fine", "no preference", "easy either way",
+  "not picky", "i'm free whenever", "open to anything", "happy with anything",
 ];
 
 const WEEKDAY_SET: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri"];

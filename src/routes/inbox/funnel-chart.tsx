@@ -1,10 +1,11 @@
 /**
  * The funnel as a chart: one CSS bar per stage (width relative to the largest stage), its count
- * and its conversion from the stage before; then where leads left. Plain HTML, readable without
+ * and its conversion from the stage before; then, per consultation question, how many leads went
+ * quiet, needed a repair or were handed over there; then where leads left. Plain HTML, readable without
  * styles and by screen readers (the numbers are text, the bars decoration).
  */
 import type { FC } from "hono/jsx";
-import type { Funnel } from "../../domain/funnel.ts";
+import { DROP_OFF_KINDS, type DropOff, type Funnel } from "../../domain/funnel.ts";
 import { artistCopy as t, statusLabel } from "../lead-view.ts";
 
 /** The periods offered above the chart (days). */
@@ -14,7 +15,35 @@ function percent(ratio: number): string {
   return String(Math.round(ratio * 1000) / 10);
 }
 
-export const FunnelChart: FC<{ funnel: Funnel; days: number }> = ({ funnel, days }) => {
+/** Per question: how many leads went quiet, needed a repair or were handed over there (questions with none left out). */
+const DropOffTable: FC<{ dropOff: DropOff }> = ({ dropOff }) => {
+  const rows = dropOff.filter((row) => DROP_OFF_KINDS.some((kind) => row[kind] > 0));
+  if (rows.length === 0) return <p class="muted">{t("inbox.dropoff.none")}</p>;
+  return (
+    <table class="dropoff">
+      <thead>
+        <tr>
+          <th scope="col">{t("inbox.dropoff.question")}</th>
+          {DROP_OFF_KINDS.map((kind) => (
+            <th scope="col">{t(`inbox.dropoff.${kind}`)}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr data-question={row.question}>
+            <th scope="row">{t(`label.${row.question}`)}</th>
+            {DROP_OFF_KINDS.map((kind) => (
+              <td data-kind={kind}>{String(row[kind])}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+export const FunnelChart: FC<{ funnel: Funnel; days: number; dropOff: DropOff }> = ({ funnel, days, dropOff }) => {
   const largest = Math.max(1, ...funnel.stages.map((s) => s.leads));
   const exits = Object.entries(funnel.exits).filter(([, n]) => n > 0);
   return (
@@ -40,6 +69,8 @@ export const FunnelChart: FC<{ funnel: Funnel; days: number }> = ({ funnel, days
           </span>
         </div>
       ))}
+      <h2>{t("inbox.dropoff.title")}</h2>
+      <DropOffTable dropOff={dropOff} />
       <h2>{t("inbox.funnel.exits")}</h2>
       {exits.length === 0 ? (
         <p class="muted">{t("inbox.funnel.no_exits")}</p>

@@ -55,6 +55,10 @@ const STYLE = `
   .funnel .track { background: #8882; border-radius: 6px; height: 22px; position: relative; }
   .funnel .fill { background: var(--accent); border-radius: 6px; height: 100%; min-width: 2px; }
   .funnel .value { font-size: 0.85rem; color: var(--muted); grid-column: 2; }
+  .dropoff { width: 100%; border-collapse: collapse; font-size: 0.85rem; }
+  .dropoff th, .dropoff td { text-align: left; padding: 2px 6px; }
+  .brief { font-size: 0.85rem; }
+  .brief.incomplete { color: #b45309; font-weight: 600; }
   .period a { margin-right: 10px; } .period a[aria-current] { font-weight: 700; text-decoration: none; color: inherit; }
   @media (min-width: 720px) { .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; } }
 `;

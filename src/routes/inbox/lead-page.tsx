@@ -15,7 +15,7 @@ import { formatDateTime } from "../../domain/format.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
-import { answerRows, artistCopy as t, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
+import { answerRows, artistCopy as t, briefLine, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
 import { readLedger } from "../../domain/deposit.ts";
 import { BookingCard } from "./booking-view.tsx";
 import { Layout, MessagePage } from "./layout.tsx";
@@ -207,6 +207,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const bookingArtist = booking ? await getArtist(db, booking.artistId) : null;
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
+  const brief = briefLine(lead.brief);
   return c.html(
     <Layout title={name} csrf={csrf} panic={c.get("panic")}>
       <p>
@@ -230,6 +231,12 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
             <dd>{clientContact(lead)}</dd>
             <dt>{t("page.estimate")}</dt>
             <dd>{estimateLine(lead)}</dd>
+            {brief ? (
+              <>
+                <dt>{t("inbox.lead.brief")}</dt>
+                <dd class={brief.complete ? "brief" : "brief incomplete"}>{brief.text}</dd>
+              </>
+            ) : null}
             {lead.sizeCategory ? (
               <>
                 <dt>{t("inbox.lead.size")}</dt>

@@ -6,13 +6,13 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import type { z } from "zod";
-import { countLeadsByStatus, decodeCursor, enteredStatuses, listLeads, newestLeadsPerStatus } from "../../db/admin-store.ts";
-import { buildFunnel } from "../../domain/funnel.ts";
+import { countLeadsByStatus, decodeCursor, enteredStatuses, listLeads, newestLeadsPerStatus, questionDropOff } from "../../db/admin-store.ts";
+import { buildDropOff, buildFunnel, STALLED_AFTER_MS } from "../../domain/funnel.ts";
 import { listDeadLetters } from "../../db/timer-store.ts";
 import { formatDateTime } from "../../domain/format.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { FunnelQuery, LeadListQuery } from "../admin/schemas.ts";
-import { artistCopy as t, clientContact, clientName, statusLabel } from "../lead-view.ts";
+import { artistCopy as t, briefLine, clientContact, clientName, statusLabel } from "../lead-view.ts";
 import { FunnelChart } from "./funnel-chart.tsx";
 import { Layout } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
@@ -60,7 +60,15 @@ interface LeadItem {
   username: string | null;
   status: string;
   createdAt: Date;
+  brief: unknown;
 }
+
+/** How complete the client's brief is, marked when something is missing (nothing before the consultation finished). */
+const BriefBadge: FC<{ brief: unknown }> = ({ brief }) => {
+  const line = briefLine(brief);
+  if (line === null) return null;
+  return <span class={line.complete ? "brief" : "brief incomplete"}>{line.text}</span>;
+};
 
 const LeadList: FC<{ leads: readonly LeadItem[]; showStatus: boolean }> = ({ leads, showStatus }) => (
   <ul class="leads">
@@ -70,6 +78,7 @@ const LeadList: FC<{ leads: readonly LeadItem[]; showStatus: boolean }> = ({ lea
           <span class="name">{clientName({ displayName: lead.name, username: lead.username })}</span>
           <span>{clientContact({ phoneE164: lead.phone, username: lead.username })}</span>
           {showStatus ? <span>{statusLabel(lead.status)}</span> : null}
+          <BriefBadge brief={lead.brief} />
           <span class="when">{t("inbox.came_in", { when: formatDateTime(lead.createdAt) })}</span>
         </a>
       </li>
@@ -148,8 +157,9 @@ export const inboxOverview = new Hono<InboxEnv>().get("/", async (c) => {
   const query = parsed.success ? parsed.data : InboxQuery.parse({});
   const since = new Date(Date.now() - query.days * 24 * 60 * 60 * 1000);
   const filtered = query.status !== undefined || query.q !== undefined;
-  const [funnel, leads, failed] = await Promise.all([
+  const [funnel, dropOff, leads, failed] = await Promise.all([
     enteredStatuses(db, since).then(buildFunnel),
+    questionDropOff(db, since, new Date(Date.now() - STALLED_AFTER_MS)).then(buildDropOff),
     filtered ? filteredLeads(db, query) : groupedLeads(db),
     listDeadLetters(db, 100),
   ]);
@@ -164,7 +174,7 @@ export const inboxOverview = new Hono<InboxEnv>().get("/", async (c) => {
       <div class="columns">
         <div>{leads}</div>
         <div>
-          <FunnelChart funnel={funnel} days={query.days} />
+          <FunnelChart funnel={funnel} days={query.days} dropOff={dropOff} />
         </div>
       </div>
     </Layout>,

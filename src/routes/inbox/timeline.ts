@@ -86,6 +86,10 @@ function eventText(event: TimelineSource["events"][number]): string {
       : t("inbox.timeline.handed_over", { reason });
   }
   if (event.type === "handover.request_added") return handoverRequestText(payload) ?? event.type;
+  if (event.type === "consultation.client_question" && typeof payload.text === "string") {
+    const key = asQuestionKey(typeof payload.question === "string" ? payload.question : null);
+    return t("inbox.timeline.client_question", { text: payload.text, question: key ? t(`label.${key}`) : t("handover.no_question") });
+  }
   if (event.type === "lead.number_changed") {
     return t("inbox.timeline.number_changed", { to: typeof payload.to === "string" ? payload.to : t("client.contact_unknown") });
   }

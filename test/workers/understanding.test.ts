@@ -1,0 +1,178 @@
+/**
+ * Understanding clients the first time, as transcripts through the whole Worker (signed webhooks
+ * in, the WhatsApp emulator capturing replies, the lead in Postgres): a question is never an
+ * answer, an implausible value is confirmed, the first message after a handover is answered,
+ * a cover-up finishes before it goes to the artist, several answers are kept, half a size is
+ * repaired and indifference is an answer. Then what the artist sees: the drop-off per question and
+ * the brief's completeness in the admin API and the inbox.
+ */
+import { describe, expect, it } from "vitest";
+import { renderCopy, type CopyKey } from "../../src/domain/copy.ts";
+import type { HandoverPacket } from "../../src/domain/engine.ts";
+import { QUESTION_KEYS, type QuestionKey } from "../../src/domain/questions.ts";
+import { adminFetch } from "../support/workers/artist.ts";
+import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
+import { sql } from "../support/workers/db.ts";
+import { inboxFetch, signIn } from "../support/workers/inbox.ts";
+import { buttonIdsTo } from "../support/workers/whatsapp.ts";
+
+const copy = (key: CopyKey, extra: Record<string, string | number> = {}) => renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
+const question = (key: QuestionKey) => copy(`question.${key}`);
+
+async function answersOf(client: Client): Promise<{ question_key: string; raw_text: string | null; value: unknown }[]> {
+  const lead = await client.lead();
+  return sql("SELECT question_key, raw_text, value FROM lead_answers WHERE lead_id = $1 ORDER BY seq", [lead?.id]);
+}
+
+describe("a question is never an answer", () => {
+  it("asking whether the price could be lower at the placement question hands over; nothing is stored as the placement", async () => {
+    const client = new Client();
+    await client.reaches("placement");
+    await client.says("any chance the price could be a bit lower? money's tight atm");
+    expect(await client.hears()).toEqual([copy("handover.client.price_question")]);
+    expect(await client.lead()).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "price_question", current_question: "placement" });
+    expect((await answersOf(client)).map((a) => a.question_key)).toEqual(["idea"]);
+  });
+
+  it("a question about the work gets a holding reply and the same question again", async () => {
+    const client = new Client();
+    await client.reaches("style");
+    await client.says("do you do watercolour?");
+    expect(await client.hears()).toEqual([copy("consultation.question_noted", { question: question("style") })]);
+    await client.says("watercolour, soft edges");
+    expect(await client.hears()).toEqual([question("complexity")]);
+    expect((await answersOf(client)).filter((a) => a.question_key === "style").map((a) => a.raw_text)).toEqual(["watercolour, soft edges"]);
+  });
+});
+
+describe("an implausible value is confirmed, not accepted", () => {
+  it("a bare 5 at the budget: \"did you mean £500?\" with buttons; Yes stores £500 and moves on", async () => {
+    const client = new Client();
+    await client.reaches("budget");
+    await client.says("5");
+    expect(await client.hears()).toEqual([copy("check.did_you_mean", { suggestion: "£500" })]);
+    expect((await buttonIdsTo(client.phone)).at(-1)).toEqual(["check_yes", "check_no"]);
+    expect((await answersOf(client)).some((a) => a.question_key === "budget")).toBe(false);
+    expect((await client.lead())?.pending_check).toMatchObject({ question: "budget", suggestion: { amountMinor: 50_000 } });
+
+    await client.taps("check_yes", "Yes");
+    expect(await client.hears()).toEqual([question("location_city")]);
+    expect((await answersOf(client)).at(-1)).toEqual({ question_key: "budget", raw_text: "£500", value: { amountMinor: 50_000, currency: "GBP" } });
+    expect((await client.lead())?.pending_check).toBeNull();
+  });
+
+  it("a back-sized piece on a finger is checked; No asks for the size again", async () => {
+    const client = new Client();
+    await client.reaches("dimensions", { placement: "my ring finger" });
+    await client.says("30 x 40 cm");
+    expect(await client.hears()).toEqual([copy("check.size_placement", { value: "30 x 40 cm", part: "finger" })]);
+    await client.says("no");
+    expect(await client.hears()).toEqual([copy("check.declined", { question: question("dimensions") })]);
+    await client.says("2 x 3 cm");
+    expect(await client.hears()).toEqual([question("style")]);
+  });
+});
+
+describe("after a handover", () => {
+  it("the first message gets a holding reply at once; the next within the cooldown does not", async () => {
+    const client = new Client();
+    await client.reaches("budget");
+    await client.says("how much would a piece like this cost?");
+    expect(await client.hears()).toEqual([copy("handover.client.price_question")]);
+    await client.says("are you there?");
+    expect(await client.hears()).toEqual([copy("handover.holding")]);
+    await client.says("hello??");
+    expect(await client.hears()).toEqual([]);
+  });
+});
+
+describe("a cover-up", () => {
+  it("asks for a photo of the existing tattoo, finishes the consultation, then hands over with the whole packet and the reason", async () => {
+    const before = await artistWindowOpen();
+    const client = new Client();
+    await client.reaches("coverup");
+    await client.taps("yes", "Yes");
+    expect(await client.hears()).toEqual([copy("question.reference_images_coverup")]);
+    await client.says({ image: { caption: "this is the old one" } });
+    await client.says("£400");
+    for (const text of ["Manchester", "United Kingdom", "@ink.lover", "same", "weekday evenings"]) await client.says(text);
+    const heard = await client.hears();
+    expect(heard.at(-1)).toBe(copy("handover.client.coverup"));
+    expect(heard).not.toContain(copy("consultation.complete"));
+
+    const lead = await client.lead();
+    expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "coverup", resume_status: "PENDING_APPROVAL", brief: { score: 6, total: 6, missing: [] } });
+    const packet = lead?.handover_packet as HandoverPacket;
+    expect(packet.answers.map((a) => a.questionKey)).toEqual([...QUESTION_KEYS]);
+    const notices = await artistHeardSince(before);
+    expect(notices).toHaveLength(2);
+    expect(notices[0]).toContain("Brief: 6/6 complete");
+    expect(notices[1]).toContain(`Why: ${copy("handover.reason.coverup")}`);
+    expect(notices[1]).toContain("• Timing: weekday evenings");
+  });
+});
+
+describe("several answers in one message", () => {
+  it("size and budget at once: both kept, confirmed in one line, and the budget is not asked later", async () => {
+    const client = new Client();
+    await client.reaches("dimensions");
+    await client.says("about 12 by 8 cm, thinking around 300 quid");
+    expect(await client.hears()).toEqual([copy("consultation.kept_answers", { answers: "a budget of 300 quid" }), question("style")]);
+    for (const text of ["fine line", "2", "no", "no"]) await client.says(text);
+    expect(await client.hears()).toEqual([question("complexity"), question("coverup"), question("reference_images"), question("location_city")]);
+    const answers = await answersOf(client);
+    expect(answers.filter((a) => a.question_key === "budget")).toEqual([{ question_key: "budget", raw_text: "300 quid", value: { amountMinor: 30_000, currency: "GBP" } }]);
+    expect(answers.filter((a) => a.question_key === "dimensions").map((a) => a.value)).toEqual([{ widthCm: 12, heightCm: 8 }]);
+  });
+});
+
+describe("half a size and indifference", () => {
+  it("\"15 x\" is repaired, not read as a square; \"not bothered\" and \"whatever works\" finish the consultation", async () => {
+    const client = new Client();
+    await client.reaches("dimensions");
+    await client.says("15 x");
+    expect(await client.hears()).toEqual([copy("repair.dimensions_half")]);
+    await client.says("15 x 20");
+    expect(await client.hears()).toEqual([question("style")]);
+
+    const rest = new Client();
+    await rest.reaches("travel_city");
+    await rest.says("not bothered");
+    expect(await rest.hears()).toEqual([question("timing")]);
+    await rest.says("whatever works");
+    expect(await rest.hears()).toEqual([copy("consultation.complete")]);
+    const answers = await answersOf(rest);
+    expect(answers.at(-2)?.value).toMatchObject({ flexible: true });
+    expect(answers.at(-1)?.value).toMatchObject({ flexible: true });
+  });
+});
+
+describe("what the artist sees", () => {
+  it("the funnel's drop-off per question (admin API and inbox) and the brief's completeness in the inbox", async () => {
+    const repaired = new Client();
+    await repaired.reaches("budget");
+    await repaired.says("no idea");
+    const handed = new Client();
+    await handed.reaches("budget");
+    await handed.says("do you do student discounts?");
+    const done = new Client();
+    await done.reaches("timing");
+    await done.says("weekday evenings");
+
+    const body = await (await adminFetch("/admin/funnel?days=30")).json<{ questions: { question: string; stalled: number; repaired: number; handed_over: number }[] }>();
+    expect(body.questions.map((q) => q.question)).toEqual([...QUESTION_KEYS]);
+    const budget = body.questions.find((q) => q.question === "budget");
+    expect(budget?.repaired).toBeGreaterThanOrEqual(1);
+    expect(budget?.handed_over).toBeGreaterThanOrEqual(1);
+
+    const cookie = await signIn();
+    const overview = (await (await inboxFetch("/inbox", { cookie })).text()).replace(/&#39;/g, "'");
+    expect(overview).toContain(copy("inbox.dropoff.title"));
+    expect(overview).toMatch(/<tr data-question="budget"><th scope="row">Budget<\/th><td data-kind="stalled">\d+<\/td><td data-kind="repaired">[1-9]\d*<\/td><td data-kind="handed_over">[1-9]\d*<\/td>/);
+
+    const lead = await done.lead();
+    expect(lead?.brief).toEqual({ score: 4, total: 5, missing: ["references"] });
+    const page = (await (await inboxFetch(`/inbox/leads/${String(lead?.id)}`, { cookie })).text()).replace(/&#39;/g, "'");
+    expect(page).toContain(copy("inbox.brief_missing", { score: 4, total: 5, missing: "references" }));
+  });
+});
