@@ -13,6 +13,7 @@ import {
   check,
   index,
   integer,
+  smallint,
   jsonb,
   pgTable,
   text,
@@ -472,10 +473,15 @@ export const artists = pgTable(
     whatsappNumber: text("whatsapp_number"),
     timeZone: text("time_zone").notNull(),
     availability: jsonb("availability").notNull(),
+    /** The artist's digest hour (0–23, their zone); null: ARTIST_DIGEST_HOUR. */
+    digestHour: smallint("digest_hour"),
+    /** The digest slot last sent (src/domain/digest.ts): a slot is sent once, whoever asks twice. */
+    digestSentSlot: tz("digest_sent_slot"),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("artists_handle_uq").on(t.handle),
+    check("artists_digest_hour_ck", sql`${t.digestHour} IS NULL OR ${t.digestHour} BETWEEN 0 AND 23`),
     check("artists_handle_ck", sql.raw(`"handle" ~ '^[a-z0-9][a-z0-9-]{0,39}$'`)),
     check("artists_name_ck", sql`length(${t.name}) BETWEEN 1 AND 100`),
     check("artists_whatsapp_number_ck", e164("whatsapp_number")),

@@ -134,14 +134,24 @@ describe("what each action does", () => {
 describe("one-tap links in the artist's notices", () => {
   const LINKS = { ...CONFIG, actionLinks: true };
 
-  it("the completion summary asks for approve, reject, send deposit and mark booked links, one placeholder each", () => {
+  it("the completion summary (with its inbox-page button) is followed by buttons for approve, reject, send deposit and mark booked, one placeholder each", () => {
     const lead = askedAbout("timing", { displayName: "Ari Lane", recentAnswers: answersBefore("timing") });
     const decision = run(lead, says("weekday evenings"), LINKS);
     expect(decision.actionLinks.map((l) => l.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
-    const [summary] = toArtist(decision);
-    const body = summary?.kind === "text" ? summary.body : "";
-    for (const link of decision.actionLinks) expect(body.split(link.placeholder)).toHaveLength(2);
-    expect(body).toContain(`Approve: ${decision.actionLinks[0]?.placeholder}`);
+    const [summary, buttons] = toArtist(decision);
+    expect(summary?.kind).toBe("cta");
+    expect(summary?.kind === "cta" ? summary.body : "").toContain("Ari Lane");
+    if (buttons?.kind !== "actions") throw new Error("no action buttons after the summary");
+    expect(buttons.subject).toBe("Ari Lane");
+    expect(buttons.actions).toEqual(decision.actionLinks.map((l) => ({ action: l.action, placeholder: l.placeholder })));
+    for (const link of decision.actionLinks) expect(link.messageIndex).toBe(decision.outbound.indexOf(buttons));
+  });
+
+  it("without links configured the summary goes as plain text with nothing to tap", () => {
+    const lead = askedAbout("timing", { displayName: "Ari Lane", recentAnswers: answersBefore("timing") });
+    const decision = run(lead, says("weekday evenings"), CONFIG);
+    expect(toArtist(decision).map((m) => m.kind)).toEqual(["text"]);
+    expect(decision.actionLinks).toEqual([]);
   });
 
   it("a handover asks for one resume link; without links configured the notice has none", () => {
