@@ -5,6 +5,7 @@
  * scheduled time), and the ArtistDesk object gathers the rows and sends what this decides.
  */
 import { TZDate } from "@date-fns/tz";
+import { renderCopy } from "./copy.ts";
 
 /**
  * The latest digest time at or before `now`: `hour`:00 on the artist's clock in `timeZone`, today
@@ -57,5 +58,27 @@ export function hasNews(facts: DigestFacts): boolean {
   return facts.awaitingApproval.length + facts.handovers.length + facts.depositsPaid.length + facts.sessionsToday.length > 0;
 }
 
+/** A scheduled digest more than this late (the cron was away) is skipped, not sent at noon. */
+export const DIGEST_GRACE_MS = 3 * 60 * 60 * 1000;
+
 /** Leads waiting for approval that get their own buttons in one digest; the rest are counted. */
 export const DIGEST_BUTTON_LEADS = 5;
+
+/** "09:30" on the artist's clock. */
+function localTime(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(at);
+}
+
+/** The digest's text: one line per kind of news (none for an empty list), from copy. */
+export function digestBody(facts: DigestFacts, timeZone: string): string {
+  const names = (leads: readonly DigestLead[]) => leads.map((l) => l.name).join(", ");
+  const lines = [renderCopy("digest.heading")];
+  if (facts.awaitingApproval.length > 0) lines.push(renderCopy("digest.awaiting", { count: facts.awaitingApproval.length, names: names(facts.awaitingApproval) }));
+  if (facts.handovers.length > 0) lines.push(renderCopy("digest.handovers", { count: facts.handovers.length, names: names(facts.handovers) }));
+  if (facts.depositsPaid.length > 0) lines.push(renderCopy("digest.deposits", { count: facts.depositsPaid.length, names: names(facts.depositsPaid) }));
+  if (facts.sessionsToday.length > 0) {
+    const sessions = facts.sessionsToday.map((s) => renderCopy("digest.session_line", { time: localTime(s.startsAt, timeZone), clientName: s.name }));
+    lines.push(renderCopy("digest.sessions", { lines: sessions.join("\n") }));
+  }
+  return lines.join("\n\n");
+}

@@ -80,6 +80,20 @@ describe("what each action does", () => {
     expect(replies(decision).join(" ")).not.toContain("not my style");
   });
 
+  it.each(["not_my_style", "too_big", "fully_booked", "other"] as const)("reject from WhatsApp's reason list (%s): the client gets that reason's kind message", (rejectReason) => {
+    const { decision, outcome } = decideArtistAction(pending(), { type: "artist_action", action: "reject", reason: rejectReason, via: "whatsapp", rejectReason }, NOW, PAYMENTS);
+    expect(outcome.ok).toBe(true);
+    expect(decision.patch).toMatchObject({ rejectionReason: rejectReason });
+    expect(replies(decision)).toEqual([copy(`action.reject.client.${rejectReason}`)]);
+    expect(decision.events).toContainEqual(expect.objectContaining({ type: "artist.rejected", payload: expect.objectContaining({ reject_reason: rejectReason, via: "whatsapp" }) as unknown }));
+  });
+
+  it('reject with "no message": REJECTED, and the client is sent nothing', () => {
+    const { decision } = decideArtistAction(pending(), { type: "artist_action", action: "reject", reason: "No message", via: "whatsapp", rejectReason: "no_message" }, NOW, PAYMENTS);
+    expect(decision.transitions.map((t) => t.to)).toEqual(["REJECTED"]);
+    expect(decision.outbound).toEqual([]);
+  });
+
   it("send deposit: the deposit is locked, a Checkout Session asked for, AWAITING_DEPOSIT, and the link goes in the client's message", () => {
     const { decision, outcome } = act(pending({ deposit: { amountMinor: 10_000, currency: "GBP" } }), "send_deposit");
     expect(outcome).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "AWAITING_DEPOSIT" });
