@@ -47,7 +47,7 @@ const timestamps = {
 
 const tz = (name: string) => timestamp(name, { withTimezone: true });
 
-export const OUTBOX_KINDS = ["text", "buttons", "list", "template", "media"] as const;
+export const OUTBOX_KINDS = ["text", "buttons", "list", "template", "media", "actions", "cta"] as const;
 export const OUTBOX_STATUSES = ["PENDING", "SENT", "DELIVERED", "READ", "FAILED", "SKIPPED"] as const;
 export const ATTACHMENT_STATUSES = ["PENDING", "UPLOADED", "FAILED"] as const;
 export const EVENT_LEVELS = ["debug", "info", "warn", "error"] as const;

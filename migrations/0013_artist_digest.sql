@@ -1,3 +1,0 @@
-ALTER TABLE "artists" ADD COLUMN "digest_hour" smallint;--> statement-breakpoint
-ALTER TABLE "artists" ADD COLUMN "digest_sent_slot" timestamp with time zone;--> statement-breakpoint
-ALTER TABLE "artists" ADD CONSTRAINT "artists_digest_hour_ck" CHECK ("artists"."digest_hour" IS NULL OR "artists"."digest_hour" BETWEEN 0 AND 23);
