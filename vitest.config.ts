@@ -40,6 +40,8 @@ export default defineConfig({
                 WHATSAPP_VERIFY_TOKEN: "test-verify-token",
                 WHATSAPP_GRAPH_URL: inject("whatsappUrl"),
                 ARTIST_WHATSAPP_NUMBER: "+447700900001",
+                // Off for every file but the digest tests, which set the artist's own hour (artists.digest_hour).
+                ARTIST_DIGEST_HOUR: "off",
                 ARTIST_NAME: "Mara",
                 // Artist notices carry one-tap links built on it (the tests follow them with SELF.fetch).
                 PUBLIC_BASE_URL: "https://inkline.test",

@@ -164,6 +164,14 @@ export const en_GB = {
   "action.approve_booking.client": "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Let's find you a date.",
   "action.reject.client":
     "Thank you for thinking of {artistName}{greetingName}. Unfortunately {artistName} can't take this piece on, but wishes you the very best with it.",
+  "action.reject.client.not_my_style":
+    "Thank you for thinking of {artistName}{greetingName}. This idea isn't quite in {artistName}'s style, and you deserve an artist who specialises in it. Wishing you the very best with it.",
+  "action.reject.client.too_big":
+    "Thank you for thinking of {artistName}{greetingName}. A piece on this scale is more than {artistName} can take on right now, but they wish you the very best with it.",
+  "action.reject.client.fully_booked":
+    "Thank you for thinking of {artistName}{greetingName}. {artistName} is fully booked and can't take new pieces on at the moment. Do get in touch again later on.",
+  "action.reject.client.other":
+    "Thank you for thinking of {artistName}{greetingName}. Unfortunately {artistName} can't take this piece on, but wishes you the very best with it.",
   "action.send_booking_link.client": "Good news{greetingName}! {artistName} is ready to book you in and will be in touch here to fix the date.",
   "action.mark_booked.client": "You're booked in with {artistName}{greetingName}! You'll get the details and reminders here.",
   "action.resume.client": "Thanks for your patience{greetingName}! {artistName} has handed the conversation back to me, so let's carry on.",

@@ -5,7 +5,11 @@
  * together, so a link exists exactly when its message does; the send path opens the seal just
  * before the Graph call ({@link openLinks}).
  */
-import { ACTION_ALLOWED_FROM } from "../src/domain/artist-actions.ts";
+import { ACTION_ALLOWED_FROM, asArtistAction, type ArtistAction } from "../src/domain/artist-actions.ts";
+import { actionButtonId, BUTTON_LIMIT, moreButtonId } from "../src/domain/artist-desk.ts";
+import type { AppConfig } from "../src/config.ts";
+import { renderCopy } from "../src/domain/copy.ts";
+import { templateName, TEMPLATES, type TemplateKey } from "../src/domain/templates.ts";
 import type { Decision } from "../src/domain/engine.ts";
 import type { OutboundPayload, SealedLink } from "../src/domain/messages.ts";
 import type { NewActionToken } from "../src/db/action-tokens.ts";
@@ -57,23 +61,46 @@ export async function mintActionLinks(decision: Decision, leadId: string, settin
   for (const request of decision.actionLinks) {
     const index = request.messageIndex;
     const target = index === null ? undefined : decision.outbound[index];
-    if (index === null || target?.to !== "artist" || target.kind !== "text") throw new Error(`engine bug: the ${request.action} link belongs to no artist text message`);
+    if (index === null || target?.to !== "artist" || (target.kind !== "text" && target.kind !== "actions")) throw new Error(`engine bug: the ${request.action} link belongs to no artist message`);
     const token = randomToken(32);
     tokens.push({ tokenHash: await sha256Hex(token), action: request.action, allowedStatuses: [...ACTION_ALLOWED_FROM[request.action]], expiresAt });
-    const link = { placeholder: request.placeholder, action: request.action, sealed: await sealText(key, `${base}${actionPath(token)}`, sealContext(leadId, request.placeholder)) };
+    // A link seals its URL; a button seals the bare token (its id, see src/domain/artist-desk.ts).
+    const value = target.kind === "actions" ? token : `${base}${actionPath(token)}`;
+    const link = { placeholder: request.placeholder, action: request.action, sealed: await sealText(key, value, sealContext(leadId, request.placeholder)) };
     sealed.set(index, [...(sealed.get(index) ?? []), link]);
   }
+  const page = `${base}/inbox/leads/${leadId}`;
   const outbound = decision.outbound.map((m, i) => {
     const links = sealed.get(i);
-    return links && m.kind === "text" ? { ...m, links } : m;
+    if (m.kind === "cta" && m.to === "artist" && isPlaceholder(m.url)) return { ...m, url: page };
+    if (links && m.kind === "text") return { ...m, links };
+    if (links && m.kind === "actions") return { ...m, actions: m.actions.map((a) => ({ ...a, sealed: links.find((l) => l.placeholder === a.placeholder)?.sealed })) };
+    return m;
   });
   return { decision: { ...decision, outbound }, tokens };
+}
+
+/** The settings {@link openLinks} needs, from the app config. */
+export function openSettingsFrom(config: Pick<AppConfig, "ADMIN_API_KEY" | "WHATSAPP_TEMPLATE_LANGUAGE" | "WHATSAPP_TEMPLATE_NAMES">): OpenSettings {
+  return { adminKey: config.ADMIN_API_KEY, templateLanguage: config.WHATSAPP_TEMPLATE_LANGUAGE, templateNames: config.WHATSAPP_TEMPLATE_NAMES };
+}
+
+/** An unfilled slot of the engine's (builder.ts slotPlaceholder). */
+const isPlaceholder = (value: string) => value.startsWith("[[inkline:");
+
+/** How an artist's buttons go out: the sealing key, and the template for a closed window. */
+export interface OpenSettings {
+  adminKey: string | undefined;
+  templateLanguage: string;
+  templateNames: Readonly<Partial<Record<TemplateKey, string>>>;
 }
 
 /** What {@link openLinks} made of a stored message: the payload to send, and links it could not open. */
 export interface OpenedLinks {
   message: OutboundPayload;
   unopened: string[];
+  /** The template to send instead when the artist's 24-hour window is closed (buttons only). */
+  fallback?: OutboundPayload;
 }
 
 /**
@@ -81,9 +108,10 @@ export interface OpenedLinks {
  * link that no longer opens (ADMIN_API_KEY rotated since) becomes `fallbackUrl` (the lead's page in
  * the inbox) so the artist can still act, and is reported.
  */
-export async function openLinks(message: OutboundPayload, leadId: string, adminKey: string | undefined, fallbackUrl: string): Promise<OpenedLinks> {
+export async function openLinks(message: OutboundPayload, leadId: string, settings: OpenSettings, fallbackUrl: string): Promise<OpenedLinks> {
+  if (message.kind === "actions") return openButtons(message, leadId, settings, fallbackUrl);
   if (message.kind !== "text" || !message.links || message.links.length === 0) return { message, unopened: [] };
-  const key = adminKey ? await linkKey(adminKey) : null;
+  const key = settings.adminKey ? await linkKey(settings.adminKey) : null;
   let body = message.body;
   const unopened: string[] = [];
   for (const link of message.links) {
@@ -92,4 +120,37 @@ export async function openLinks(message: OutboundPayload, leadId: string, adminK
     body = body.split(link.placeholder).join(url ?? fallbackUrl);
   }
   return { message: { kind: "text", body }, unopened };
+}
+
+/**
+ * An artist's action buttons as they go to Graph: each sealed token opened into a reply button's
+ * id (beyond three, the rest behind "More"), and the template with the tokens as its URL buttons'
+ * suffixes for a closed window. A token that no longer opens (ADMIN_API_KEY rotated) turns the
+ * message into text pointing at the lead's inbox page, and is reported.
+ */
+async function openButtons(message: Extract<OutboundPayload, { kind: "actions" }>, leadId: string, settings: OpenSettings, pageUrl: string): Promise<OpenedLinks> {
+  const key = settings.adminKey ? await linkKey(settings.adminKey) : null;
+  const opened: { action: ArtistAction; token: string }[] = [];
+  const unopened: string[] = [];
+  for (const button of message.actions) {
+    const token = key && button.sealed ? await openText(key, button.sealed, sealContext(leadId, button.placeholder)) : null;
+    const action = asArtistAction(button.action);
+    if (token === null || action === null) unopened.push(button.action);
+    else opened.push({ action, token });
+  }
+  // The body is the engine's rendered copy; the page URL stands in for the buttons that no longer open.
+  const pointer = [message.body, pageUrl].join("\n");
+  if (unopened.length > 0 || opened.length === 0) return { message: { kind: "text", body: pointer }, unopened };
+  const direct = opened.length <= BUTTON_LIMIT ? opened : opened.slice(0, BUTTON_LIMIT - 1);
+  const rest = opened.slice(direct.length);
+  const buttons = direct.map((o) => ({ id: actionButtonId(o.token), title: renderCopy(`artist.button.${o.action}`) }));
+  if (rest.length > 0) buttons.push({ id: moreButtonId(rest.map((o) => o.token)), title: renderCopy("artist.button.more") });
+  const fallback: OutboundPayload = {
+    kind: "template",
+    name: templateName("artist_actions", settings.templateNames),
+    language: settings.templateLanguage,
+    params: [message.subject],
+    urlButtons: opened.slice(0, TEMPLATES.artist_actions.urlButtons.length).map((o) => o.token),
+  };
+  return { message: { kind: "buttons", body: message.body, buttons }, unopened, fallback };
 }

@@ -6,6 +6,7 @@
  */
 import type { DeliveryStatus, SkippedPart } from "../src/adapters/whatsapp/webhook-schema.ts";
 import type { ActionVia, ArtistAction } from "../src/domain/artist-actions.ts";
+import type { RejectReason } from "../src/domain/artist-desk.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import type { TimerBasisSeen } from "../src/domain/engine/timers.ts";
 import type { InboundMessage } from "../src/domain/messages.ts";
@@ -29,6 +30,8 @@ export interface ArtistActionPayload {
   tokenHash: string | null;
   /** Refund only: how much (minor units); null refunds all that is left. */
   amountMinor?: number | null;
+  /** Reject from WhatsApp's reason list only: which kind message the client gets (or none). */
+  rejectReason?: RejectReason | null;
 }
 
 /** A verified Stripe event about the lead, read by the webhook route (routes/webhooks/stripe.ts). */

@@ -35,7 +35,7 @@ import {
 } from "../src/db/lead-store.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
 import { panicSwitch } from "../src/db/settings-store.ts";
-import { ActionRefusal, checkActionToken, storedAppliedOutcome, type ActionOutcome } from "../src/domain/artist-actions.ts";
+import { ActionRefusal, checkActionToken, storedAppliedOutcome, viaToken, type ActionOutcome } from "../src/domain/artist-actions.ts";
 import type { Attachment, Lead, OutboxMessage } from "../src/db/schema.ts";
 import { greetingName, renderCopy } from "../src/domain/copy.ts";
 import { countAttachments } from "../src/db/attachment-store.ts";
@@ -65,7 +65,7 @@ import { upcomingStops } from "../src/domain/tour-schedule.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
-import { mintActionLinks, openLinks } from "./action-links.ts";
+import { mintActionLinks, openLinks, openSettingsFrom } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
 import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { LeadBooking } from "./lead-booking.ts";
@@ -368,7 +368,7 @@ export class LeadSession {
    */
   async handleArtistAction(item: ArtistActionPayload, correlationId: string, log: Logger): Promise<ActionOutcome> {
     const db = this.handle().db;
-    const marker = { provider: item.via === "link" ? "artist" : "admin", eventId: item.eventId } as const;
+    const marker = { provider: viaToken(item.via) ? "artist" : "admin", eventId: item.eventId } as const;
     const replayed = (stored: unknown): ActionOutcome => {
       log.info("artist.action_replayed", { lead_id: this.lead?.id ?? null, event_id: item.eventId });
       return storedAppliedOutcome(stored) ?? { ok: false, action: item.action, reason: ActionRefusal.DUPLICATE, status: asLeadStatus(this.lead?.status ?? "") };
@@ -388,14 +388,14 @@ export class LeadSession {
       };
       if (item.leadId !== lead.id) return refuse(ActionRefusal.WRONG_LEAD);
       let tokenId: string | null = null;
-      if (item.via === "link") {
+      if (viaToken(item.via)) {
         const found = item.tokenHash === null ? null : await findActionToken(db, item.tokenHash);
         const check = checkActionToken(found?.token ?? null, { id: lead.id, status: state.status }, now);
         if (!check.ok) return refuse(check.reason, found?.token.usedAt ?? null);
         if (check.action !== item.action || !found) return refuse(ActionRefusal.UNKNOWN_TOKEN);
         tokenId = found.token.id;
       }
-      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null } as const;
+      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null } as const;
       // Approving (or offering times) offers free slots: the calendar is read first.
       const offers = item.action === "approve" || item.action === "offer_slots";
       const decided = decideArtistAction(state, input, now, this.engineConfig(now, undefined, await this.booking.settings(now, offers)));
@@ -532,7 +532,7 @@ export class LeadSession {
       if (!forced && row.nextAttemptAt && row.nextAttemptAt.getTime() > nowMs) return row.nextAttemptAt.getTime();
       forced = false;
       // An artist's links are opened here, just for the Graph call; the row keeps them sealed.
-      const opened = await openLinks(parseOutboundPayload(row.payload), lead.id, this.config.ADMIN_API_KEY, this.inboxPageUrl(lead.id));
+      const opened = await openLinks(parseOutboundPayload(row.payload), lead.id, openSettingsFrom(this.config), this.inboxPageUrl(lead.id));
       let message = opened.message;
       if (opened.unopened.length > 0) {
         await recordSystemEvent(db, { type: "outbox.links_unopened", level: "warn", leadId: lead.id, payload: { outbox_id: row.id, actions: opened.unopened } });
@@ -555,12 +555,12 @@ export class LeadSession {
       // The artist's own 24-hour window may be closed (they have not written to the business
       // number today): the approved template still reaches them and points them to the inbox.
       const artistFallback = !result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template";
-      if (artistFallback) result = await this.send(graph, row, this.artistAlertTemplate());
+      if (artistFallback) result = await this.send(graph, row, opened.fallback ?? this.artistAlertTemplate());
       if (artistFallback) {
         await recordSystemEvent(db, {
           type: "whatsapp.template_fallback",
           leadId: lead.id,
-          payload: { outbox_id: row.id, copy_key: row.copyKey, template: this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
+          payload: { outbox_id: row.id, copy_key: row.copyKey, template: opened.fallback?.kind === "template" ? opened.fallback.name : this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
         });
       }
       if (result.ok) {

@@ -245,6 +245,20 @@ export const EnvSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** How long a one-tap action link works (hours; default 7 days). */
   ACTION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+  /** The artist's morning digest: the hour (0–23) on their clock (their availability zone), or "off". */
+  ARTIST_DIGEST_HOUR: z
+    .string()
+    .default("8")
+    .transform((v, ctx) => {
+      const text = v.trim().toLowerCase();
+      if (text === "off") return null;
+      const hour = Number(text === "" ? "8" : text);
+      if (!/^\d{1,2}$/.test(text === "" ? "8" : text) || hour > 23) {
+        ctx.addIssue({ code: "custom", message: 'must be an hour from 0 to 23 (e.g. "8" for 08:00) or "off"' });
+        return z.NEVER;
+      }
+      return hour;
+    }),
 
   /** The studio's IANA time zone: quiet hours for clients whose own zone is unknown. */
   STUDIO_TIME_ZONE: z

@@ -32,6 +32,7 @@ app.notFound((c) => c.json({ error: "not_found", path: new URL(c.req.url).pathna
 app.onError(unhandledResponse);
 
 export { ArtistCalendar } from "../durable-objects/artist-calendar.ts";
+export { ArtistDesk } from "../durable-objects/artist-desk.ts";
 export { BenchProbe } from "../durable-objects/bench-probe.ts";
 export { ClientDirectory } from "../durable-objects/client-directory.ts";
 export { DatabaseGate } from "../durable-objects/database-gate.ts";

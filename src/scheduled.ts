@@ -10,6 +10,9 @@ import { calendarConfigured, requireConfig } from "./config.ts";
 import { lapsedHolds } from "./db/booking-store.ts";
 import { listArtists } from "./db/artists-store.ts";
 import { openDatabase } from "./db/client.ts";
+import { digestState } from "./db/artist-desk-store.ts";
+import { defaultArtist } from "./db/artists-store.ts";
+import { DIGEST_GRACE_MS, dueDigestSlot } from "./domain/digest.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
@@ -189,8 +192,31 @@ const calendarSync: CronJob = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/**
+ * The artist's morning digest: when the run's scheduled time has passed the artist's digest hour
+ * on their clock (and that slot was not sent), one job asks the artist's desk to send it. The desk
+ * claims the slot in Postgres, so overlapping runs and redelivered jobs send it once.
+ */
+const artistDigest: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const config = requireConfig(env);
+  if (!config.ARTIST_WHATSAPP_NUMBER || !config.FEATURE_ARTIST_NOTIFICATIONS) return { skipped: "no artist number or notices off" };
+  const handle = openDatabase(config);
+  try {
+    const artist = await defaultArtist(handle.db, config);
+    const state = await digestState(handle.db, artist.id);
+    const hour = state?.digestHour ?? config.ARTIST_DIGEST_HOUR;
+    if (hour === null) return { skipped: "ARTIST_DIGEST_HOUR off" };
+    const slot = dueDigestSlot(scheduledTime, artist.timeZone, hour, state?.digestSentSlot ?? null, DIGEST_GRACE_MS);
+    if (slot === null) return { due: false };
+    await enqueue(env, [{ kind: "artist.digest", correlationId, now: scheduledTime.toISOString() }]);
+    return { due: true, slot: slot.toISOString() };
+  } finally {
+    await handle.close();
+  }
+};
+
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync },
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync, artistDigest },
 } satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

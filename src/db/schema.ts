@@ -13,6 +13,7 @@ import {
   check,
   index,
   integer,
+  smallint,
   jsonb,
   pgTable,
   text,
@@ -46,7 +47,7 @@ const timestamps = {
 
 const tz = (name: string) => timestamp(name, { withTimezone: true });
 
-export const OUTBOX_KINDS = ["text", "buttons", "list", "template", "media"] as const;
+export const OUTBOX_KINDS = ["text", "buttons", "list", "template", "media", "actions", "cta"] as const;
 export const OUTBOX_STATUSES = ["PENDING", "SENT", "DELIVERED", "READ", "FAILED", "SKIPPED"] as const;
 export const ATTACHMENT_STATUSES = ["PENDING", "UPLOADED", "FAILED"] as const;
 export const EVENT_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -481,10 +482,15 @@ export const artists = pgTable(
     whatsappNumber: text("whatsapp_number"),
     timeZone: text("time_zone").notNull(),
     availability: jsonb("availability").notNull(),
+    /** The artist's digest hour (0–23, their zone); null: ARTIST_DIGEST_HOUR. */
+    digestHour: smallint("digest_hour"),
+    /** The digest slot last sent (src/domain/digest.ts): a slot is sent once, whoever asks twice. */
+    digestSentSlot: tz("digest_sent_slot"),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("artists_handle_uq").on(t.handle),
+    check("artists_digest_hour_ck", sql`${t.digestHour} IS NULL OR ${t.digestHour} BETWEEN 0 AND 23`),
     check("artists_handle_ck", sql.raw(`"handle" ~ '^[a-z0-9][a-z0-9-]{0,39}$'`)),
     check("artists_name_ck", sql`length(${t.name}) BETWEEN 1 AND 100`),
     check("artists_whatsapp_number_ck", e164("whatsapp_number")),

@@ -79,8 +79,13 @@ export function asArtistAction(value: string): ArtistAction | null {
   return (ARTIST_ACTIONS as readonly string[]).includes(value) ? (value as ArtistAction) : null;
 }
 
-/** Who asked: a one-tap link (the artist's phone), the admin API (ops) or the web inbox. */
-export type ActionVia = "link" | "admin" | "inbox";
+/** Who asked: a one-tap link or a button tap on WhatsApp (the artist's phone), the admin API (ops) or the web inbox. */
+export type ActionVia = "link" | "whatsapp" | "admin" | "inbox";
+
+/** Whether an action from `via` carries a one-tap token (checked and consumed in the lead's object). */
+export function viaToken(via: ActionVia): boolean {
+  return via === "link" || via === "whatsapp";
+}
 
 /** Why an action did not run; each has its own page and API answer. Nothing changed in any case. */
 export const ActionRefusal = {

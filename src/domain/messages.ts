@@ -86,12 +86,27 @@ export interface SealedLink {
   sealed: string;
 }
 
+/**
+ * An action offered to the artist as a reply button: `placeholder` until the session mints its
+ * token, then the token `sealed` (like a link's URL) until the send path opens it into the id.
+ */
+export interface ActionButton {
+  action: string;
+  placeholder: string;
+  sealed?: string;
+}
+
 /** A message the engine decided to send, already rendered from copy. */
 export type Outbound = { to: Recipient; copyKey: string } & (
   | { kind: "text"; body: string; links?: SealedLink[] }
+  /** The artist's notice with action buttons (≤3, more behind "More"); `subject` names the client for the template. */
+  | { kind: "actions"; body: string; subject: string; actions: ActionButton[] }
+  /** A message with one call-to-action URL button (WhatsApp's `cta_url`). */
+  | { kind: "cta"; body: string; label: string; url: string }
   | { kind: "buttons"; body: string; buttons: ReplyButton[] }
   | { kind: "list"; body: string; buttonLabel: string; rows: ListRow[] }
-  | { kind: "template"; name: string; language: string; params: string[] }
+  /** `urlButtons`: the dynamic suffix of each URL button, in the template's button order. */
+  | { kind: "template"; name: string; language: string; params: string[]; urlButtons?: string[] }
   | { kind: "media"; mediaKind: "image" | "document"; link: string; caption?: string }
 );
 
@@ -99,4 +114,4 @@ export type Outbound = { to: Recipient; copyKey: string } & (
 export type OutboundPayload = Outbound extends infer T ? (T extends unknown ? Omit<T, "to" | "copyKey"> : never) : never;
 
 /** Limits WhatsApp enforces on interactive messages. */
-export const WHATSAPP_LIMITS = { buttons: 3, buttonTitle: 20, listRows: 10, rowTitle: 24, rowDescription: 72 } as const;
+export const WHATSAPP_LIMITS = { buttons: 3, buttonTitle: 20, listRows: 10, rowTitle: 24, rowDescription: 72, interactiveBody: 1024 } as const;

@@ -26,7 +26,14 @@ export const OutboundPayloadSchema = z.discriminatedUnion("kind", [
     buttonLabel: z.string().min(1).max(20),
     rows: z.array(RowSchema).min(1).max(WHATSAPP_LIMITS.listRows),
   }),
-  z.object({ kind: z.literal("template"), name: z.string().min(1), language: z.string().min(2), params: z.array(z.string()) }),
+  z.object({
+    kind: z.literal("actions"),
+    body: z.string().min(1).max(1024),
+    subject: z.string().min(1).max(200),
+    actions: z.array(z.object({ action: z.string().min(1).max(40), placeholder: z.string().min(1).max(200), sealed: z.string().min(1).max(4096).optional() })).min(1).max(10),
+  }),
+  z.object({ kind: z.literal("cta"), body: z.string().min(1).max(1024), label: z.string().min(1).max(20), url: z.url() }),
+  z.object({ kind: z.literal("template"), name: z.string().min(1), language: z.string().min(2), params: z.array(z.string()), urlButtons: z.array(z.string().min(1).max(200)).max(2).optional() }),
   z.object({ kind: z.literal("media"), mediaKind: z.enum(["image", "document"]), link: z.url(), caption: z.string().optional() }),
 ]);
 
@@ -41,6 +48,9 @@ export function parseOutboundPayload(value: unknown): OutboundPayload {
  */
 export function redactedPayload(value: unknown): unknown {
   const parsed = OutboundPayloadSchema.safeParse(value);
+  if (parsed.success && parsed.data.kind === "actions") {
+    return { kind: "actions", body: parsed.data.body, buttons: parsed.data.actions.map((a) => `[${a.action} button]`) };
+  }
   if (!parsed.success || parsed.data.kind !== "text" || !parsed.data.links) return value;
   let body = parsed.data.body;
   for (const link of parsed.data.links) body = body.split(link.placeholder).join(`[${link.action} link]`);

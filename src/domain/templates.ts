@@ -22,6 +22,11 @@ export interface TemplateSpec {
   previewKey: CopyKey;
   /** Who it goes to. */
   audience: "client" | "artist";
+  /**
+   * URL buttons to submit with the template, in order: the label and the URL, whose `{{1}}` at
+   * the end is filled per send (an action token: the artist acts in one tap outside the window).
+   */
+  urlButtons?: readonly { label: string; url: string }[];
 }
 
 export const TEMPLATES = {
@@ -72,6 +77,21 @@ export const TEMPLATES = {
     params: ["client first name", "artist name", "date and time"],
     previewKey: "template.booking_confirmed",
     audience: "client",
+  },
+  /**
+   * The artist's notice with action buttons, when their own 24-hour window is closed: each URL
+   * button carries a one-tap token as its dynamic suffix (the same token as a reply button's).
+   */
+  artist_actions: {
+    name: "inkline_artist_actions",
+    category: "UTILITY",
+    params: ["client name"],
+    previewKey: "template.artist_actions",
+    audience: "artist",
+    urlButtons: [
+      { label: "Approve", url: "{PUBLIC_BASE_URL}/a#{{1}}" },
+      { label: "Reject", url: "{PUBLIC_BASE_URL}/a#{{1}}" },
+    ],
   },
 } as const satisfies Record<string, TemplateSpec>;
 

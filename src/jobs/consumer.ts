@@ -11,6 +11,7 @@
  * system event; the admin API and the inbox show them and can replay them.
  */
 import type { InboxPayload } from "../../durable-objects/inbox.ts";
+import { DESK_OBJECT } from "../../durable-objects/artist-desk.ts";
 import { sendArtistAlert } from "../adapters/whatsapp/artist-alert.ts";
 import { artistNoticeNumber, requireConfig } from "../config.ts";
 import { renderCopy } from "../domain/copy.ts";
@@ -70,6 +71,10 @@ const HANDLERS: Handlers = {
       linkExpiresAtMs: Date.parse(job.linkExpiresAt),
     };
     await env.LEAD_CONVERSATION.getByName(job.conversation).receive([item], correlationId);
+  },
+  "artist.digest": async (job, { env, correlationId, log }) => {
+    const outcome = await env.ARTIST_DESK.getByName(DESK_OBJECT).digest(job.now, correlationId);
+    log.info("artist.digest", { now: job.now, ...outcome });
   },
   "calendar.write": async (job, { env, log }) => {
     const outcome = await writeCalendar(job.bookingId, env, log, job.correlationId ?? null);

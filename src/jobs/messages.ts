@@ -75,7 +75,17 @@ export const CalendarSyncJobSchema = z.object({
   now: isoTime,
 });
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema]);
+/**
+ * The artist's morning digest is due (the cron saw the slot pass): the ArtistDesk object checks
+ * the slot again at `now`, claims it (once per slot) and sends the digest when there is news.
+ */
+export const ArtistDigestJobSchema = z.object({
+  kind: z.literal("artist.digest"),
+  correlationId,
+  now: isoTime,
+});
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema, ArtistDigestJobSchema]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ActionOutcome, ActionVia, ArtistAction } from "../domain/artist-actions.ts";
 import type { Lead } from "../db/schema.ts";
+import type { RejectReason } from "../domain/artist-desk.ts";
 import { retryObjectReset } from "../lib/object-retry.ts";
 import { conversationKeyOf } from "../domain/client-id.ts";
 
@@ -27,8 +28,10 @@ export interface ActionRequest {
   via: ActionVia;
   /** Unique per request ("link:<uuid>", "admin:<idempotency key>", "inbox:<form id>"): a replay is refused as a duplicate. */
   eventId: string;
-  /** One-tap links only: the token's hash, checked and consumed inside the object. */
+  /** One-tap links and buttons only: the token's hash, checked and consumed inside the object. */
   tokenHash?: string | null;
+  /** Reject from WhatsApp's reason list: the client's kind message for that reason (or none). */
+  rejectReason?: RejectReason | null;
 }
 
 /**
@@ -52,6 +55,7 @@ export function actOnLead(
     amountMinor: request.action === "refund" ? (request.amountMinor ?? null) : null,
     via: request.via,
     tokenHash: request.tokenHash ?? null,
+    rejectReason: request.action === "reject" ? (request.rejectReason ?? null) : null,
   } as const;
   return retryObjectReset(async (): Promise<ActionOutcome> => await namespace.getByName(conversation).act(item, correlationId));
 }

@@ -84,6 +84,20 @@ describe("what each action does", () => {
     expect(replies(decision).join(" ")).not.toContain("not my style");
   });
 
+  it.each(["not_my_style", "too_big", "fully_booked", "other"] as const)("reject from WhatsApp's reason list (%s): the client gets that reason's kind message", (rejectReason) => {
+    const { decision, outcome } = decideArtistAction(pending(), { type: "artist_action", action: "reject", reason: rejectReason, via: "whatsapp", rejectReason }, NOW, PAYMENTS);
+    expect(outcome.ok).toBe(true);
+    expect(decision.patch).toMatchObject({ rejectionReason: rejectReason });
+    expect(replies(decision)).toEqual([copy(`action.reject.client.${rejectReason}`)]);
+    expect(decision.events).toContainEqual(expect.objectContaining({ type: "artist.rejected", payload: expect.objectContaining({ reject_reason: rejectReason, via: "whatsapp" }) as unknown }));
+  });
+
+  it('reject with "no message": REJECTED, and the client is sent nothing', () => {
+    const { decision } = decideArtistAction(pending(), { type: "artist_action", action: "reject", reason: "No message", via: "whatsapp", rejectReason: "no_message" }, NOW, PAYMENTS);
+    expect(decision.transitions.map((t) => t.to)).toEqual(["REJECTED"]);
+    expect(decision.outbound).toEqual([]);
+  });
+
   it("send deposit: the deposit is locked, a Checkout Session asked for, AWAITING_DEPOSIT, and the link goes in the client's message", () => {
     const { decision, outcome } = act(pending({ deposit: { amountMinor: 10_000, currency: "GBP" } }), "send_deposit");
     expect(outcome).toMatchObject({ ok: true, from: "PENDING_APPROVAL", to: "AWAITING_DEPOSIT" });
@@ -138,14 +152,24 @@ describe("what each action does", () => {
 describe("one-tap links in the artist's notices", () => {
   const LINKS = { ...CONFIG, actionLinks: true };
 
-  it("the completion summary asks for approve, reject, send deposit and mark booked links, one placeholder each", () => {
+  it("the completion summary (with its inbox-page button) is followed by buttons for approve, reject, send deposit and mark booked, one placeholder each", () => {
     const lead = askedAbout("timing", { displayName: "Ari Lane", recentAnswers: answersBefore("timing") });
     const decision = run(lead, says("weekday evenings"), LINKS);
     expect(decision.actionLinks.map((l) => l.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
-    const [summary] = toArtist(decision);
-    const body = summary?.kind === "text" ? summary.body : "";
-    for (const link of decision.actionLinks) expect(body.split(link.placeholder)).toHaveLength(2);
-    expect(body).toContain(`Approve: ${decision.actionLinks[0]?.placeholder}`);
+    const [summary, buttons] = toArtist(decision);
+    expect(summary?.kind).toBe("cta");
+    expect(summary?.kind === "cta" ? summary.body : "").toContain("Ari Lane");
+    if (buttons?.kind !== "actions") throw new Error("no action buttons after the summary");
+    expect(buttons.subject).toBe("Ari Lane");
+    expect(buttons.actions).toEqual(decision.actionLinks.map((l) => ({ action: l.action, placeholder: l.placeholder })));
+    for (const link of decision.actionLinks) expect(link.messageIndex).toBe(decision.outbound.indexOf(buttons));
+  });
+
+  it("without links configured the summary goes as plain text with nothing to tap", () => {
+    const lead = askedAbout("timing", { displayName: "Ari Lane", recentAnswers: answersBefore("timing") });
+    const decision = run(lead, says("weekday evenings"), CONFIG);
+    expect(toArtist(decision).map((m) => m.kind)).toEqual(["text"]);
+    expect(decision.actionLinks).toEqual([]);
   });
 
   it("a handover asks for one resume link; without links configured the notice has none", () => {

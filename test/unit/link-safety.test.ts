@@ -25,6 +25,9 @@ import { applied, CONFIG, clientMessage, leadState, NOW, sendsPhoto, says } from
 const BASE = "https://inkline.test";
 const ADMIN_KEY = "a-long-admin-key-for-sealing-links-0123456789";
 const SETTINGS = { baseUrl: BASE, adminKey: ADMIN_KEY, ttlHours: 168 };
+const OPEN = { adminKey: ADMIN_KEY, templateLanguage: "en_GB", templateNames: {} };
+/** A 43-character token (a reply button's id carries one or more). */
+const TOKEN = /[A-Za-z0-9_-]{43}/g;
 const LEAD_ID = "lead-1";
 
 /** What a hostile client types as a name, an answer or a caption. */
@@ -90,14 +93,20 @@ async function expectLinksOnlyForTheArtist(decision: Decision): Promise<string[]
   const sent = await Promise.all(
     minted.decision.outbound.map(async (m) => {
       const { to: _to, copyKey: _copyKey, ...payload } = m;
-      const opened = await openLinks(payload, LEAD_ID, ADMIN_KEY, `${BASE}/inbox`);
+      const opened = await openLinks(payload, LEAD_ID, OPEN, `${BASE}/inbox`);
       expect(opened.unopened).toEqual([]);
-      // What is stored (and shown in the admin API and inbox) holds no URL.
+      // What is stored (and shown in the admin API and inbox) holds no URL and no button token.
       expect(JSON.stringify(redactedPayload(payload))).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
-      return { to: m.to, texts: textsOf({ ...m, ...opened.message }) };
+      expect(JSON.stringify(redactedPayload(payload))).not.toMatch(/"(act|more):/);
+      const ids = opened.message.kind === "buttons" ? opened.message.buttons.map((b) => b.id) : [];
+      return { to: m.to, texts: textsOf({ ...m, ...opened.message }), ids };
     }),
   );
-  const urls = sent.flatMap((m) => m.texts.flatMap((t) => t.match(/https:\/\/inkline\.test\/a[#/][A-Za-z0-9_-]{43}/g) ?? []));
+  const urls = [
+    ...sent.flatMap((m) => m.texts.flatMap((t) => t.match(/https:\/\/inkline\.test\/a[#/][A-Za-z0-9_-]{43}/g) ?? [])),
+    ...sent.flatMap((m) => m.ids.filter((id) => /^(act|more):/.test(id)).flatMap((id) => id.match(TOKEN) ?? [])),
+  ];
+  for (const message of sent.filter((m) => m.to === "client")) expect(message.ids.filter((id) => /^(act|more|rej):/.test(id))).toEqual([]);
   expect(urls).toHaveLength(decision.actionLinks.length);
   expect(new Set(urls).size).toBe(urls.length);
   for (const link of decision.actionLinks) {
@@ -109,13 +118,14 @@ async function expectLinksOnlyForTheArtist(decision: Decision): Promise<string[]
       expect(text).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
       for (const link of decision.actionLinks) expect(text).not.toContain(link.placeholder);
       for (const m of minted.decision.outbound) if (m.kind === "text") for (const l of m.links ?? []) expect(text).not.toContain(l.sealed);
+      for (const m of minted.decision.outbound) if (m.kind === "actions") for (const a of m.actions) expect(text).not.toContain(a.sealed ?? a.placeholder);
     }
   }
   return urls;
 }
 
 describe("a client named after a placeholder", () => {
-  it.each(HOSTILE)("%s finishes the consultation: the summary's four links reach the artist alone", async (name) => {
+  it.each(HOSTILE)("%s finishes the consultation: the summary's four action tokens reach the artist alone", async (name) => {
     let lead = leadState({ displayName: null });
     const messages = [clientMessage({ text: "Hi", profileName: name }), ...QUESTION_KEYS.map((k) => says(GOOD_ANSWERS[k].text, { profileName: name }))];
     const links: string[] = [];
@@ -183,39 +193,51 @@ describe("sealed links in the outbox", () => {
 
   async function storedSummary() {
     const minted = await mintActionLinks(summary(), LEAD_ID, SETTINGS, NOW);
-    const artist = minted.decision.outbound.find((m) => m.to === "artist");
-    if (artist?.kind !== "text") throw new Error("no artist summary");
+    const artist = minted.decision.outbound.find((m) => m.to === "artist" && m.kind === "actions");
+    if (artist?.kind !== "actions") throw new Error("no artist buttons");
     const { to: _to, copyKey: _copyKey, ...payload } = artist;
     return payload;
   }
 
-  it("the stored row holds placeholders and sealed values; only the send path makes URLs of them", async () => {
-    const payload = await storedSummary();
-    expect(payload.links?.map((l) => l.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
-    expect(JSON.stringify(payload)).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
-    const opened = await openLinks(payload, LEAD_ID, ADMIN_KEY, `${BASE}/inbox/leads/${LEAD_ID}`);
-    expect(opened.message.kind === "text" && opened.message.body.match(/\/a[#/][A-Za-z0-9_-]{43}/g)).toHaveLength(4);
-    expect(redactedPayload(payload)).toEqual({ kind: "text", body: expect.stringContaining("Approve: [approve link]") as unknown });
+  it("the summary goes with a button to the lead's inbox page (the URL filled in by the minting)", async () => {
+    const minted = await mintActionLinks(summary(), LEAD_ID, SETTINGS, NOW);
+    const page = minted.decision.outbound.find((m) => m.to === "artist" && m.kind === "cta");
+    expect(page).toMatchObject({ kind: "cta", url: `${BASE}/inbox/leads/${LEAD_ID}`, label: "Open in inbox" });
   });
 
-  it("after ADMIN_API_KEY is rotated, or for another lead's row, a link opens to the lead's inbox page and is reported", async () => {
+  it("the stored row holds placeholders and sealed tokens; only the send path makes button ids of them", async () => {
+    const payload = await storedSummary();
+    expect(payload.actions.map((a) => a.action)).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
+    expect(JSON.stringify(payload)).not.toMatch(/"(act|more):/);
+    const opened = await openLinks(payload, LEAD_ID, OPEN, `${BASE}/inbox/leads/${LEAD_ID}`);
+    if (opened.message.kind !== "buttons") throw new Error("not opened into buttons");
+    // Approve / Reject / More (the other two behind More): at most three buttons.
+    expect(opened.message.buttons.map((b) => b.title)).toEqual(["Approve", "Reject", "More"]);
+    expect(opened.message.buttons.map((b) => b.id.replace(TOKEN, "T"))).toEqual(["act:T", "act:T", "more:T.T"]);
+    // The closed-window template: the approve and reject tokens as its URL buttons' suffixes.
+    expect(opened.fallback).toMatchObject({ kind: "template", name: "inkline_artist_actions", params: [payload.subject] });
+    const suffixes = opened.fallback?.kind === "template" ? (opened.fallback.urlButtons ?? []) : [];
+    expect(suffixes.map((t) => `act:${t}`)).toEqual(opened.message.buttons.slice(0, 2).map((b) => b.id));
+    expect(redactedPayload(payload)).toEqual({ kind: "actions", body: payload.body, buttons: ["[approve button]", "[reject button]", "[send_deposit button]", "[mark_booked button]"] });
+  });
+
+  it("after ADMIN_API_KEY is rotated, or for another lead's row, the buttons become a pointer to the lead's inbox page and are reported", async () => {
     const payload = await storedSummary();
     const fallback = `${BASE}/inbox/leads/${LEAD_ID}`;
     for (const [leadId, key] of [[LEAD_ID, "another-admin-key-after-rotation-0123456789"], ["lead-2", ADMIN_KEY]] as const) {
-      const opened = await openLinks(payload, leadId, key, fallback);
+      const opened = await openLinks(payload, leadId, { ...OPEN, adminKey: key }, fallback);
       expect(opened.unopened).toEqual(["approve", "reject", "send_deposit", "mark_booked"]);
-      const body = opened.message.kind === "text" ? opened.message.body : "";
-      expect(body).not.toMatch(/\/a[#/][A-Za-z0-9_-]{43}/);
-      expect(body.split(fallback)).toHaveLength(5);
+      expect(opened.message).toEqual({ kind: "text", body: `${payload.body}\n${fallback}` });
+      expect(opened.fallback).toBeUndefined();
     }
   });
 
-  it("an altered sealed value does not open", async () => {
+  it("an altered sealed token does not open", async () => {
     const payload = await storedSummary();
-    const [first, ...rest] = payload.links ?? [];
-    if (!first) throw new Error("no links");
+    const [first, ...rest] = payload.actions;
+    if (!first?.sealed) throw new Error("no buttons");
     const flipped = `${first.sealed.slice(0, 20)}${first.sealed[20] === "A" ? "B" : "A"}${first.sealed.slice(21)}`;
-    const opened = await openLinks({ ...payload, links: [{ ...first, sealed: flipped }, ...rest] }, LEAD_ID, ADMIN_KEY, `${BASE}/inbox`);
+    const opened = await openLinks({ ...payload, actions: [{ ...first, sealed: flipped }, ...rest] }, LEAD_ID, OPEN, `${BASE}/inbox`);
     expect(opened.unopened).toEqual(["approve"]);
   });
 });

@@ -72,7 +72,9 @@ describe("a finished consultation", () => {
     expect(lead?.estimate_trace).toMatchObject({ inputs: { widthCm: 10, heightCm: 15, complexity: 2, region: "UK" }, hours: 2.5 });
     expect(lead?.artist_notified_at).not.toBeNull();
 
-    const [summary, ...more] = await artistHeardSince(before);
+    // The summary, then its action buttons.
+    const [summary, buttons, ...more] = await artistHeardSince(before);
+    expect(buttons).toBe(renderCopy("summary.buttons", { clientName: NAME }));
     expect(more).toEqual([]);
     expect(summary).toContain(`Client: ${NAME}, ${client.phone}`);
     expect(summary).toContain(`• Idea: ${GOOD_ANSWERS.idea.text}\n• Placement: ${GOOD_ANSWERS.placement.text}\n• Size: ${GOOD_ANSWERS.dimensions.text}`);
@@ -107,7 +109,7 @@ describe("a budget below the region's minimum", () => {
       deposit_amount_minor: 10_000,
       deposit_rule_version: PRICING_RULES.version,
     });
-    const summary = (await artistHeardSince(before)).at(-1);
+    const summary = (await artistHeardSince(before)).find((n) => n.startsWith("New consultation"));
     expect(summary).toContain(`• Session city: London (tour stop, ${dates(london)})`);
     expect(summary).toContain(`Flags: budget £100 is below the UK minimum of £150; accepted the London tour stop (${dates(london)})`);
   });

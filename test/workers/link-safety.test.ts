@@ -4,10 +4,11 @@
  * consultation, the approval, the deposit and a refund, and never receives a link; the artist's
  * links still work; and no action token is stored or shown in clear (outbox rows, admin debug).
  */
+import { actionPath } from "../../durable-objects/action-links.ts";
 import { describe, expect, it } from "vitest";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
-import { adminFetch, confirmLink, linkAfter, pathOf, settleLead } from "../support/workers/artist.ts";
+import { adminFetch, confirmLink, settleLead, summaryTokens } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { deliver, pay, sessionsFor } from "../support/workers/stripe.ts";
@@ -25,10 +26,11 @@ describe("a client named after the artist's link placeholders", () => {
       for (const q of QUESTIONS) await client.says(GOOD_ANSWERS[q.key].text);
       const id = String((await client.lead())?.id);
       const summary = (await artistHeardSince(before)).find((n) => n.startsWith("New consultation")) ?? "";
-      // The artist's four links are there and real.
-      for (const label of ["Approve", "Reject", "Send deposit", "Mark booked"]) expect(pathOf(linkAfter(summary, label))).toMatch(TOKEN_URL);
+      // The artist's four buttons are there and carry real tokens (they open as links too).
+      expect(summary).not.toBe("");
+      for (const token of Object.values(await summaryTokens())) expect(actionPath(token)).toMatch(TOKEN_URL);
 
-      expect((await confirmLink(pathOf(linkAfter(summary, "Approve")), { lead_id: id })).status).toBe(200);
+      expect((await confirmLink(actionPath((await summaryTokens()).approve), { lead_id: id })).status).toBe(200);
       expect((await adminFetch(`/admin/leads/${id}/send-deposit`, { body: {} })).status).toBe(200);
       await settleLead(client.phone);
       const [session] = await sessionsFor(id);
@@ -51,14 +53,15 @@ describe("a client named after the artist's link placeholders", () => {
 
       // Item 2: no token in clear in the outbox rows, nor in the admin API's debug view.
       const rows = await sql<{ payload: unknown }>("SELECT payload FROM outbox_messages WHERE lead_id = $1", [id]);
-      expect(rows.length).toBe(heard.length + 2);
+      // The artist's rows: the summary, its buttons and the payment notice.
+      expect(rows.length).toBe(heard.length + 3);
       for (const row of rows) expect(JSON.stringify(row.payload)).not.toMatch(TOKEN_URL);
       const debug = await adminFetch(`/admin/leads/${id}/debug`);
       const text = await debug.text();
       expect(debug.status).toBe(200);
       expect(text).not.toMatch(TOKEN_URL);
       expect(text).not.toContain('"sealed"');
-      expect(text).toContain("[approve link]");
+      expect(text).toContain("[approve button]");
       expect(text).toContain("[refund link]");
     },
   );

@@ -5,11 +5,12 @@
  * send Meta refuses for a BSUID (131062) fails once, not forever; notices that are not the client
  * talking never get the welcome; a changed number moves the lead.
  */
+import { actionPath } from "../../durable-objects/action-links.ts";
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
-import { adminFetch, confirmLink, leadRow, linkAfter, pathOf, settleLead } from "../support/workers/artist.ts";
+import { adminFetch, confirmLink, leadRow, settleLead, summaryTokens } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen, Client, NAME } from "../support/workers/client.ts";
 import { entered, paidCopy } from "../support/workers/deposit.ts";
 import { leadByKey, sql } from "../support/workers/db.ts";
@@ -53,7 +54,7 @@ describe("a client with a WhatsApp username and no number", () => {
     expect(summary).not.toContain(client.userId ?? "?");
 
     const id = String(lead?.id);
-    expect((await confirmLink(pathOf(linkAfter(summary, "Approve")), { lead_id: id })).status).toBe(200);
+    expect((await confirmLink(actionPath((await summaryTokens()).approve), { lead_id: id })).status).toBe(200);
     expect((await adminFetch(`/admin/leads/${id}/send-deposit`, { body: {} })).status).toBe(200);
     await settleLead(client.phone);
     const row = await leadRow(id);

@@ -86,7 +86,7 @@ export const CHAT_PAGE = `<!doctype html>
     <button class="reply" id="change-number" type="button" title="WhatsApp tells the business the client moved to the number in the Phone field">I changed my number to the one above</button>
   </form>
 </details>
-<div id="artist-note" hidden>The artist's phone: what the assistant sends the artist, with tappable one-tap links. Read-only here.</div>
+<div id="artist-note" hidden>The artist's phone: notices with buttons to tap (Approve, Reject, More) and a button to the inbox. Type "today" for the digest.</div>
 <div id="notice" role="alert" hidden></div>
 <main id="messages" aria-live="polite"></main>
 <form id="composer">

@@ -7,9 +7,11 @@
  *
  * The query string picks who is holding the phone: `?phone=+447700900123&name=Sam` plays that
  * client without touching the number saved for plain `/` (so two tabs can be two people), and
- * `&role=artist` makes it the artist's phone: read-only (what the artist types would reach the
- * Worker as a client message), and it keeps the artist's 24-hour window open through
- * `POST /_emulator/window`, so notices arrive as text with their links rather than as a template.
+ * `&role=artist` makes it the artist's phone: notices arrive with reply buttons, lists and
+ * call-to-action URL buttons; a tap (or anything the artist types, "today" say) is sent to the
+ * Worker signed as Meta does, from the artist's number, and reaches the artist's desk. It keeps the
+ * artist's 24-hour window open through `POST /_emulator/window`, so notices arrive as interactive
+ * messages rather than as a template.
  * Kept free of backticks and `${` because it lives inside a TypeScript template string.
  */
 export const CHAT_SCRIPT = String.raw`
@@ -109,7 +111,11 @@ export const CHAT_SCRIPT = String.raw`
     if (i.header && i.header.text) bubble.appendChild(el("div", "head", i.header.text));
     bubble.appendChild(rich(i.body.text));
     if (i.footer) bubble.appendChild(el("div", "foot", i.footer.text));
-    if (i.type === "button") {
+    if (i.type === "cta_url") {
+      // A call-to-action URL button: opens the URL, sends nothing back (as on a phone).
+      var go = Object.assign(el("a", "link cta", "🔗 " + i.action.parameters.display_text), { href: i.action.parameters.url, target: "_blank", rel: "noopener" });
+      wrap.appendChild(go);
+    } else if (i.type === "button") {
       var row = el("div", "buttons");
       i.action.buttons.forEach(function (b) {
         var btn = el("button", "reply", b.reply.title);
@@ -241,7 +247,6 @@ export const CHAT_SCRIPT = String.raw`
   if (role === "artist") {
     document.body.classList.add("artist");
     $("settings").hidden = true;
-    $("composer").hidden = true;
     $("artist-note").hidden = false;
     void keepWindowOpen();
     setInterval(function () { void keepWindowOpen(); }, 10 * 60 * 1000);

@@ -25,6 +25,16 @@ const listRow = z.object({
 
 const interactive = z.discriminatedUnion("type", [
   z.object({
+    type: z.literal("cta_url"),
+    header: header.optional(),
+    body: interactiveBody,
+    footer: footer.optional(),
+    action: z.object({
+      name: z.literal("cta_url"),
+      parameters: z.object({ display_text: z.string().min(1).max(20), url: z.url() }),
+    }),
+  }),
+  z.object({
     type: z.literal("button"),
     header: header.optional(),
     body: interactiveBody,
@@ -131,6 +141,7 @@ function isSendType(type: string): type is SendType {
 
 /** Rules zod's per-field limits cannot express: uniqueness and totals across a message. */
 function crossFieldProblem(payload: z.infer<typeof interactive>): string | null {
+  if (payload.type === "cta_url") return null;
   if (payload.type === "button") {
     const ids = payload.action.buttons.map((b) => b.reply.id);
     const titles = payload.action.buttons.map((b) => b.reply.title);
@@ -148,6 +159,7 @@ function crossFieldProblem(payload: z.infer<typeof interactive>): string | null 
 }
 
 function replyIdsOf(payload: z.infer<typeof interactive>): string[] {
+  if (payload.type === "cta_url") return [];
   return payload.type === "button"
     ? payload.action.buttons.map((b) => b.reply.id)
     : payload.action.sections.flatMap((s) => s.rows.map((r) => r.id));

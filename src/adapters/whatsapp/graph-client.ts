@@ -91,19 +91,25 @@ export function graphBody(to: string, message: GraphMessage, outboxId: string): 
           action: { button: message.buttonLabel, sections: [{ title: message.buttonLabel, rows: message.rows }] },
         },
       };
-    case "template":
+    case "cta":
       return {
         ...base,
-        type: "template",
-        template: {
-          name: message.name,
-          language: { code: message.language },
-          components:
-            message.params.length > 0
-              ? [{ type: "body", parameters: message.params.map((text) => ({ type: "text", text })) }]
-              : [],
+        type: "interactive",
+        interactive: {
+          type: "cta_url",
+          body: { text: message.body },
+          action: { name: "cta_url", parameters: { display_text: message.label, url: message.url } },
         },
       };
+    case "actions":
+      // Sealed tokens never go out as they are: the send path opens them into buttons first.
+      throw new Error("an actions message must be opened (durable-objects/action-links.ts) before it is sent");
+    case "template": {
+      const body = message.params.length > 0 ? [{ type: "body", parameters: message.params.map((text) => ({ type: "text", text })) }] : [];
+      // A URL button's dynamic part: the suffix appended to the URL registered with the template.
+      const buttons = (message.urlButtons ?? []).map((text, index) => ({ type: "button", sub_type: "url", index: String(index), parameters: [{ type: "text", text }] }));
+      return { ...base, type: "template", template: { name: message.name, language: { code: message.language }, components: [...body, ...buttons] } };
+    }
     case "media":
       return {
         ...base,

@@ -9,6 +9,7 @@
  * touch. No fake URL is ever sent.
  */
 import { ACTION_TARGET, ActionRefusal, ArtistAction, isActionAllowed, type ActionOutcome } from "../artist-actions.ts";
+import type { RejectReason } from "../artist-desk.ts";
 import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { approveWithSlots, bookingOf, offerSlotsAction } from "./booking.ts";
@@ -35,11 +36,20 @@ const ANNOUNCED = {
   mark_booked: { reason: "artist marked booked", copyKey: "action.mark_booked.client", event: "artist.marked_booked" },
 } as const satisfies Partial<Record<ArtistAction, { reason: string; copyKey: CopyKey; event: string }>>;
 
-/** Moves to the action's target, tells the client and records the event; never refused. */
-function announce(b: DecisionBuilder, action: keyof typeof ANNOUNCED, payload: Record<string, unknown>): null {
+/**
+ * What the client is told when the artist rejects: the kind message for the reason picked on
+ * WhatsApp, none for "no message", else the general one.
+ */
+function rejectCopy(reason: RejectReason | null | undefined): CopyKey | null {
+  if (reason === "no_message") return null;
+  return reason ? `action.reject.client.${reason}` : ANNOUNCED.reject.copyKey;
+}
+
+/** Moves to the action's target, tells the client (unless `copyKey` is null) and records the event; never refused. */
+function announce(b: DecisionBuilder, action: keyof typeof ANNOUNCED, payload: Record<string, unknown>, copyKey: CopyKey | null = ANNOUNCED[action].copyKey): null {
   const move = ANNOUNCED[action];
   b.moveTo(ACTION_TARGET[action], move.reason);
-  b.say(move.copyKey);
+  if (copyKey !== null) b.say(copyKey);
   b.event(move.event, payload);
   return null;
 }
@@ -71,7 +81,7 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
         if (b.config.payments) b.decision.expireCheckout = open;
         else b.event("deposit.link_not_expired", { session_id: open, reason: "payments_off" }, "warn");
       }
-      return announce(b, input.action, { ...via, reason: input.reason });
+      return announce(b, input.action, { ...via, reason: input.reason, reject_reason: input.rejectReason ?? null }, rejectCopy(input.rejectReason));
     }
     case ArtistAction.SEND_DEPOSIT: {
       // Sent with the approval in one tap: the lead counts as approved too.

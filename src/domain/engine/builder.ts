@@ -7,7 +7,7 @@ import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import type { ArtistAction } from "../artist-actions.ts";
 import { greetingName, renderCopy, type CopyKey, type CopyParams } from "../copy.ts";
 import type { LeadStatus } from "../lead-status.ts";
-import type { Outbound } from "../messages.ts";
+import { WHATSAPP_LIMITS, type Outbound } from "../messages.ts";
 import type { Question, QuestionButton } from "../questions.ts";
 import { transition } from "../state-machine.ts";
 import type { Decision, EngineConfig, EventRecord, LeadState, NewAnswer } from "./types.ts";
@@ -129,6 +129,34 @@ export class DecisionBuilder {
     return placeholder;
   }
 
+  /**
+   * The artist's action buttons for this lead (the summary's Approve / Reject / More): one token
+   * per action, minted by the session like a link's. False when links are off (nothing pushed).
+   */
+  artistButtons(copyKey: CopyKey, body: string, subject: string, actions: readonly ArtistAction[]): boolean {
+    const placeholders = actions.map((action) => ({ action, placeholder: this.actionLink(action) }));
+    const ready = placeholders.filter((p): p is { action: ArtistAction; placeholder: string } => p.placeholder !== null);
+    if (ready.length === 0) return false;
+    this.push({ to: "artist", kind: "actions", body, subject, actions: ready, copyKey });
+    return true;
+  }
+
+  /**
+   * A notice to the artist with a button that opens the lead's page in the inbox (the session
+   * fills in the URL: the engine knows no base URL). A body too long for WhatsApp's button message
+   * goes as text, followed by a short one with the button.
+   */
+  artistPage(copyKey: CopyKey, body: string, clientName: string): void {
+    const url = this.slot(PAGE_SLOT);
+    const label = this.renderArtist("artist.page_button");
+    if (body.length <= WHATSAPP_LIMITS.interactiveBody) {
+      this.push({ to: "artist", kind: "cta", body, label, url, copyKey });
+      return;
+    }
+    this.push({ to: "artist", kind: "text", body, copyKey });
+    this.push({ to: "artist", kind: "cta", body: this.renderArtist("artist.page_body", { clientName }), label, url, copyKey });
+  }
+
   /** A message with reply buttons that answer no question (an offer); typed replies still count. */
   offer(copyKey: CopyKey, buttons: readonly QuestionButton[], extra: CopyParams = {}): void {
     const body = this.render(copyKey, extra);
@@ -159,7 +187,7 @@ export class DecisionBuilder {
     const carries = (placeholder: string) => texts.some((t) => t.includes(placeholder));
     for (const link of this.decision.actionLinks) {
       if (link.messageIndex !== null || !carries(link.placeholder)) continue;
-      if (message.to !== "artist" || message.kind !== "text") throw new Error(`engine bug: the ${link.action} link was put in a ${message.to} ${message.kind} message`);
+      if (message.to !== "artist" || (message.kind !== "text" && message.kind !== "actions")) throw new Error(`engine bug: the ${link.action} link was put in a ${message.to} ${message.kind} message`);
       link.messageIndex = index;
     }
     const checkout = this.decision.checkout;
@@ -170,6 +198,9 @@ export class DecisionBuilder {
     this.decision.outbound.push(message);
   }
 }
+
+/** The slot the session fills with the lead's inbox page URL (see {@link DecisionBuilder.artistPage}). */
+export const PAGE_SLOT = "page";
 
 /** The placeholder for slot `name` under `nonce`. */
 export function slotPlaceholder(nonce: string, name: string): string {
@@ -189,5 +220,9 @@ export function textsOf(message: Outbound): string[] {
       return message.params;
     case "media":
       return [message.link, message.caption ?? ""];
+    case "actions":
+      return [message.body, message.subject, ...message.actions.map((a) => a.placeholder)];
+    case "cta":
+      return [message.body, message.label, message.url];
   }
 }

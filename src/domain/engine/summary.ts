@@ -99,7 +99,12 @@ export function sendSummary(b: DecisionBuilder, e: Estimate | null): void {
     images: b.lead.attachmentCount + b.decision.attachments.length,
     flags: found.length > 0 ? found.join("; ") : b.renderArtist("summary.no_flags"),
   });
-  const actions = actionLines(b);
-  b.tellArtistText("summary.artist", actions === null ? summary : `${summary}\n\n${actions}`);
+  const clientName = b.decision.patch.displayName ?? b.lead.displayName ?? b.renderArtist("handover.unknown_name");
+  // Links on: the summary with a button to the lead's inbox page, then the action buttons
+  // (Approve / Reject / More). Off: the summary as text, nothing to tap.
+  if (b.config.actionLinks) {
+    b.artistPage("summary.artist", summary, clientName);
+    b.artistButtons("summary.buttons", b.renderArtist("summary.buttons", { clientName }), clientName, SUMMARY_LINK_ACTIONS);
+  } else b.tellArtistText("summary.artist", summary);
   b.decision.patch.artistNotifiedAt = b.now;
 }

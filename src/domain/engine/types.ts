@@ -2,6 +2,7 @@
  * The engine's vocabulary: what it knows about a lead, how it is configured, what it is given and
  * what it decides. Types only (plus the engine's defaults), so every engine module shares them.
  */
+import type { RejectReason } from "../artist-desk.ts";
 import type { ActionVia, ArtistAction } from "../artist-actions.ts";
 import type { CheckoutRequest, LedgerEntry, PaymentState, RefundRequest } from "../deposit.ts";
 import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
@@ -181,6 +182,11 @@ export interface ArtistActionInput {
   via: ActionVia;
   /** Refund only: how much (minor units); null refunds everything still refundable. */
   amountMinor?: number | null;
+  /**
+   * Reject only, picked from the artist's reason list on WhatsApp: the client gets that reason's
+   * kind message (`no_message`: none). Absent: the general kind message.
+   */
+  rejectReason?: RejectReason | null;
 }
 
 export interface NewAnswer {

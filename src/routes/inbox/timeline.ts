@@ -45,6 +45,8 @@ function messageText(payload: unknown): string {
     case "text":
     case "buttons":
     case "list":
+    case "actions":
+    case "cta":
       return message.body;
     case "template":
       return t("inbox.timeline.template", { name: message.name });

@@ -20,6 +20,8 @@ import type { AppEnv } from "../context.ts";
 import { countSampledEvent } from "../sampled-events.ts";
 import { groupByClient, UNREADABLE_OBJECT } from "./whatsapp-dispatch.ts";
 import { conversationFor } from "./whatsapp-routing.ts";
+import { splitForDesk } from "./artist-routing.ts";
+import { DESK_OBJECT } from "../../../durable-objects/artist-desk.ts";
 
 /** Meta sends at most 3 MB per POST. */
 export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
@@ -76,15 +78,18 @@ export const whatsappWebhook = new Hono<AppEnv>()
         countSampledEvent(c, SAMPLED_EVENTS.whatsappForeignNumber, change.phoneNumberId ?? "(none)");
       }
 
-      const { clients, unreadable } = groupByClient(parsed, parsed.skipped.length > 0 ? (await sha256Hex(raw)).slice(0, 32) : "");
+      // The artist's own messages (and taps on our action ids from anyone) go to the artist's desk.
+      const split = splitForDesk(parsed, config.ARTIST_WHATSAPP_NUMBER);
+      const { clients, unreadable } = groupByClient(split.clients, parsed.skipped.length > 0 ? (await sha256Hex(raw)).slice(0, 32) : "");
       const correlationId = c.get("correlationId");
       // Storing is idempotent (UNIQUE event ids): a call cut short by an object reset is made again.
-      const results = await Promise.all(
-        clients.map(async ({ key, items }) => {
+      const results = await Promise.all([
+        ...clients.map(async ({ key, items }) => {
           const name = await conversationFor(c.env, key);
           return retryObjectReset(() => c.env.LEAD_CONVERSATION.getByName(name).receive(items, correlationId, name));
         }),
-      );
+        ...(split.desk.length > 0 ? [retryObjectReset(() => c.env.ARTIST_DESK.getByName(DESK_OBJECT).receive(split.desk, correlationId))] : []),
+      ]);
       // What we could not read is kept too (then recorded as events); it never counts as accepted,
       // and the answer never depends on it: Meta must not retry a payload we will never understand.
       if (unreadable.length > 0) {

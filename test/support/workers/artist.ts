@@ -6,7 +6,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { sql } from "./db.ts";
-import { prepareInbound, uniquePhone } from "./whatsapp.ts";
+import { postWebhook, prepareInbound, sentTo, uniquePhone } from "./whatsapp.ts";
 
 const encoder = new TextEncoder();
 
@@ -152,4 +152,49 @@ export async function leadRow(id: string): Promise<Record<string, unknown>> {
 /** Waits for the lead's object to finish what it is doing. */
 export function settleLead(phone: string): Promise<number> {
   return env.LEAD_CONVERSATION.getByName(phone).settled();
+}
+
+/** The artist's number in tests (vitest.config.ts's ARTIST_WHATSAPP_NUMBER). */
+export const ARTIST_NUMBER = "+447700900001";
+
+/** The summary's four actions and the tokens their buttons carry. */
+export type SummaryTokens = Record<"approve" | "reject" | "send_deposit" | "mark_booked", string>;
+
+/**
+ * The tokens of the latest action buttons sent to the artist: Approve and Reject as buttons, Send
+ * deposit and Mark booked behind "More" (its id carries both, in that order).
+ */
+export async function summaryTokens(bodyIncludes = ""): Promise<SummaryTokens> {
+  const withButtons = (await sentTo(ARTIST_NUMBER)).filter(
+    (s) => (s.body.interactive?.action?.buttons ?? []).some((b) => b.reply.id.startsWith("act:")) && (s.body.interactive?.body?.text ?? "").includes(bodyIncludes),
+  );
+  const ids = (withButtons.at(-1)?.body.interactive?.action?.buttons ?? []).map((b) => b.reply.id);
+  const [approve, reject, more] = ids;
+  const [sendDeposit, markBooked] = (more ?? "").replace(/^more:/, "").split(".");
+  if (!approve?.startsWith("act:") || !reject?.startsWith("act:") || !sendDeposit || !markBooked) throw new Error(`no summary buttons in ${JSON.stringify(ids)}`);
+  return { approve: approve.slice(4), reject: reject.slice(4), send_deposit: sendDeposit, mark_booked: markBooked };
+}
+
+/**
+ * Someone taps a reply button (or list row, `list: true`) on WhatsApp: Meta's signed webhook, from
+ * the artist's number unless `from` says otherwise. Waits for the desk to handle it.
+ */
+export async function tapOnWhatsApp(id: string, options: { from?: string; list?: boolean; title?: string } = {}): Promise<{ response: Response; messageId: string }> {
+  const reply = { id, title: options.title ?? "Approve" };
+  const prepared = await prepareInbound(options.list ? { from: options.from ?? ARTIST_NUMBER, list: reply } : { from: options.from ?? ARTIST_NUMBER, button: reply });
+  const response = await postWebhook(prepared.body, prepared.signature);
+  await settleDesk();
+  return { response, messageId: prepared.message_id };
+}
+
+/** Waits until the artist's desk has handled everything it can right now; returns what is left. */
+export function settleDesk(): Promise<number> {
+  return env.ARTIST_DESK.getByName("desk").settled();
+}
+
+/** The list rows of the last list message sent to the artist. */
+export async function lastListRows(): Promise<{ id: string; title: string }[]> {
+  const lists = (await sentTo(ARTIST_NUMBER)).filter((s) => s.body.interactive?.type === "list");
+  const raw = lists.at(-1)?.body.interactive as { action?: { sections?: { rows: { id: string; title: string }[] }[] } } | undefined;
+  return raw?.action?.sections?.flatMap((s) => s.rows) ?? [];
 }

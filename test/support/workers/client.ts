@@ -77,5 +77,5 @@ export async function artistWindowOpen(): Promise<number> {
 
 /** What the artist was sent since `before` (templates as "template:<name>"). */
 export async function artistHeardSince(before: number): Promise<string[]> {
-  return (await sentTo(ARTIST)).slice(before).map((s) => s.body.text?.body ?? `template:${s.body.template?.name ?? "?"}`);
+  return (await sentTo(ARTIST)).slice(before).map((s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? `template:${s.body.template?.name ?? "?"}`);
 }

@@ -1,0 +1,87 @@
+/**
+ * The artist runs the studio from WhatsApp: what the artist's own messages to the business number
+ * mean (a button tap, a reason picked from a list, "today", anything else), and how button and row
+ * ids carry action tokens. Pure: the ArtistDesk Durable Object looks the tokens up, runs the
+ * action through the lead's object and answers (durable-objects/artist-desk.ts).
+ *
+ * A button id is an action token exactly like a link's (src/domain/artist-actions.ts): 256 random
+ * bits, stored only as a hash, bound to one lead and one action, single use, expiring. The prefix
+ * says what the tap asks for; a client's own question buttons never start with one of these.
+ */
+import { ACTION_TOKEN_PATTERN, ArtistAction } from "./artist-actions.ts";
+import type { InboundMessage } from "./messages.ts";
+
+/** Prefixes of the ids Inkline gives the artist's buttons and list rows. */
+export const BUTTON_PREFIX = { act: "act:", more: "more:", reason: "rej:" } as const;
+
+/**
+ * Why the artist turns a piece down, as offered in the reject list. Each (but `no_message`) has a
+ * kind message for the client in copy (`action.reject.client.<reason>`); `no_message` rejects and
+ * tells the client nothing.
+ */
+export const REJECT_REASONS = ["not_my_style", "too_big", "fully_booked", "other", "no_message"] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export function isRejectReason(value: string): value is RejectReason {
+  return (REJECT_REASONS as readonly string[]).includes(value);
+}
+
+/** Actions shown as reply buttons on a notice, in order; more than 3 leave the rest behind "More". */
+export const BUTTON_LIMIT = 3;
+
+/** The id of a button that runs (or, for reject, starts) `token`'s action. */
+export const actionButtonId = (token: string) => `${BUTTON_PREFIX.act}${token}`;
+/** The id of the "More" button: the remaining actions' tokens, dot-separated. */
+export const moreButtonId = (tokens: readonly string[]) => `${BUTTON_PREFIX.more}${tokens.join(".")}`;
+/** The id of a reject-list row: the reject token and the reason picked. */
+export const reasonRowId = (token: string, reason: RejectReason) => `${BUTTON_PREFIX.reason}${token}:${reason}`;
+
+/** Whether an inbound reply id is one of ours (an action button or row), whoever sent it. */
+export function isActionReplyId(replyId: string | null): boolean {
+  return replyId !== null && Object.values(BUTTON_PREFIX).some((p) => replyId.startsWith(p));
+}
+
+/** What one message from the artist asks for. */
+export type ArtistCommand =
+  | { kind: "tap"; token: string }
+  | { kind: "reason"; token: string; reason: RejectReason }
+  | { kind: "more"; tokens: string[] }
+  /** An id with our prefix that is not well formed (altered, or never ours): refused like an unknown token. */
+  | { kind: "forged"; replyId: string }
+  | { kind: "digest" }
+  | { kind: "help" }
+  /** Not the artist saying anything (a reaction, a system notice): no answer. */
+  | { kind: "ignore" };
+
+/** Words that ask for the digest now. */
+const DIGEST_WORDS = new Set(["today", "digest", "today?"]);
+
+/** Reads a reply id (button, list row or template quick reply payload). */
+function readReplyId(replyId: string): ArtistCommand {
+  if (replyId.startsWith(BUTTON_PREFIX.act)) {
+    const token = replyId.slice(BUTTON_PREFIX.act.length);
+    return ACTION_TOKEN_PATTERN.test(token) ? { kind: "tap", token } : { kind: "forged", replyId };
+  }
+  if (replyId.startsWith(BUTTON_PREFIX.more)) {
+    const tokens = replyId.slice(BUTTON_PREFIX.more.length).split(".");
+    return tokens.length > 0 && tokens.every((t) => ACTION_TOKEN_PATTERN.test(t)) ? { kind: "more", tokens } : { kind: "forged", replyId };
+  }
+  if (replyId.startsWith(BUTTON_PREFIX.reason)) {
+    const [token = "", reason = ""] = replyId.slice(BUTTON_PREFIX.reason.length).split(":");
+    return ACTION_TOKEN_PATTERN.test(token) && isRejectReason(reason) ? { kind: "reason", token, reason } : { kind: "forged", replyId };
+  }
+  return { kind: "help" };
+}
+
+/** What the artist's message asks for. */
+export function readArtistCommand(message: Pick<InboundMessage, "kind" | "text" | "replyId">): ArtistCommand {
+  if (message.replyId !== null) return readReplyId(message.replyId);
+  if (message.kind === "reaction" || message.kind === "system" || message.kind === "unsupported") return { kind: "ignore" };
+  const words = (message.text ?? "").trim().toLowerCase();
+  return DIGEST_WORDS.has(words) ? { kind: "digest" } : { kind: "help" };
+}
+
+/** A reject tap shows the reasons first; every other action runs on the tap. */
+export function tapNeedsReason(action: ArtistAction): boolean {
+  return action === ArtistAction.REJECT;
+}

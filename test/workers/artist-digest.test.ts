@@ -1,0 +1,74 @@
+/**
+ * The artist's morning digest through the real cron → queue → ArtistDesk path (issue 17): due at
+ * the artist's hour on their own clock (Europe/London here, so 07:00Z in summer and 08:00Z in
+ * winter), sent once per slot however often the cron runs, never before the hour.
+ */
+import { createScheduledController, env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { renderCopy } from "../../src/domain/copy.ts";
+import { CRON_EVERY_5_MIN, runScheduled } from "../../src/scheduled.ts";
+import { adminFetch, ARTIST_NUMBER, insertLead } from "../support/workers/artist.ts";
+import { artistWindowOpen } from "../support/workers/client.ts";
+import { sql } from "../support/workers/db.ts";
+import { textsTo } from "../support/workers/whatsapp.ts";
+
+/** Long enough for the local queue to have delivered whatever a cron run enqueued (batch timeout 2 s). */
+const QUEUE_QUIET_MS = 3_500;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function cronAt(iso: string): Promise<void> {
+  await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: Date.parse(iso) }), env);
+}
+
+const digestsSince = async (before: number) => (await textsTo(ARTIST_NUMBER)).slice(before).filter((t) => t.startsWith(renderCopy("digest.heading")));
+
+beforeEach(async () => {
+  // The default artist (made from the config on first use) wants the digest at 08:00.
+  expect((await adminFetch("/admin/artists")).status).toBe(200);
+  await sql("UPDATE artists SET digest_hour = 8, digest_sent_slot = NULL WHERE handle = 'default'");
+});
+
+afterEach(async () => {
+  await sql("UPDATE artists SET digest_hour = NULL WHERE handle = 'default'");
+});
+
+describe("the morning digest on the artist's clock", () => {
+  it("summer (BST): nothing at 07:55 local, the digest at 08:00 local (07:00Z), once however often the cron runs", { timeout: 60_000 }, async () => {
+    await insertLead("PENDING_APPROVAL", { display_name: "Dawn Digest" });
+    const before = await artistWindowOpen();
+    await cronAt("2026-07-01T06:55:00Z");
+    await pause(QUEUE_QUIET_MS);
+    expect(await digestsSince(before)).toEqual([]);
+
+    await cronAt("2026-07-01T07:00:00Z");
+    await vi.waitFor(async () => expect(await digestsSince(before)).toHaveLength(1), { timeout: 20_000, interval: 250 });
+    const [digest] = await digestsSince(before);
+    expect(digest).toContain("Dawn Digest");
+    // The same run again, and the next one: the slot was sent.
+    await cronAt("2026-07-01T07:00:00Z");
+    await cronAt("2026-07-01T07:05:00Z");
+    await pause(QUEUE_QUIET_MS);
+    expect(await digestsSince(before)).toHaveLength(1);
+    const [row] = await sql<{ digest_sent_slot: Date }>("SELECT digest_sent_slot FROM artists WHERE handle = 'default'");
+    expect(row?.digest_sent_slot.toISOString()).toBe("2026-07-01T07:00:00.000Z");
+  });
+
+  it("winter (GMT): 07:00Z is still 07:00 in London, so nothing; 08:00Z sends it", { timeout: 60_000 }, async () => {
+    await insertLead("PENDING_APPROVAL", { display_name: "Winter Digest" });
+    const before = await artistWindowOpen();
+    await cronAt("2026-12-01T07:00:00Z");
+    await pause(QUEUE_QUIET_MS);
+    expect(await digestsSince(before)).toEqual([]);
+    await cronAt("2026-12-01T08:00:00Z");
+    await vi.waitFor(async () => expect(await digestsSince(before)).toHaveLength(1), { timeout: 20_000, interval: 250 });
+  });
+
+  it("digest switched off (no hour for the artist, ARTIST_DIGEST_HOUR off): the cron sends nothing", { timeout: 60_000 }, async () => {
+    await sql("UPDATE artists SET digest_hour = NULL WHERE handle = 'default'");
+    await insertLead("PENDING_APPROVAL");
+    const before = await artistWindowOpen();
+    await cronAt("2026-07-02T07:00:00Z");
+    await pause(QUEUE_QUIET_MS);
+    expect(await digestsSince(before)).toEqual([]);
+  });
+});
