@@ -12,6 +12,7 @@ CREATE TABLE "sheet_sync_state" (
 	"spreadsheet_id" text PRIMARY KEY NOT NULL,
 	"recent_writes" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"blocked_until" timestamp with time zone,
+	"consecutive_failures" integer DEFAULT 0 NOT NULL,
 	"flush_due_at" timestamp with time zone,
 	"failed_at" timestamp with time zone,
 	"failure" text,

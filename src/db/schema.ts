@@ -568,6 +568,8 @@ export const sheetSyncState = pgTable("sheet_sync_state", {
   /** Epoch milliseconds of the writes in the last minute. */
   recentWrites: jsonb("recent_writes").$type<number[]>().notNull().default([]),
   blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  /** Retryable failures in a row (the next back-off doubles with each); 0 after a write succeeds. */
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
   /** A delayed `sheets.flush` message is due at this time (no second one is sent before it). */
   flushDueAt: timestamp("flush_due_at", { withTimezone: true }),
   failedAt: timestamp("failed_at", { withTimezone: true }),
