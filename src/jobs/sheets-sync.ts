@@ -79,10 +79,16 @@ async function scheduleFlush(tx: SheetTx, jobs: Queue, target: SheetTarget, stat
 
 type LockedResult = { outcome: SheetsOutcome; permanent: string | null };
 
-async function writeLocked(tx: SheetTx, state: SheetSyncStateRow, request: SheetsRequest, target: SheetTarget, config: AppConfig, jobs: Queue, clock: Clock, log: Logger): Promise<LockedResult> {
+async function writeLocked(tx: SheetTx, locked: SheetSyncStateRow, request: SheetsRequest, target: SheetTarget, config: AppConfig, jobs: Queue, clock: Clock, log: Logger): Promise<LockedResult> {
+  let state = locked;
   const nowMs = clock.nowMs();
   const now = new Date(nowMs);
   if (state.failedAt !== null && !request.force) return { outcome: { outcome: "paused", failure: state.failure }, permanent: null };
+  // An admin resync tries the sheet again: the pause ends here (the follow-up flushes are not forced).
+  if (state.failedAt !== null) {
+    await saveSheetState(tx, target.spreadsheetId, { failedAt: null, failure: null }, now);
+    state = { ...state, failedAt: null, failure: null };
+  }
   const dirty = await readDirtyLeads(tx, config.GOOGLE_SHEETS_BATCH_ROWS);
   if (dirty.length === 0) {
     if (request.flush) await saveSheetState(tx, target.spreadsheetId, { flushDueAt: null }, now);
