@@ -26,6 +26,7 @@ import { createLogger } from "../../src/lib/log.ts";
 import { sql } from "../support/workers/db.ts";
 import { google, sheetsEnv } from "../support/workers/google.ts";
 import { textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
+import { ADMIN_KEY, adminFetch, uniqueIp } from "../support/workers/artist.ts";
 
 const SHEET = inject("googleSpreadsheet");
 const ARTIST = "+447700900001";
@@ -297,5 +298,44 @@ describe("backfill and resync", () => {
     const leadId = await newLead("off");
     expect(await syncSheet({ leadIds: [leadId], flush: false, force: false }, env, log)).toEqual({ outcome: "sheets_off" });
     expect(await google.calls()).toHaveLength(0);
+  });
+});
+
+describe("admin: resync this lead / all leads", () => {
+  /** The admin API of a Worker with the mirror on. */
+  async function adminOn(path: string, body?: unknown): Promise<Response> {
+    const request = new Request(`https://inkline.test${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "x-admin-api-key": ADMIN_KEY, "cf-connecting-ip": uniqueIp(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const ctx = createExecutionContext();
+    return worker.fetch(request, sheetsEnv(), ctx);
+  }
+
+  it("off: GET says so and a resync is refused with 409; a malformed body is a 400 naming the field", async () => {
+    const state = await adminFetch("/admin/sheets");
+    expect(state.status).toBe(200);
+    expect(await state.json()).toMatchObject({ on: false });
+    const off = await adminFetch("/admin/sheets/resync", { body: {} });
+    expect(off.status).toBe(409);
+    expect(await off.json()).toMatchObject({ error: "sheets_off" });
+    const bad = await adminFetch("/admin/sheets/resync", { body: { lead_id: "not-a-uuid" } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("lead_id");
+  });
+
+  it("on: one lead is marked for a rewrite on its row, an unknown lead is 404, and GET shows what waits", async () => {
+    const leadId = await newLead("Resync me");
+    expect(await run({}, clockAt(Date.now()))).toMatchObject({ outcome: "written" });
+    const resync = await adminOn("/admin/sheets/resync", { lead_id: leadId });
+    expect(resync.status).toBe(202);
+    expect(await resync.json()).toEqual({ marked: 1, lead_id: leadId });
+    expect(await rowOf(leadId)).toMatchObject({ synced_version: null });
+    expect((await rowOf(leadId))?.dirty_since).not.toBeNull();
+    const unknown = await adminOn("/admin/sheets/resync", { lead_id: "00000000-0000-4000-8000-000000000000" });
+    expect(unknown.status).toBe(404);
+    const state = await adminOn("/admin/sheets");
+    expect(await state.json()).toMatchObject({ on: true, spreadsheet_id: SHEET.id, tab: SHEET.tab, waiting: { rows: 1 } });
   });
 });
