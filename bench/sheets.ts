@@ -187,9 +187,11 @@ const s1 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` 
 export function renderSheets(f: SheetsFigures): string {
   const ok = (b: boolean) => (b ? "✅" : "❌");
   return [
-    "### Sheets mirror: 1,000 leads each changing 5 times within a minute",
+    "### Sheets mirror: 1,000 leads each changing 5 times, rounds started 12 s apart",
     "",
     `Through \`/_bench/sheets\` (BENCH_MODE): each change is one committed decision (\`applyDecision\`, which marks the lead's sheet row in the same statement) followed by its "sync lead X" kick on the jobs queue, as the lead's object sends it; the queue consumer and the writer (\`src/jobs/sheets-sync.ts\`) do the rest against the **Google emulator's Sheets v4**, which enforces Google's 60 writes a minute. The writer paces itself at GOOGLE_SHEETS_WRITES_PER_MINUTE = 50 (one write every 1.2 s at most) and puts every dirty row into each \`values:batchUpdate\`.`,
+    "",
+    `Five rounds, each changing every lead once, are started ${ROUND_MS / 1000} s apart (all within a minute when a round commits in under ${ROUND_MS / 1000} s); the span below is the committed changes' own, first to last.`,
     "",
     "| figure | value |",
     "| --- | ---: |",
