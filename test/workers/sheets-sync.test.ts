@@ -325,6 +325,13 @@ describe("admin: resync this lead / all leads", () => {
     expect(JSON.stringify(await bad.json())).toContain("lead_id");
   });
 
+  it("/health tells the admin whether the mirror is on", async () => {
+    const off = await adminFetch("/health");
+    expect((await off.json<{ features: Record<string, boolean> }>()).features.sheets).toBe(false);
+    const on = await adminOn("/health");
+    expect((await on.json<{ features: Record<string, boolean> }>()).features.sheets).toBe(true);
+  });
+
   it("on: one lead is marked for a rewrite on its row, an unknown lead is 404, and GET shows what waits", async () => {
     const leadId = await newLead("Resync me");
     expect(await run({}, clockAt(Date.now()))).toMatchObject({ outcome: "written" });
