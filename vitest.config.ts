@@ -59,6 +59,9 @@ export default defineConfig({
                 GOOGLE_CALENDAR_ID: inject("googleCalendarId"),
                 GOOGLE_TOKEN_URL: inject("googleTokenUrl"),
                 GOOGLE_CALENDAR_API_URL: inject("googleCalendarUrl"),
+                // The Sheets mirror stays off (no GOOGLE_SHEETS_SPREADSHEET_ID) so other tests' Google
+                // calls and faults are theirs alone; test/workers/sheets-*.test.ts switch it on per call.
+                GOOGLE_SHEETS_API_URL: inject("googleSheetsUrl"),
                 // The hang fault is held 30 s by the emulator; the adapter gives up long before.
                 GOOGLE_TIMEOUT_MS: "1000",
                 TOUR_SCHEDULE: JSON.stringify(TEST_TOUR),

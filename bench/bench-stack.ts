@@ -70,6 +70,8 @@ export async function startBenchStack(
       STRIPE_WEBHOOK_SECRET: "whsec_inkline_bench",
       // Timers fire at their nominal times whatever the hour the bench runs.
       QUIET_HOURS: "off",
+      // The Sheets mirror is measured on its own (`--sheets-only` turns it on); off, it adds no load to the rest.
+      GOOGLE_SHEETS_SPREADSHEET_ID: "",
       ...options.vars,
     }),
     whatsapp: { sendStatusWebhooks: options.statusWebhooks ?? false, displayPhoneNumber: BENCH_IDENTITY.displayPhoneNumber },

@@ -10,6 +10,7 @@
  *   npm run bench -- --timers-only      only the timer phases (bench/timers.ts)
  *   npm run bench -- --gap-search-only  only the gap search (bench/gap-search.ts; pure, no stack)
  *   npm run bench -- --holds-only       only holds per second for one artist (bench/holds.ts)
+ *   npm run bench -- --sheets-only      only the Sheets mirror: 1,000 leads changing 5 times in a minute (bench/sheets.ts)
  *   (--…-only flags add up: `--timers-only --holds-only` runs both.)
  *
  * Phases: warm-up + calibration (one consultation, slowly: how many replies each step produces),
@@ -30,6 +31,7 @@ import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
 import { benchGapSearch, GAP_SEARCH_MARKERS, renderGapSearch } from "./gap-search.ts";
 import { benchHolds, HOLD_MARKERS, renderHolds } from "./holds.ts";
+import { benchSheets, renderSheets, SHEETS_BENCH_VARS, SHEETS_MARKERS } from "./sheets.ts";
 import { benchTimers, renderTimers, TIMER_MARKERS } from "./timers.ts";
 import { exitWith, phoneBlock, sleep, withBenchRun } from "./harness.ts";
 import { cpuDelta, cpuMinus, cpuPer, cpuSnapshot, cpuSum, findWorkerd, machineBusyMs, machineInfo, processCpuMs, readMemory, type CpuSnapshot } from "./proc.ts";
@@ -50,6 +52,8 @@ const { values: args } = parseArgs({
     "gap-search-only": { type: "boolean", default: false },
     /** Only holds per second for one artist through its ArtistCalendar object (bench/holds.ts), and the race for one slot. */
     "holds-only": { type: "boolean", default: false },
+    /** Only the Sheets mirror (bench/sheets.ts), on a stack of its own with the mirror on. */
+    "sheets-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -254,9 +258,9 @@ async function measure(stack: RunningStack, pg: PgClient, driver: DriverClient, 
 }
 
 /** Which phases run: all of them, or only those named by `--…-only` flags. */
-const ONLY = { timers: args["timers-only"], gapSearch: args["gap-search-only"], holds: args["holds-only"] };
+const ONLY = { timers: args["timers-only"], gapSearch: args["gap-search-only"], holds: args["holds-only"], sheets: args["sheets-only"] };
 const SOME_ONLY = Object.values(ONLY).some(Boolean);
-const RUN = { load: !SOME_ONLY, gapSearch: !SOME_ONLY || ONLY.gapSearch, holds: !SOME_ONLY || ONLY.holds, timers: !SOME_ONLY || ONLY.timers };
+const RUN = { load: !SOME_ONLY, gapSearch: !SOME_ONLY || ONLY.gapSearch, holds: !SOME_ONLY || ONLY.holds, timers: !SOME_ONLY || ONLY.timers, sheets: !SOME_ONLY || ONLY.sheets };
 
 interface Markers {
   begin: string;
@@ -297,6 +301,15 @@ async function main(): Promise<number> {
   if (RUN.gapSearch) {
     const gaps = benchGapSearch(say);
     sections.push({ markers: GAP_SEARCH_MARKERS, text: renderGapSearch(gaps), problems: [] });
+  }
+  // The Sheets mirror on a stack of its own (the mirror on there only), before the others.
+  if (RUN.sheets) {
+    const code = await withBenchRun({ name: "bench-sheets", say, keep: args.keep, stack: { vars: SHEETS_BENCH_VARS } }, async ({ stack }) => {
+      const sheets = await benchSheets(stack, say);
+      sections.push({ markers: SHEETS_MARKERS, text: renderSheets(sheets), problems: sheets.problems });
+      return 0;
+    });
+    if (code !== 0) return code;
   }
   if (!RUN.load && !RUN.holds && !RUN.timers) return report(sections);
   return withBenchRun({ name: "bench", say, keep: args.keep }, async ({ stack, driver }) => {

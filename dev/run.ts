@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     `  WhatsApp emulator    ${urls.whatsapp}/_emulator   (every message the bot sent, fault injection)`,
     `  Stripe emulator      ${urls.stripe}/_emulator   (checkout sessions, webhooks sent, fault injection)`,
     `  Artist's calendar    ${urls.google}/_emulator/calendar   (Google emulator: the artist's week; /_emulator for calls, faults)`,
+    `  Artist's sheet       ${urls.google}/_emulator/sheet   (Google emulator: one row per lead, as the Sheets mirror writes it)`,
     `  Postgres             ${urls.postgres.replace(/:[^:@/]+@/, ":***@")}`,
     `  Crons fired locally  ${running.crons.join(", ") || "(none)"}`,
     `  Demo                 ${urls.worker}/demo       (play the client and the artist at once)`,

@@ -40,6 +40,8 @@ export interface StackPorts {
 
 /** The artist's calendar in the local stack (GOOGLE_CALENDAR_ID's default). */
 export const LOCAL_CALENDAR_ID = "artist@inkline.test";
+/** The artist's spreadsheet in the local stack (GOOGLE_SHEETS_SPREADSHEET_ID's default) and its tab. */
+export const LOCAL_SPREADSHEET = { id: "inkline-local-sheet", tab: "Leads" } as const;
 
 /** Where each part listens, known once it has started. */
 export interface StackUrls {
@@ -53,7 +55,7 @@ export interface StackUrls {
   dbProxyControl: string;
   /** The Stripe emulator: STRIPE_API_URL, its checkout pages and `/_emulator`. */
   stripe: string;
-  /** The Google emulator: `/token` (GOOGLE_TOKEN_URL), `/calendar/v3` (GOOGLE_CALENDAR_API_URL), `/_emulator`. */
+  /** The Google emulator: `/token` (GOOGLE_TOKEN_URL), `/calendar/v3` (GOOGLE_CALENDAR_API_URL), `/v4` (GOOGLE_SHEETS_API_URL), `/_emulator`. */
   google: string;
 }
 
@@ -269,6 +271,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       GOOGLE_CALENDAR_ID: LOCAL_CALENDAR_ID,
       GOOGLE_TOKEN_URL: `${partial.google}/token`,
       GOOGLE_CALENDAR_API_URL: `${partial.google}/calendar/v3`,
+      GOOGLE_SHEETS_SPREADSHEET_ID: LOCAL_SPREADSHEET.id,
+      GOOGLE_SHEETS_TAB: LOCAL_SPREADSHEET.tab,
+      GOOGLE_SHEETS_API_URL: `${partial.google}/v4`,
       ...options.vars(partial),
     };
 
@@ -284,6 +289,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       port: googlePort,
       serviceAccounts: [{ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem }],
       calendars: [vars.GOOGLE_CALENDAR_ID ?? LOCAL_CALENDAR_ID],
+      spreadsheets: [{ id: LOCAL_SPREADSHEET.id, tabs: [vars.GOOGLE_SHEETS_TAB || LOCAL_SPREADSHEET.tab] }],
     });
     parts.google = google;
 

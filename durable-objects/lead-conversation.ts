@@ -37,6 +37,7 @@ import { ActionResults } from "./action-results.ts";
 import { Inbox, phoneOf, type ArtistActionPayload, type InboxItem, type InboxPayload } from "./inbox.ts";
 import { LeadSession } from "./lead-session.ts";
 import { SendLedger } from "./send-ledger.ts";
+import { SheetKick } from "./sheet-kick.ts";
 
 export type { ArtistActionPayload, InboxPayload };
 export { backoffMs };
@@ -63,6 +64,8 @@ export class LeadConversation extends DurableObject<Env> {
   private uploader: AttachmentUploader | null = null;
   /** Consecutive failures of steps not tied to an inbox item (outbox delivery, session reload). */
   private stepFailures = 0;
+  /** "Sync lead X" to the Sheets mirror after a decision moved the lead (never awaited by the drain). */
+  private readonly sheetKick: SheetKick;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,6 +73,7 @@ export class LeadConversation extends DurableObject<Env> {
     this.results = new ActionResults(ctx.storage.sql);
     this.sends = new SendLedger(ctx.storage.sql);
     this.permit = new DatabasePermit(env, ctx.id.toString());
+    this.sheetKick = new SheetKick(env.JOBS, (promise) => ctx.waitUntil(promise));
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
@@ -269,6 +273,7 @@ export class LeadConversation extends DurableObject<Env> {
         const ok = await this.guard(() => this.process(head), head);
         if (ok === "failed") return;
         this.inbox.remove(head.seq);
+        this.sheetKick.after(this.session?.loaded ? this.session.current : null, this.config, this.logger(head.correlationId), Date.now());
         force = false;
         continue;
       }

@@ -39,7 +39,7 @@ export function readWranglerSettings(toml: string): WranglerSettings {
 }
 
 /** Settings that only the local stack or the demo uses: a production configuration names none of them. */
-export const LOCAL_ONLY = ["DATABASE_WS_PROXY", "STRIPE_API_URL", "GOOGLE_TOKEN_URL", "GOOGLE_CALENDAR_API_URL", "DEMO_CHAT_URL", "DEMO_MODE", "BENCH_MODE"] as const;
+export const LOCAL_ONLY = ["DATABASE_WS_PROXY", "STRIPE_API_URL", "GOOGLE_TOKEN_URL", "GOOGLE_CALENDAR_API_URL", "GOOGLE_SHEETS_API_URL", "DEMO_CHAT_URL", "DEMO_MODE", "BENCH_MODE"] as const;
 
 const ALL_ON: RequirementSwitches = { FEATURE_PAYMENTS: true, FEATURE_CALENDAR: true };
 

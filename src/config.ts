@@ -221,7 +221,20 @@ export const EnvSchema = z.object({
   GOOGLE_TOKEN_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   /** Local only: the Google emulator's Calendar API base (…/calendar/v3). Unset in production. */
   GOOGLE_CALENDAR_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
-  /** Timeout of each Google call (token exchange, Calendar), milliseconds. */
+  /**
+   * The artist's Google Sheet (the id in its URL, /spreadsheets/d/<id>/), shared with the service
+   * account as an editor. Unset = the Sheets mirror is off (issue 16).
+   */
+  GOOGLE_SHEETS_SPREADSHEET_ID: optionalSecret,
+  /** The tab the leads are written to (it must exist in the spreadsheet). */
+  GOOGLE_SHEETS_TAB: z.string().trim().min(1).max(100).default("Leads"),
+  /** Local only: the Google emulator's Sheets API base (…/v4). Unset in production (Google's). */
+  GOOGLE_SHEETS_API_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Sheet writes a minute at most (Google allows about 60 for one service account; keep a margin). */
+  GOOGLE_SHEETS_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(300).default(50),
+  /** Lead rows in one values:batchUpdate at most. */
+  GOOGLE_SHEETS_BATCH_ROWS: z.coerce.number().int().min(1).max(2000).default(500),
+  /** Timeout of each Google call (token exchange, Calendar, Sheets), milliseconds. */
   GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** How many free slots an offer shows (a WhatsApp list holds 10 rows; one is "none of these"). */
   BOOKING_OFFER_COUNT: z.coerce.number().int().min(1).max(9).default(5),
@@ -302,7 +315,7 @@ export const EnvSchema = z.object({
   FEATURE_CALENDAR: featureSwitch,
   /** Timers (nudges, reminders, stale and follow-up): off, the cron enqueues none and none fires. */
   FEATURE_REMINDERS: featureSwitch,
-  /** Google Sheets export: reported only until the Sheets issue lands (no Sheets code yet). */
+  /** The Google Sheets mirror: off (or no GOOGLE_SHEETS_SPREADSHEET_ID), no Sheets call is made and nothing is enqueued. */
   FEATURE_SHEETS: featureSwitch,
   /** WhatsApp messages to the artist's own number: off, none is written or sent (the inbox still shows all). */
   FEATURE_ARTIST_NOTIFICATIONS: featureSwitch,
@@ -401,6 +414,10 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     if (config.STRIPE_API_URL) problems.push("STRIPE_API_URL: emulator-only setting, must be unset in production");
     if (config.GOOGLE_TOKEN_URL) problems.push("GOOGLE_TOKEN_URL: emulator-only setting, must be unset in production");
     if (config.GOOGLE_CALENDAR_API_URL) problems.push("GOOGLE_CALENDAR_API_URL: emulator-only setting, must be unset in production");
+    if (config.GOOGLE_SHEETS_API_URL) problems.push("GOOGLE_SHEETS_API_URL: emulator-only setting, must be unset in production");
+    if (config.FEATURE_SHEETS && config.GOOGLE_SHEETS_SPREADSHEET_ID !== undefined && config.GOOGLE_SERVICE_ACCOUNT_JSON === undefined) {
+      problems.push("GOOGLE_SERVICE_ACCOUNT_JSON: GOOGLE_SHEETS_SPREADSHEET_ID is set, so the Sheets mirror needs the service account");
+    }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
@@ -452,7 +469,7 @@ export interface FeatureSwitches {
   /** Google Calendar: the adapter (src/adapters/google/calendar.ts calendarFrom) honours it. */
   calendar: boolean;
   reminders: boolean;
-  /** No Sheets code yet: the coming Sheets issue honours it. */
+  /** The Google Sheets mirror: src/adapters/google/sheets.ts sheetsFrom honours it. */
   sheets: boolean;
   artistNotifications: boolean;
 }
@@ -477,6 +494,11 @@ export function calendarConfigured(config: AppConfig): boolean {
   return config.FEATURE_CALENDAR && config.GOOGLE_SERVICE_ACCOUNT_JSON !== undefined && config.GOOGLE_CALENDAR_ID !== undefined;
 }
 
+/** Whether the Sheets mirror is on: the switch on, a service account and the spreadsheet id set. */
+export function sheetsConfigured(config: AppConfig): boolean {
+  return config.FEATURE_SHEETS && config.GOOGLE_SERVICE_ACCOUNT_JSON !== undefined && config.GOOGLE_SHEETS_SPREADSHEET_ID !== undefined;
+}
+
 /** Features switched on by the present configuration (secrets present and the switch on), for /health. */
 export function enabledFeatures(config: AppConfig): Record<string, boolean> {
   return {
@@ -484,6 +506,7 @@ export function enabledFeatures(config: AppConfig): Record<string, boolean> {
     whatsapp: config.WHATSAPP_APP_SECRET !== undefined && config.WHATSAPP_ACCESS_TOKEN !== undefined,
     stripe: config.FEATURE_PAYMENTS && config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET !== undefined,
     calendar: calendarConfigured(config),
+    sheets: sheetsConfigured(config),
     admin: config.ADMIN_API_KEY !== undefined,
     artistNotifications: artistNoticeNumber(config) !== undefined,
     reminders: config.FEATURE_REMINDERS,

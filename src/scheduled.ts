@@ -6,7 +6,7 @@
  * through indexes, calendar syncs fall due by the clock, and all are enqueued on the jobs queue (src/jobs/), each message carrying the run's
  * `scheduledTime` as its "now"; the consumer hands them to the leads' objects.
  */
-import { calendarConfigured, requireConfig } from "./config.ts";
+import { calendarConfigured, requireConfig, sheetsConfigured } from "./config.ts";
 import { lapsedHolds } from "./db/booking-store.ts";
 import { listArtists } from "./db/artists-store.ts";
 import { openDatabase } from "./db/client.ts";
@@ -16,6 +16,7 @@ import { DIGEST_GRACE_MS, dueDigestSlot } from "./domain/digest.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
+import { dirtySummary, sheetsPaused } from "./db/sheet-store.ts";
 import { dueTimerLeads } from "./db/timer-store.ts";
 import { calendarSyncDue } from "./domain/calendar-conflicts.ts";
 import { asLeadStatus } from "./domain/state-machine.ts";
@@ -215,8 +216,31 @@ const artistDigest: CronJob = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/** A sheet row dirty this long was not picked up by its kick (lost, or the writer waited): the sweep kicks it. */
+export const SHEETS_SWEEP_AFTER_MS = 60_000;
+
+/**
+ * The Sheets mirror's backstop: rows left dirty for over a minute (a kick lost after its decision
+ * committed) get one `sheets.flush`. Nothing while the mirror is off or paused by a permanent
+ * failure (an admin resync restarts it).
+ */
+const sheetsSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const config = requireConfig(env);
+  if (!sheetsConfigured(config) || !config.GOOGLE_SHEETS_SPREADSHEET_ID) return { sheets: "off" };
+  const handle = openDatabase(config);
+  try {
+    const dirty = await dirtySummary(handle.db);
+    const stale = dirty.oldest !== null && dirty.oldest.getTime() <= scheduledTime.getTime() - SHEETS_SWEEP_AFTER_MS;
+    const paused = await sheetsPaused(handle.db, config.GOOGLE_SHEETS_SPREADSHEET_ID);
+    if (stale && !paused) await enqueue(env, [{ kind: "sheets.flush", correlationId, force: false, now: scheduledTime.toISOString() }]);
+    return { dirty: dirty.count, flushed: stale && !paused, paused };
+  } finally {
+    await handle.close();
+  }
+};
+
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync, artistDigest },
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync, artistDigest, sheetsSweep },
 } satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

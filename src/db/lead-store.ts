@@ -19,6 +19,7 @@ import {
   type OutboxMessage,
 } from "./schema.ts";
 import { E164_PATTERN } from "../domain/phone.ts";
+import { markSheetDirtySql } from "./sheet-store.ts";
 import { AbortReason, abortReason, abortWith, jsonRows, rowFromJson, rowsFromJson } from "./statement.ts";
 
 /** Another writer changed the lead since it was read; the caller reloads and retries. */
@@ -215,7 +216,8 @@ function markSentUpdate(marks: readonly SentMark[]): SQL {
 
 /**
  * Applies a decision atomically, in one statement (one round trip): the processed marker, the
- * token it consumes, the version-checked lead update, answers, attachments, outbox rows, new
+ * token it consumes, the version-checked lead update, its sheet row (dirty for the Sheets mirror),
+ * answers, attachments, outbox rows, new
  * tokens, system events, and any `sentMarks`. Returns `duplicate` (changing nothing but the
  * sent-marks) when the event was applied before; throws {@link StaleLeadError} when the lead's
  * version moved and {@link TokenUnavailableError} when the token is no longer usable, and then
@@ -345,6 +347,7 @@ export async function applyDecision(db: Database, input: ApplyInput): Promise<Ap
         from updated, jsonb_to_recordset(${jsonRows(tokens)})
           as t(token_hash text, action text, allowed_statuses jsonb, expires_at timestamptz)
     ),
+    sheet as (${markSheetDirtySql(at)}),
     logged as (
       insert into system_events (level, type, lead_id, payload, correlation_id)
       select e.level, e.type, updated.id, e.payload, ${input.correlationId}

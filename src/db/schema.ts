@@ -538,6 +538,61 @@ export const bookings = pgTable(
   ],
 );
 
+/**
+ * The artist's spreadsheet (issue 16): one row per lead. The row number is assigned once, by the
+ * sheet writer under its lock, and never changes, so a retried or redelivered write lands on the same
+ * row (never `append`). Every committed decision upserts this row in the decision's own statement
+ * (lead-store.ts applyDecision): `lead_version` is the newest version of the lead, `dirty_since` set
+ * while the sheet is behind it. That is the outbox the writer drains: a change can never be lost,
+ * whatever happens to the queue message that announced it.
+ */
+export const sheetRows = pgTable(
+  "sheet_rows",
+  {
+    leadId: uuid("lead_id")
+      .primaryKey()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    /** 1-based row in the tab (row 1 is the header); null until first written. */
+    rowNumber: integer("row_number"),
+    /** The newest version of the lead the sheet should show. */
+    leadVersion: integer("lead_version").notNull().default(0),
+    /** The version of the lead the sheet shows, null before the first write. */
+    syncedVersion: integer("synced_version"),
+    /** When the newest change was committed. */
+    changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set while the sheet is behind `lead_version` (the oldest unsynced change); null when in step. */
+    dirtySince: timestamp("dirty_since", { withTimezone: true }),
+    writtenAt: timestamp("written_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("sheet_rows_row_number_uq").on(t.rowNumber),
+    index("sheet_rows_dirty_idx")
+      .on(t.dirtySince)
+      .where(sql`${t.dirtySince} IS NOT NULL`),
+  ],
+);
+
+/**
+ * The sheet writer's state, one row per spreadsheet. Its row lock is the writer's lock (one write
+ * at a time, so an older state never lands after a newer one); it keeps the recent write times
+ * (Google's per-minute quota), a back-off Google asked for, the flush already on its way, and a
+ * permanent failure (and whether the artist was told).
+ */
+export const sheetSyncState = pgTable("sheet_sync_state", {
+  spreadsheetId: text("spreadsheet_id").primaryKey(),
+  /** Epoch milliseconds of the writes in the last minute. */
+  recentWrites: jsonb("recent_writes").$type<number[]>().notNull().default([]),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  /** Retryable failures in a row (the next back-off doubles with each); 0 after a write succeeds. */
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  /** A delayed `sheets.flush` message is due at this time (no second one is sent before it). */
+  flushDueAt: timestamp("flush_due_at", { withTimezone: true }),
+  failedAt: timestamp("failed_at", { withTimezone: true }),
+  failure: text("failure"),
+  artistToldAt: timestamp("artist_told_at", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type Lead = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;
 export type LeadAnswer = typeof leadAnswers.$inferSelect;
@@ -547,3 +602,5 @@ export type Attachment = typeof attachments.$inferSelect;
 export type InboxSessionRow = typeof inboxSessions.$inferSelect;
 export type ArtistRow = typeof artists.$inferSelect;
 export type BookingRow = typeof bookings.$inferSelect;
+export type SheetRow = typeof sheetRows.$inferSelect;
+export type SheetSyncStateRow = typeof sheetSyncState.$inferSelect;

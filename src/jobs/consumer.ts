@@ -21,6 +21,7 @@ import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import { PermanentJobError, raiseCalendarFailure, RetryJobLater, writeCalendar } from "./calendar-write.ts";
 import { holdDue } from "./hold-due.ts";
+import { syncSheet } from "./sheets-sync.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
 import { JobSchema, RejectedJobSchema, type Job, type JobKind, type RejectedJob } from "./messages.ts";
@@ -88,6 +89,9 @@ const HANDLERS: Handlers = {
     if (!outcome.ok) raiseCalendarFailure(outcome.failure, "calendar sync");
     log.info("calendar.sync_done", { artist_id: job.artistId, ...outcome });
   },
+  // A batch's Sheets jobs are run together (consumeJobs); alone, each is a batch of one.
+  "sheets.sync": (job, ctx) => runSheets([job], ctx),
+  "sheets.flush": (job, ctx) => runSheets([job], ctx),
 };
 
 function dispatch(job: Job, ctx: JobContext): Promise<void> {
@@ -104,48 +108,82 @@ function schemaReason(error: { issues: readonly { path: readonly PropertyKey[]; 
     .join("; ");
 }
 
+type SheetJob = Extract<Job, { kind: "sheets.sync" | "sheets.flush" }>;
+const isSheetJob = (job: Job): job is SheetJob => job.kind === "sheets.sync" || job.kind === "sheets.flush";
+
+/** Every Sheets job of a batch is one run of the writer (one `values:batchUpdate` for all the leads). */
+async function runSheets(jobs: readonly SheetJob[], { env, log }: JobContext): Promise<void> {
+  const leadIds = [...new Set(jobs.flatMap((j) => (j.kind === "sheets.sync" ? [j.leadId] : [])))];
+  const flush = jobs.some((j) => j.kind === "sheets.flush");
+  const force = jobs.some((j) => j.kind === "sheets.flush" && j.force);
+  const outcome = await syncSheet({ leadIds, flush, force }, env, log);
+  log.info("sheets.sync_done", { jobs: jobs.length, leads: leadIds.length, ...outcome });
+}
+
+/**
+ * Runs `run` for `messages` (one job, or a batch's Sheets jobs together) and acks or retries them
+ * as one: a permanent failure dead-letters the first message at once (the others are acked: one
+ * dead letter says it), anything else retries each after its own backoff, never sooner than the
+ * service asked (Retry-After).
+ */
+async function settle(messages: readonly Message[], job: Job, log: Logger, env: Env, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+    for (const message of messages) message.ack();
+  } catch (error) {
+    // Retrying cannot fix it (Google's 400/404, an id that is not ours): dead-lettered at once.
+    const [first] = messages;
+    if (error instanceof PermanentJobError && first) {
+      const rejected: RejectedJob = { rejected: { reason: `permanent: ${error.message}`.slice(0, 500), body: first.body } };
+      try {
+        await env.JOBS_DLQ.send(rejected, { contentType: "json" });
+        for (const message of messages) message.ack();
+        log.error("queue.permanent_failure", { message_id: first.id, kind: job.kind, messages: messages.length, error: error.message });
+        return;
+      } catch (sendError) {
+        log.error("queue.reject_failed", { message_id: first.id, error: sendError });
+      }
+    }
+    const asked = error instanceof RetryJobLater ? (error.delaySeconds ?? 0) : 0;
+    for (const message of messages) {
+      const delaySeconds = Math.min(JOB_RETRY_MAX_S, Math.max(asked, retryDelaySeconds(message.attempts, Math.random())));
+      log.warn("queue.retry", { message_id: message.id, kind: job.kind, attempts: message.attempts, delay_s: delaySeconds, error });
+      message.retry({ delaySeconds });
+    }
+  }
+}
+
 async function consumeJobs(batch: MessageBatch, env: Env, log: Logger, correlationId: string): Promise<void> {
+  const valid: { message: Message; job: Job }[] = [];
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = JobSchema.safeParse(message.body);
-      if (!parsed.success) {
-        const reason = `schema: ${schemaReason(parsed.error)}`;
-        const rejected: RejectedJob = { rejected: { reason, body: message.body } };
-        try {
-          await env.JOBS_DLQ.send(rejected, { contentType: "json" });
-          message.ack();
-          log.warn("queue.rejected", { message_id: message.id, reason });
-        } catch (error) {
-          log.error("queue.reject_failed", { message_id: message.id, error });
-          message.retry({ delaySeconds: retryDelaySeconds(message.attempts, Math.random()) });
-        }
+      if (parsed.success) {
+        valid.push({ message, job: parsed.data });
         return;
       }
-      const job = parsed.data;
+      const reason = `schema: ${schemaReason(parsed.error)}`;
+      const rejected: RejectedJob = { rejected: { reason, body: message.body } };
       try {
-        await dispatch(job, { env, correlationId: job.correlationId ?? correlationId, log });
+        await env.JOBS_DLQ.send(rejected, { contentType: "json" });
         message.ack();
+        log.warn("queue.rejected", { message_id: message.id, reason });
       } catch (error) {
-        // Retrying cannot fix it (Google's 400/404, an id that is not ours): dead-lettered at once.
-        if (error instanceof PermanentJobError) {
-          const rejected: RejectedJob = { rejected: { reason: `permanent: ${error.message}`.slice(0, 500), body: message.body } };
-          try {
-            await env.JOBS_DLQ.send(rejected, { contentType: "json" });
-            message.ack();
-            log.error("queue.permanent_failure", { message_id: message.id, kind: job.kind, error: error.message });
-            return;
-          } catch (sendError) {
-            log.error("queue.reject_failed", { message_id: message.id, error: sendError });
-          }
-        }
-        // Never sooner than the service asked (Retry-After).
-        const asked = error instanceof RetryJobLater ? (error.delaySeconds ?? 0) : 0;
-        const delaySeconds = Math.min(JOB_RETRY_MAX_S, Math.max(asked, retryDelaySeconds(message.attempts, Math.random())));
-        log.warn("queue.retry", { message_id: message.id, kind: job.kind, attempts: message.attempts, delay_s: delaySeconds, error });
-        message.retry({ delaySeconds });
+        log.error("queue.reject_failed", { message_id: message.id, error });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, Math.random()) });
       }
     }),
   );
+  const sheets = valid.flatMap(({ message, job }) => (isSheetJob(job) ? [{ message, job }] : []));
+  const [firstSheet] = sheets;
+  await Promise.all([
+    ...valid
+      .filter(({ job }) => !isSheetJob(job))
+      .map(({ message, job }) => settle([message], job, log, env, () => dispatch(job, { env, correlationId: job.correlationId ?? correlationId, log }))),
+    ...(firstSheet
+      ? [settle(sheets.map((s) => s.message), firstSheet.job, log, env, () => runSheets(sheets.map((s) => s.job), { env, correlationId: firstSheet.job.correlationId ?? correlationId, log }))]
+      : []),
+  ]);
 }
 
 /** The artist is told, once per dead letter, that a calendar job failed for good (alert-failed recorded). */

@@ -85,7 +85,35 @@ export const ArtistDigestJobSchema = z.object({
   now: isoTime,
 });
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema, ArtistDigestJobSchema]);
+/**
+ * "Sync lead X" to the artist's spreadsheet (issue 16), sent by the lead's object after a decision
+ * commits. Only a kick: the change itself was recorded in `sheet_rows` by the decision's statement,
+ * and the writer reads the lead's state when it runs, never from the message.
+ */
+export const SheetsSyncJobSchema = z.object({
+  kind: z.literal("sheets.sync"),
+  correlationId,
+  leadId: z.uuid(),
+  /** The version the change produced (for logs; the writer reads the current one). */
+  version: z.number().int().min(0),
+  now: isoTime,
+});
+export type SheetsSyncJob = z.input<typeof SheetsSyncJobSchema>;
+
+/**
+ * Write every dirty row: sent delayed by the writer itself when the quota or a back-off made it
+ * wait, by the cron sweep (a kick that never arrived) and by the admin resync (`force`: also after
+ * a permanent failure, to try the sheet again).
+ */
+export const SheetsFlushJobSchema = z.object({
+  kind: z.literal("sheets.flush"),
+  correlationId,
+  force: z.boolean().default(false),
+  now: isoTime,
+});
+export type SheetsFlushJob = z.input<typeof SheetsFlushJobSchema>;
+
+export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema, ArtistDigestJobSchema, SheetsSyncJobSchema, SheetsFlushJobSchema]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

@@ -9,6 +9,10 @@
  *                                    eviction or crash would (memory and in-flight work gone)
  * POST /_bench/jobs {"jobs": [...]}  `npm run chaos`: puts jobs on the jobs queue as they are (a
  *                                    redelivery, or a poison message: the consumer validates them)
+ * POST /_bench/sheets {"create": n} | {"change": [leadId…], "label", "parallel"}
+ *                                    `npm run bench -- --sheets-only` (bench/sheets.ts): n fresh
+ *                                    leads; or one committed decision per lead (its name set to
+ *                                    `label`) followed by its "sync lead X" kick, as the lead's object does
  * POST /_bench/holds {"artist", "mode", "count", "concurrent", "from"}
  *                                    `npm run bench` (bench/holds.ts): `count` fresh leads each ask the
  *                                    artist's ArtistCalendar object for a hold, one at a time or all
@@ -22,19 +26,23 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { artistCalendar, type HoldAnswer } from "../../durable-objects/artist-calendar.ts";
 import { BENCH_EVICTION_REASON } from "../../durable-objects/lead-conversation.ts";
-import type { Database } from "../db/client.ts";
-import { leads } from "../db/schema.ts";
 import { toE164 } from "../domain/phone.ts";
 import { toUserId } from "../domain/client-id.ts";
 import type { AppEnv } from "./context.ts";
 import { withDatabase } from "./database.ts";
 import type { HoldsResult } from "../lib/bench-holds.ts";
+import { changeBenchLeads, createBenchLeads } from "./bench-sheets.ts";
 
 const OBJECT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Distinct slots: a MEDIUM session (4 h) every 6 h, so session plus buffer never overlap. */
 const SLOT_STEP_MS = 6 * 3_600_000;
 const SLOT_MS = 4 * 3_600_000;
+
+const SheetsRequest = z.union([
+  z.strictObject({ create: z.number().int().min(1).max(1000) }),
+  z.strictObject({ change: z.array(z.uuid()).min(1).max(1000), label: z.string().min(1).max(100), parallel: z.number().int().min(1).max(50).default(10) }),
+]);
 
 const HoldsRequest = z.object({
   artist: z.uuid(),
@@ -44,16 +52,6 @@ const HoldsRequest = z.object({
   /** The first slot's start (distinct) or the one slot (race); an hour from now unless given. */
   from: z.iso.datetime().optional(),
 });
-
-/** `count` fresh leads (random fictional +1 555 numbers), their ids. */
-async function benchLeads(db: Database, count: number): Promise<string[]> {
-  const phones = Array.from({ length: count }, () => `+1555${String(crypto.getRandomValues(new Uint32Array(1))[0] ?? 0).padStart(10, "0")}`);
-  const rows = await db
-    .insert(leads)
-    .values(phones.map((phone) => ({ phoneE164: phone, conversationKey: phone })))
-    .returning({ id: leads.id });
-  return rows.map((r) => r.id);
-}
 
 function objectName(raw: string | undefined): string {
   return raw !== undefined && OBJECT_NAME.test(raw) ? raw : "probe";
@@ -84,7 +82,7 @@ export const bench = new Hono<AppEnv>()
     const { artist, mode, count, concurrent } = body.data;
     const now = new Date();
     const from = body.data.from ? Date.parse(body.data.from) : now.getTime() + 3_600_000;
-    const leadIds = mode === "probe" ? [] : await benchLeads(c.get("db"), count);
+    const leadIds = mode === "probe" ? [] : (await createBenchLeads(c.get("db"), count)).leadIds;
     const probe = c.env.BENCH_PROBE.getByName(`holds-baseline-${artist}`);
     const calendar = artistCalendar(c.env, artist);
     const call = async (i: number): Promise<{ ms: number; answer: HoldAnswer | null }> => {
@@ -125,6 +123,12 @@ export const bench = new Hono<AppEnv>()
       else result.refused[answer.reason] = (result.refused[answer.reason] ?? 0) + 1;
     }
     return c.json(result);
+  })
+  .post("/sheets", withDatabase, async (c) => {
+    const body = SheetsRequest.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: "invalid_request", message: body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, 400);
+    if ("create" in body.data) return c.json(await createBenchLeads(c.get("db"), body.data.create));
+    return c.json(await changeBenchLeads(c.get("db"), c.env.JOBS, body.data.change, body.data.label, body.data.parallel));
   })
   .post("/evict", async (c) => {
     // An object is named by a number, or by a BSUID for a client who shares none.

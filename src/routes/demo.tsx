@@ -11,7 +11,7 @@ import { z } from "zod";
 import { CRON_EVERY_5_MIN } from "../jobs/names.ts";
 import { runScheduled } from "../scheduled.ts";
 import { formatDateTime } from "../domain/format.ts";
-import { calendarConfigured, type AppConfig } from "../config.ts";
+import { calendarConfigured, sheetsConfigured, type AppConfig } from "../config.ts";
 import type { AppEnv } from "./context.ts";
 import { Layout } from "./inbox/layout.tsx";
 import { artistCopy as t } from "./lead-view.ts";
@@ -28,6 +28,14 @@ function emulatorCalendarUrl(config: AppConfig): string | null {
   if (!config.GOOGLE_CALENDAR_API_URL || !config.GOOGLE_CALENDAR_ID || !calendarConfigured(config)) return null;
   const url = new URL("/_emulator/calendar", config.GOOGLE_CALENDAR_API_URL);
   url.search = new URLSearchParams({ id: config.GOOGLE_CALENDAR_ID, tz: config.STUDIO_TIME_ZONE }).toString();
+  return url.toString();
+}
+
+/** The Google emulator's page of the artist's spreadsheet; null unless GOOGLE_SHEETS_API_URL points at the emulator and the mirror is on. */
+function emulatorSheetUrl(config: AppConfig): string | null {
+  if (!config.GOOGLE_SHEETS_API_URL || !config.GOOGLE_SHEETS_SPREADSHEET_ID || !sheetsConfigured(config)) return null;
+  const url = new URL("/_emulator/sheet", config.GOOGLE_SHEETS_API_URL);
+  url.search = new URLSearchParams({ id: config.GOOGLE_SHEETS_SPREADSHEET_ID, tab: config.GOOGLE_SHEETS_TAB }).toString();
   return url.toString();
 }
 
@@ -91,6 +99,7 @@ export const demo = new Hono<AppEnv>()
     const chat = config.DEMO_CHAT_URL ?? null;
     const artistPhone = config.ARTIST_WHATSAPP_NUMBER;
     const calendarUrl = emulatorCalendarUrl(config);
+    const sheetUrl = emulatorSheetUrl(config);
     c.header("Cache-Control", "no-store");
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     return c.html(
@@ -128,6 +137,7 @@ export const demo = new Hono<AppEnv>()
         {calendarUrl ? (
           <Step id="calendar" title={t("demo.calendar.title", { artistName })} body={t("demo.calendar.body", { artistName })} href={calendarUrl} label={t("demo.calendar.link", { artistName })} />
         ) : null}
+        {sheetUrl ? <Step id="sheet" title={t("demo.sheet.title", { artistName })} body={t("demo.sheet.body", { artistName })} href={sheetUrl} label={t("demo.sheet.link", { artistName })} /> : null}
       </Layout>,
     );
   });

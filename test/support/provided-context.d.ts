@@ -28,6 +28,10 @@ declare module "vitest" {
     googleUntrustedKeyJson: string;
     /** GOOGLE_CALENDAR_ID of the test Worker. */
     googleCalendarId: string;
+    /** GOOGLE_SHEETS_API_URL: the emulator's Sheets v4. */
+    googleSheetsUrl: string;
+    /** The emulator's spreadsheet and tab; the Sheets tests switch the mirror on with them (the test Worker leaves it off). */
+    googleSpreadsheet: { id: string; tab: string };
     testSecrets: {
       WHATSAPP_APP_SECRET: string;
       WHATSAPP_ACCESS_TOKEN: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adminKeyDespiteProblems, calendarConfigured, enabledFeatures, isPooledEndpoint, parseConfig, PRODUCTION_REQUIRED } from "../../src/config.ts";
+import { adminKeyDespiteProblems, calendarConfigured, enabledFeatures, isPooledEndpoint, parseConfig, PRODUCTION_REQUIRED, sheetsConfigured } from "../../src/config.ts";
 
 const complete = {
   APP_ENV: "production",
@@ -75,6 +75,7 @@ describe("parseConfig", () => {
       STRIPE_API_URL: "http://127.0.0.1:1",
       GOOGLE_TOKEN_URL: "http://127.0.0.1:2/token",
       GOOGLE_CALENDAR_API_URL: "http://127.0.0.1:2/calendar/v3",
+      GOOGLE_SHEETS_API_URL: "http://127.0.0.1:2/v4",
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -85,8 +86,24 @@ describe("parseConfig", () => {
         expect.stringMatching(/^STRIPE_API_URL/),
         expect.stringMatching(/^GOOGLE_TOKEN_URL/),
         expect.stringMatching(/^GOOGLE_CALENDAR_API_URL/),
+        expect.stringMatching(/^GOOGLE_SHEETS_API_URL/),
       ]),
     );
+  });
+
+  it("the Sheets mirror is on only with the switch, the service account and a spreadsheet id; production asks for the account when a sheet is named", () => {
+    const sheets = (vars: Record<string, string>) => {
+      const result = parseConfig({ ...complete, ...vars });
+      if (!result.ok) throw new Error(result.problems.join("; "));
+      return sheetsConfigured(result.config);
+    };
+    expect(sheets({})).toBe(false);
+    expect(sheets({ GOOGLE_SHEETS_SPREADSHEET_ID: "sheet-1" })).toBe(true);
+    expect(sheets({ GOOGLE_SHEETS_SPREADSHEET_ID: "sheet-1", FEATURE_SHEETS: "false" })).toBe(false);
+    const { GOOGLE_SERVICE_ACCOUNT_JSON: _key, ...withoutKey } = complete;
+    const refused = parseConfig({ ...withoutKey, FEATURE_CALENDAR: "false", GOOGLE_SHEETS_SPREADSHEET_ID: "sheet-1" });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^GOOGLE_SERVICE_ACCOUNT_JSON: GOOGLE_SHEETS_SPREADSHEET_ID is set/)]));
   });
 
   it("asks production for the Google settings only while the calendar is on; the calendar is configured only with both", () => {

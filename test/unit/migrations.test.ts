@@ -47,6 +47,8 @@ describe("migrations", () => {
       "outbox_messages",
       "processed_events",
       "settings",
+      "sheet_rows",
+      "sheet_sync_state",
       "system_events",
     ]);
     const second = await migrateDatabase(postgres.url);

@@ -393,6 +393,8 @@ describe("GET /admin/openapi.json", () => {
         "/admin/events",
         "/admin/jobs",
         "/admin/jobs/dead-letters/{id}/replay",
+        "/admin/sheets",
+        "/admin/sheets/resync",
         "/admin/artists",
         "/admin/artists/{id}",
         "/admin/artists/{id}/availability",

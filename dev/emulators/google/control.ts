@@ -1,6 +1,7 @@
 /**
  * The `/_emulator` control API for tests (inside workerd they reach the emulator only over HTTP):
- * read the calendars and the calls answered, add a calendar or an event "by hand" (the artist's
+ * read the calendars, the spreadsheets, the Sheets writes and the calls answered, add or delete a
+ * spreadsheet, add a calendar or an event "by hand" (the artist's
  * own), arm faults (500, 503, 429, 403 rateLimitExceeded, timeout, answer lost), set token
  * lifetimes and a rate limit, revoke tokens, invalidate sync tokens, reset; plus the console and
  * the artist's week page.
@@ -9,6 +10,8 @@ import { z } from "zod";
 import { createEvent, toApi } from "./calendar-api.ts";
 import { escapeHtml, html, json, type Incoming, type Reply } from "./http.ts";
 import { FAILURE_MODES, OPERATIONS, type GoogleState } from "./state.ts";
+import { sheetPage } from "./sheet-page.ts";
+import { tabRows } from "./sheets-api.ts";
 import { weekPage } from "./week-page.ts";
 import { parseJsonBody } from "../http-kit.ts";
 
@@ -28,7 +31,10 @@ const ConfigRequest = z.strictObject({
   advertisedTtlSeconds: z.int().min(0).max(86_400).optional(),
   rateLimitPerMinute: z.int().min(0).nullable().optional(),
   rateLimitStatus: z.union([z.literal(403), z.literal(429)]).optional(),
+  sheetsWritesPerMinute: z.int().min(0).nullable().optional(),
 });
+const SpreadsheetRequest = z.strictObject({ id: z.string().min(1), tabs: z.array(z.string().min(1)).default(["Sheet1"]) });
+const SpreadsheetIdRequest = z.strictObject({ id: z.string().min(1) });
 const CalendarRequest = z.strictObject({ id: z.string().min(1) });
 const EventRequest = z.strictObject({
   calendarId: z.string().min(1),
@@ -51,14 +57,17 @@ function consolePage(state: GoogleState): Reply {
   const calendars = [...state.calendars.values()]
     .map((c) => `<li><a href="/_emulator/calendar?id=${encodeURIComponent(c.id)}">${escapeHtml(c.id)}</a> — ${[...c.events.values()].filter((e) => e.status !== "cancelled").length} event(s)</li>`)
     .join("");
+  const sheets = [...state.spreadsheets.values()]
+    .map((s) => `<li><a href="/_emulator/sheet?id=${encodeURIComponent(s.id)}">${escapeHtml(s.id)}</a> — tabs: ${[...s.tabs.keys()].map(escapeHtml).join(", ")}</li>`)
+    .join("");
   const calls = state.calls
     .slice(-50)
     .reverse()
     .map((c) => `<tr><td>${escapeHtml(c.at)}</td><td>${escapeHtml(c.method)} ${escapeHtml(c.path)}</td><td>${c.status}${c.injected ? " (injected)" : ""}</td></tr>`)
     .join("");
   return html(`<!doctype html><html><head><meta charset="utf-8"><title>Google emulator</title><style>body{font-family:system-ui;margin:20px}td{padding:3px 8px;border-bottom:1px solid #ddd}</style></head><body>
-<h1>Google emulator</h1><p>Token endpoint /token · Calendar API /calendar/v3 · tokens issued: ${state.tokensIssued} · JSON: /_emulator/state, /_emulator/calls</p>
-<h2>Calendars</h2><ul>${calendars}</ul><h2>Last calls</h2><table>${calls}</table></body></html>`);
+<h1>Google emulator</h1><p>Token endpoint /token · Calendar API /calendar/v3 · Sheets API /v4 · tokens issued: ${state.tokensIssued} · JSON: /_emulator/state, /_emulator/calls</p>
+<h2>Calendars</h2><ul>${calendars}</ul><h2>Spreadsheets</h2><ul>${sheets}</ul><h2>Last calls</h2><table>${calls}</table></body></html>`);
 }
 
 /** The form on the week page posts here (datetime-local values, read as UTC). */
@@ -86,6 +95,30 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
       const id = req.url.searchParams.get("id");
       const selected = id === null ? [...state.calendars.values()][0] : state.calendars.get(id);
       return weekPage([...state.calendars.values()], selected, req.url.searchParams.get("week"), req.url.searchParams.get("tz") ?? "Europe/London", state.now());
+    }
+    case "GET /_emulator/sheet": {
+      const id = req.url.searchParams.get("id");
+      const selected = id === null ? [...state.spreadsheets.values()][0] : state.spreadsheets.get(id);
+      return sheetPage([...state.spreadsheets.values()], selected, req.url.searchParams.get("tab"));
+    }
+    case "GET /_emulator/sheets":
+      return json(200, {
+        spreadsheets: Object.fromEntries([...state.spreadsheets.values()].map((s) => [s.id, Object.fromEntries([...s.tabs.keys()].map((tab) => [tab, tabRows(s, tab)]))])),
+      });
+    case "GET /_emulator/sheets/writes": {
+      const since = Number(req.url.searchParams.get("since") ?? "0");
+      return json(200, { writes: state.sheetWrites.slice(Number.isFinite(since) && since > 0 ? since : 0), total: state.sheetWrites.length });
+    }
+    case "POST /_emulator/spreadsheets": {
+      const body = parse(req, SpreadsheetRequest);
+      if (!body.ok) return body.reply;
+      state.addSpreadsheet(body.value.id, body.value.tabs);
+      return json(200, { id: body.value.id, tabs: body.value.tabs });
+    }
+    case "POST /_emulator/spreadsheets/delete": {
+      const body = parse(req, SpreadsheetIdRequest);
+      if (!body.ok) return body.reply;
+      return json(200, { deleted: state.spreadsheets.delete(body.value.id) });
     }
     case "POST /_emulator/calendar/add":
       return addFromForm(ctx, req);
@@ -123,8 +156,13 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
     case "POST /_emulator/config": {
       const body = parse(req, ConfigRequest);
       if (!body.ok) return body.reply;
-      const { rateLimitPerMinute, ...rest } = body.value;
-      state.settings = { ...state.settings, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute }) };
+      const { rateLimitPerMinute, sheetsWritesPerMinute, ...rest } = body.value;
+      state.settings = {
+        ...state.settings,
+        ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+        ...(rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute }),
+        ...(sheetsWritesPerMinute === undefined ? {} : { sheetsWritesPerMinute }),
+      };
       return json(200, state.settings);
     }
     case "POST /_emulator/tokens/revoke":

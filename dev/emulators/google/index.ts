@@ -9,11 +9,12 @@
 import { createPublicKey } from "node:crypto";
 import { routeOf, runCalendar, toApi } from "./calendar-api.ts";
 import { handleControl } from "./control.ts";
-import { apiError, json, listen, type Incoming, type Reply } from "./http.ts";
-import { GoogleState, type CallRecord, type EmulatedEvent, type EmulatorSettings, type FailureMode, type Operation } from "./state.ts";
+import { apiError, apiError as calendarError, json, listen, type Incoming, type Reply } from "./http.ts";
+import { GoogleState, type CallRecord, type EmulatedEvent, type EmulatorSettings, type FailureMode, type Operation, type SheetWrite } from "./state.ts";
+import { quotaExceeded, runSheets, sheetsError, sheetsRouteOf, tabRows } from "./sheets-api.ts";
 import { handleToken } from "./token.ts";
 
-export type { CallRecord, EmulatedEvent, EmulatorSettings, FailureMode, Operation } from "./state.ts";
+export type { CallRecord, EmulatedCell, EmulatedEvent, EmulatorSettings, FailureMode, Operation, SheetWrite } from "./state.ts";
 export { generateServiceAccount, type GeneratedServiceAccount } from "./service-account.ts";
 
 export interface GoogleEmulatorOptions {
@@ -23,6 +24,8 @@ export interface GoogleEmulatorOptions {
   serviceAccounts: { clientEmail: string; publicKeyPem: string }[];
   /** Calendars that exist (and come back after a reset), e.g. ["artist@inkline.test"]. */
   calendars: string[];
+  /** Spreadsheets that exist with their tabs (and come back, empty, after a reset). */
+  spreadsheets?: { id: string; tabs: string[] }[];
 }
 
 export interface RunningGoogleEmulator {
@@ -33,8 +36,16 @@ export interface RunningGoogleEmulator {
   tokenUrl: string;
   /** GOOGLE_CALENDAR_API_URL. */
   calendarApiUrl: string;
+  /** GOOGLE_SHEETS_API_URL. */
+  sheetsApiUrl: string;
   /** The artist's week page. */
   calendarPageUrl(calendarId: string): string;
+  /** The spreadsheet page (one tab as a table). */
+  sheetPageUrl(spreadsheetId: string): string;
+  /** A tab's cells as text, row 1 first. */
+  sheetRows(spreadsheetId: string, tab: string): string[][];
+  /** Every range written so far, oldest first. */
+  sheetWrites(): SheetWrite[];
   events(calendarId: string): (Omit<EmulatedEvent, "seq" | "source"> & { source: EmulatedEvent["source"] })[];
   calls(): CallRecord[];
   tokensIssued(): number;
@@ -45,10 +56,12 @@ export interface RunningGoogleEmulator {
 }
 
 const API_PREFIX = "/calendar/v3";
+const SHEETS_PREFIX = "/v4";
+const SHEET_WRITES = new Set<Operation>(["values.update", "values.batchUpdate", "values.append"]);
 
 /** Starts the emulator and resolves once it is listening. */
 export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promise<RunningGoogleEmulator> {
-  const state = new GoogleState(options.calendars);
+  const state = new GoogleState(options.calendars, options.spreadsheets ?? []);
   for (const account of options.serviceAccounts) state.accounts.set(account.clientEmail, createPublicKey(account.publicKeyPem));
   let baseUrl = "";
   let releaseHeld = (): void => undefined;
@@ -61,6 +74,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
   const guarded = (req: Incoming, operation: Operation, run: () => Reply): Reply => {
     const failure = state.takeFailure(operation);
     const retryAfter = state.failures.retryAfterSeconds === null ? undefined : { "retry-after": String(state.failures.retryAfterSeconds) };
+    // Sheets answers errors as google.rpc.Status (no errors[]); Calendar and the token endpoint with errors[].
+    const sheets = operation.startsWith("values.");
+    // (A 403 rate limit keeps its errors[] reason in both: that is how a client tells it from "forbidden".)
+    const apiError: typeof calendarError = (status, reason, message, domain, headers) =>
+      sheets && status !== 403 ? sheetsError(status, status === 429 ? "RESOURCE_EXHAUSTED" : status === 503 ? "UNAVAILABLE" : "INTERNAL", message, headers) : calendarError(status, reason, message, domain, headers);
     let reply: Reply;
     switch (failure) {
       case null:
@@ -105,10 +123,28 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     });
   };
 
+  const sheetsCall = (req: Incoming): Reply => {
+    const route = sheetsRouteOf(req.method, req.url.pathname);
+    if (!route) {
+      record(req, null, 404, false);
+      return sheetsError(404, "NOT_FOUND", "Not Found");
+    }
+    return guarded(req, route.operation, () => {
+      const token = state.tokenFor(req.headers.authorization);
+      if (!token) return sheetsError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
+      if (!token.scope.split(" ").some((s) => s === "https://www.googleapis.com/auth/spreadsheets")) {
+        return sheetsError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.");
+      }
+      if (SHEET_WRITES.has(route.operation) && !state.withinSheetsWriteQuota(token.clientEmail)) return quotaExceeded();
+      return runSheets(state, req, route);
+    });
+  };
+
   const route = (req: Incoming): Promise<Reply> => {
     const path = req.url.pathname;
     if (path === "/token") return Promise.resolve(guarded(req, "token", () => handleToken(state, req, `${baseUrl}/token`)));
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return Promise.resolve(calendarCall(req));
+    if (path.startsWith(`${SHEETS_PREFIX}/`)) return Promise.resolve(sheetsCall(req));
     if (path === "/") return Promise.resolve({ kind: "json", status: 302, body: {}, headers: { location: "/_emulator/calendar" } });
     return Promise.resolve(handleControl(ctx, req) ?? json(404, { error: `no route ${req.method} ${path}` }));
   };
@@ -123,7 +159,14 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     port: server.port,
     tokenUrl: `${baseUrl}/token`,
     calendarApiUrl: `${baseUrl}${API_PREFIX}`,
+    sheetsApiUrl: `${baseUrl}${SHEETS_PREFIX}`,
     calendarPageUrl: (calendarId) => `${baseUrl}/_emulator/calendar?id=${encodeURIComponent(calendarId)}`,
+    sheetPageUrl: (spreadsheetId) => `${baseUrl}/_emulator/sheet?id=${encodeURIComponent(spreadsheetId)}`,
+    sheetRows: (spreadsheetId, tab) => {
+      const sheet = state.spreadsheets.get(spreadsheetId);
+      return sheet ? tabRows(sheet, tab).map((r) => r.map((c) => c.text)) : [];
+    },
+    sheetWrites: () => [...state.sheetWrites],
     events: (calendarId) => [...(state.calendars.get(calendarId)?.events.values() ?? [])].map((e) => ({ ...toApi(e), source: e.source })),
     calls: () => [...state.calls],
     tokensIssued: () => state.tokensIssued,

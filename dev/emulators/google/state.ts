@@ -7,7 +7,7 @@
 import { randomBytes, type KeyObject } from "node:crypto";
 
 /** Operations that can be told to fail or be counted. */
-export const OPERATIONS = ["token", "freeBusy", "insert", "get", "list", "patch", "delete"] as const;
+export const OPERATIONS = ["token", "freeBusy", "insert", "get", "list", "patch", "delete", "values.get", "values.update", "values.batchUpdate", "values.append"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /**
@@ -45,6 +45,28 @@ export interface CalendarState {
   generation: number;
 }
 
+/** One cell of a sheet: the text, and whether Google took it as a formula (USER_ENTERED "=…"). */
+export interface EmulatedCell {
+  text: string;
+  formula: boolean;
+}
+
+export interface SpreadsheetState {
+  id: string;
+  /** Tab name → rows of cells (row 1 is index 0); missing cells are empty. */
+  tabs: Map<string, EmulatedCell[][]>;
+}
+
+/** One range written (not Google's: the bench reads when each row changed). */
+export interface SheetWrite {
+  atMs: number;
+  spreadsheetId: string;
+  tab: string;
+  /** 1-based first row and the rows written there. */
+  row: number;
+  values: string[][];
+}
+
 export interface IssuedToken {
   clientEmail: string;
   scope: string;
@@ -72,27 +94,59 @@ export interface EmulatorSettings {
   rateLimitPerMinute: number | null;
   /** How the rate limit answers: 403 rateLimitExceeded or 429. */
   rateLimitStatus: 403 | 429;
+  /** Sheets write requests per minute per service account before 429 RESOURCE_EXHAUSTED (Google: 60); null = none. */
+  sheetsWritesPerMinute: number | null;
 }
 
-export const DEFAULT_SETTINGS: EmulatorSettings = { tokenTtlSeconds: 3600, advertisedTtlSeconds: 3599, rateLimitPerMinute: null, rateLimitStatus: 403 };
+export const DEFAULT_SETTINGS: EmulatorSettings = { tokenTtlSeconds: 3600, advertisedTtlSeconds: 3599, rateLimitPerMinute: null, rateLimitStatus: 403, sheetsWritesPerMinute: 60 };
 
 export class GoogleState {
   readonly accounts = new Map<string, KeyObject>();
   readonly calendars = new Map<string, CalendarState>();
   readonly tokens = new Map<string, IssuedToken>();
   readonly calls: CallRecord[] = [];
+  readonly spreadsheets = new Map<string, SpreadsheetState>();
+  /** Every range written, oldest first (kept for the bench and tests; reset clears it). */
+  readonly sheetWrites: SheetWrite[] = [];
   tokensIssued = 0;
   seq = 0;
   failures: { remaining: number; mode: FailureMode; only: Operation | null; retryAfterSeconds: number | null } = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
   settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
   /** Times (ms) of the calls counted against the rate limit in the last minute. */
   private window: number[] = [];
+  /** Per service account: times (ms) of its Sheets writes in the last minute. */
+  private sheetsWindows = new Map<string, number[]>();
 
   private readonly initialCalendars: readonly string[];
+  private readonly initialSpreadsheets: readonly { id: string; tabs: readonly string[] }[];
 
-  constructor(initialCalendars: readonly string[]) {
+  constructor(initialCalendars: readonly string[], initialSpreadsheets: readonly { id: string; tabs: readonly string[] }[] = []) {
     this.initialCalendars = initialCalendars;
+    this.initialSpreadsheets = initialSpreadsheets;
     for (const id of initialCalendars) this.addCalendar(id);
+    for (const sheet of initialSpreadsheets) this.addSpreadsheet(sheet.id, sheet.tabs);
+  }
+
+  addSpreadsheet(id: string, tabs: readonly string[]): SpreadsheetState {
+    let sheet = this.spreadsheets.get(id);
+    if (!sheet) {
+      sheet = { id, tabs: new Map() };
+      this.spreadsheets.set(id, sheet);
+    }
+    for (const tab of tabs) if (!sheet.tabs.has(tab)) sheet.tabs.set(tab, []);
+    return sheet;
+  }
+
+  /** Counts a Sheets write against `clientEmail`'s per-minute quota; false when it is over. */
+  withinSheetsWriteQuota(clientEmail: string): boolean {
+    const limit = this.settings.sheetsWritesPerMinute;
+    if (limit === null) return true;
+    const now = this.now();
+    const window = (this.sheetsWindows.get(clientEmail) ?? []).filter((t) => t > now - 60_000);
+    this.sheetsWindows.set(clientEmail, window);
+    if (window.length >= limit) return false;
+    window.push(now);
+    return true;
   }
 
   now(): number {
@@ -156,6 +210,10 @@ export class GoogleState {
     this.calls.length = 0;
     this.tokensIssued = 0;
     this.window = [];
+    this.sheetsWindows.clear();
+    this.spreadsheets.clear();
+    for (const sheet of this.initialSpreadsheets) this.addSpreadsheet(sheet.id, sheet.tabs);
+    this.sheetWrites.length = 0;
     this.failures = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
     this.settings = { ...DEFAULT_SETTINGS };
   }

@@ -12,8 +12,9 @@
 import { z } from "zod";
 import type { AppConfig } from "../../config.ts";
 import type { CalendarEventView } from "../../domain/calendar-conflicts.ts";
-import { tokenUrlFor, withAccessToken, type GoogleAuth } from "./auth.ts";
-import { classifyResponse, noAnswer, parseRetryAfter, type GoogleFailure } from "./errors.ts";
+import { tokenUrlFor } from "./auth.ts";
+import type { GoogleFailure } from "./errors.ts";
+import { failedAnswer, googleRequest, isSuccess, unexpectedAnswer, type GoogleAnswer, type GoogleApiClient, type GoogleRequest } from "./request.ts";
 import { eventIdFor } from "./event-id.ts";
 import { mergeIntervals, splitRange, type Interval } from "./intervals.ts";
 
@@ -22,12 +23,7 @@ export const DEFAULT_CALENDAR_API_URL = "https://www.googleapis.com/calendar/v3"
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy";
 
 /** How to reach Google Calendar. The calendar id is per call (one calendar per artist). */
-export interface CalendarClient {
-  auth: GoogleAuth;
-  /** GOOGLE_CALENDAR_API_URL, without a trailing slash. */
-  apiUrl: string;
-  timeoutMs: number;
-}
+export type CalendarClient = GoogleApiClient;
 
 /**
  * The calendar client and the artist's calendar id, or null when the calendar is not configured:
@@ -111,45 +107,10 @@ export function eventView(event: GoogleEvent): CalendarEventView {
   return { id: event.id, status: event.status, transparency: event.transparency, summary: event.summary, start: event.start, end: event.end, ours: isInklineEvent(event) };
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  retryAfterMs: number | null;
-}
-
-const unexpected = (status: number, what: string): GoogleFailure => ({ kind: "retryable", status, reason: "unexpected_response", message: `Google's ${what} answer did not have the expected shape`, retryAfterMs: null });
-
-async function send(client: CalendarClient, method: string, path: string, options: { query?: Record<string, string | string[] | undefined>; body?: unknown; headers?: Record<string, string> } = {}): Promise<CalendarResult<Answer>> {
-  const url = new URL(`${client.apiUrl}${path}`);
-  for (const [key, value] of Object.entries(options.query ?? {})) {
-    for (const v of value === undefined ? [] : Array.isArray(value) ? value : [value]) url.searchParams.append(key, v);
-  }
-  try {
-    const sent = await withAccessToken(client.auth, (token) =>
-      fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(client.timeoutMs),
-      }),
-    );
-    if (!sent.ok) return sent;
-    const res = sent.value;
-    const text = await res.text();
-    let body: unknown = null;
-    try {
-      body = text === "" ? null : JSON.parse(text);
-    } catch {
-      body = null;
-    }
-    return { ok: true, value: { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), client.auth.now()) } };
-  } catch (error) {
-    return { ok: false, error: noAnswer(error) };
-  }
-}
-
-const failed = (answer: Answer): CalendarResult<never> => ({ ok: false, error: classifyResponse(answer.status, answer.body, answer.retryAfterMs) });
-const isSuccess = (status: number) => status >= 200 && status < 300;
+type Answer = GoogleAnswer;
+const unexpected = unexpectedAnswer;
+const send = (client: CalendarClient, method: string, path: string, options: GoogleRequest = {}): Promise<CalendarResult<Answer>> => googleRequest(client, method, path, options);
+const failed = (answer: Answer): CalendarResult<never> => failedAnswer(answer);
 const eventsPath = (calendarId: string) => `/calendars/${encodeURIComponent(calendarId)}/events`;
 const eventPath = (calendarId: string, eventId: string) => `${eventsPath(calendarId)}/${encodeURIComponent(eventId)}`;
 

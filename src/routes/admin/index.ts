@@ -17,6 +17,7 @@ import { adminLeadActions } from "./lead-actions.ts";
 import { adminLeads } from "./leads.ts";
 import { openapi } from "./openapi.ts";
 import { adminPanic } from "./panic.ts";
+import { adminSheets } from "./sheets.ts";
 
 /** Requests per minute per client IP: plenty for a person or a script, a wall for a flood. */
 export const ADMIN_RATE_LIMIT = { limit: 120, windowMs: 60_000 } as const;
@@ -44,5 +45,6 @@ export const admin = new Hono<AdminEnv>()
   .route("/funnel", adminFunnel)
   .route("/events", adminEvents)
   .route("/jobs", adminJobs)
+  .route("/sheets", adminSheets)
   .route("/artists", adminArtists)
   .route("/artists", adminArtistBookings);

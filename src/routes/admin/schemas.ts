@@ -103,6 +103,15 @@ export const JobsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100).describe("Rows per list at most"),
 });
 
+export const SheetsResyncBody = z.strictObject({
+  lead_id: z.uuid().optional().describe("The lead to write again; omitted: every lead"),
+});
+
+export const SheetsResyncResponse = z.object({
+  marked: z.int().describe("Leads marked for a rewrite"),
+  lead_id: z.uuid().nullable(),
+});
+
 export const DeadLetterParams = z.object({ id: z.coerce.number().int().positive().describe("The dead letter's id") });
 
 export const ActionHeaders = z.object({
@@ -251,6 +260,24 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       202: { doc: "Sent to the jobs queue again" },
       404: { doc: "No such dead letter", schema: ErrorResponse },
       409: { doc: "Already replayed, or it fails the job schema (replaying cannot help)", schema: ErrorResponse },
+      ...errors,
+    },
+  },
+  {
+    method: "get",
+    path: "/admin/sheets",
+    summary: "The Google Sheets mirror: on or off, rows waiting for a write, the writer's back-off or permanent failure",
+    responses: { 200: { doc: "The mirror's state" }, ...errors },
+  },
+  {
+    method: "post",
+    path: "/admin/sheets/resync",
+    summary: "Writes one lead's row again, or every lead's (each on the row it already has; a permanent failure's pause ends)",
+    body: SheetsResyncBody,
+    responses: {
+      202: { doc: "Marked, and a forced flush is on the jobs queue", schema: SheetsResyncResponse },
+      404: { doc: "No such lead", schema: ErrorResponse },
+      409: { doc: "The Sheets mirror is off (FEATURE_SHEETS, GOOGLE_SHEETS_SPREADSHEET_ID or the service account)", schema: ErrorResponse },
       ...errors,
     },
   },

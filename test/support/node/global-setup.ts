@@ -33,6 +33,8 @@ export const TEST_SECRETS = {
 
 /** The artist's calendar the test Worker is configured with (GOOGLE_CALENDAR_ID). */
 export const TEST_CALENDAR_ID = "artist@inkline.test";
+/** The spreadsheet the Sheets tests switch the mirror on with (the test Worker leaves it off). */
+export const TEST_SPREADSHEET = { id: "inkline-test-sheet", tab: "Leads" } as const;
 
 /** The role the Worker connects as in tests (a local test value, not a secret). */
 export const APP_ROLE = { name: "inkline_app", password: "inkline-app-local" } as const;
@@ -94,7 +96,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const account = generateServiceAccount("inkline-test@inkline-test.iam.gserviceaccount.com", "https://oauth2.googleapis.com/token");
   const impostor = generateServiceAccount(account.clientEmail, "https://oauth2.googleapis.com/token");
   const google = await step("starting the Google emulator", () =>
-    startGoogleEmulator({ port: 0, serviceAccounts: [{ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem }], calendars: [TEST_CALENDAR_ID] }),
+    startGoogleEmulator({ port: 0, serviceAccounts: [{ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem }], calendars: [TEST_CALENDAR_ID], spreadsheets: [{ id: TEST_SPREADSHEET.id, tabs: [TEST_SPREADSHEET.tab] }] }),
   );
 
   project.provide("databaseUrl", appUrl);
@@ -111,6 +113,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("googleServiceAccountJson", account.json);
   project.provide("googleUntrustedKeyJson", impostor.json);
   project.provide("googleCalendarId", TEST_CALENDAR_ID);
+  project.provide("googleSheetsUrl", google.sheetsApiUrl);
+  project.provide("googleSpreadsheet", TEST_SPREADSHEET);
 
   return async () => {
     await google.close();

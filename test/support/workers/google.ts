@@ -51,11 +51,35 @@ export const google = {
     googleControl<EmulatedEvent>("POST", "/_emulator/events", event),
   fail: (count: number, mode: "500" | "503" | "429" | "403-rate" | "timeout" | "lost", only?: string, retryAfterSeconds?: number) =>
     googleControl("POST", "/_emulator/fail", { count, mode, only, retryAfterSeconds }),
-  configure: (settings: { tokenTtlSeconds?: number; advertisedTtlSeconds?: number; rateLimitPerMinute?: number | null; rateLimitStatus?: 403 | 429 }) =>
+  configure: (settings: { tokenTtlSeconds?: number; advertisedTtlSeconds?: number; rateLimitPerMinute?: number | null; rateLimitStatus?: 403 | 429; sheetsWritesPerMinute?: number | null }) =>
     googleControl("POST", "/_emulator/config", settings),
   revokeTokens: () => googleControl("POST", "/_emulator/tokens/revoke"),
   invalidateSyncTokens: (calendarId: string) => googleControl("POST", "/_emulator/sync-tokens/invalidate", { calendarId }),
+  /** A tab's cells, row 1 first: the text and whether Google holds it as a formula. */
+  sheetCells: async (spreadsheetId: string, tab: string): Promise<EmulatedCell[][]> =>
+    (await googleControl<{ spreadsheets: Record<string, Record<string, EmulatedCell[][]>> }>("GET", "/_emulator/sheets")).spreadsheets[spreadsheetId]?.[tab] ?? [],
+  /** A tab's text, row 1 first. */
+  sheetRows: async (spreadsheetId: string, tab: string): Promise<string[][]> => (await google.sheetCells(spreadsheetId, tab)).map((r) => r.map((c) => c.text)),
+  /** Every range written since the last reset, oldest first. */
+  sheetWrites: async () => (await googleControl<{ writes: { atMs: number; spreadsheetId: string; tab: string; row: number; values: string[][] }[] }>("GET", "/_emulator/sheets/writes")).writes,
+  addSpreadsheet: (id: string, tabs: string[]) => googleControl("POST", "/_emulator/spreadsheets", { id, tabs }),
+  deleteSpreadsheet: (id: string) => googleControl("POST", "/_emulator/spreadsheets/delete", { id }),
 };
+
+export interface EmulatedCell {
+  text: string;
+  formula: boolean;
+}
+
+/**
+ * The test Worker's env with the Sheets mirror switched on (the emulator's spreadsheet), plus any
+ * other settings: a new env object, so the config is parsed for it alone. The test Worker itself
+ * leaves the mirror off, so no other test's Google calls or faults meet Sheets traffic.
+ */
+export function sheetsEnv(vars: Record<string, string> = {}): Env {
+  const sheet = inject("googleSpreadsheet");
+  return { ...env, GOOGLE_SHEETS_SPREADSHEET_ID: sheet.id, GOOGLE_SHEETS_TAB: sheet.tab, ...vars };
+}
 
 /** The calendar client and calendar id the test Worker's configuration gives (GOOGLE_* bindings). */
 export function testCalendar() {
