@@ -47,6 +47,8 @@ export interface BookingChaosSummary {
   /** Google calls the Worker made, by operation, and those that failed by injection. */
   googleCalls: Record<string, number>;
   injected: number;
+  /** Calls failed by injection, by operation and what they got ("insert dropped": written, answer lost; "held": no answer). */
+  injectedBy: Record<string, number>;
   verdict: BookingVerdict;
   seconds: number;
 }
@@ -267,6 +269,9 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
     faults,
     googleCalls,
     injected: calls.filter((c) => c.injected).length,
+    injectedBy: Object.fromEntries(
+      [...new Set(calls.filter((c) => c.injected).map((c) => `${c.operation ?? "other"} ${String(c.status)}`))].map((k) => [k, calls.filter((c) => c.injected && `${c.operation ?? "other"} ${String(c.status)}` === k).length]),
+    ),
     verdict,
     seconds: (Date.now() - begun) / 1000,
   };
@@ -289,7 +294,7 @@ export function renderBookingChaos(s: BookingChaosSummary): string {
   return [
     "### Booking under calendar faults and races",
     "",
-    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. Google emulator faults armed through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (${s.injected} calls failed by injection; Google calls made: ${calls}). ${s.seconds.toFixed(0)} s.`,
+    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. Google emulator faults armed through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (one armed at a time; one the next replaced before a matching call came never fired). ${s.injected} calls failed by injection: ${Object.entries(s.injectedBy).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"} ("dropped": the insert applied and its answer lost; "held": no answer until our timeout). Google calls made: ${calls}. ${s.seconds.toFixed(0)} s.`,
     "",
     "| count | |",
     "| --- | ---: |",
