@@ -3,6 +3,7 @@
  * can double-book, lose a booking or write an event twice is caught, and a clean run passes.
  */
 import { describe, expect, it } from "vitest";
+import { renderBookingChaos, type BookingChaosSummary } from "../../bench/chaos/booking.ts";
 import { checkBookings, type BookingRowView, type CalendarEventView, type PaidLeadView } from "../../bench/chaos/booking-invariants.ts";
 
 const H = 3_600_000;
@@ -52,5 +53,42 @@ describe("chaos booking invariants", () => {
     expect(checkBookings([row("b1", "l1", "CONFIRMED", 0)], [booked("l1")], []).problems).toHaveLength(1);
     expect(checkBookings([row("b1", "l1", "CONFIRMED", 0)], [booked("l1")], [event("b1", "evwrong")]).problems[0]).toContain("names event evb1");
     expect(checkBookings([row("b1", "l1", "CANCELLED", 0)], [], [event("b1")]).problems[0]).toContain("still in the calendar");
+  });
+});
+
+describe("the booking chaos report", () => {
+  const summary = (verdict: ReturnType<typeof checkBookings>): BookingChaosSummary => ({
+    clients: 4,
+    rounds: 2,
+    taps: 6,
+    held: 3,
+    refused: 3,
+    paid: 2,
+    expired: 1,
+    faults: [
+      { operation: "freeBusy", mode: "500", count: 2 },
+      { operation: "insert", mode: "lost", count: 1 },
+    ],
+    googleCalls: { freeBusy: 12, insert: 3 },
+    injected: 3,
+    injectedBy: { "freeBusy 500": 2, "insert dropped": 1 },
+    verdict,
+    seconds: 42,
+  });
+
+  it("names the faults, the counts and each invariant met", () => {
+    const text = renderBookingChaos(summary(checkBookings([row("b1", "l1", "CONFIRMED", 0)], [booked("l1")], [event("b1")])));
+    expect(text).toContain("freeBusy 500 ×2, insert lost ×1");
+    expect(text).toContain("insert dropped ×1");
+    expect(text).toContain("| CONFIRMED bookings | 1 |");
+    expect(text).toContain("✅ 0 double bookings");
+    expect(text).toContain("✅ 0 lost bookings");
+    expect(text).toContain("✅ 0 duplicate calendar events");
+  });
+
+  it("a broken invariant shows as ❌ with its problem", () => {
+    const text = renderBookingChaos(summary(checkBookings([row("b1", "l1", "CONFIRMED", 0)], [booked("l1")], [event("b1"), event("b1", "evagain")])));
+    expect(text).toContain("❌ 1 duplicate calendar events");
+    expect(text).toContain("- ❌ duplicate events: booking b1 has 2 events");
   });
 });
