@@ -6,6 +6,7 @@
  *   npm run chaos -- --seed 1234        replay the same messages and fault order
  *   npm run chaos -- --numbers 10 --fuzz 5 --no-write --keep
  *   npm run chaos -- --burst 200        the burst of distinct senders with 200 numbers (0: none)
+ *   npm run chaos -- --booking-only     only the booking phase: calendar faults, hold and payment races
  *
  * Starts a throwaway stack (bench/bench-stack.ts with a Postgres that can be crashed, fast retries),
  * forks the load driver (bench/driver.ts) for the client side (bench/chaos/traffic.ts), calibrates
@@ -16,7 +17,9 @@
  * racing their nudge). Last, the burst (bench/chaos/burst.ts): one signed POST from `--burst` new numbers against Postgres's
  * `max_connections` of {@link CHAOS_MAX_CONNECTIONS}, while the admin API, /ready and Stripe's
  * webhook must keep answering. Prints the counts, writes them into BENCHMARKS.md between the chaos
- * markers, exits 1 on any problem.
+ * markers, exits 1 on any problem. The booking phase (bench/chaos/booking.ts: Google faults, clients
+ * racing for slots, payments duplicated and reordered with expiries) runs after the timers and
+ * writes its own section (its markers), judged by bench/chaos/booking-invariants.ts.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -27,6 +30,7 @@ import { BENCH_ADMIN_KEY } from "./bench-stack.ts";
 import { FaultScript, SEND_LATENCY_MS } from "./chaos/faults.ts";
 import { runBurst } from "./chaos/burst.ts";
 import { runTimerChaos } from "./chaos/timers.ts";
+import { BOOKING_CHAOS_MARKERS, renderBookingChaos, runBookingChaos, type BookingChaosSummary } from "./chaos/booking.ts";
 import { StripeChaos } from "./chaos/stripe.ts";
 import { checkChaosRun, type TrafficLedger } from "./chaos/invariants.ts";
 import { observedSends, readLeadLedgers } from "./chaos/ledger.ts";
@@ -48,6 +52,10 @@ const { values: args } = parseArgs({
     burst: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "20" },
     seed: { type: "string" },
+    /** Clients in the booking phase (bench/chaos/booking.ts); 0 skips it. */
+    "booking-clients": { type: "string", default: "24" },
+    /** Only the booking phase: calendar faults and hold/payment races (no consultations, timers or burst). */
+    "booking-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -65,14 +73,17 @@ const BATCH = count("batch", args.batch);
 const DEPOSITS = Math.min(CLEAN, count("deposits", args.deposits));
 const BURST = Math.min(1_000, count("burst", args.burst));
 const CONCURRENCY = Math.max(1, Math.min(CLEAN, count("concurrency", args.concurrency)));
+const BOOKING_CLIENTS = count("booking-clients", args["booking-clients"]);
+const BOOKING_ROUNDS = 4;
 const SEED = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count("seed", args.seed);
 const CALIBRATION_NUMBER = "+447700999100";
 
 /**
  * Faster than production so recoveries fit in a run: retries from 200 ms, a 2 s Graph timeout, and
- * a send Graph never answered waits 5 s (not 60) for Meta's status before it is made again.
+ * a send Graph never answered waits 5 s (not 60) for Meta's status before it is made again, and a
+ * Google call with no answer is given up after 2 s (not 10).
  */
-const CHAOS_VARS = { RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000", SEND_CONFIRM_WAIT_MS: "5000" };
+const CHAOS_VARS = { RETRY_BASE_MS: "200", WHATSAPP_TIMEOUT_MS: "2000", SEND_CONFIRM_WAIT_MS: "5000", GOOGLE_TIMEOUT_MS: "2000" };
 
 /**
  * Postgres's connection limit in the chaos run: a tenth of the burst's numbers, so one object per
@@ -271,20 +282,33 @@ async function judge(
   };
 }
 
+/** The booking phase (bench/chaos/booking.ts), unless `--booking-clients 0`. */
+async function bookingPhase(stack: RunningStack): Promise<BookingChaosSummary | null> {
+  if (BOOKING_CLIENTS === 0) return null;
+  return withPostgres(stack, (pg) => runBookingChaos(stack, pg, BENCH_ADMIN_KEY, { clients: BOOKING_CLIENTS, rounds: BOOKING_ROUNDS }, say));
+}
+
 async function main(): Promise<number> {
   const begun = Date.now();
   const stackOptions = { persistentPostgres: true, vars: CHAOS_VARS, statusWebhooks: true, maxConnections: CHAOS_MAX_CONNECTIONS };
   return withBenchRun({ name: "chaos", say, keep: args.keep, stack: stackOptions }, async ({ stack, driver, dir }) => {
-    const summary = await chaos(stack, driver, begun);
-    if (args.keep) writeFileSync(path.join(dir, "chaos.json"), JSON.stringify(summary, null, 2));
-    const report = renderChaosReport(summary);
-    console.log(`\n${report}\n`);
+    const summary = args["booking-only"] ? null : await chaos(stack, driver, begun);
+    const booking = await bookingPhase(stack);
+    if (args.keep) writeFileSync(path.join(dir, "chaos.json"), JSON.stringify({ summary, booking }, null, 2));
+    const report = summary ? renderChaosReport(summary) : null;
+    const bookingReport = booking ? renderBookingChaos(booking) : null;
+    console.log(`\n${[report, bookingReport].filter((r) => r !== null).join("\n\n")}\n`);
     if (!args["no-write"]) {
       const file = path.join(ROOT, "BENCHMARKS.md");
-      writeFileSync(file, spliceReport(readFileSync(file, "utf8"), report, CHAOS_MARKERS));
+      let text = readFileSync(file, "utf8");
+      if (report) text = spliceReport(text, report, CHAOS_MARKERS);
+      if (bookingReport) text = spliceReport(text, bookingReport, BOOKING_CHAOS_MARKERS);
+      writeFileSync(file, text);
       say("written to BENCHMARKS.md");
     }
-    const problems = summary.verdict.problems.length + summary.consultationProblems.length + (summary.timers?.problems.length ?? 0) + (summary.burst?.problems.length ?? 0);
+    const problems =
+      (summary ? summary.verdict.problems.length + summary.consultationProblems.length + (summary.timers?.problems.length ?? 0) + (summary.burst?.problems.length ?? 0) : 0) +
+      (booking?.verdict.problems.length ?? 0);
     if (problems > 0) say(`FAILED: ${problems} problem(s)`);
     return problems > 0 ? 1 : 0;
   });

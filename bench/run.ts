@@ -11,11 +11,13 @@
  *   npm run bench -- --gap-search-only  only the gap search (bench/gap-search.ts; pure, no stack)
  *   npm run bench -- --holds-only       only holds per second for one artist (bench/holds.ts)
  *   npm run bench -- --sheets-only      only the Sheets mirror: 1,000 leads changing 5 times in a minute (bench/sheets.ts)
+ *   npm run bench -- --booking-only     only approval → slot list delivered, beside approval without the calendar (bench/booking.ts)
  *   (--…-only flags add up: `--timers-only --holds-only` runs both.)
  *
  * Phases: warm-up + calibration (one consultation, slowly: how many replies each step produces),
  * quiet baselines (one request at a time, CPU per request), quiet conversations, sustained load
- * (baselines sampled alongside), burst; then the gap search (in this process), holds per second
+ * (baselines sampled alongside), burst; then the gap search (in this process), approval → slot list
+ * delivered (beside approval without the calendar), holds per second
  * through one artist's calendar object, and the timers. Exits 1 when a message was lost or doubled; a missed
  * target is reported, not failed.
  */
@@ -30,6 +32,7 @@ import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes
 import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
 import { benchGapSearch, GAP_SEARCH_MARKERS, renderGapSearch } from "./gap-search.ts";
+import { benchBooking, BOOKING_MARKERS, renderBooking } from "./booking.ts";
 import { benchHolds, HOLD_MARKERS, renderHolds } from "./holds.ts";
 import { benchSheets, renderSheets, SHEETS_BENCH_VARS, SHEETS_MARKERS } from "./sheets.ts";
 import { benchTimers, renderTimers, TIMER_MARKERS } from "./timers.ts";
@@ -54,6 +57,8 @@ const { values: args } = parseArgs({
     "holds-only": { type: "boolean", default: false },
     /** Only the Sheets mirror (bench/sheets.ts), on a stack of its own with the mirror on. */
     "sheets-only": { type: "boolean", default: false },
+    /** Only approval → slot list delivered (bench/booking.ts), beside approval without the calendar. */
+    "booking-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -258,9 +263,9 @@ async function measure(stack: RunningStack, pg: PgClient, driver: DriverClient, 
 }
 
 /** Which phases run: all of them, or only those named by `--…-only` flags. */
-const ONLY = { timers: args["timers-only"], gapSearch: args["gap-search-only"], holds: args["holds-only"], sheets: args["sheets-only"] };
+const ONLY = { timers: args["timers-only"], gapSearch: args["gap-search-only"], holds: args["holds-only"], sheets: args["sheets-only"], booking: args["booking-only"] };
 const SOME_ONLY = Object.values(ONLY).some(Boolean);
-const RUN = { load: !SOME_ONLY, gapSearch: !SOME_ONLY || ONLY.gapSearch, holds: !SOME_ONLY || ONLY.holds, timers: !SOME_ONLY || ONLY.timers, sheets: !SOME_ONLY || ONLY.sheets };
+const RUN = { load: !SOME_ONLY, gapSearch: !SOME_ONLY || ONLY.gapSearch, holds: !SOME_ONLY || ONLY.holds, booking: !SOME_ONLY || ONLY.booking, timers: !SOME_ONLY || ONLY.timers, sheets: !SOME_ONLY || ONLY.sheets };
 
 interface Markers {
   begin: string;
@@ -311,7 +316,7 @@ async function main(): Promise<number> {
     });
     if (code !== 0) return code;
   }
-  if (!RUN.load && !RUN.holds && !RUN.timers) return report(sections);
+  if (!RUN.load && !RUN.holds && !RUN.booking && !RUN.timers) return report(sections);
   return withBenchRun({ name: "bench", say, keep: args.keep }, async ({ stack, driver }) => {
     const pg = await connect(stack.urls.postgres);
     const measured: Section[] = [];
@@ -319,6 +324,10 @@ async function main(): Promise<number> {
       if (RUN.load) {
         const figures = await measure(stack, pg, driver, begun);
         measured.push({ markers: null, text: `${renderReport(figures, (t) => explainMiss(t, figures))}\n\n${renderCost(figures)}`, problems: figures.integrity.problems });
+      }
+      if (RUN.booking) {
+        const booking = await benchBooking(stack, pg, say);
+        measured.push({ markers: BOOKING_MARKERS, text: renderBooking(booking), problems: booking.problems });
       }
       if (RUN.holds) {
         const holds = await benchHolds(stack, pg, say);

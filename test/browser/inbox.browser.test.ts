@@ -3,10 +3,11 @@
  * (workerd via `wrangler dev`, embedded Postgres, the WhatsApp emulator): a client finishes a
  * consultation on WhatsApp, the summary reaches the artist's phone with a button to the inbox and
  * reply buttons; the artist taps Approve there (the emulator posts the tap as Meta does) and is
- * told it is done; the artist signs in to the inbox on a phone-sized screen, opens the lead and
- * sees it approved, and the client receives the next message; then the artist sends the deposit link, the
- * client pays on the Stripe emulator's checkout page, and both phones hear about it. Screenshots
- * go to test-artifacts/browser/.
+ * told it is done; the artist signs in to the inbox on a phone-sized screen and opens the lead; the
+ * client receives free times as a WhatsApp list, taps one in the chat page, pays the deposit link
+ * made for the hold on the Stripe emulator's checkout page, both phones hear about the booking, and
+ * the session appears on the Google emulator's week page and in the inbox agenda. Screenshots go
+ * to test-artifacts/browser/.
  */
 import path from "node:path";
 import { deflateSync, crc32 } from "node:zlib";
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
 import { ARTIFACTS, BROWSER_IDENTITY, eventually, launchChromium, startBrowserStack, type BrowserStack } from "../support/node/browser-stack.ts";
+import { LOCAL_CALENDAR_ID } from "../../dev/stack.ts";
 
 const CLIENT = "+447700900456";
 const CLIENT_NAME = "Robin Vale";
@@ -90,8 +92,16 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage });
 }
 
+/** The lead's id for a number, through the admin API. */
+async function leadOf(phone: string): Promise<string> {
+  const res = await fetch(`${stack().urls.worker}/admin/leads?q=${phone.slice(1)}`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+  const id = ((await res.json()) as { leads: { id: string }[] }).leads[0]?.id;
+  if (!id) throw new Error(`no lead for ${phone}`);
+  return id;
+}
+
 describe("the artist in a real browser", () => {
-  it("a finished consultation: the artist taps Approve on their phone, the client is told, and the inbox shows it", async () => {
+  it("a finished consultation: the artist taps Approve on their phone, the client taps a slot, pays, and the session is in the calendar and the agenda", async () => {
     const { worker, whatsapp } = stack().urls;
     const context: BrowserContext = await (browser as Browser).newContext(PHONE_SCREEN);
     const pages: Record<string, Page> = {};
@@ -129,7 +139,7 @@ describe("the artist in a real browser", () => {
       await approveButton.click();
       const done = renderCopy("action.done.approve", { clientName: CLIENT_NAME });
       await artist.locator("#messages .msg.out", { hasText: done }).waitFor({ timeout: 15_000 });
-      await eventually("the lead approved from the phone", async () => (await leadStatus()) === "COLLECTING_TIME_WINDOWS");
+      await eventually("the lead approved from the phone", async () => (await leadStatus()) === "CHOOSING_SLOT");
       await shot(artist, "artist-whatsapp-approved.png");
 
       // The inbox: signed out, it asks for the key.
@@ -141,12 +151,12 @@ describe("the artist in a real browser", () => {
       const cookie = (await context.cookies(`${worker}/inbox`)).find((c) => c.name === "inkline_inbox");
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/inbox" });
 
-      // The lead, approved from the phone: in the group finding a date.
+      // The lead, approved from the phone: in the group choosing a time.
       await shot(inbox, "inbox-leads.png", true);
-      const group = inbox.locator('section[data-status="COLLECTING_TIME_WINDOWS"]');
+      const group = inbox.locator('section[data-status="CHOOSING_SLOT"]');
       expect(await group.locator(".count").textContent()).toBe("1");
       await Promise.all([inbox.waitForURL(/\/inbox\/leads\/[0-9a-f-]{36}$/), group.locator("a", { hasText: CLIENT_NAME }).click()]);
-      await inbox.locator('#status[data-status="COLLECTING_TIME_WINDOWS"]').waitFor();
+      await inbox.locator('#status[data-status="CHOOSING_SLOT"]').waitFor();
       expect(await inbox.locator('section[aria-labelledby="answers-title"]').textContent()).toContain(GOOD_ANSWERS.placement.text);
       // The reference image, through the authenticated route, decoded by the browser.
       const thumbnail = inbox.locator(".thumbs img").first();
@@ -160,18 +170,27 @@ describe("the artist in a real browser", () => {
       await shot(inbox, "inbox-lead-approved.png");
       await shot(inbox, "inbox-lead-approved-full.png", true);
 
-      // The client receives the next message, on WhatsApp (the emulator's record and its chat page).
-      const told = renderCopy("action.approve.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin" });
+      // The client receives the approval and the list of free times, on WhatsApp (the emulator's
+      // record and its chat page), taps "Choose a time" and then the first time in the list.
+      const told = renderCopy("action.approve_booking.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin" });
       await eventually("the approval message to the client", () => textsToClient().includes(told));
       const chat = (pages.chat = await context.newPage());
       await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(CLIENT)}&name=${encodeURIComponent(CLIENT_NAME)}`);
       await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });
-      await shot(chat, "client-chat.png");
+      const opener = chat.locator("#messages button.reply", { hasText: renderCopy("booking.offer.button") }).last();
+      await opener.waitFor({ timeout: 10_000 });
+      await opener.click();
+      const rows = chat.locator("#messages .list:not([hidden]) button.row");
+      await rows.first().waitFor();
+      expect(await rows.last().locator(".title").textContent()).toBe(renderCopy("booking.offer.none_row"));
+      const chosen = (await rows.first().locator(".title").textContent()) ?? "";
+      expect(chosen).not.toBe("");
+      await shot(chat, "client-chat-slots.png");
+      await rows.first().click();
 
-      // The deposit: the artist sends the link from the inbox; the client taps it in the chat and
-      // pays on Stripe's (the emulator's) checkout page; Stripe's signed webhook reaches the Worker.
-      await Promise.all([inbox.waitForURL(/\?done=send_deposit$/), inbox.locator('form[data-action="send_deposit"] button').click()]);
-      await inbox.locator('#status[data-status="AWAITING_DEPOSIT"]').waitFor();
+      // The slot is held and the deposit link made for it: the client taps it in the chat and pays
+      // on Stripe's (the emulator's) checkout page; Stripe's signed webhook reaches the Worker.
+      await eventually("the slot held", async () => (await leadStatus()) === "AWAITING_DEPOSIT");
       const checkoutLink = chat.locator(`#messages .msg.out a.link[href^="${stack().urls.stripe}/checkout/"]`);
       await checkoutLink.waitFor({ timeout: 10_000 });
       const checkout = (pages.checkout = await context.newPage());
@@ -181,16 +200,45 @@ describe("the artist in a real browser", () => {
       await Promise.all([checkout.waitForURL(new RegExp(`^${worker}/deposit/paid\\?session_id=cs_test_`)), checkout.locator("#pay").click()]);
       expect(await checkout.locator("h1").textContent()).toBe(renderCopy("deposit.page.paid.heading"));
       await shot(checkout, "deposit-paid.png");
-      await eventually("the lead on to booking", async () => (await leadStatus()) === "BOOKING_PENDING");
-      const paid = renderCopy("deposit.paid.client", {
-        artistName: BROWSER_IDENTITY.artistName,
-        greetingName: " Robin",
-        deposit: "£100",
-        policy: renderCopy("deposit.policy"),
-      });
-      await chat.locator("#messages .msg.out", { hasText: paid.split("\n")[0] ?? paid }).waitFor({ timeout: 10_000 });
-      await artist.locator("#messages .msg.out", { hasText: "Payment received" }).waitFor({ timeout: 10_000 });
-      await shot(chat, "client-chat-paid.png");
+      await eventually("the lead BOOKED", async () => (await leadStatus()) === "BOOKED");
+      const booked = renderCopy("booking.confirmed.client", { greetingName: " Robin", when: "", zone: "", artistName: "", address: "", bring: "", calendarUrl: "", policy: "" }).split("\n")[0] ?? "";
+      await chat.locator("#messages .msg.out", { hasText: booked }).waitFor({ timeout: 10_000 });
+      await artist.locator("#messages .msg.out", { hasText: `Booked: ${CLIENT_NAME}` }).waitFor({ timeout: 10_000 });
+      await shot(chat, "client-chat-booked.png");
+
+      // The session in the artist's Google Calendar (the emulator's week page), written once
+      // through the queue, at the time the client tapped.
+      const lead = await leadOf(CLIENT);
+      const bookingRes = await fetch(`${worker}/admin/leads/${lead}/booking`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+      expect(bookingRes.status).toBe(200);
+      const booking = (await bookingRes.json()) as { id: string; status: string };
+      expect(booking.status).toBe("CONFIRMED");
+      const eventId = await eventually(
+        "the calendar event",
+        () => {
+          const ours = stack().google.events(LOCAL_CALENDAR_ID).filter((e) => e.source === "api" && e.status !== "cancelled");
+          return ours.length === 1 && ours[0]?.extendedProperties?.private?.bookingId === booking.id ? ours[0].id : null;
+        },
+        40_000,
+      );
+      const event = stack().google.events(LOCAL_CALENDAR_ID).find((e) => e.id === eventId);
+      const start = event?.start?.dateTime ?? "";
+      const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(start));
+      const week = (pages.calendar = await context.newPage());
+      await week.goto(`${stack().google.calendarPageUrl(LOCAL_CALENDAR_ID)}&week=${day}&tz=Europe%2FLondon`);
+      const entry = week.locator(`section[data-day="${day}"] li.ours[data-event-id="${eventId ?? ""}"]`);
+      await entry.waitFor({ timeout: 10_000 });
+      expect(await week.locator("li.ours").count()).toBe(1);
+      const time = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(start));
+      expect(await entry.textContent()).toContain(time);
+      await shot(week, "google-calendar-week.png", true);
+
+      // And in the inbox's agenda, confirmed, under the client's name.
+      await inbox.goto(`${worker}/inbox/agenda`);
+      const session = inbox.locator('#agenda li[data-status="CONFIRMED"]', { hasText: CLIENT_NAME });
+      await session.waitFor({ timeout: 10_000 });
+      expect(await inbox.locator("#agenda li[data-booking]").count()).toBe(1);
+      await shot(inbox, "inbox-agenda.png", true);
     } catch (error) {
       for (const [name, page] of Object.entries(pages)) await shot(page, `failure-${name}.png`).catch(() => undefined);
       throw error;

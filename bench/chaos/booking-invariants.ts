@@ -1,0 +1,120 @@
+/**
+ * The booking invariants of `npm run chaos` (issue 15), pure: fed with the `bookings` rows, the
+ * leads the run paid for, and the events in the Google emulator's calendar, they say whether the
+ * run double-booked, lost a booking or wrote an event twice.
+ *
+ * - **0 double bookings**: no two HELD/CONFIRMED rows of one artist overlap (`[starts, blocked_until)`,
+ *   the exclusion constraint's own rule, checked again from outside), no lead has two blocking rows,
+ *   and no two CONFIRMED sessions overlap at all.
+ * - **0 lost bookings**: every lead that paid is BOOKED with exactly one CONFIRMED booking, or (its
+ *   slot gone) holds the deposit as credit; a BOOKED lead always has its CONFIRMED booking.
+ * - **0 duplicate events**: per booking at most one live (not cancelled) event in the calendar,
+ *   every CONFIRMED booking has exactly that one, the one the row names; no live event for a
+ *   released booking.
+ */
+
+export interface BookingRowView {
+  id: string;
+  artistId: string;
+  leadId: string;
+  status: string;
+  startsAt: number;
+  endsAt: number;
+  blockedUntil: number;
+  calendarEventId: string | null;
+}
+
+export interface PaidLeadView {
+  id: string;
+  status: string;
+  /** The kinds of the lead's deposit ledger entries ("payment", "credit", …). */
+  ledgerKinds: readonly string[];
+}
+
+export interface CalendarEventView {
+  id: string;
+  status: string;
+  /** `extendedProperties.private.bookingId`; null for an event someone added by hand. */
+  bookingId: string | null;
+}
+
+export interface BookingVerdict {
+  doubleBookings: number;
+  lostBookings: number;
+  duplicateEvents: number;
+  /** CONFIRMED bookings, paid leads that ended with credit, live events of ours. */
+  counts: { confirmed: number; credit: number; events: number };
+  problems: string[];
+}
+
+const BLOCKING = new Set(["HELD", "CONFIRMED"]);
+
+const overlaps = (a: { startsAt: number }, aEnd: number, b: { startsAt: number }, bEnd: number) => a.startsAt < bEnd && b.startsAt < aEnd;
+
+/** Judges a run's bookings, paid leads and calendar events (see the module's comment). */
+export function checkBookings(rows: readonly BookingRowView[], paid: readonly PaidLeadView[], events: readonly CalendarEventView[]): BookingVerdict {
+  const problems: string[] = [];
+  let doubleBookings = 0;
+  let lostBookings = 0;
+  let duplicateEvents = 0;
+
+  const blocking = rows.filter((r) => BLOCKING.has(r.status));
+  for (let i = 0; i < blocking.length; i++) {
+    for (let j = i + 1; j < blocking.length; j++) {
+      const a = blocking[i];
+      const b = blocking[j];
+      if (!a || !b) continue;
+      if (a.artistId === b.artistId && overlaps(a, a.blockedUntil, b, b.blockedUntil)) {
+        doubleBookings++;
+        problems.push(`double booking: ${a.status} ${a.id} and ${b.status} ${b.id} overlap for artist ${a.artistId}`);
+      } else if (a.status === "CONFIRMED" && b.status === "CONFIRMED" && a.artistId === b.artistId && overlaps(a, a.endsAt, b, b.endsAt)) {
+        doubleBookings++;
+        problems.push(`double booking: sessions ${a.id} and ${b.id} overlap`);
+      }
+      if (a.leadId === b.leadId) {
+        doubleBookings++;
+        problems.push(`lead ${a.leadId} has two blocking bookings (${a.id}, ${b.id})`);
+      }
+    }
+  }
+
+  const confirmedOf = (leadId: string) => rows.filter((r) => r.leadId === leadId && r.status === "CONFIRMED");
+  let credit = 0;
+  for (const lead of paid) {
+    const confirmed = confirmedOf(lead.id);
+    if (lead.status === "BOOKED") {
+      if (confirmed.length !== 1) {
+        lostBookings++;
+        problems.push(`lost booking: lead ${lead.id} is BOOKED with ${confirmed.length} CONFIRMED booking(s)`);
+      }
+    } else if (confirmed.length > 0) {
+      lostBookings++;
+      problems.push(`lost booking: lead ${lead.id} has a CONFIRMED booking but is ${lead.status}`);
+    } else if (lead.ledgerKinds.includes("credit")) {
+      credit++;
+    } else {
+      lostBookings++;
+      problems.push(`lost booking: lead ${lead.id} paid but is ${lead.status} with no booking and no credit`);
+    }
+  }
+
+  const live = events.filter((e) => e.status !== "cancelled" && e.bookingId !== null);
+  const byBooking = new Map<string, CalendarEventView[]>();
+  for (const e of live) byBooking.set(e.bookingId ?? "", [...(byBooking.get(e.bookingId ?? "") ?? []), e]);
+  for (const [bookingId, list] of byBooking) {
+    if (list.length > 1) {
+      duplicateEvents += list.length - 1;
+      problems.push(`duplicate events: booking ${bookingId} has ${list.length} events in the calendar (${list.map((e) => e.id).join(", ")})`);
+    }
+  }
+  const confirmed = rows.filter((r) => r.status === "CONFIRMED");
+  for (const row of confirmed) {
+    const list = byBooking.get(row.id) ?? [];
+    if (list.length === 0) problems.push(`booking ${row.id} is CONFIRMED with no event in the calendar`);
+    else if (row.calendarEventId !== null && !list.some((e) => e.id === row.calendarEventId)) problems.push(`booking ${row.id} names event ${row.calendarEventId}, the calendar has ${list.map((e) => e.id).join(", ")}`);
+  }
+  for (const row of rows.filter((r) => !BLOCKING.has(r.status))) {
+    if ((byBooking.get(row.id) ?? []).length > 0) problems.push(`booking ${row.id} is ${row.status} but its event is still in the calendar`);
+  }
+  return { doubleBookings, lostBookings, duplicateEvents, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+}
