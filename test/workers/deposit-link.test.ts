@@ -59,7 +59,7 @@ describe("sending the deposit link", () => {
 
   it("a Stripe 500 on create is retried with the same idempotency key: one session", async () => {
     const lead = await approvedLead();
-    await failStripe(1, "500", "create_session");
+    await failStripe(1, "500", "create_session", `inkline:deposit:${lead.id}`);
     expect((await sendDeposit(lead.id)).status).toBe(200);
     await settleLead(lead.phone);
     const creates = (await requests()).filter((r) => r.idempotency_key === `inkline:deposit:${lead.id}:1`);
@@ -73,7 +73,7 @@ describe("sending the deposit link", () => {
 
   it("Stripe down for longer than the SDK retries: the action is queued, the alarm retries with the same key, still one session", async () => {
     const lead = await approvedLead();
-    await failStripe(3, "500", "create_session");
+    await failStripe(3, "500", "create_session", `inkline:deposit:${lead.id}`);
     const sent = await sendDeposit(lead.id);
     expect(sent).toMatchObject({ status: 202, body: { ok: false, reason: "queued" } });
     expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 0 });

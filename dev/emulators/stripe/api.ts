@@ -67,7 +67,7 @@ export function handleApi(ctx: ApiContext, req: Incoming): Reply {
     record(404);
     return stripeError(404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${path}). The Stripe emulator serves only the calls Inkline makes.`);
   }
-  const failure = state.takeFailure(route.r.operation);
+  const failure = state.takeFailure(route.r.operation, key);
   if (failure === "timeout") {
     record(0, false, true);
     return { kind: "hold" };

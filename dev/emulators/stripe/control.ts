@@ -16,7 +16,8 @@ export interface ControlContext extends OperationsContext {
   releaseHeld(): void;
 }
 
-const FailRequest = z.strictObject({ count: z.int().min(0).max(1000), mode: z.enum(["500", "429", "timeout"]), only: z.enum(OPERATIONS).optional() });
+/** `key_prefix`: only requests whose Idempotency-Key starts with it (one lead's calls, whatever else runs). */
+const FailRequest = z.strictObject({ count: z.int().min(0).max(1000), mode: z.enum(["500", "429", "timeout"]), only: z.enum(OPERATIONS).optional(), key_prefix: z.string().min(1).max(200).optional() });
 const ConfigRequest = z.strictObject({ webhookUrl: z.url().nullable().optional() });
 const PayRequest = z.strictObject({ method: z.enum(["card", "async_succeeded", "async_failed"]).default("card"), deliver: z.boolean().default(true) });
 const ExpireRequest = z.strictObject({ deliver: z.boolean().default(true) });
@@ -94,7 +95,7 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
     case "POST /_emulator/fail": {
       const body = parse(req, FailRequest);
       if (!body.ok) return body.reply;
-      state.armFailures(body.value.count, body.value.mode, body.value.only ?? null);
+      state.armFailures(body.value.count, body.value.mode, body.value.only ?? null, body.value.key_prefix ?? null);
       return json(200, state.failures);
     }
     case "POST /_emulator/clock": {

@@ -133,7 +133,7 @@ export class StripeState {
   events: EventRecord[] = [];
   requests: RequestRecord[] = [];
   idempotency = new Map<string, IdempotentAnswer>();
-  failures: { remaining: number; mode: FailureMode; only: Operation | null } = { remaining: 0, mode: "500", only: null };
+  failures: { remaining: number; mode: FailureMode; only: Operation | null; keyPrefix: string | null } = { remaining: 0, mode: "500", only: null, keyPrefix: null };
   clockOffsetMs = 0;
   #seq = 0;
 
@@ -150,15 +150,16 @@ export class StripeState {
     return Math.floor(this.now() / 1000);
   }
 
-  /** Arms `count` failures in `mode`, for every operation or only `only`. */
-  armFailures(count: number, mode: FailureMode, only: Operation | null = null): void {
-    this.failures = { remaining: count, mode, only };
+  /** Arms `count` failures in `mode`, for every operation or only `only` (and only keys starting with `keyPrefix`). */
+  armFailures(count: number, mode: FailureMode, only: Operation | null = null, keyPrefix: string | null = null): void {
+    this.failures = { remaining: count, mode, only, keyPrefix };
   }
 
   /** Whether this call should fail now (consumes one armed failure). */
-  takeFailure(operation: Operation): FailureMode | null {
+  takeFailure(operation: Operation, idempotencyKey: string | null = null): FailureMode | null {
     const armed = this.failures;
     if (armed.remaining <= 0 || (armed.only !== null && armed.only !== operation)) return null;
+    if (armed.keyPrefix !== null && !(idempotencyKey ?? "").startsWith(armed.keyPrefix)) return null;
     armed.remaining--;
     return armed.mode;
   }
@@ -170,7 +171,7 @@ export class StripeState {
     this.events = [];
     this.requests = [];
     this.idempotency.clear();
-    this.failures = { remaining: 0, mode: "500", only: null };
+    this.failures = { remaining: 0, mode: "500", only: null, keyPrefix: null };
     this.clockOffsetMs = 0;
   }
 }

@@ -90,8 +90,8 @@ export async function sign(payload: string, secret?: string): Promise<string> {
 }
 
 /** Makes the emulator's next `count` calls (of one operation) fail. */
-export async function failStripe(count: number, mode: "500" | "429" | "timeout", only?: string): Promise<void> {
-  await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
+export async function failStripe(count: number, mode: "500" | "429" | "timeout", only?: string, keyPrefix?: string): Promise<void> {
+  await control("POST", "/_emulator/fail", { count, mode, ...(only === undefined ? {} : { only }), ...(keyPrefix === undefined ? {} : { key_prefix: keyPrefix }) });
 }
 
 /** POSTs a body to the Worker's Stripe webhook with a `Stripe-Signature` header (null: none). */
