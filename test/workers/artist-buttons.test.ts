@@ -28,6 +28,7 @@ import {
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, sentTo, setEmulatorClockOffset, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
+import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
@@ -74,8 +75,8 @@ describe("the summary's buttons", () => {
     const tapped = await tapOnWhatsApp(`act:${tokens.approve}`);
     expect(tapped.response.status).toBe(200);
     await settleLead(client.phone);
-    expect(await leadRow(id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: Number(lead?.version) + 1 });
-    expect(await client.hears()).toEqual([copy("action.approve.client")]);
+    expect(await leadRow(id)).toMatchObject({ status: "CHOOSING_SLOT", version: Number(lead?.version) + 1 });
+    expect(await client.hears()).toEqual(APPROVED_TEXTS);
     expect(await lastToArtist()).toBe(renderCopy("action.done.approve", { clientName: "Ari Lane" }));
     const markers = await sql<{ provider: string }>("SELECT provider FROM processed_events WHERE lead_id = $1 AND event_id = $2", [id, `wa:${tapped.messageId}`]);
     expect(markers).toEqual([{ provider: "artist" }]);
@@ -92,11 +93,11 @@ describe("taps that must do nothing", () => {
     await tapOnWhatsApp(`act:${token}`);
     const second = await tapOnWhatsApp(`act:${token}`);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
     expect(await lastToArtist()).toBe(renderCopy("artist.tap.refused.used"));
     expect(await tapRefusals(second.messageId)).toEqual([{ reason: "used" }]);
     // The client heard of the approval once.
-    expect((await textsTo(lead.phone)).filter((t) => t === copy("action.approve.client"))).toHaveLength(1);
+    expect((await textsTo(lead.phone)).filter((t) => t === copy("action.approve_booking.client"))).toHaveLength(1);
   });
 
   it("a replayed webhook (the same message again) is one tap", async () => {
@@ -108,7 +109,7 @@ describe("taps that must do nothing", () => {
     for (let i = 0; i < 3; i++) expect((await postWebhook(prepared.body, prepared.signature)).status).toBe(200);
     await settleDesk();
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS", version: 1 });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT", version: 1 });
     expect((await sentTo(ARTIST_NUMBER)).length - before).toBe(1);
   });
 
@@ -141,7 +142,7 @@ describe("taps that must do nothing", () => {
     await artistWindowOpen();
     await tapOnWhatsApp(`act:${token}`);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS" });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT" });
   });
 
   it("an expired token changes nothing, is recorded, and the artist is told", async () => {
@@ -215,7 +216,7 @@ describe("outside the artist's 24-hour window", () => {
     expect((await openLink(path)).status).toBe(200);
     expect((await confirmLink(path, { lead_id: id })).status).toBe(200);
     await settleLead(client.phone);
-    expect(await leadRow(id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS" });
+    expect(await leadRow(id)).toMatchObject({ status: "CHOOSING_SLOT" });
   });
 });
 
@@ -248,6 +249,6 @@ describe("the artist's own messages", () => {
     const tokens = await summaryTokens(name);
     await tapOnWhatsApp(`act:${tokens.approve}`);
     await settleLead(lead.phone);
-    expect(await leadRow(lead.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS" });
+    expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT" });
   });
 });
