@@ -86,6 +86,8 @@ describe("ordering and exactly-once", () => {
       renderCopy("repair.dimensions"),
       renderCopy("repair.dimensions"),
       renderCopy("handover.client.repeated_failures", { artistName: "Mara" }),
+      // The first message after the handover always gets a holding reply; the rest, none (cooldown).
+      renderCopy("handover.holding", { artistName: "Mara", greetingName: " Kim" }),
     ]);
   });
 
