@@ -104,11 +104,14 @@ describe("a cover-up", () => {
     expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "coverup", resume_status: "PENDING_APPROVAL", brief: { score: 6, total: 6, missing: [] } });
     const packet = lead?.handover_packet as HandoverPacket;
     expect(packet.answers.map((a) => a.questionKey)).toEqual([...QUESTION_KEYS]);
+    // The summary (with its action buttons after it), then one handover notice with the whole packet.
     const notices = await artistHeardSince(before);
-    expect(notices).toHaveLength(2);
-    expect(notices[0]).toContain("Brief: 6/6 complete");
-    expect(notices[1]).toContain(`Why: ${copy("handover.reason.coverup")}`);
-    expect(notices[1]).toContain("• Timing: weekday evenings");
+    expect(notices.filter((n) => n.includes("Brief: 6/6 complete"))).toHaveLength(1);
+    const handovers = notices.filter((n) => n.includes("Why:"));
+    expect(handovers).toHaveLength(1);
+    expect(notices.at(-1)).toBe(handovers[0]);
+    expect(handovers[0]).toContain(`Why: ${copy("handover.reason.coverup")}`);
+    expect(handovers[0]).toContain("• Timing: weekday evenings");
   });
 });
 
