@@ -21,22 +21,23 @@ async function cronAt(iso: string): Promise<void> {
 }
 
 /**
- * Digests the cron sent since `before` for a slot within two days of `near` (a digest's ref names
- * its slot). Other files fire the cron at today's time while this file's artist wants a digest, and
+ * Digests the cron sent since `before` for one of `slots` (a digest's first message's ref names its
+ * slot: `digest-<slot ISO>-0`). Other files fire the cron at today's time while this file's artist wants a digest, and
  * may send one for today's slot, or the artist may ask with "today" (ref `digest-asked-…`): those
  * are not this test's. Such a digest also claims today's slot, which would make this test's older
  * slot look sent: {@link sendableAgain} clears the claim right before a run that must send.
  */
+/** The slots a run on these test days could claim: the day's 08:00 in London, and the day before's. */
+const SUMMER_SLOTS = ["2026-07-01T07:00:00.000Z", "2026-06-30T07:00:00.000Z"];
+const WINTER_SLOTS = ["2026-12-01T08:00:00.000Z", "2026-11-30T08:00:00.000Z"];
+
 /** Forgets any slot claimed (by another file's cron at today's time) so this test's run is judged on its own. */
 const sendableAgain = () => sql("UPDATE artists SET digest_sent_slot = NULL WHERE handle = 'default'");
 
-const digestsSince = async (before: number, near: string) =>
+const digestsSince = async (before: number, slots: readonly string[]) =>
   (await sentTo(ARTIST_NUMBER))
     .slice(before)
-    .filter((s) => {
-      const slot = /^digest-(\d{4}-\d{2}-\d{2}T[\d:.]+Z)-\d+$/.exec(s.body.biz_opaque_callback_data ?? "")?.[1];
-      return slot !== undefined && Math.abs(Date.parse(slot) - Date.parse(near)) < 2 * 86_400_000;
-    })
+    .filter((s) => slots.some((slot) => s.body.biz_opaque_callback_data === `digest-${slot}-0`))
     .map((s) => s.body.text?.body ?? "")
     .filter((t) => t.startsWith(renderCopy("digest.heading")));
 
@@ -56,18 +57,18 @@ describe("the morning digest on the artist's clock", () => {
     const before = await artistWindowOpen();
     await cronAt("2026-07-01T06:55:00Z");
     await pause(QUEUE_QUIET_MS);
-    expect(await digestsSince(before, "2026-07-01T12:00:00Z")).toEqual([]);
+    expect(await digestsSince(before, SUMMER_SLOTS)).toEqual([]);
 
     await sendableAgain();
     await cronAt("2026-07-01T07:00:00Z");
-    await vi.waitFor(async () => expect(await digestsSince(before, "2026-07-01T12:00:00Z")).toHaveLength(1), { timeout: 20_000, interval: 250 });
-    const [digest] = await digestsSince(before, "2026-07-01T12:00:00Z");
+    await vi.waitFor(async () => expect(await digestsSince(before, SUMMER_SLOTS)).toHaveLength(1), { timeout: 20_000, interval: 250 });
+    const [digest] = await digestsSince(before, SUMMER_SLOTS);
     expect(digest).toContain("Dawn Digest");
     // The same run again, and the next one: the slot was sent.
     await cronAt("2026-07-01T07:00:00Z");
     await cronAt("2026-07-01T07:05:00Z");
     await pause(QUEUE_QUIET_MS);
-    expect(await digestsSince(before, "2026-07-01T12:00:00Z")).toHaveLength(1);
+    expect(await digestsSince(before, SUMMER_SLOTS)).toHaveLength(1);
     const [row] = await sql<{ digest_sent_slot: Date }>("SELECT digest_sent_slot FROM artists WHERE handle = 'default'");
     // Claimed (another file's cron may since have claimed today's, later slot: claims only move on).
     expect(row?.digest_sent_slot.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-07-01T07:00:00.000Z"));
@@ -78,10 +79,10 @@ describe("the morning digest on the artist's clock", () => {
     const before = await artistWindowOpen();
     await cronAt("2026-12-01T07:00:00Z");
     await pause(QUEUE_QUIET_MS);
-    expect(await digestsSince(before, "2026-12-01T12:00:00Z")).toEqual([]);
+    expect(await digestsSince(before, WINTER_SLOTS)).toEqual([]);
     await sendableAgain();
     await cronAt("2026-12-01T08:00:00Z");
-    await vi.waitFor(async () => expect(await digestsSince(before, "2026-12-01T12:00:00Z")).toHaveLength(1), { timeout: 20_000, interval: 250 });
+    await vi.waitFor(async () => expect(await digestsSince(before, WINTER_SLOTS)).toHaveLength(1), { timeout: 20_000, interval: 250 });
   });
 
   it("digest switched off (no hour for the artist, ARTIST_DIGEST_HOUR off): the cron sends nothing", { timeout: 60_000 }, async () => {
@@ -90,6 +91,6 @@ describe("the morning digest on the artist's clock", () => {
     const before = await artistWindowOpen();
     await cronAt("2026-07-02T07:00:00Z");
     await pause(QUEUE_QUIET_MS);
-    expect(await digestsSince(before, "2026-07-02T12:00:00Z")).toEqual([]);
+    expect(await digestsSince(before, ["2026-07-02T07:00:00.000Z", "2026-07-01T07:00:00.000Z"])).toEqual([]);
   });
 });
