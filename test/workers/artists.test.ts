@@ -78,6 +78,8 @@ describe("PUT /admin/artists/:id/availability", () => {
     expect(row?.time_zone).toBe("America/New_York");
     expect(row?.availability).toEqual(rules);
     expect((await theDefaultArtist()).availability).toEqual(rules);
+    // The default artist is shared with every other file (bookings, the digest): its rules go back at once.
+    expect((await put(artist.id, base)).status).toBe(200);
   });
 
   it.each([
@@ -124,10 +126,16 @@ describe("the inbox's Availability page", () => {
       sessionMinutes: { SMALL: 90, MEDIUM: 240, LARGE: 420 },
     };
     expect((await put(artist.id, rules)).status).toBe(200);
-    const cookie = await signIn();
-    const response = await inboxFetch("/inbox/availability", { cookie });
-    expect(response.status).toBe(200);
-    const html = await text(response);
+    let html: string;
+    try {
+      const cookie = await signIn();
+      const response = await inboxFetch("/inbox/availability", { cookie });
+      expect(response.status).toBe(200);
+      html = await text(response);
+    } finally {
+      // The default artist is shared with every other file (bookings, the digest): its rules go back at once.
+      expect((await put(artist.id, base)).status).toBe(200);
+    }
     expect(html).toContain(renderCopy("inbox.availability.intro", { name: "Mara", zone: "Europe/Berlin" }));
     expect(html).toContain("Wednesday: 12:00–20:00");
     expect(html).toContain("Monday: day off");
