@@ -82,6 +82,7 @@ export const en_GB_artist = {
   "digest.handovers": "Waiting for your reply ({count}): {names}",
   "digest.deposits": "Deposits paid since the last digest ({count}): {names}",
   "digest.sessions": "Today's sessions:\n{lines}",
+  "digest.names_and_more": "{names} and {count} more",
   "digest.session_line": "• {time} {clientName}",
   "digest.lead_buttons": "{clientName} is waiting for your answer.",
   "digest.more_in_inbox": "…and {count} more waiting in the inbox.",

@@ -310,12 +310,12 @@ export class ArtistDesk extends DurableObject<Env> {
         await this.send(to, { kind: "buttons", body: renderCopy("digest.lead_buttons", { clientName: lead.name }), buttons }, `${ref}-${messages}`, fallback);
         messages++;
       }
-      const unlisted = facts.awaitingApproval.length - DIGEST_BUTTON_LEADS;
+      const unlisted = facts.totals.awaitingApproval - Math.min(facts.awaitingApproval.length, DIGEST_BUTTON_LEADS);
       if (unlisted > 0) {
         await this.send(to, { kind: "text", body: renderCopy("digest.more_in_inbox", { count: unlisted }) }, `${ref}-${messages}`);
         messages++;
       }
-      await recordSystemEvent(db, { type: "artist.digest_sent", payload: { mode, slot: slot?.toISOString() ?? null, messages, awaiting: facts.awaitingApproval.length }, correlationId });
+      await recordSystemEvent(db, { type: "artist.digest_sent", payload: { mode, slot: slot?.toISOString() ?? null, messages, awaiting: facts.totals.awaitingApproval }, correlationId });
       return { sent: true, slot: slot?.toISOString() ?? null, messages };
     } catch (error) {
       // Not sent: the slot goes back, so the queue's retry sends it.

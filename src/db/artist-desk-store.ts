@@ -3,7 +3,7 @@
  * claim of a digest slot (sent once, whoever asks twice), and one-tap tokens for the digest's
  * buttons (stored as their SHA-256, like every token).
  */
-import { and, asc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
 import { ACTION_ALLOWED_FROM, type ArtistAction } from "../domain/artist-actions.ts";
 import type { DigestFacts } from "../domain/digest.ts";
 import { LeadStatus } from "../domain/lead-status.ts";
@@ -23,15 +23,14 @@ const leadName = (row: { displayName: string | null; username: string | null }, 
  */
 export async function digestFacts(db: Database, artistId: string, now: Date, since: Date | null, today: { start: Date; end: Date }, unknownName: string): Promise<DigestFacts> {
   const columns = { id: leads.id, displayName: leads.displayName, username: leads.username };
-  const waiting = await db.select(columns).from(leads).where(eq(leads.status, LeadStatus.PENDING_APPROVAL)).orderBy(asc(leads.statusChangedAt)).limit(LIST_LIMIT);
-  const handovers = await db.select(columns).from(leads).where(eq(leads.status, LeadStatus.NEEDS_ARTIST_REPLY)).orderBy(asc(leads.statusChangedAt)).limit(LIST_LIMIT);
+  const total = async (where: SQL | undefined) => (await db.select({ n: count() }).from(leads).where(where))[0]?.n ?? 0;
+  const isWaiting = eq(leads.status, LeadStatus.PENDING_APPROVAL);
+  const isHandover = eq(leads.status, LeadStatus.NEEDS_ARTIST_REPLY);
   const from = since ?? new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const paid = await db
-    .select(columns)
-    .from(leads)
-    .where(and(gt(leads.depositPaidAt, from), lt(leads.depositPaidAt, now)))
-    .orderBy(asc(leads.depositPaidAt))
-    .limit(LIST_LIMIT);
+  const isPaid = and(gt(leads.depositPaidAt, from), lt(leads.depositPaidAt, now));
+  const waiting = await db.select(columns).from(leads).where(isWaiting).orderBy(asc(leads.statusChangedAt), asc(leads.id)).limit(LIST_LIMIT);
+  const handovers = await db.select(columns).from(leads).where(isHandover).orderBy(asc(leads.statusChangedAt), asc(leads.id)).limit(LIST_LIMIT);
+  const paid = await db.select(columns).from(leads).where(isPaid).orderBy(asc(leads.depositPaidAt), asc(leads.id)).limit(LIST_LIMIT);
   const sessions = (await agenda(db, artistId, today.start, 50)).filter((s) => s.status === "CONFIRMED" && s.startsAt.getTime() < today.end.getTime());
   const named = (rows: typeof waiting) => rows.map((r) => ({ id: r.id, name: leadName(r, unknownName) }));
   return {
@@ -39,6 +38,11 @@ export async function digestFacts(db: Database, artistId: string, now: Date, sin
     handovers: named(handovers),
     depositsPaid: named(paid),
     sessionsToday: sessions.map((s) => ({ name: s.clientName ?? unknownName, startsAt: s.startsAt })),
+    totals: {
+      awaitingApproval: waiting.length < LIST_LIMIT ? waiting.length : await total(isWaiting),
+      handovers: handovers.length < LIST_LIMIT ? handovers.length : await total(isHandover),
+      depositsPaid: paid.length < LIST_LIMIT ? paid.length : await total(isPaid),
+    },
   };
 }
 

@@ -45,12 +45,16 @@ export interface DigestLead {
   name: string;
 }
 
-/** What the digest could report; each list may be empty. */
+/**
+ * What the digest could report; each list may be empty. A list holds the first leads only (oldest
+ * first); `totals` counts them all, so "Waiting for your approval (137)" is true however many are named.
+ */
 export interface DigestFacts {
   awaitingApproval: DigestLead[];
   handovers: DigestLead[];
   depositsPaid: DigestLead[];
   sessionsToday: { name: string; startsAt: Date }[];
+  totals: { awaitingApproval: number; handovers: number; depositsPaid: number };
 }
 
 /** Whether there is anything to report (nothing: no message at all). */
@@ -71,11 +75,15 @@ function localTime(at: Date, timeZone: string): string {
 
 /** The digest's text: one line per kind of news (none for an empty list), from copy. */
 export function digestBody(facts: DigestFacts, timeZone: string): string {
-  const names = (leads: readonly DigestLead[]) => leads.map((l) => l.name).join(", ");
+  const names = (leads: readonly DigestLead[], total: number) => {
+    const listed = leads.map((l) => l.name).join(", ");
+    return total > leads.length ? renderCopy("digest.names_and_more", { names: listed, count: total - leads.length }) : listed;
+  };
+  const line = (key: "digest.awaiting" | "digest.handovers" | "digest.deposits", leads: readonly DigestLead[], total: number) => renderCopy(key, { count: Math.max(total, leads.length), names: names(leads, total) });
   const lines = [renderCopy("digest.heading")];
-  if (facts.awaitingApproval.length > 0) lines.push(renderCopy("digest.awaiting", { count: facts.awaitingApproval.length, names: names(facts.awaitingApproval) }));
-  if (facts.handovers.length > 0) lines.push(renderCopy("digest.handovers", { count: facts.handovers.length, names: names(facts.handovers) }));
-  if (facts.depositsPaid.length > 0) lines.push(renderCopy("digest.deposits", { count: facts.depositsPaid.length, names: names(facts.depositsPaid) }));
+  if (facts.awaitingApproval.length > 0) lines.push(line("digest.awaiting", facts.awaitingApproval, facts.totals.awaitingApproval));
+  if (facts.handovers.length > 0) lines.push(line("digest.handovers", facts.handovers, facts.totals.handovers));
+  if (facts.depositsPaid.length > 0) lines.push(line("digest.deposits", facts.depositsPaid, facts.totals.depositsPaid));
   if (facts.sessionsToday.length > 0) {
     const sessions = facts.sessionsToday.map((s) => renderCopy("digest.session_line", { time: localTime(s.startsAt, timeZone), clientName: s.name }));
     lines.push(renderCopy("digest.sessions", { lines: sessions.join("\n") }));

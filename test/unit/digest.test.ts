@@ -9,7 +9,7 @@ import { localHour } from "../../src/domain/local-time.ts";
 
 const ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham", "UTC", "America/Sao_Paulo"] as const;
 const HOUR = 60 * 60 * 1000;
-const EMPTY: DigestFacts = { awaitingApproval: [], handovers: [], depositsPaid: [], sessionsToday: [] };
+const EMPTY: DigestFacts = { awaitingApproval: [], handovers: [], depositsPaid: [], sessionsToday: [], totals: { awaitingApproval: 0, handovers: 0, depositsPaid: 0 } };
 
 describe("digest slot on the artist's clock", () => {
   it("08:00 in London: 07:00Z in summer (BST), 08:00Z in winter", () => {
@@ -98,6 +98,7 @@ describe("what the digest says", () => {
         handovers: [],
         depositsPaid: [{ id: "3", name: "Ari" }],
         sessionsToday: [{ name: "Kit", startsAt: new Date("2026-07-01T09:30:00Z") }],
+        totals: { awaitingApproval: 2, handovers: 0, depositsPaid: 1 },
       },
       "Europe/London",
     );
@@ -105,5 +106,10 @@ describe("what the digest says", () => {
     expect(body).toContain("Deposits paid since the last digest (1): Ari");
     expect(body).toContain("10:30 Kit");
     expect(body).not.toContain("Waiting for your reply");
+  });
+
+  it("more leads than it names: the count is the whole number, the rest are counted after the names", () => {
+    const body = digestBody({ ...EMPTY, awaitingApproval: [{ id: "1", name: "Robin" }, { id: "2", name: "Sam" }], totals: { ...EMPTY.totals, awaitingApproval: 137 } }, "Europe/London");
+    expect(body).toContain("Waiting for your approval (137): Robin, Sam and 135 more");
   });
 });
