@@ -486,6 +486,8 @@ export const artists = pgTable(
     digestHour: smallint("digest_hour"),
     /** The digest slot last sent (src/domain/digest.ts): a slot is sent once, whoever asks twice. */
     digestSentSlot: tz("digest_sent_slot"),
+    /** The studio's policy (src/domain/studio-policy.ts); null: the default policy. */
+    policy: jsonb("policy"),
     ...timestamps,
   },
   (t) => [

@@ -8,8 +8,14 @@ import { z } from "zod";
 
 /** One movement of the deposit. Unknown fields are kept, so an older reader never drops them. */
 export const LedgerEntrySchema = z.looseObject({
-  /** A credit is no money moving: a payment kept for the client (its slot was taken), to use on a new date. */
-  kind: z.enum(["payment", "refund", "credit"]),
+  /**
+   * payment and refund move money. The others move none; they say what became of paid money:
+   * credit: kept for the client to use on a new date (its slot was taken, or a cancel in time);
+   * forfeit: kept by the studio (a late cancel, a no-show, under the studio's policy);
+   * applied: used, the session happened (taken off the final price, or kept as the booking fee).
+   * A balanced ledger: paid = refunded + forfeited + credit + applied + held ({@link ledgerBalance}).
+   */
+  kind: z.enum(["payment", "refund", "credit", "forfeit", "applied"]),
   amountMinor: z.number().int().positive(),
   currency: z.string().min(3).max(3),
   /** When the money moved (Stripe's event time, or when our refund was created), ISO 8601. */
@@ -22,6 +28,8 @@ export const LedgerEntrySchema = z.looseObject({
   reason: z.string().nullable(),
   /** The provider's status of the movement (a refund may be "pending"). */
   status: z.string().nullable(),
+  /** A credit's expiry (the studio's policy), ISO 8601; absent on other kinds. */
+  expiresAt: z.string().optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
@@ -38,6 +46,20 @@ const sum = (ledger: readonly LedgerEntry[], kind: LedgerEntry["kind"]) =>
 
 /** Money received for the deposit, in minor units. */
 export const paidMinor = (ledger: readonly LedgerEntry[]) => sum(ledger, "payment");
+
+/**
+ * Where the paid money is: refunded, forfeited, credit, applied, and `held` (paid and not yet
+ * decided: the deposit on a booking still to come). `held` is never negative in a sound ledger; the
+ * chaos run and the tests check paid = refunded + forfeited + credit + applied + held with held >= 0.
+ */
+export function ledgerBalance(ledger: readonly LedgerEntry[]): { paid: number; refunded: number; forfeited: number; credit: number; applied: number; held: number } {
+  const paid = sum(ledger, "payment");
+  const refunded = sum(ledger, "refund");
+  const forfeited = sum(ledger, "forfeit");
+  const credit = sum(ledger, "credit");
+  const applied = sum(ledger, "applied");
+  return { paid, refunded, forfeited, credit, applied, held: paid - refunded - forfeited - credit - applied };
+}
 
 /**
  * What the engine knows of a lead's deposit payment (the estimate's quote is `LeadState.deposit`).
