@@ -231,7 +231,7 @@ describe("failure injection", () => {
     for (let i = 0; i < 2; i++) expect(await jsonOf(await send(template))).toMatchObject({ error: { code: 130429 } });
     expect((await send(template)).status).toBe(200);
     expect(emulator.sends()).toHaveLength(1);
-    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, mode: "429", injected: { "500": 1, "429": 2, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 } });
+    expect(await jsonOf(await control("fail"))).toEqual({ remaining: 0, armed: [], injected: { "500": 1, "429": 2, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 } });
   });
 
   it("`only: media` fails media lookups and downloads while sends pass (and do not use up the count)", async () => {
@@ -241,12 +241,42 @@ describe("failure injection", () => {
     await control("fail", { count: 2, mode: "500", only: "media" });
     expect((await send(text("Got it"))).status).toBe(200);
     expect((await graph(`/v23.0/${mediaId}`)).status).toBe(500);
-    expect(await jsonOf(await control("fail"))).toMatchObject({ remaining: 1, only: "media" });
+    expect(await jsonOf(await control("fail"))).toMatchObject({ remaining: 1, armed: [{ only: "media", remaining: 1 }] });
     expect((await graph(`/v23.0/${mediaId}`)).status).toBe(500);
     expect((await graph(`/v23.0/${mediaId}`)).status).toBe(200);
     await control("fail", { count: 1, mode: "500", only: "messages" });
     expect((await graph(`/v23.0/${mediaId}`)).status).toBe(200);
     expect((await send(text("Got it"))).status).toBe(500);
+  });
+
+  it("scoped to one client: another client's sends pass, its own fail; scopes armed at once do not replace each other", async () => {
+    const other = "+447700900999";
+    await emulator.inbound({ from: other, text: "hi" });
+    await control("fail", { count: 1, mode: "500", only: "messages", phone: CLIENT });
+    await control("fail", { count: 1, mode: "429", only: "messages", phone: other });
+    expect((await send(template)).status).toBe(500);
+    expect((await send(text("hello", other))).status).toBe(429);
+    expect((await send(template)).status).toBe(200);
+    expect((await send(text("hello", other))).status).toBe(200);
+    expect(await jsonOf(await fetch(`${emulator.url}/_emulator/fail?phone=${encodeURIComponent(other)}`))).toMatchObject({ remaining: 0, injected: { "429": 1, "500": 0 } });
+    // Disarming one client leaves the other's arming alone.
+    await control("fail", { count: 3, mode: "500", phone: CLIENT });
+    await control("fail", { count: 0, mode: "500", phone: other });
+    expect(await jsonOf(await fetch(`${emulator.url}/_emulator/fail?phone=${encodeURIComponent(CLIENT)}`))).toMatchObject({ remaining: 3 });
+  });
+
+  it("latency for one client holds its calls (seen in flight), not another's", async () => {
+    await control("latency", { ms: 400, phone: CLIENT });
+    const inFlight = async () => (await jsonOf(await fetch(`${emulator.url}/_emulator/in-flight?phone=${encodeURIComponent(CLIENT)}`))).calls;
+    const slow = send(template);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await inFlight()).toBe(1);
+    const started = Date.now();
+    await emulator.inbound({ from: "+447700900998", text: "hi" });
+    expect((await send(text("quick", "+447700900998"))).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect((await slow).status).toBe(200);
+    expect(await inFlight()).toBe(0);
   });
 
   it("holds a timed-out call open, and close() releases it", async () => {

@@ -4,7 +4,7 @@
  * without the conversation ever waiting for it.
  */
 import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { REFERENCE_FILES_PER_LEAD } from "../../src/domain/engine.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
@@ -13,7 +13,6 @@ import {
   clientSends,
   failNextSends,
   postWebhook,
-  resetEmulatorFailures,
   signBody,
   textsTo,
   uniquePhone,
@@ -80,8 +79,9 @@ async function sampleFile(size: number): Promise<{ bytes: Uint8Array; base64: st
   };
 }
 
-async function emulatorFailures(): Promise<{ remaining: number; injected: Record<string, number> }> {
-  const res = await fetch(`${inject("whatsappUrl")}/_emulator/fail`);
+/** What the emulator armed and injected for this client's calls (other files arm their own). */
+async function emulatorFailures(phone: string): Promise<{ remaining: number; injected: Record<string, number> }> {
+  const res = await fetch(`${inject("whatsappUrl")}/_emulator/fail?phone=${encodeURIComponent(phone)}`);
   return res.json();
 }
 
@@ -109,9 +109,6 @@ async function clientSendsTogether(phone: string, specs: readonly Omit<InboundSp
   await stubFor(phone).settled();
 }
 
-afterEach(async () => {
-  await resetEmulatorFailures();
-});
 
 describe("a client sends a reference image", () => {
   it("the reply arrives, and the image lands in R2 byte for byte with its type; the row is UPLOADED", async () => {
@@ -165,7 +162,7 @@ describe("a client sends a reference image", () => {
 
   it("the reply goes out before the image is fetched: a failing first Graph call delays the reply, not the upload", async () => {
     const phone = await clientInConsultation();
-    await failNextSends(1, "500");
+    await failNextSends(phone, 1, "500");
     await clientSends({ from: phone, image: { caption: "this one" } });
     await stubFor(phone).settled();
     const [row] = await driveUploads(phone);
@@ -179,8 +176,8 @@ describe("a client sends a reference image", () => {
 describe("Graph media calls failing", () => {
   it("a 500 on the media lookup twice: the reply is already out, the upload succeeds on the third attempt", async () => {
     const phone = await clientInConsultation();
-    const before = await emulatorFailures();
-    await failNextSends(2, "500", "media");
+    const before = await emulatorFailures(phone);
+    await failNextSends(phone, 2, "500", "media");
     const file = await sampleFile(800);
     await clientSends({ from: phone, image: { base64: file.base64, mime_type: "image/png" } });
     await stubFor(phone).settled();
@@ -191,7 +188,7 @@ describe("Graph media calls failing", () => {
 
     const [row] = await driveUploads(phone);
     expect(row).toMatchObject({ status: "UPLOADED", attempts: 3, sha256: file.sha256, last_error: null });
-    const after = await emulatorFailures();
+    const after = await emulatorFailures(phone);
     expect(after.remaining).toBe(0);
     expect((after.injected["500"] ?? 0) - (before.injected["500"] ?? 0)).toBe(2);
     const object = await env.ATTACHMENTS.get(row?.r2_key ?? "");
@@ -201,7 +198,7 @@ describe("Graph media calls failing", () => {
 
   it("failing beyond the attempt limit: FAILED with a system event, nothing in R2, and the conversation carries on", async () => {
     const phone = await clientInConsultation();
-    await failNextSends(5, "500", "media"); // RETRY_MAX_ATTEMPTS in tests
+    await failNextSends(phone, 5, "500", "media"); // RETRY_MAX_ATTEMPTS in tests
     await clientSends({ from: phone, image: {} });
     await stubFor(phone).settled();
     const [row] = await driveUploads(phone);

@@ -23,7 +23,6 @@ import { flushSampled, sampledBaseline } from "../support/workers/sampled-events
 import {
   failNextSends,
   postStatusFor,
-  resetEmulatorFailures,
   sentTo,
   setEmulatorClockOffset,
   setGraphLatency,
@@ -39,8 +38,6 @@ const HOSTILE_NAME = "[[inkline-link:0]] {artistName}";
 
 afterEach(async () => {
   await setDatabasePaused(false);
-  await resetEmulatorFailures();
-  await setGraphLatency(0);
   await setEmulatorClockOffset(0);
 });
 
@@ -69,17 +66,17 @@ it("a scripted storm of faults: nothing lost, nothing doubled, nothing out of or
   };
 
   // Graph answers 500 twice, then 429 twice, then holds one request past the Worker's timeout.
-  await failNextSends(2, "500", "messages");
+  await failNextSends(ana, 2, "500", "messages");
   await anaSays(0);
   await drainAll();
-  await failNextSends(2, "429", "messages");
+  await failNextSends(ben, 2, "429", "messages");
   await traffic.deliver(await textMessage(ben, answer(0)));
   await drainAll();
-  await failNextSends(1, "timeout", "messages");
+  await failNextSends(ben, 1, "timeout", "messages");
   await traffic.deliver(await textMessage(ben, answer(1)));
   await drainAll();
   // Graph takes Ben's next reply but its answer is lost; Meta's "sent" status settles it.
-  await failNextSends(1, "lost_reply", "messages");
+  await failNextSends(ben, 1, "lost_reply", "messages");
   const before = (await sentTo(ben)).length;
   await traffic.deliver(await textMessage(ben, answer(2)));
   await settle(ben);
@@ -176,14 +173,14 @@ describe("found by npm run chaos", () => {
     const artistBefore = (await sentTo(ARTIST)).length;
     const rejectedBefore = await rejectedFor(ARTIST);
     // Every Graph call now takes 300 ms: the database goes away while the template is in flight.
-    await setGraphLatency(300);
+    await setGraphLatency(ARTIST, 300);
     const handover = client.says("HUMAN");
     for (let i = 0; i < 200 && (await rejectedFor(ARTIST)) === rejectedBefore; i++) await new Promise((r) => setTimeout(r, 10));
     expect(await rejectedFor(ARTIST)).toBe(rejectedBefore + 1);
     await setDatabasePaused(true);
     await handover;
     await setDatabasePaused(false);
-    await setGraphLatency(0);
+    await setGraphLatency(ARTIST, 0);
     await drainWithAlarms(client.phone);
 
     expect((await sentTo(ARTIST)).slice(artistBefore).map((s) => s.body.template?.name)).toEqual(["inkline_update"]);

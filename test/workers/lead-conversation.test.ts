@@ -15,7 +15,6 @@ import {
   postStatusFor,
   postWebhook,
   prepareInbound,
-  resetEmulatorFailures,
   setEmulatorClockOffset,
   setGraphLatency,
   sentTo,
@@ -46,9 +45,7 @@ const question = (i: number) => {
 
 afterEach(async () => {
   await setDatabasePaused(false);
-  await resetEmulatorFailures();
   await setEmulatorClockOffset(0);
-  await setGraphLatency(0);
 });
 
 describe("ordering and exactly-once", () => {
@@ -125,7 +122,7 @@ describe("ordering and exactly-once", () => {
 describe("a message arriving while replies are being sent", () => {
   it("is processed without waiting for the client to write again (no lost wake-up)", async () => {
     const phone = uniquePhone();
-    await setGraphLatency(300);
+    await setGraphLatency(phone, 300);
     await clientSends({ from: phone, name: "Kim", text: "hi" });
     // The object is now busy sending the welcome (each send takes 300 ms): the answer lands mid-send.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -188,7 +185,7 @@ describe("the database going away", () => {
 describe("the Graph API failing", () => {
   it.each(["500", "429", "timeout"] as const)("%s twice then recovery: every reply delivered once, in order", async (mode) => {
     const phone = uniquePhone();
-    await failNextSends(2, mode);
+    await failNextSends(phone, 2, mode);
     await clientSends({ from: phone, text: "hi" });
     await settle(phone);
     // Retries run on the object's alarm (50 ms base in tests); drive any still pending.

@@ -11,7 +11,6 @@ import { leadByPhone, sql } from "../support/workers/db.ts";
 import {
   clientSends,
   prepareInbound,
-  resetEmulatorFailures,
   sentTo,
   setEmulatorClockOffset,
   settle,
@@ -47,7 +46,6 @@ async function blockNextAnswer(leadId: string, seq: number): Promise<void> {
 }
 
 afterEach(async () => {
-  await resetEmulatorFailures();
   await setEmulatorClockOffset(0);
 });
 

@@ -6,7 +6,7 @@
  * (1 s in tests).
  */
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 import { drainWithAlarms } from "../support/workers/chaos.ts";
@@ -15,8 +15,8 @@ import {
   clientSends,
   failNextSends,
   postStatusFor,
-  resetEmulatorFailures,
   sentTo,
+  graphCallsInFlight,
   setGraphLatency,
   settle,
   textsTo,
@@ -28,10 +28,6 @@ const stubFor = (phone: string) => env.LEAD_CONVERSATION.getByName(phone);
 const WAIT_MS = Number(env.SEND_CONFIRM_WAIT_MS);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-afterEach(async () => {
-  await resetEmulatorFailures();
-  await setGraphLatency(0);
-});
 
 /** The number's outbox rows as Postgres has them, in order. */
 function outboxOf(phone: string) {
@@ -58,7 +54,7 @@ function unconfirmedEvents(phone: string) {
 describe("a send whose answer is lost", () => {
   it("Graph takes it, the answer never comes, Meta's 'sent' status settles it: each reply goes out once", async () => {
     const phone = uniquePhone();
-    await failNextSends(1, "lost_reply", "messages");
+    await failNextSends(phone, 1, "lost_reply", "messages");
     await clientSends({ from: phone, text: "hi" });
     await settle(phone);
 
@@ -87,7 +83,7 @@ describe("a send whose answer is lost", () => {
   it("the status lands in another number's object (as an artist message's does): Postgres settles it, no second copy", async () => {
     const phone = uniquePhone();
     const elsewhere = uniquePhone();
-    await failNextSends(1, "lost_reply", "messages");
+    await failNextSends(phone, 1, "lost_reply", "messages");
     await clientSends({ from: phone, text: "hi" });
     await settle(phone);
     const [welcome] = await untilSends(phone, 1);
@@ -109,7 +105,7 @@ describe("a send whose answer is lost", () => {
 
   it("Graph never took it (a timeout) and no status comes: sent again once the wait is over, and recorded", async () => {
     const phone = uniquePhone();
-    await failNextSends(1, "timeout", "messages");
+    await failNextSends(phone, 1, "timeout", "messages");
     const started = Date.now();
     await clientSends({ from: phone, text: "hi" });
     await settle(phone);
@@ -130,15 +126,15 @@ describe("a send whose answer is lost", () => {
 describe("an object reset while Graph holds its send", () => {
   it("the send went out before the reset took the answer: Meta's status settles it, no second copy", async () => {
     const phone = uniquePhone();
-    await setGraphLatency(400);
+    await setGraphLatency(phone, 1_500);
     await clientSends({ from: phone, text: "hi" });
-    // The welcome's Graph call is in flight; reset the object the way a crash or a deploy does.
-    await sleep(150);
+    // Once the welcome's Graph call is in flight, reset the object the way a crash or a deploy does.
+    await vi.waitFor(async () => expect(await graphCallsInFlight(phone)).toBe(1), { timeout: 10_000, interval: 20 });
     await stubFor(phone)
       .evictForBench()
       .catch(() => undefined);
     const [welcome] = await untilSends(phone, 1);
-    await setGraphLatency(0);
+    await setGraphLatency(phone, 0);
     if (!welcome) throw new Error("no send");
     // The restarted object knows a send started and never heard how it ended.
     expect((await stubFor(phone).debugState()).sendsInDoubt.map((s) => s.outboxId)).toEqual([welcome.body.biz_opaque_callback_data]);
@@ -162,7 +158,7 @@ describe("an object reset with a reply owed, then only a status arrives", () => 
     const [welcome] = await sentTo(phone);
     if (!welcome) throw new Error("no send");
     // The next reply's send times out: it waits (in doubt) for Meta's word; then the object is reset.
-    await failNextSends(1, "timeout", "messages");
+    await failNextSends(phone, 1, "timeout", "messages");
     await clientSends({ from: phone, text: "a koi fish" });
     await settle(phone);
     expect(await sentTo(phone)).toHaveLength(2);

@@ -145,11 +145,11 @@ describe("statuses and refusals for BSUID sends", () => {
 
   it("131062 (not supported for a BSUID): the row fails once with its own event and is not retried", async () => {
     const client = new Client("username");
-    await failNextSends(1, "bsuid_unsupported", "messages");
+    await failNextSends(client.phone, 1, "bsuid_unsupported", "messages");
     try {
       await client.says("hi");
     } finally {
-      await resetEmulatorFailures();
+      await resetEmulatorFailures(client.phone);
     }
     const lead = await client.lead();
     const rows = await sql<{ status: string; last_error_code: string | null }>("SELECT status, last_error_code FROM outbox_messages WHERE lead_id = $1 ORDER BY seq", [String(lead?.id)]);

@@ -95,8 +95,7 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
     case "POST /_emulator/fail": {
       const body = parse(req, FailRequest);
       if (!body.ok) return body.reply;
-      state.armFailures(body.value.count, body.value.mode, body.value.only ?? null, body.value.key_prefix ?? null);
-      return json(200, state.failures);
+      return json(200, state.armFailures(body.value.count, body.value.mode, body.value.only ?? null, body.value.key_prefix ?? null));
     }
     case "POST /_emulator/clock": {
       const body = parse(req, ClockRequest);

@@ -10,6 +10,14 @@ import { randomBytes } from "node:crypto";
 export const OPERATIONS = ["create_session", "retrieve_session", "expire_session", "create_refund", "retrieve_refund"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/** Failures armed for one scope: `remaining` calls of `only` (null: any) with keys starting with `keyPrefix` (null: any). */
+export interface ArmedFailure {
+  remaining: number;
+  mode: FailureMode;
+  only: Operation | null;
+  keyPrefix: string | null;
+}
+
 /** How a failing call fails: HTTP 500 (api_error), HTTP 429 (rate_limit), or no answer at all. */
 export type FailureMode = "500" | "429" | "timeout";
 
@@ -133,7 +141,11 @@ export class StripeState {
   events: EventRecord[] = [];
   requests: RequestRecord[] = [];
   idempotency = new Map<string, IdempotentAnswer>();
-  failures: { remaining: number; mode: FailureMode; only: Operation | null; keyPrefix: string | null } = { remaining: 0, mode: "500", only: null, keyPrefix: null };
+  /**
+   * Armed failures, each scoped (an operation, a key prefix). Several can be armed at once: tests run
+   * in parallel against one emulator, and arming one lead's faults must not disarm another's.
+   */
+  failures: ArmedFailure[] = [];
   clockOffsetMs = 0;
   #seq = 0;
 
@@ -151,15 +163,20 @@ export class StripeState {
   }
 
   /** Arms `count` failures in `mode`, for every operation or only `only` (and only keys starting with `keyPrefix`). */
-  armFailures(count: number, mode: FailureMode, only: Operation | null = null, keyPrefix: string | null = null): void {
-    this.failures = { remaining: count, mode, only, keyPrefix };
+  armFailures(count: number, mode: FailureMode, only: Operation | null = null, keyPrefix: string | null = null): ArmedFailure {
+    // Arming the same scope again replaces it (count 0 disarms it); other scopes stay armed.
+    this.failures = this.failures.filter((f) => f.remaining > 0 && !(f.only === only && f.keyPrefix === keyPrefix));
+    const armed: ArmedFailure = { remaining: count, mode, only, keyPrefix };
+    if (count > 0) this.failures.push(armed);
+    return armed;
   }
 
   /** Whether this call should fail now (consumes one armed failure). */
   takeFailure(operation: Operation, idempotencyKey: string | null = null): FailureMode | null {
-    const armed = this.failures;
-    if (armed.remaining <= 0 || (armed.only !== null && armed.only !== operation)) return null;
-    if (armed.keyPrefix !== null && !(idempotencyKey ?? "").startsWith(armed.keyPrefix)) return null;
+    const armed = this.failures.find(
+      (f) => f.remaining > 0 && (f.only === null || f.only === operation) && (f.keyPrefix === null || (idempotencyKey ?? "").startsWith(f.keyPrefix)),
+    );
+    if (armed === undefined) return null;
     armed.remaining--;
     return armed.mode;
   }
@@ -171,7 +188,7 @@ export class StripeState {
     this.events = [];
     this.requests = [];
     this.idempotency.clear();
-    this.failures = { remaining: 0, mode: "500", only: null, keyPrefix: null };
+    this.failures = [];
     this.clockOffsetMs = 0;
   }
 }

@@ -9,14 +9,23 @@ import { CHAT_PAGE } from "./chat-page.ts";
 import { CONSOLE_PAGE } from "./console-page.ts";
 import { controlError, html, json, parseControlBody, type Incoming, type Reply } from "./http.ts";
 import { InboundSpec } from "./inbound.ts";
+import { digits } from "./state.ts";
 
+/** A client: an E.164 number, or a business-scoped user id ("GB.1234…"). */
+const CLIENT = /^(\+?[1-9][0-9]{6,14}|[A-Z]{2}\.[A-Za-z0-9][A-Za-z0-9.]{0,140})$/;
 const FailRequest = z.strictObject({
   count: z.int().min(0).max(10_000),
   mode: z.enum(["500", "429", "timeout", "lost_reply", "bsuid_unsupported"]),
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
+  /** Fail only calls for this client (sends to it, its media); default: any client. */
+  phone: z.string().regex(CLIENT, "must be an E.164 number or a BSUID").optional(),
 });
-const LatencyRequest = z.strictObject({ ms: z.int().min(0).max(10_000) });
+const LatencyRequest = z.strictObject({
+  ms: z.int().min(0).max(10_000),
+  /** Slow only calls for this client; default: every call. */
+  phone: z.string().regex(CLIENT, "must be an E.164 number or a BSUID").optional(),
+});
 const ClockRequest = z.union([
   z.strictObject({ offsetMs: z.int() }),
   z.strictObject({ advanceMs: z.int() }),
@@ -85,7 +94,8 @@ const routes: Record<string, Handler> = {
   },
   "GET /_emulator/webhooks": (ctx) => json(200, { deliveries: ctx.state.deliveries }),
   "GET /_emulator/reads": (ctx) => json(200, { reads: ctx.state.reads }),
-  "GET /_emulator/fail": (ctx) => json(200, ctx.state.failureStatus()),
+  "GET /_emulator/in-flight": (ctx, req) => json(200, { calls: ctx.state.inFlight.get(digits(req.url.searchParams.get("phone") ?? "")) ?? 0 }),
+  "GET /_emulator/fail": (ctx, req) => json(200, ctx.state.failureStatus(req.url.searchParams.get("phone") ?? undefined)),
   "GET /_emulator/clock": (ctx) => json(200, clockView(ctx)),
   "GET /_emulator/config": (ctx) => json(200, configView(ctx)),
   "POST /_emulator/reset": (ctx) => {
@@ -96,14 +106,17 @@ const routes: Record<string, Handler> = {
   "POST /_emulator/fail": (ctx, req) => {
     const parsed = parseControlBody(req.body, FailRequest);
     if (!parsed.ok) return parsed.reply;
-    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only);
-    return json(200, ctx.state.failureStatus());
+    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only, parsed.value.phone);
+    return json(200, ctx.state.failureStatus(parsed.value.phone));
   },
   "POST /_emulator/latency": (ctx, req) => {
     const parsed = parseControlBody(req.body, LatencyRequest);
     if (!parsed.ok) return parsed.reply;
-    ctx.state.latencyMs = parsed.value.ms;
-    return json(200, { latencyMs: ctx.state.latencyMs });
+    const { ms, phone } = parsed.value;
+    if (phone === undefined) ctx.state.latencyMs = ms;
+    else if (ms === 0) ctx.state.latencyFor.delete(digits(phone));
+    else ctx.state.latencyFor.set(digits(phone), ms);
+    return json(200, { latencyMs: ctx.state.latencyOf(phone) });
   },
   "POST /_emulator/clock": (ctx, req) => {
     const parsed = parseControlBody(req.body, ClockRequest);

@@ -52,9 +52,25 @@ function callKind(req: Incoming): GraphCallKind {
   return req.method === "POST" && req.url.pathname.endsWith("/messages") ? "messages" : "media";
 }
 
+/**
+ * The client a Graph call is for, when it can be told: the `to` (or BSUID `recipient`) of a message send, the sender of the
+ * media looked up or downloaded. Scoped faults and latency apply only to that client's calls.
+ */
+export function callClient(ctx: EmulatorContext, req: Incoming): string | undefined {
+  const parts = req.url.pathname.split("/").filter((p) => p !== "");
+  if (callKind(req) === "messages") {
+    const parsed = parseJson(req.body);
+    const body = parsed.ok && typeof parsed.value === "object" && parsed.value !== null ? (parsed.value as { to?: unknown; recipient?: unknown }) : {};
+    const to = body.to ?? body.recipient;
+    return typeof to === "string" ? to : undefined;
+  }
+  const id = parts[0] === "_media" ? parts[1] : parts.length === 2 ? parts[1] : undefined;
+  return id === undefined ? undefined : ctx.state.media.ownerOf(id);
+}
+
 /** An armed fault's answer, or `lost_reply` when the call goes ahead and only its answer is lost. */
 function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | "lost_reply" | null {
-  const mode = ctx.state.takeFailure(callKind(req));
+  const mode = ctx.state.takeFailure(callKind(req), callClient(ctx, req));
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
   if (mode === "lost_reply") return mode;

@@ -111,14 +111,14 @@ export function buildInbound(spec: InboundSpec, state: EmulatorState, businessDi
   } else if (spec.image) {
     const bytes = spec.image.base64 ? Buffer.from(spec.image.base64, "base64") : SAMPLE_PNG;
     if (bytes.length === 0) return { ok: false, reason: "image.base64: decodes to no bytes" };
-    const media = state.media.put(bytes, spec.image.mime_type ?? "image/png", nowMs);
+    const media = state.media.put(bytes, spec.image.mime_type ?? "image/png", nowMs, undefined, waId);
     const image = { caption: spec.image.caption, mime_type: media.mimeType, sha256: media.sha256Base64, id: media.id };
     body = { type: "image", image: withoutUndefined(image) };
   } else if (spec.document) {
     const bytes = spec.document.base64 ? Buffer.from(spec.document.base64, "base64") : SAMPLE_PDF;
     if (bytes.length === 0) return { ok: false, reason: "document.base64: decodes to no bytes" };
     const filename = spec.document.filename ?? "document.pdf";
-    const media = state.media.put(bytes, spec.document.mime_type ?? "application/pdf", nowMs, filename);
+    const media = state.media.put(bytes, spec.document.mime_type ?? "application/pdf", nowMs, filename, waId);
     const document = { caption: spec.document.caption, filename, mime_type: media.mimeType, sha256: media.sha256Base64, id: media.id };
     body = { type: "document", document: withoutUndefined(document) };
   } else if (spec.location) {

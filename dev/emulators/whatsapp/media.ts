@@ -21,6 +21,8 @@ export interface StoredMedia {
   /** Base64 digest, as inbound webhook messages report it. */
   sha256Base64: string;
   createdAtMs: number;
+  /** The number that sent it (digits), so faults can be scoped to one client's media calls. */
+  owner?: string;
 }
 
 /** A 1×1 PNG, used when an inbound image spec carries no bytes of its own. */
@@ -48,7 +50,7 @@ export class MediaStore {
   #tokens = new Map<string, { mediaId: string; expiresAtMs: number }>();
 
   /** Stores bytes and returns the new media object (ids look like Meta's 15–16 digit ids). */
-  put(bytes: Buffer, mimeType: string, nowMs: number, filename?: string): StoredMedia {
+  put(bytes: Buffer, mimeType: string, nowMs: number, filename?: string, owner?: string): StoredMedia {
     let id = newMediaId();
     while (this.#media.has(id)) id = newMediaId();
     const digest = createHash("sha256").update(bytes).digest();
@@ -61,8 +63,14 @@ export class MediaStore {
       createdAtMs: nowMs,
     };
     if (filename !== undefined) media.filename = filename;
+    if (owner !== undefined) media.owner = owner;
     this.#media.set(id, media);
     return media;
+  }
+
+  /** Who sent the media with this id (digits), whatever its age; undefined when unknown. */
+  ownerOf(id: string): string | undefined {
+    return this.#media.get(id)?.owner;
   }
 
   /** The media with this id, unless unknown or older than Meta's 7-day retention. */

@@ -7,13 +7,24 @@
 import { serve, type EmulatorServer, type Hold, type Incoming } from "../http-kit.ts";
 import type { EmulatorContext } from "./context.ts";
 import { handleControl } from "./control-routes.ts";
-import { handleGraph, isGraphPath } from "./graph-routes.ts";
+import { callClient, handleGraph, isGraphPath } from "./graph-routes.ts";
 import { controlError, MAX_BODY_BYTES, writeReply, type Reply } from "./http.ts";
+import { digits } from "./state.ts";
 
 async function route(ctx: EmulatorContext, incoming: Incoming): Promise<Reply> {
   if (!isGraphPath(incoming.url.pathname)) return handleControl(ctx, incoming);
-  if (ctx.state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, ctx.state.latencyMs));
-  return handleGraph(ctx, incoming);
+  const client = callClient(ctx, incoming);
+  const key = client === undefined ? "" : digits(client);
+  ctx.state.inFlight.set(key, (ctx.state.inFlight.get(key) ?? 0) + 1);
+  try {
+    const latencyMs = ctx.state.latencyOf(client);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    return handleGraph(ctx, incoming);
+  } finally {
+    const left = (ctx.state.inFlight.get(key) ?? 1) - 1;
+    if (left > 0) ctx.state.inFlight.set(key, left);
+    else ctx.state.inFlight.delete(key);
+  }
 }
 
 /**

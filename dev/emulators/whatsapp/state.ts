@@ -7,7 +7,17 @@
 import type { GraphError } from "./graph-errors.ts";
 import { MediaStore } from "./media.ts";
 
-/** How a failing Graph call fails: an HTTP 500, an HTTP 429, or no answer at all. */
+/** Failures armed for one scope: `remaining` calls of kind `only` (any if absent) for client `phone` (digits; any if absent). */
+export interface ArmedFailure {
+  remaining: number;
+  mode: FailureMode;
+  only?: GraphCallKind | undefined;
+  phone?: string | undefined;
+}
+
+/** A client's key for scoping: a number as digits only ("+44 7700…" and "447700…" are one client), a BSUID as it is. */
+export const digits = (client: string): string => (/^\+?[0-9 ]+$/.test(client) ? client.replace(/\D/g, "") : client);
+
 /**
  * How an armed Graph call fails: an error answer (500, 429), no answer at all (`timeout`: the
  * request is dropped unprocessed), or `lost_reply`: a message send is accepted (recorded, status
@@ -100,9 +110,16 @@ export class EmulatorState {
   injected: Record<FailureMode, number> = { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
   /** Added before every Graph answer, to make the Worker's sends slow on purpose (0 = none). */
   latencyMs = 0;
+  /** Latency for one client's calls only (digits → ms): parallel tests slow their own client, not everyone's. */
+  readonly latencyFor = new Map<string, number>();
+  /** Graph calls being answered right now, per client (digits): a test can act while its send is in flight. */
+  readonly inFlight = new Map<string, number>();
   #clockOffsetMs = 0;
   #seq = 0;
-  #armed: { remaining: number; mode: FailureMode; only?: GraphCallKind } = { remaining: 0, mode: "500" };
+  /** Armed failures, each for any client or for one (`phone`, digits): parallel tests arm their own. */
+  #armed: ArmedFailure[] = [];
+  /** Injected failures per client scope (digits), per mode. */
+  #injectedFor = new Map<string, Record<FailureMode, number>>();
   #contacts = new Map<string, Contact>();
 
   /** The emulator's clock: wall time plus the offset set through the control API. */
@@ -130,25 +147,50 @@ export class EmulatorState {
   }
 
   /**
-   * Arms the next `count` Graph calls to fail in `mode` (replaces any previous arming). With
-   * `only`, calls of the other kind pass untouched and do not use up the count.
+   * Arms the next `count` Graph calls to fail in `mode`, replacing any arming of the same scope.
+   * With `only`, calls of the other kind pass untouched and do not use up the count; with `phone`,
+   * only calls for that client (a send to it, its media) do. Count 0 disarms the scope; count 0
+   * without `only` disarms every kind for that client (without `phone` either: everything).
    */
-  armFailures(count: number, mode: FailureMode, only?: GraphCallKind): void {
-    this.#armed = only === undefined ? { remaining: count, mode } : { remaining: count, mode, only };
+  armFailures(count: number, mode: FailureMode, only?: GraphCallKind, phone?: string): void {
+    const scope = phone === undefined ? undefined : digits(phone);
+    if (count === 0 && only === undefined) {
+      this.#armed = scope === undefined ? [] : this.#armed.filter((a) => a.phone !== scope);
+      return;
+    }
+    this.#armed = this.#armed.filter((a) => a.remaining > 0 && !(a.only === only && a.phone === scope));
+    if (count > 0) this.#armed.push({ remaining: count, mode, only, phone: scope });
   }
 
-  /** Consumes one armed failure for a call of `kind`, if any, and counts it. */
-  takeFailure(kind: GraphCallKind): FailureMode | null {
-    if (this.#armed.remaining <= 0) return null;
-    if (this.#armed.only !== undefined && this.#armed.only !== kind) return null;
-    this.#armed.remaining -= 1;
-    this.injected[this.#armed.mode] += 1;
-    return this.#armed.mode;
+  /** Consumes one armed failure for a call of `kind` (for client `phone`, if known), if any, and counts it. */
+  takeFailure(kind: GraphCallKind, phone?: string): FailureMode | null {
+    const scope = phone === undefined ? undefined : digits(phone);
+    // A client's own arming first, then one for any client.
+    const armed =
+      this.#armed.find((a) => a.remaining > 0 && a.phone !== undefined && a.phone === scope && (a.only === undefined || a.only === kind)) ??
+      this.#armed.find((a) => a.remaining > 0 && a.phone === undefined && (a.only === undefined || a.only === kind));
+    if (armed === undefined) return null;
+    armed.remaining -= 1;
+    this.injected[armed.mode] += 1;
+    if (armed.phone !== undefined) {
+      const counts = this.#injectedFor.get(armed.phone) ?? { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
+      counts[armed.mode] += 1;
+      this.#injectedFor.set(armed.phone, counts);
+    }
+    return armed.mode;
   }
 
-  /** Armed failures still to come, and how many were injected so far. */
-  failureStatus(): { remaining: number; mode: FailureMode; only?: GraphCallKind; injected: Record<FailureMode, number> } {
-    return { ...this.#armed, injected: { ...this.injected } };
+  /** Armed failures still to come and how many were injected: for one client's scope, or in all. */
+  failureStatus(phone?: string): { remaining: number; armed: ArmedFailure[]; injected: Record<FailureMode, number> } {
+    const scope = phone === undefined ? undefined : digits(phone);
+    const armed = this.#armed.filter((a) => a.remaining > 0 && (scope === undefined || a.phone === scope));
+    const injected = scope === undefined ? this.injected : (this.#injectedFor.get(scope) ?? { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 });
+    return { remaining: armed.reduce((n, a) => n + a.remaining, 0), armed: armed.map((a) => ({ ...a })), injected: { ...injected } };
+  }
+
+  /** The latency for a call for client `phone` (its own, else the global one). */
+  latencyOf(phone?: string): number {
+    return (phone === undefined ? undefined : this.latencyFor.get(digits(phone))) ?? this.latencyMs;
   }
 
   /** Notes an inbound message from `waId`; opens (or extends) the 24-hour window. */
@@ -182,6 +224,9 @@ export class EmulatorState {
   /** Forgets everything: records, failures, clock offset, conversations and media. */
   reset(): void {
     this.latencyMs = 0;
+    this.latencyFor.clear();
+    this.#armed = [];
+    this.#injectedFor.clear();
     this.sends = [];
     this.rejected = [];
     this.inbound = [];

@@ -113,15 +113,18 @@ export async function buttonIdsTo(phone: string): Promise<string[][]> {
 }
 
 /**
- * Makes the emulator's next `count` Graph calls fail; with `only`, just message sends or just media
- * calls (lookup and download), the other kind passing untouched.
+ * Makes the emulator's next `count` Graph calls for `phone` fail (sends to it, its media); with
+ * `only`, just message sends or just media calls (lookup and download), the other kind passing
+ * untouched. Always scoped to one client: ~100 files share the emulator, and a fault armed for any
+ * client would hit another file's send.
  */
-export async function failNextSends(count: number, mode: "500" | "429" | "timeout" | "lost_reply" | "bsuid_unsupported", only?: "messages" | "media"): Promise<void> {
-  await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
+export async function failNextSends(phone: string, count: number, mode: "500" | "429" | "timeout" | "lost_reply" | "bsuid_unsupported", only?: "messages" | "media"): Promise<void> {
+  await control("POST", "/_emulator/fail", only === undefined ? { count, mode, phone } : { count, mode, only, phone });
 }
 
-export async function resetEmulatorFailures(): Promise<void> {
-  await control("POST", "/_emulator/fail", { count: 0, mode: "500" });
+/** Disarms what is still armed for `phone` (both kinds). */
+export async function resetEmulatorFailures(phone: string): Promise<void> {
+  await control("POST", "/_emulator/fail", { count: 0, mode: "500", phone });
 }
 
 /** Opens a number's 24-hour window at the emulator, as if the client had just written (no message). */
@@ -165,9 +168,16 @@ export function metaEnvelope(value: Record<string, unknown>): string {
   });
 }
 
-/** Makes every Graph answer take `ms` longer (0 turns it off). */
-export async function setGraphLatency(ms: number): Promise<void> {
-  await control("POST", "/_emulator/latency", { ms });
+/** Graph calls for `phone` the emulator is answering right now (held by latency or not yet answered). */
+export async function graphCallsInFlight(phone: string): Promise<number> {
+  const res = await fetch(`${inject("whatsappUrl")}/_emulator/in-flight?phone=${encodeURIComponent(phone)}`);
+  const body: { calls: number } = await res.json();
+  return body.calls;
+}
+
+/** Makes every Graph answer for `phone` take `ms` longer (0 turns it off); other clients are not slowed. */
+export async function setGraphLatency(phone: string, ms: number): Promise<void> {
+  await control("POST", "/_emulator/latency", { ms, phone });
 }
 
 /**
