@@ -234,7 +234,6 @@ export class EmulatorState {
     this.reads = [];
     this.injected = { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
     this.#clockOffsetMs = 0;
-    this.#armed = { remaining: 0, mode: "500" };
     this.#contacts.clear();
     this.media.clear();
   }
