@@ -47,7 +47,7 @@ function bookedLead(overrides: Partial<LeadState> = {}): LeadState {
 }
 
 const facts = (overrides: Partial<SessionFacts> = {}): SessionFacts => ({ confirmed: { id: "booking-1", startsAt: START, endsAt: END }, policy: defaultPolicy(), ...overrides });
-const ENGINE = { ...CONFIG, timers: LONDON, aftercare: { reviewUrl: "https://reviews.example/mara", copyByStyle: {} } };
+const ENGINE = { ...CONFIG, actionLinks: true, timers: LONDON, aftercare: { reviewUrl: "https://reviews.example/mara", copyByStyle: {} } };
 
 /**
  * Fires what is due at `now` for `lead`, the way the cron's message would; with `only`, every other

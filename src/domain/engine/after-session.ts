@@ -153,7 +153,10 @@ export function applySessionTimer(
     }
     case TimerKind.ARTIST_DAY_AFTER: {
       const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
-      b.artistPage("timer.day_after.artist", b.renderArtist("timer.day_after.artist", { clientName, when }), clientName);
+      const notice = b.renderArtist("timer.day_after.artist", { clientName, when });
+      // The button to the lead's page needs the public URL (actionLinks says it is set); else plain text.
+      if (b.config.actionLinks === true) b.artistPage("timer.day_after.artist", notice, clientName);
+      else b.tellArtistText("timer.day_after.artist", notice);
       return false;
     }
     case TimerKind.SESSION_SETTLE: {
