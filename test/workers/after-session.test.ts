@@ -5,8 +5,9 @@
  * dropped for a booking cancelled meanwhile, the aftercare sequence stopped by STOP, and the
  * settlement writing `applied` once however often the cron runs.
  *
- * Each lead books its own session far in the future (its own slot of the shared default artist),
- * and the cron runs only for this file's leads (others' timers are cleared, as timers.test.ts does).
+ * Each lead books its own session on a day of 2010–2018 (its own slot of the shared default
+ * artist, released at the end) and the cron runs at times in that past: its scan finds only this
+ * file's leads, so no other file's timers are fired or cleared.
  */
 import { createScheduledController, env } from "cloudflare:test";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -20,9 +21,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TEST_MS = 120_000;
 
-/** A 3-hour session for this lead, 2031–2040 at 14:00Z plus whole hours, far from every other file's bookings. */
+/**
+ * A 3-hour session for this lead at 14:00Z on a day of 2010–2018 (outside anyone's quiet hours): the cron runs at times in
+ * that past, where no other file's lead has a timer due, so its scan finds only this file's leads
+ * and nobody else's timers need clearing.
+ */
 function sessionSlot(): { start: Date; end: Date } {
-  const start = Date.parse("2031-01-01T14:00:00Z") + Math.floor(Math.random() * 3_000) * DAY + Math.floor(Math.random() * 6) * 4 * HOUR;
+  const start = Date.parse("2010-01-01T14:00:00Z") + Math.floor(Math.random() * 3_000) * DAY;
   return { start: new Date(start), end: new Date(start + 3 * HOUR) };
 }
 
@@ -69,9 +74,13 @@ async function bookedLead(options: { windowEndsAt: (s: { start: Date; end: Date 
   return { id: lead.id, phone: lead.phone, bookingId: booking.id, name, ...slot };
 }
 
-/** Fires the 5-minute cron as if it were `at`, for `leads` only (see timers.test.ts). */
+/**
+ * Fires the 5-minute cron as if it were `at`. Another file's time jumps clear every timer but its
+ * own (timers.test.ts): a lead of this file found without one is given one due now again, and the
+ * lead's object decides what (if anything) is due, as it does for any scan.
+ */
 async function cronAt(at: number, ...leads: Booked[]): Promise<void> {
-  await sql("UPDATE leads SET next_timer_at = NULL, next_timer_kind = NULL WHERE next_timer_at IS NOT NULL AND NOT (id = ANY($1::uuid[]))", [leads.map((l) => l.id)]);
+  await sql("UPDATE leads SET next_timer_at = $2, next_timer_kind = 'appointment.reminder' WHERE id = ANY($1::uuid[]) AND next_timer_at IS NULL", [leads.map((l) => l.id), new Date(at - 60_000).toISOString()]);
   await runScheduled(createScheduledController({ cron: CRON_EVERY_5_MIN, scheduledTime: at }), env);
 }
 
@@ -79,13 +88,19 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Long enough for the local queue to have delivered what a cron run enqueued (batch timeout 2 s). */
 const QUEUE_QUIET_MS = 3_500;
 
-async function eventually<T>(lead: Booked, check: () => Promise<T>): Promise<T> {
+/** Runs the cron at `at` until `check` passes (each run may be a duplicate: nothing may happen twice). */
+async function eventually<T>(lead: Booked, at: number, check: () => Promise<T>): Promise<T> {
   return vi.waitFor(
     async () => {
       await settle(lead.phone);
-      return check();
+      try {
+        return await check();
+      } catch (error) {
+        await cronAt(at, lead);
+        throw error;
+      }
     },
-    { timeout: 20_000, interval: 250 },
+    { timeout: 30_000, interval: 1_500 },
   );
 }
 
@@ -99,9 +114,10 @@ const ledgerOf = async (leadId: string) => (await leadRow(leadId)).deposit_ledge
 
 describe("appointment reminders through the cron", () => {
   it(
-    "48 h before: buttons inside the window, once however often the cron runs; the client taps 'See you then'; 2 h before: the template with quick replies",
+    "48 h before, inside the window: free text with the two buttons, once however often the cron runs",
     async () => {
-      const lead = await bookedLead({ windowEndsAt: (s) => s.start, nextTimer: (s) => ({ at: new Date(s.start.getTime() - 48 * HOUR), kind: "appointment.reminder" }) });
+      // The client wrote lately: their window is open (at the cron's time and at delivery).
+      const lead = await bookedLead({ windowEndsAt: () => new Date(Date.now() + 20 * HOUR), nextTimer: (s) => ({ at: new Date(s.start.getTime() - 48 * HOUR), kind: "appointment.reminder" }) });
       // An hour early: nothing.
       await cronAt(lead.start.getTime() - 49 * HOUR, lead);
       await pause(QUEUE_QUIET_MS);
@@ -111,39 +127,48 @@ describe("appointment reminders through the cron", () => {
       const at48 = lead.start.getTime() - 48 * HOUR + 60_000;
       await cronAt(at48, lead);
       await cronAt(at48, lead);
-      const ids = await eventually(lead, async () => {
+      const ids = await eventually(lead, at48, async () => {
         const buttons = await buttonIdsTo(lead.phone);
         expect(buttons).toHaveLength(1);
         return buttons[0];
       });
       expect(ids).toEqual(["booked:confirm", "booked:change"]);
       expect((await textsTo(lead.phone))[0]).toContain("Sat 14:00");
+      await cronAt(at48, lead);
       await pause(QUEUE_QUIET_MS);
       await settle(lead.phone);
       expect(await sentTo(lead.phone)).toHaveLength(1);
-      expect(await leadRow(lead.id)).toMatchObject({ next_timer_kind: "appointment.reminder_soon" });
+      expect(await firedKinds(lead.id)).toEqual(["appointment.reminder"]);
+    },
+    TEST_MS,
+  );
 
-      // The client taps "See you then": a short warm reply, recorded.
-      const { response } = await clientSends({ from: lead.phone, button: { id: "booked:confirm", title: "See you then" } });
-      expect(response.status).toBe(200);
-      await settle(lead.phone);
-      expect((await textsTo(lead.phone)).at(-1)).toBe(renderCopy("booked.confirm_reply", { greetingName: ` ${lead.name.split(" ")[0] ?? ""}`, artistName: "Mara", replyDays: 3 }, "en_GB", lead.id));
-      const [confirmed] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM system_events WHERE lead_id = $1 AND type = 'booking.client_confirmed'", [lead.id]);
-      expect(confirmed?.n).toBe(1);
-
-      // 2 h before: the window (opened by the tap, real time) has long closed by then: the template.
+  it(
+    "2 h before, the window closed: the template with the quick replies' payloads; the client taps 'See you then' on it",
+    async () => {
+      // The client's window closed long before the session.
+      const lead = await bookedLead({ windowEndsAt: (s) => new Date(s.start.getTime() - 5 * DAY), nextTimer: (s) => ({ at: new Date(s.start.getTime() - 2 * HOUR), kind: "appointment.reminder_soon" }) });
       const at2 = lead.start.getTime() - 2 * HOUR + 60_000;
       await cronAt(at2, lead);
-      const template = await eventually(lead, async () => {
-        const sends = await sentTo(lead.phone);
-        const last = sends.at(-1)?.body.template as { name: string; components: { type: string; sub_type?: string; parameters: { type: string; payload?: string; text?: string }[] }[] } | undefined;
+      const template = await eventually(lead, at2, async () => {
+        const last = (await sentTo(lead.phone)).at(-1)?.body.template as { name: string; components: { type: string; sub_type?: string; parameters: { type: string; payload?: string; text?: string }[] }[] } | undefined;
         expect(last?.name).toBe("inkline_appointment_reminder");
         return last;
       });
       const replies = template?.components.filter((c) => c.sub_type === "quick_reply").map((c) => c.parameters[0]?.payload);
       expect(replies).toEqual(["booked:confirm", "booked:change"]);
       expect(template?.components.find((c) => c.type === "body")?.parameters.map((p) => p.text)).toEqual([lead.name.split(" ")[0], "Mara", "Sat 14:00"]);
-      expect(await firedKinds(lead.id)).toEqual(["appointment.reminder", "appointment.reminder_soon"]);
+      // The 48 h one was due too (the cron "was away"): superseded by the later one of its track, never sent.
+      expect(await firedKinds(lead.id)).toEqual(["appointment.reminder_soon"]);
+      expect(await sentTo(lead.phone)).toHaveLength(1);
+
+      // The client taps "See you then" on the template: a short warm reply, recorded.
+      const { response } = await clientSends({ from: lead.phone, button: { id: "booked:confirm", title: "See you then" } });
+      expect(response.status).toBe(200);
+      await settle(lead.phone);
+      expect((await textsTo(lead.phone)).at(-1)).toBe(renderCopy("booked.confirm_reply", { greetingName: ` ${lead.name.split(" ")[0] ?? ""}`, artistName: "Mara", replyDays: 3 }, "en_GB", lead.id));
+      const [confirmed] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM system_events WHERE lead_id = $1 AND type = 'booking.client_confirmed'", [lead.id]);
+      expect(confirmed?.n).toBe(1);
     },
     TEST_MS,
   );
@@ -151,11 +176,12 @@ describe("appointment reminders through the cron", () => {
   it(
     "a booking cancelled in the bookings table since it was scheduled: the reminder is dropped, nothing sent",
     async () => {
-      const lead = await bookedLead({ windowEndsAt: (s) => s.start, nextTimer: (s) => ({ at: new Date(s.start.getTime() - 48 * HOUR), kind: "appointment.reminder" }) });
+      const lead = await bookedLead({ windowEndsAt: () => new Date(Date.now() + 20 * HOUR), nextTimer: (s) => ({ at: new Date(s.start.getTime() - 48 * HOUR), kind: "appointment.reminder" }) });
       // Cancelled in the bookings table, the lead not yet moved (another path's race): no CONFIRMED row.
       await sql("UPDATE bookings SET status = 'CANCELLED', released_reason = 'test' WHERE id = $1", [lead.bookingId]);
-      await cronAt(lead.start.getTime() - 48 * HOUR + 60_000, lead);
-      await eventually(lead, async () => {
+      const at48 = lead.start.getTime() - 48 * HOUR + 60_000;
+      await cronAt(at48, lead);
+      await eventually(lead, at48, async () => {
         const [dropped] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM system_events WHERE lead_id = $1 AND type = 'timer.dropped'", [lead.id]);
         expect(dropped?.n).toBe(1);
       });
@@ -169,11 +195,12 @@ describe("after the session through the cron", () => {
   it(
     "aftercare 2 h after the end; STOP stops the check-in, but the artist's day-after question and the settlement still come, applied once",
     async () => {
-      const lead = await bookedLead({ windowEndsAt: (s) => new Date(s.end.getTime() + 10 * DAY), nextTimer: (s) => ({ at: new Date(s.end.getTime() + 2 * HOUR), kind: "aftercare.instructions" }) });
+      const lead = await bookedLead({ windowEndsAt: () => new Date(Date.now() + 20 * HOUR), nextTimer: (s) => ({ at: new Date(s.end.getTime() + 2 * HOUR), kind: "aftercare.instructions" }) });
       // The reminders before the session are long past: marked, never sent (only the last of the track fires).
       await sql("UPDATE leads SET timers_fired = $2 WHERE id = $1", [lead.id, JSON.stringify([`appointment.reminder@${lead.start.toISOString()}`, `appointment.reminder_soon@${lead.start.toISOString()}`])]);
-      await cronAt(lead.end.getTime() + 2 * HOUR + 60_000, lead);
-      await eventually(lead, async () => expect((await outboxOf(lead.id)).map((m) => m.copy_key)).toEqual(["aftercare.generic"]));
+      const at2 = lead.end.getTime() + 2 * HOUR + 60_000;
+      await cronAt(at2, lead);
+      await eventually(lead, at2, async () => expect((await outboxOf(lead.id)).map((m) => m.copy_key)).toEqual(["aftercare.generic"]));
 
       const { response } = await clientSends({ from: lead.phone, text: "STOP" });
       expect(response.status).toBe(200);
@@ -211,7 +238,7 @@ describe("after the session through the cron", () => {
       const at = lead.end.getTime() + 48 * HOUR + 60_000;
       await cronAt(at, lead);
       await cronAt(at, lead);
-      await eventually(lead, async () => expect(await leadRow(lead.id)).toMatchObject({ status: "COMPLETED" }));
+      await eventually(lead, at, async () => expect(await leadRow(lead.id)).toMatchObject({ status: "COMPLETED" }));
       for (let run = 0; run < 3; run++) {
         await cronAt(at + run * 5 * 60_000, lead);
         await pause(QUEUE_QUIET_MS);
