@@ -19,6 +19,7 @@ import { sessionDueAt, settlementEntry } from "../../src/domain/session-timers.t
 import { defaultPolicy } from "../../src/domain/studio-policy.ts";
 import { dueTimer, timerKey, timerSchedule, TimerKind, type TimerConfig, type TimerLead } from "../../src/domain/timers.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
+import { graphBody } from "../../src/adapters/whatsapp/graph-client.ts";
 import { CONFIG, HOUR, leadState, run, taps } from "../support/engine.ts";
 
 const LONDON: TimerConfig = { studioTimeZone: "Europe/London" };
@@ -180,6 +181,14 @@ describe("a reminder firing", () => {
     expect(outcome).toMatchObject({ fired: true, template: true });
     expect(decision.outbound).toEqual([
       { to: "client", kind: "template", name: "inkline_appointment_reminder", language: "en_GB", params: ["Robin", "Mara", "Fri 12 Jun, 14:00"], quickReplies: [BookedReply.CONFIRM, BookedReply.CHANGE], copyKey: "template.appointment_reminder" },
+    ]);
+  });
+
+  it("the template goes to Graph with each quick reply's payload as a button component", () => {
+    const body = graphBody("447700900123", { kind: "template", name: "inkline_appointment_reminder", language: "en_GB", params: ["Robin", "Mara", "Fri 12 Jun, 14:00"], quickReplies: [BookedReply.CONFIRM, BookedReply.CHANGE] }, "outbox-1");
+    expect((body.template as { components: unknown[] }).components.slice(1)).toEqual([
+      { type: "button", sub_type: "quick_reply", index: "0", parameters: [{ type: "payload", payload: BookedReply.CONFIRM }] },
+      { type: "button", sub_type: "quick_reply", index: "1", parameters: [{ type: "payload", payload: BookedReply.CHANGE }] },
     ]);
   });
 
