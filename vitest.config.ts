@@ -65,6 +65,8 @@ export default defineConfig({
                 // The hang fault is held 30 s by the emulator; the adapter gives up long before.
                 GOOGLE_TIMEOUT_MS: "1000",
                 TOUR_SCHEDULE: JSON.stringify(TEST_TOUR),
+                // The review request's button (test/workers/after-session.test.ts).
+                STUDIO_REVIEW_URL: "https://reviews.inkline.test/mara",
               },
             },
           })),

@@ -51,7 +51,8 @@ function linkKey(adminKey: string): Promise<CryptoKey> {
  * to store with it. A decision that asked for none comes back as it is.
  */
 export async function mintActionLinks(decision: Decision, leadId: string, settings: LinkSettings, now: Date): Promise<{ decision: Decision; tokens: NewActionToken[] }> {
-  if (decision.actionLinks.length === 0) return { decision, tokens: [] };
+  // A decision with only a page button (no links: the artist's day-after question) still gets its page.
+  if (decision.actionLinks.length === 0) return { decision: settings.baseUrl ? withPageUrl(decision, `${settings.baseUrl.replace(/\/+$/, "")}/inbox/leads/${leadId}`) : decision, tokens: [] };
   if (!settings.baseUrl || !settings.adminKey) throw new Error("engine asked for action links but PUBLIC_BASE_URL or ADMIN_API_KEY is not set");
   const key = await linkKey(settings.adminKey);
   const base = settings.baseUrl.replace(/\/+$/, "");
@@ -78,6 +79,12 @@ export async function mintActionLinks(decision: Decision, leadId: string, settin
     return m;
   });
   return { decision: { ...decision, outbound }, tokens };
+}
+
+/** The decision with every artist button to the lead's page (an unfilled slot) pointing at `page`. */
+function withPageUrl(decision: Decision, page: string): Decision {
+  if (!decision.outbound.some((m) => m.kind === "cta" && m.to === "artist" && isPlaceholder(m.url))) return decision;
+  return { ...decision, outbound: decision.outbound.map((m) => (m.kind === "cta" && m.to === "artist" && isPlaceholder(m.url) ? { ...m, url: page } : m)) };
 }
 
 /** The settings {@link openLinks} needs, from the app config. */

@@ -112,6 +112,11 @@ export class LeadSession {
     this.booking = new LeadBooking(env, config, handle);
   }
 
+  /** The database, for inputs with their own modules that read something before deciding (lead-timers.ts). */
+  get db(): DatabaseHandle["db"] {
+    return this.handle().db;
+  }
+
   get leadId(): string | null {
     return this.lead?.id ?? null;
   }
@@ -204,6 +209,7 @@ export class LeadSession {
       payments: this.payments.enabled,
       depositLinkTtlMs: this.config.DEPOSIT_LINK_TTL_HOURS * 60 * 60 * 1000,
       timers: this.timerConfig(),
+      aftercare: { reviewUrl: this.config.STUDIO_REVIEW_URL ?? null, copyByStyle: this.config.AFTERCARE_COPY_BY_STYLE },
       templates: {
         language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
         names: { update: this.config.WHATSAPP_FALLBACK_TEMPLATE, artist_alert: this.config.WHATSAPP_FALLBACK_TEMPLATE, ...this.config.WHATSAPP_TEMPLATE_NAMES },

@@ -10,6 +10,7 @@
  * finding it.
  */
 import { decideTimer, type TimerOutcome } from "../src/domain/engine/timers.ts";
+import { sessionFacts } from "../src/db/session-facts-store.ts";
 import type { Logger } from "../src/lib/log.ts";
 import type { TimerPayload } from "./inbox.ts";
 import type { LeadSession } from "./lead-session.ts";
@@ -27,7 +28,9 @@ export async function applyTimer(session: LeadSession, item: TimerPayload, corre
     log.info("timer.not_applied", { ...about, reason: "reminders_off" });
     return { fired: false, reason: "reminders_off" };
   }
-  const input = { type: "timer", kind: item.kind, dueAt: new Date(item.dueAtMs), seen: item.seen } as const;
+  // A booked lead's session timers check the booking again (cancelled or moved: not sent) and read the policy.
+  const facts = lead.heldSlot === null ? undefined : await sessionFacts(session.db, lead.id);
+  const input = { type: "timer", kind: item.kind, dueAt: new Date(item.dueAtMs), seen: item.seen, ...(facts ? { session: facts } : {}) } as const;
   const { outcome, committed, duplicate } = await session.decideAndCommit(
     (state, config) => {
       const decided = decideTimer(state, input, now, config);
@@ -39,7 +42,7 @@ export async function applyTimer(session: LeadSession, item: TimerPayload, corre
     },
     { provider: "cron", correlationId, now },
   );
-  if (outcome.fired) log.info(duplicate ? "timer.duplicate" : "timer.fired", { ...about, fired: outcome.kind, skipped: outcome.skipped, template: outcome.template });
+  if (outcome.fired) log.info(duplicate ? "timer.duplicate" : "timer.fired", { ...about, fired: outcome.kind, skipped: outcome.skipped, template: outcome.template, dropped: outcome.dropped ?? false });
   else log.info("timer.not_applied", { ...about, reason: outcome.reason, refreshed: committed });
   return outcome;
 }

@@ -5,6 +5,7 @@
  * DATABASE_URL that is not Neon's pooled endpoint is an error, and the error lists every problem at once so an operator fixes them in one deploy.
  */
 import { z } from "zod";
+import { CATALOGUES, DEFAULT_LOCALE, type CopyKey } from "../copy/index.ts";
 import { pastedToE164 } from "./domain/phone.ts";
 import { TourScheduleSchema } from "./domain/tour-schedule.ts";
 import { DEFAULT_STUDIO_TIME_ZONE, isTimeZone } from "./domain/local-time.ts";
@@ -90,6 +91,19 @@ const TemplateNamesSchema = z
     for (const key of Object.keys(value)) if (!isTemplateKey(key)) ctx.addIssue({ code: "custom", path: [key], message: `not in the template registry (known: ${TEMPLATE_KEYS.join(", ")})` });
   })
   .transform((value) => value as Partial<Record<TemplateKey, string>>);
+
+const isCopyKey = (key: string): key is CopyKey => Object.hasOwn(CATALOGUES[DEFAULT_LOCALE], key);
+const AFTERCARE_COPY_KEYS = Object.keys(CATALOGUES[DEFAULT_LOCALE]).filter((k) => k.startsWith("aftercare."));
+
+/** Aftercare copy per style word: only the catalogue's `aftercare.*` keys. */
+const AftercareStylesSchema = z
+  .record(z.string().trim().min(1).max(40), z.string())
+  .superRefine((value, ctx) => {
+    for (const [word, key] of Object.entries(value)) {
+      if (!key.startsWith("aftercare.") || !isCopyKey(key)) ctx.addIssue({ code: "custom", path: [word], message: `not an aftercare copy key (known: ${AFTERCARE_COPY_KEYS.join(", ")})` });
+    }
+  })
+  .transform((value) => value as Record<string, CopyKey>);
 
 /** The admin key's least length anywhere, and in production (`openssl rand -hex 24` gives 48). */
 export const ADMIN_KEY_MIN_LENGTH = 16;
@@ -242,6 +256,13 @@ export const EnvSchema = z.object({
   BOOKING_HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(60),
   /** The studio's address, for the booking confirmation (empty: left out). */
   STUDIO_ADDRESS: z.string().max(300).optional().transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
+  /** The studio's review page (Google, etc.): the review request's button after the session (empty: no request). */
+  STUDIO_REVIEW_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /**
+   * Aftercare copy per style, as JSON: a word of the client's style answer → an `aftercare.*` copy
+   * key (`{"fine line": "aftercare.fine_line", "colour": "aftercare.colour"}`); the generic copy otherwise.
+   */
+  AFTERCARE_COPY_BY_STYLE: jsonSetting("{}", AftercareStylesSchema, "a JSON object of style words to aftercare copy keys"),
   /**
    * How often the artist's calendar is synced for events added by hand over a confirmed booking,
    * in minutes: a multiple of the cron's 5 (5 = every run, 15 = every third run), at most a day.

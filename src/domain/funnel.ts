@@ -23,6 +23,7 @@ export const FUNNEL_STAGES = [
   { stage: "deposit_requested", statuses: [S.AWAITING_DEPOSIT] },
   { stage: "deposit_paid", statuses: [S.DEPOSIT_PAID] },
   { stage: "booked", statuses: [S.BOOKED] },
+  { stage: "completed", statuses: [S.COMPLETED] },
 ] as const satisfies readonly { stage: string; statuses: readonly LeadStatus[] }[];
 
 /** Where leads leave the funnel (or pause), counted the same way. */

@@ -20,6 +20,8 @@ export const LeadStatus = {
   DEPOSIT_PAID: "DEPOSIT_PAID",
   BOOKING_PENDING: "BOOKING_PENDING",
   BOOKED: "BOOKED",
+  /** The session happened and its deposit was settled (applied): what the funnel counts as completed. */
+  COMPLETED: "COMPLETED",
   REJECTED: "REJECTED",
   ABANDONED: "ABANDONED",
   STALE: "STALE",

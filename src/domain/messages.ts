@@ -105,8 +105,8 @@ export type Outbound = { to: Recipient; copyKey: string } & (
   | { kind: "cta"; body: string; label: string; url: string }
   | { kind: "buttons"; body: string; buttons: ReplyButton[] }
   | { kind: "list"; body: string; buttonLabel: string; rows: ListRow[] }
-  /** `urlButtons`: the dynamic suffix of each URL button, in the template's button order. */
-  | { kind: "template"; name: string; language: string; params: string[]; urlButtons?: string[] }
+  /** `urlButtons`: the dynamic suffix of each URL button, in the template's button order; `quickReplies`: each quick-reply button's payload, after them. */
+  | { kind: "template"; name: string; language: string; params: string[]; urlButtons?: string[]; quickReplies?: string[] }
   | { kind: "media"; mediaKind: "image" | "document"; link: string; caption?: string }
 );
 

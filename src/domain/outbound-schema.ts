@@ -33,7 +33,7 @@ export const OutboundPayloadSchema = z.discriminatedUnion("kind", [
     actions: z.array(z.object({ action: z.string().min(1).max(40), placeholder: z.string().min(1).max(200), sealed: z.string().min(1).max(4096).optional() })).min(1).max(10),
   }),
   z.object({ kind: z.literal("cta"), body: z.string().min(1).max(1024), label: z.string().min(1).max(20), url: z.url() }),
-  z.object({ kind: z.literal("template"), name: z.string().min(1), language: z.string().min(2), params: z.array(z.string()), urlButtons: z.array(z.string().min(1).max(200)).max(2).optional() }),
+  z.object({ kind: z.literal("template"), name: z.string().min(1), language: z.string().min(2), params: z.array(z.string()), urlButtons: z.array(z.string().min(1).max(200)).max(2).optional(), quickReplies: z.array(z.string().min(1).max(256)).max(3).optional() }),
   z.object({ kind: z.literal("media"), mediaKind: z.enum(["image", "document"]), link: z.url(), caption: z.string().optional() }),
 ]);
 

@@ -21,6 +21,7 @@ const AFTER_CONSULTATION = [
   S.DEPOSIT_PAID,
   S.BOOKING_PENDING,
   S.BOOKED,
+  S.COMPLETED,
   S.REJECTED,
 ] as const;
 
@@ -62,7 +63,9 @@ export const TRANSITIONS = {
   // Paid for a slot someone else took meanwhile: the deposit is kept as credit and slots offered again.
   DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, ...ALWAYS],
   BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, S.NEEDS_FOLLOW_UP, ...ALWAYS],
-  BOOKED: [...ALWAYS],
+  // The session is over and its deposit settled (session-timers.ts), unless a no-show said otherwise.
+  BOOKED: [S.COMPLETED, ...ALWAYS],
+  COMPLETED: [...ALWAYS],
   REJECTED: [S.NEW, S.OPTOUT],
   // A client who went quiet and writes again carries on where they were (timers.ts abandons).
   ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],

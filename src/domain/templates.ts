@@ -27,6 +27,13 @@ export interface TemplateSpec {
    * the end is filled per send (an action token: the artist acts in one tap outside the window).
    */
   urlButtons?: readonly { label: string; url: string }[];
+  /**
+   * Quick-reply buttons to submit with the template, in order: the label, and the payload each
+   * send fills in (what the client's tap brings back as the reply's id).
+   */
+  quickReplies?: readonly { label: string; id: string }[];
+  /** A URL button with a fixed URL (set when the template is submitted, e.g. the studio's review page). */
+  staticUrlButton?: { label: string; url: string };
 }
 
 export const TEMPLATES = {
@@ -77,6 +84,51 @@ export const TEMPLATES = {
     params: ["client first name", "artist name", "date and time"],
     previewKey: "template.booking_confirmed",
     audience: "client",
+  },
+  /** 48 h / 2 h before the session, the client's window closed: with the reminder's two reply buttons. */
+  appointment_reminder: {
+    name: "inkline_appointment_reminder",
+    category: "UTILITY",
+    params: ["client first name", "artist name", "date and time"],
+    previewKey: "template.appointment_reminder",
+    audience: "client",
+    quickReplies: [
+      { label: "See you then", id: "booked:confirm" },
+      { label: "I need to change it", id: "booked:change" },
+    ],
+  },
+  /** Aftercare after the session, the client's window closed: they reply to get the instructions. */
+  aftercare: {
+    name: "inkline_aftercare",
+    category: "UTILITY",
+    params: ["client first name", "artist name"],
+    previewKey: "template.aftercare",
+    audience: "client",
+  },
+  /** The day-3 check-in, the client's window closed. */
+  aftercare_check_in: {
+    name: "inkline_aftercare_check_in",
+    category: "UTILITY",
+    params: ["client first name", "artist name"],
+    previewKey: "template.aftercare_check_in",
+    audience: "client",
+  },
+  /** The healed-photo request (and touch-up offer), the client's window closed. */
+  healed_photo: {
+    name: "inkline_healed_photo",
+    category: "UTILITY",
+    params: ["client first name", "artist name"],
+    previewKey: "template.healed_photo",
+    audience: "client",
+  },
+  /** The review request, the client's window closed: a URL button to the studio's review page. */
+  review_request: {
+    name: "inkline_review_request",
+    category: "MARKETING",
+    params: ["client first name", "artist name"],
+    previewKey: "template.review_request",
+    audience: "client",
+    staticUrlButton: { label: "Leave a review", url: "{STUDIO_REVIEW_URL}" },
   },
   /**
    * The artist's notice with action buttons, when their own 24-hour window is closed: each URL

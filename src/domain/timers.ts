@@ -18,6 +18,7 @@ import type { RecordedAnswer } from "./engine/types.ts";
 import { LeadStatus } from "./lead-status.ts";
 import { clientTimeZone, outsideQuietHours, QUIET_HOURS, type QuietHours } from "./local-time.ts";
 import type { TemplateKey } from "./templates.ts";
+import { SESSION_TIMERS, sessionDueAt, type SessionBasis } from "./session-timers.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -30,17 +31,27 @@ export const TimerKind = {
   APPROVAL_STALE: "approval.stale",
   DEPOSIT_REMINDER: "deposit.reminder",
   BOOKING_FOLLOW_UP: "booking.follow_up",
+  /** Before a booked session (session-timers.ts has the session's rules). */
+  APPOINTMENT_REMINDER: "appointment.reminder",
+  APPOINTMENT_REMINDER_SOON: "appointment.reminder_soon",
+  /** After the session, from its end. */
+  AFTERCARE: "aftercare.instructions",
+  AFTERCARE_CHECK_IN: "aftercare.check_in",
+  HEALED_PHOTO: "aftercare.healed_photo",
+  REVIEW_REQUEST: "aftercare.review",
+  ARTIST_DAY_AFTER: "artist.day_after",
+  SESSION_SETTLE: "booking.settle",
 } as const;
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
 export const TIMER_KINDS = Object.values(TimerKind) as readonly TimerKind[];
 
 /** What a timer's time counts from. */
-export type TimerBasis = "last_client_message" | "status_changed" | "deposit_link_expires";
+export type TimerBasis = "last_client_message" | "status_changed" | "deposit_link_expires" | "session_starts" | "session_ends";
 
 export interface TimerSpec {
   kind: TimerKind;
   /** Timers of one track supersede each other: when several are due, only the last fires. */
-  track: "consultation" | "artist" | "deposit" | "booking";
+  track: "consultation" | "artist" | "deposit" | "booking" | "reminder" | "aftercare" | "review" | "day_after" | "settlement";
   statuses: readonly LeadStatus[];
   basis: TimerBasis;
   /** Default offset from the basis, hours (negative: before it); TIMER_HOURS overrides it. */
@@ -56,6 +67,11 @@ export interface TimerSpec {
    * it): a client nudged at 09:00 is not given up on at 10:00.
    */
   afterPreviousHours?: number;
+  /**
+   * Also runs while the client has opted out (STOP) from one of `statuses`: what the client does
+   * not hear (the artist's day-after question, the deposit's settlement) must still happen.
+   */
+  whileOptedOut?: true;
 }
 
 const S = LeadStatus;
@@ -143,6 +159,7 @@ export const TIMERS: readonly TimerSpec[] = [
     copyKey: "timer.booking_follow_up",
     template: null,
   },
+  ...SESSION_TIMERS,
 ];
 
 export function timerSpec(kind: TimerKind): TimerSpec {
@@ -175,6 +192,10 @@ export interface TimerLead {
   depositLinkExpiresAt: Date | null;
   /** Keys ({@link timerKey}) of timers already fired or skipped. */
   timersFired: readonly string[];
+  /** Where an opted-out lead returns to (the session's timers that run while opted out read it); none unless given. */
+  resumeStatus?: LeadStatus | null;
+  /** The booked session (the lead's CONFIRMED booking, as `leads.held_slot` has it); none unless given. */
+  session?: SessionBasis | null;
 }
 
 /** One timer's occurrence for a lead: when it is due and the basis it counts from. */
@@ -199,6 +220,10 @@ function basisTime(lead: TimerLead, basis: TimerBasis): Date | null {
       return lead.statusChangedAt;
     case "deposit_link_expires":
       return lead.depositLinkExpiresAt;
+    case "session_starts":
+      return lead.session?.start ?? null;
+    case "session_ends":
+      return lead.session?.end ?? null;
   }
 }
 
@@ -218,14 +243,15 @@ export function timerSchedule(lead: TimerLead, config: TimerConfig): ScheduledTi
   // The due time of the previous timer in the track (fired or not), for `afterPreviousHours`.
   let previous: { track: TimerSpec["track"]; dueAt: number } | null = null;
   for (const spec of TIMERS) {
-    if (!spec.statuses.includes(lead.status)) continue;
+    if (!appliesTo(spec, lead)) continue;
     const basisAt = basisTime(lead, spec.basis);
     const offset = offsetMs(spec, config);
     if (basisAt === null || offset === null) continue;
     const nominalMs = basisAt.getTime() + offset;
     const after: number = spec.afterPreviousHours !== undefined && previous?.track === spec.track ? previous.dueAt + spec.afterPreviousHours * HOUR_MS : nominalMs;
     const nominal: Date = new Date(Math.max(nominalMs, after));
-    const dueAt: Date = spec.audience === "client" ? outsideQuietHours(nominal, zone, quiet) : nominal;
+    const quietDue: Date = spec.audience === "client" ? outsideQuietHours(nominal, zone, quiet) : nominal;
+    const dueAt: Date = spec.basis === "session_starts" ? sessionDueAt(nominal, quietDue, basisAt) : quietDue;
     previous = { track: spec.track, dueAt: dueAt.getTime() };
     if (spec.audience === "client" && lead.optedOut) continue;
     if (fired.has(timerKey({ kind: spec.kind, basisAt }))) continue;
@@ -234,9 +260,21 @@ export function timerSchedule(lead: TimerLead, config: TimerConfig): ScheduledTi
       if (dueAt.getTime() >= basisAt.getTime()) continue;
       if (lead.statusChangedAt !== null && dueAt.getTime() <= lead.statusChangedAt.getTime()) continue;
     }
+    // A reminder before the session: never once it has begun, nor for a session booked after it was due.
+    if (spec.basis === "session_starts") {
+      if (dueAt.getTime() >= basisAt.getTime()) continue;
+      if (lead.statusChangedAt !== null && dueAt.getTime() <= lead.statusChangedAt.getTime()) continue;
+    }
     out.push({ kind: spec.kind, dueAt, basisAt, deferred: dueAt.getTime() !== nominalMs });
   }
   return out;
+}
+
+/** Whether `spec` runs for the lead's status (or, opted out, the status it returns to). */
+function appliesTo(spec: TimerSpec, lead: TimerLead): boolean {
+  if (spec.statuses.includes(lead.status)) return true;
+  const resume = lead.resumeStatus ?? null;
+  return spec.whileOptedOut === true && lead.status === LeadStatus.OPTOUT && resume !== null && spec.statuses.includes(resume);
 }
 
 /** The earliest timer to come, or null when the lead waits on nothing. */
@@ -247,14 +285,16 @@ export function nextTimer(lead: TimerLead, config: TimerConfig): ScheduledTimer 
 }
 
 /**
- * The timer to fire at `now`: of those due, the last in the table's order (a later one of a track
- * supersedes the earlier ones, which are returned as `skipped` so they are marked and never fire).
+ * The timer to fire at `now`: of those due, the last in the table's order; the earlier due ones of
+ * its track are superseded (returned as `skipped` so they are marked and never fire). Due timers of
+ * other tracks stay due: the next cron run fires them (a settlement is never lost to a reminder).
  */
 export function dueTimer(lead: TimerLead, now: Date, config: TimerConfig): { fire: ScheduledTimer; skipped: ScheduledTimer[] } | null {
   const due = timerSchedule(lead, config).filter((t) => t.dueAt.getTime() <= now.getTime());
   const fire = due.at(-1);
   if (!fire) return null;
-  return { fire, skipped: due.slice(0, -1) };
+  const track = timerSpec(fire.kind).track;
+  return { fire, skipped: due.slice(0, -1).filter((t) => timerSpec(t.kind).track === track) };
 }
 
 /** How many fired keys a lead keeps (older bases no longer matter). */

@@ -20,6 +20,7 @@ describe("buildFunnel", () => {
       { stage: "deposit_requested", leads: 0, conversion_from_previous: 0 },
       { stage: "deposit_paid", leads: 0, conversion_from_previous: null },
       { stage: "booked", leads: 1, conversion_from_previous: null },
+      { stage: "completed", leads: 0, conversion_from_previous: 0 },
     ]);
     expect(funnel.exits).toMatchObject({ REJECTED: 1, NEEDS_ARTIST_REPLY: 1, OPTOUT: 0 });
   });

@@ -108,7 +108,9 @@ export function graphBody(to: string, message: GraphMessage, outboxId: string): 
       const body = message.params.length > 0 ? [{ type: "body", parameters: message.params.map((text) => ({ type: "text", text })) }] : [];
       // A URL button's dynamic part: the suffix appended to the URL registered with the template.
       const buttons = (message.urlButtons ?? []).map((text, index) => ({ type: "button", sub_type: "url", index: String(index), parameters: [{ type: "text", text }] }));
-      return { ...base, type: "template", template: { name: message.name, language: { code: message.language }, components: [...body, ...buttons] } };
+      // A quick-reply button's payload: what the client's tap brings back (the reply's id).
+      const replies = (message.quickReplies ?? []).map((payload, i) => ({ type: "button", sub_type: "quick_reply", index: String(buttons.length + i), parameters: [{ type: "payload", payload }] }));
+      return { ...base, type: "template", template: { name: message.name, language: { code: message.language }, components: [...body, ...buttons, ...replies] } };
     }
     case "media":
       return {

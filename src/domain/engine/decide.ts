@@ -6,6 +6,7 @@
  * dispatch: rules that hold in every status (ordering, STOP/START, pilot, explicit handover
  * requests), then the status's own step.
  */
+import { answerBookedReply } from "./booked.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { isConversational, type InboundMessage } from "../messages.ts";
 import { questionByKey } from "../questions.ts";
@@ -193,6 +194,10 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
       if (refused !== null) b.event("message.no_step", { status: b.currentStatus, message_id: message.id, deposit_link: refused });
       return b.decision;
     }
+    case LeadStatus.BOOKED:
+    case LeadStatus.COMPLETED:
+      if (!answerBookedReply(b, message)) b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
+      return b.decision;
     default:
       b.event("message.no_step", { status: b.currentStatus, message_id: message.id });
       return b.decision;

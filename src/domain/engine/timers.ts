@@ -11,11 +11,12 @@ import { LeadStatus } from "../lead-status.ts";
 import { clientTimeZone, DEFAULT_STUDIO_TIME_ZONE } from "../local-time.ts";
 import type { Outbound } from "../messages.ts";
 import { questionByKey } from "../questions.ts";
-import { TEMPLATES, templateName, type TemplateKey } from "../templates.ts";
+import { TEMPLATES, templateName, type TemplateKey, type TemplateSpec } from "../templates.ts";
 import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type ScheduledTimer, type TimerConfig, type TimerLead } from "../timers.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { panicOn } from "./panic.ts";
 import { actionLines } from "./summary.ts";
+import { applySessionTimer, isSessionTimer, leadSession, sessionTimerStale, type SessionFacts } from "./after-session.ts";
 import type { Decision, EngineConfig, LeadState } from "./types.ts";
 
 /** What the cron saw when it found the timer due: the lead must still look like this. */
@@ -31,6 +32,8 @@ export interface TimerInput {
   /** When the cron expected it (leads.next_timer_at). */
   dueAt: Date;
   seen: TimerBasisSeen;
+  /** The booking and policy as the lead's object read them (a booked lead's session timers need them). */
+  session?: SessionFacts;
 }
 
 export type TimerOutcome =
@@ -43,6 +46,8 @@ export type TimerOutcome =
       template: boolean;
       /** The panic switch held a client timer: marked fired, nothing sent, no status moved. */
       held?: true;
+      /** A session timer whose booking was cancelled or moved since it was scheduled: marked, nothing sent. */
+      dropped?: true;
     }
   | { fired: false; reason: "moved_on" | "not_due" | "reminders_off" };
 
@@ -66,6 +71,8 @@ export function timerLead(lead: LeadState): TimerLead {
     statusChangedAt: lead.statusChangedAt ?? null,
     depositLinkExpiresAt: lead.payment?.linkExpiresAt ?? null,
     timersFired: lead.timersFired ?? [],
+    resumeStatus: lead.resumeStatus ?? null,
+    session: leadSession(lead),
   };
 }
 
@@ -85,13 +92,18 @@ export function decideTimer(lead: LeadState, input: TimerInput, now: Date, confi
   const keys = [...skipped, fire].map(timerKey);
   b.decision.patch.timersFired = [...(lead.timersFired ?? []), ...keys].slice(-FIRED_KEYS_KEPT);
   const skippedKinds = skipped.map((t) => t.kind);
+  // The booking was cancelled or moved (the bookings table says so) and the lead not told yet: not sent.
+  if (isSessionTimer(fire.kind) && sessionTimerStale(lead, input.session)) {
+    b.event("timer.dropped", { kind: fire.kind, due_at: fire.dueAt.toISOString(), reason: "booking_changed", skipped: skippedKinds });
+    return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skippedKinds, template: false, dropped: true }, decision: b.decision };
+  }
   // The panic switch: a timer that would speak to the client is used up without a word (it is
   // not kept for later: once the switch is off, the client's next message starts the clocks again).
   if (panicOn(config) && timerSpec(fire.kind).audience === "client") {
     b.event("timer.held", { kind: fire.kind, due_at: fire.dueAt.toISOString(), reason: "panic", skipped: skippedKinds, expected_kind: input.kind });
     return { outcome: { fired: true, kind: fire.kind, key: timerKey(fire), dueAt: fire.dueAt, skipped: skippedKinds, template: false, held: true }, decision: b.decision };
   }
-  const template = apply(b, fire);
+  const template = apply(b, fire, input.session);
   b.event("timer.fired", {
     kind: fire.kind,
     due_at: fire.dueAt.toISOString(),
@@ -115,7 +127,9 @@ export function clientTemplate(b: DecisionBuilder, key: TemplateKey, params: str
   const names = b.config.templates?.names ?? {};
   const language = b.config.templates?.language ?? "en_GB";
   if (TEMPLATES[key].params.length !== params.length) throw new Error(`engine bug: template ${key} takes ${TEMPLATES[key].params.length} parameters`);
-  return { to: "client", kind: "template", name: templateName(key, names), language, params, copyKey: TEMPLATES[key].previewKey };
+  const spec: TemplateSpec = TEMPLATES[key];
+  const quickReplies = spec.quickReplies?.map((q) => q.id);
+  return { to: "client", kind: "template", name: templateName(key, names), language, params, copyKey: spec.previewKey, ...(quickReplies ? { quickReplies } : {}) };
 }
 
 export function firstName(b: DecisionBuilder): string {
@@ -124,7 +138,7 @@ export function firstName(b: DecisionBuilder): string {
 }
 
 /** The timer's effect; returns whether the client's message went as a template. */
-function apply(b: DecisionBuilder, t: ScheduledTimer): boolean {
+function apply(b: DecisionBuilder, t: ScheduledTimer, session: SessionFacts | undefined): boolean {
   const spec = timerSpec(t.kind);
   switch (t.kind) {
     case TimerKind.CONSULTATION_NUDGE:
@@ -182,6 +196,12 @@ function apply(b: DecisionBuilder, t: ScheduledTimer): boolean {
       b.tellArtistText("timer.booking_follow_up", booked === null ? notice : `${notice}\n\n${b.renderArtist("timer.mark_booked_link", { url: booked })}`);
       return false;
     }
+    default:
+      return applySessionTimer(b, t, session, {
+        windowOpen,
+        firstName: firstName(b),
+        template: (key, params) => b.pushMessage(clientTemplate(b, key, params)),
+      });
   }
 }
 

@@ -15,6 +15,7 @@ import type { Transition } from "../state-machine.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
+import type { AftercareConfig } from "./after-session.ts";
 import type { BriefCompleteness } from "./completeness.ts";
 import type { PendingCheck } from "./plausibility.ts";
 
@@ -160,6 +161,8 @@ export interface EngineConfig {
   booking?: BookingConfig;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
+  /** Aftercare copy per style and the review page (after-session.ts); generic copy and no review request unless given. */
+  aftercare?: AftercareConfig;
 }
 
 /** The panic switch as the engine sees it: on or off, and since when it is on. */
