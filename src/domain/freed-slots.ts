@@ -97,19 +97,38 @@ export function byLongestWaiting(a: WaitingLead, b: WaitingLead): number {
   return a.waitingSince.getTime() - b.waitingSince.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+const DAY_MS = 86_400_000;
+
+/** Busy time that can matter inside the freed time: what overlaps it or the days around it. */
+function busyNear(freed: Interval, busy: readonly Interval[]): Interval[] {
+  const lo = freed.start.getTime() - 2 * DAY_MS;
+  const hi = freed.end.getTime() + 2 * DAY_MS;
+  return busy.filter((b) => b.end.getTime() > lo && b.start.getTime() < hi);
+}
+
+/** Matches in waiting order, computed only as far as they are asked for. */
+function* matches(input: MatchInput): Generator<Match> {
+  const busy = busyNear(input.freed, input.busy);
+  for (const lead of [...input.leads].sort(byLongestWaiting)) {
+    if (input.tried.has(lead.id) || lead.optedOut || !lead.hasDeposit || lead.size === null || !isWaiting(lead.status)) continue;
+    if (lead.status === LeadStatus.WAITLISTED && !sameCity(lead.waitlistCity, input.city)) continue;
+    const [slot] = findSlots({ rules: input.rules, busy, windows: windowsOf(lead), size: lead.size, now: input.now, count: 1, within: input.freed });
+    if (slot) yield { leadId: lead.id, status: lead.status, slot };
+  }
+}
+
 /**
  * Everyone the freed time may go to, in the order they are offered it, each with the session of
  * it that fits them (the gap search over the freed time only, with their windows and size).
  */
 export function matchWaiting(input: MatchInput): Match[] {
-  const out: Match[] = [];
-  for (const lead of [...input.leads].sort(byLongestWaiting)) {
-    if (input.tried.has(lead.id) || lead.optedOut || !lead.hasDeposit || lead.size === null || !isWaiting(lead.status)) continue;
-    if (lead.status === LeadStatus.WAITLISTED && !sameCity(lead.waitlistCity, input.city)) continue;
-    const [slot] = findSlots({ rules: input.rules, busy: input.busy, windows: windowsOf(lead), size: lead.size, now: input.now, count: 1, within: input.freed });
-    if (slot) out.push({ leadId: lead.id, status: lead.status, slot });
-  }
-  return out;
+  return [...matches(input)];
+}
+
+/** The next client to offer the freed time to (the first of {@link matchWaiting}), or null; stops at the first. */
+export function nextWaiting(input: MatchInput): Match | null {
+  for (const match of matches(input)) return match;
+  return null;
 }
 
 /** When an offer made at `now` lapses. */

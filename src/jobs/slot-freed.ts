@@ -21,7 +21,7 @@ import { getArtist } from "../db/artists-store.ts";
 import { connectPatiently, openDatabase } from "../db/client.ts";
 import { leads, type SlotOfferRow } from "../db/schema.ts";
 import { closeOffer, insertOffer, offersOf, waitingLeads, type FreedInterval } from "../db/slot-offer-store.ts";
-import { cityOfSlot, matchWaiting, offerDeadline, offerLapsed } from "../domain/freed-slots.ts";
+import { cityOfSlot, nextWaiting, offerDeadline, offerLapsed } from "../domain/freed-slots.ts";
 import { slotLabel } from "../domain/gap-search.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SlotFreedJob } from "./messages.ts";
@@ -115,7 +115,7 @@ export async function offerFreedSlot(job: Extract<SlotFreedJob, { kind: "booking
     const view = await artistCalendar(env, interval.artistId).view(now);
     if (view === null) throw new Error("the artist's calendar could not be read");
     const waiting = await waitingLeads(db);
-    const matches = matchWaiting({
+    const next = nextWaiting({
       freed: interval,
       rules: view.rules,
       busy: view.busy,
@@ -124,7 +124,6 @@ export async function offerFreedSlot(job: Extract<SlotFreedJob, { kind: "booking
       leads: waiting,
       tried: new Set(offers.map((o) => o.leadId)),
     });
-    const next = matches[0];
     if (!next) {
       log.info("freed.nobody", { ...about, tried: offers.length, waiting: waiting.length });
       return "nobody";

@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultAvailability } from "../../src/domain/availability.ts";
-import { cityOfSlot, matchWaiting, offerDeadline, offerLapsed, sameCity, type MatchInput, type WaitingLead } from "../../src/domain/freed-slots.ts";
-import { findSlots, FLEXIBLE } from "../../src/domain/gap-search.ts";
+import { cityOfSlot, matchWaiting, nextWaiting, offerDeadline, offerLapsed, sameCity, type MatchInput, type WaitingLead } from "../../src/domain/freed-slots.ts";
+import { clientWindowsFrom, findSlots, FLEXIBLE } from "../../src/domain/gap-search.ts";
 import type { TourStop } from "../../src/domain/tour-schedule.ts";
 
 const ZONE = "Europe/London";
@@ -130,6 +130,29 @@ describe("who is offered a freed time", () => {
           expect(m.slot.start >= FREED.start && m.slot.end <= FREED.end).toBe(true);
           const buffer = RULES.bufferMinutes * 60_000;
           for (const b of busyTimes) expect(m.slot.end.getTime() <= b.start.getTime() - buffer || m.slot.start.getTime() >= b.end.getTime() + buffer).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("property: the next client is the first of the full order, and looking only near the freed time changes nothing", () => {
+    const farBusy = fc.array(
+      fc.record({ day: fc.integer({ min: -20, max: 40 }), hour: fc.integer({ min: 8, max: 18 }), len: fc.integer({ min: 30, max: 600 }) }).map(({ day, hour, len }) => {
+        const start = new Date(Date.UTC(2026, 2, 5 + day, hour));
+        return { start, end: new Date(start.getTime() + len * 60_000) };
+      }),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(fc.array(lead, { maxLength: 10 }), farBusy, (leads, busyTimes) => {
+        const all = matchWaiting(input(leads, { busy: busyTimes }));
+        expect(nextWaiting(input(leads, { busy: busyTimes }))).toEqual(all[0] ?? null);
+        for (const m of all) {
+          const l = leads.find((x) => x.id === m.leadId);
+          if (!l?.size) throw new Error("a match names no lead");
+          // The same search over every busy event (not only those near the freed time) finds the same session.
+          const [full] = findSlots({ rules: RULES, busy: busyTimes, windows: l.timing === null ? FLEXIBLE : clientWindowsFrom(l.timing), size: l.size, now: NOW, count: 1, within: FREED });
+          expect(full?.start).toEqual(m.slot.start);
         }
       }),
     );
