@@ -9,6 +9,7 @@ import { defaultAvailability } from "../../src/domain/availability.ts";
 import { cityOfSlot, matchWaiting, nextWaiting, offerDeadline, offerLapsed, sameCity, type MatchInput, type WaitingLead } from "../../src/domain/freed-slots.ts";
 import { clientWindowsFrom, findSlots, FLEXIBLE } from "../../src/domain/gap-search.ts";
 import type { TourStop } from "../../src/domain/tour-schedule.ts";
+import { JOB_KINDS, JobSchema } from "../../src/jobs/messages.ts";
 
 const ZONE = "Europe/London";
 const RULES = defaultAvailability(ZONE);
@@ -207,5 +208,17 @@ describe("the deadline", () => {
         expect(offerLapsed(offerDeadline(NOW, hours), at)).toBe(offsetMs >= hours * HOUR);
       }),
     );
+  });
+});
+
+describe("the booking.slot_freed job message", () => {
+  const valid = { kind: "booking.slot_freed", artistId: "5f1c2d3e-4a5b-4c6d-8e7f-901234567890", startsAt: FREED.start.toISOString(), endsAt: FREED.end.toISOString(), now: NOW.toISOString() };
+  it("is one of the queue's validated kinds, `now` required (never the consumer's clock)", () => {
+    expect(JOB_KINDS).toContain("booking.slot_freed");
+    expect(JobSchema.safeParse(valid).success).toBe(true);
+    const { now: _now, ...withoutNow } = valid;
+    expect(JobSchema.safeParse(withoutNow).success).toBe(false);
+    expect(JobSchema.safeParse({ ...valid, artistId: "default" }).success).toBe(false);
+    expect(JobSchema.safeParse({ ...valid, startsAt: "tomorrow" }).success).toBe(false);
   });
 });
