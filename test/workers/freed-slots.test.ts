@@ -230,6 +230,25 @@ describe("freed slots go to people waiting", () => {
     expect(outcomes).toContainEqual([holds[0]?.lead_id, "ACCEPTED"]);
   });
 
+  it("outside the client's 24-hour window: the freed_slot_offer template; a typed YES books it the usual way", async () => {
+    const artist = await artistId();
+    const slot = await freeSmallSlot(artist);
+    const quiet = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", londonDate(slot.start), {
+      service_window_ends_at: new Date(Date.now() - 60 * 60_000).toISOString(),
+      last_client_message_at: new Date(Date.now() - 25 * 60 * 60_000).toISOString(),
+    });
+    expect(await offerFreedSlot(slotFreedJob({ artistId: artist, start: slot.start, end: slot.end, now: new Date() }), env, log, "template")).toBe("offered");
+    await eventually(async () => {
+      await settleLead(quiet.phone);
+      expect(await textsTo(quiet.phone)).toEqual(["template:inkline_freed_slot_offer"]);
+    });
+    const { response } = await clientSends({ from: quiet.phone, text: "YES" });
+    expect(response.status).toBe(200);
+    await settleLead(quiet.phone);
+    expect(await leadRow(quiet.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
+    expect((await holdsOf([quiet.id])).map((h) => h.starts_at.toISOString())).toEqual([slot.start.toISOString()]);
+  });
+
   it("time someone else holds meanwhile is never offered", async () => {
     const artist = await artistId();
     const slot = await freeSmallSlot(artist);
