@@ -14,19 +14,18 @@
  *
  * `now` is the job's: the event's time, or the cron run's scheduled time.
  */
+import { eq, sql } from "drizzle-orm";
 import { artistCalendar } from "../../durable-objects/artist-calendar.ts";
 import type { FreedOfferPayload, FreedWithdrawPayload } from "../../durable-objects/inbox.ts";
 import { calendarConfigured, requireConfig } from "../config.ts";
 import { getArtist } from "../db/artists-store.ts";
-import { connectPatiently, openDatabase } from "../db/client.ts";
+import { connectPatiently, openDatabase, type Database } from "../db/client.ts";
 import { leads, type SlotOfferRow } from "../db/schema.ts";
 import { closeOffer, insertOffer, offersOf, waitingLeads, type FreedInterval } from "../db/slot-offer-store.ts";
 import { cityOfSlot, nextWaiting, offerDeadline, offerLapsed } from "../domain/freed-slots.ts";
 import { slotLabel } from "../domain/gap-search.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SlotFreedJob } from "./messages.ts";
-import { eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
 
 /** What a run did (logged). */
 export type SlotFreedOutcome = "calendar_off" | "unknown_artist" | "bad_interval" | "waiting" | "nobody" | "raced" | "offered";
@@ -75,7 +74,8 @@ function offerPayload(row: SlotOfferRow, conversation: string, zone: string, now
   };
 }
 
-export async function offerFreedSlot(job: Extract<SlotFreedJob, { kind: "booking.slot_freed" }>, env: Env, log: Logger, correlationId: string): Promise<SlotFreedOutcome> {
+/** One run of the job: closes what lapsed, then offers the freed time to the next client (or says why not). */
+export async function offerFreedSlot(job: SlotFreedJob, env: Env, log: Logger, correlationId: string): Promise<SlotFreedOutcome> {
   const config = requireConfig(env);
   if (!calendarConfigured(config)) return "calendar_off";
   const now = new Date(job.now);
