@@ -32,6 +32,7 @@ import { connect, enableStatementStats, readFootprint, readLedgers, readOutcomes
 import type { DriverClient } from "./driver-client.ts";
 import { explainMiss } from "./explain.ts";
 import { benchGapSearch, GAP_SEARCH_MARKERS, renderGapSearch } from "./gap-search.ts";
+import { benchFreedSlots, FREED_MARKERS, renderFreedSlots } from "./freed-slots.ts";
 import { benchBooking, BOOKING_MARKERS, renderBooking } from "./booking.ts";
 import { benchHolds, HOLD_MARKERS, renderHolds } from "./holds.ts";
 import { benchSheets, renderSheets, SHEETS_BENCH_VARS, SHEETS_MARKERS } from "./sheets.ts";
@@ -306,6 +307,7 @@ async function main(): Promise<number> {
   if (RUN.gapSearch) {
     const gaps = benchGapSearch(say);
     sections.push({ markers: GAP_SEARCH_MARKERS, text: renderGapSearch(gaps), problems: [] });
+    sections.push({ markers: FREED_MARKERS, text: renderFreedSlots(benchFreedSlots(say)), problems: [] });
   }
   // The Sheets mirror on a stack of its own (the mirror on there only), before the others.
   if (RUN.sheets) {

@@ -253,7 +253,17 @@ export const en_GB = {
   "template.consultation_nudge": "Hi {1}, {2} would still love to hear about your tattoo idea. Reply to this message whenever you're ready to carry on where you left off.",
   "template.holding_update": "Hi {1}, thanks for your patience. {2} hasn't forgotten your tattoo enquiry and will reply personally as soon as they can.",
   "template.booking_confirmed": "Hi {1}, you're booked in with {2} on {3}. Reply to this message for the details.",
+  "template.freed_slot_offer": "Hi {1}, a time has just opened up with {2}: {3}. Would you like it? Reply YES to book it or NO to pass. The offer stands until {4}.",
   "template.deposit_reminder": "Hi {1}, your deposit link for {2} stops working in about {3} hours. Reply to this message if you'd like a fresh one.",
+  // Freed slots offered to people waiting (engine/freed-offer.ts).
+  "freed.offer.client": "Good news{greetingName}! A time has just opened up with {artistName}: {when} ({zone} time). Would you like it? The offer stands until {until}, then it goes to the next person waiting.",
+  "freed.repair.client": "Sorry, I didn't catch that. Would you like {when}? Tap \"Yes, book it\" or \"No thanks\" (or reply yes or no).",
+  "freed.declined.client": "No problem{greetingName}, I'll keep looking for a time that fits you and message you here.",
+  "freed.declined_waitlist.client": "No problem{greetingName}, you're still on {artistName}'s waiting list and I'll message you here when another time comes up.",
+  "freed.gone.client": "Sorry{greetingName}, someone else took that time a moment before you. You're still on the list, and I'll message you here as soon as another time comes up.",
+  "freed.lapsed.client": "Sorry{greetingName}, that offer has ended and the time has gone to someone else. You're still on the list, and I'll message you here when another time comes up.",
+  "button.freed_yes": "Yes, book it",
+  "button.freed_no": "No thanks",
   "outbox.template_fallback_notice": "Hi{greetingName}, {artistName} has an update about your tattoo enquiry. Reply to this message to continue.",
   "artist.template_alert_subject": "a message needs your attention in the Inkline inbox",
   "artist.parked_message":

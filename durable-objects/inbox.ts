@@ -77,6 +77,36 @@ export interface TimerPayload {
 }
 
 /**
+ * A freed slot offered to this lead (src/jobs/slot-freed.ts), or the offer withdrawn at its
+ * deadline: applied in turn with the client's messages, at the job's time `nowMs`.
+ */
+export interface FreedOfferPayload {
+  type: "freed.offer";
+  /** "freed:<slot_offers row>": one offer, whatever redelivers it. */
+  eventId: string;
+  phone: string;
+  leadId: string;
+  rowId: string;
+  startMs: number;
+  endMs: number;
+  label: string;
+  timeZone: string;
+  deadlineMs: number;
+  deadlineLabel: string;
+  nowMs: number;
+}
+
+export interface FreedWithdrawPayload {
+  type: "freed.withdraw";
+  /** "freed-withdraw:<slot_offers row>". */
+  eventId: string;
+  phone: string;
+  leadId: string;
+  rowId: string;
+  nowMs: number;
+}
+
+/**
  * A part of a WhatsApp webhook we could not read: kept in an object's inbox like anything else so
  * it reaches the event log even when Postgres is away when it arrives (the webhook's answer never
  * waits for Postgres).
@@ -95,7 +125,9 @@ export type InboxPayload =
   | ArtistActionPayload
   | StripeEventPayload
   | DepositSweepPayload
-  | TimerPayload;
+  | TimerPayload
+  | FreedOfferPayload
+  | FreedWithdrawPayload;
 
 /** The WhatsApp number an inbox item concerns (a delivery status may not name one). */
 export function phoneOf(payload: InboxPayload): string | null {
@@ -110,6 +142,8 @@ export function phoneOf(payload: InboxPayload): string | null {
     case "stripe.event":
     case "deposit.sweep":
     case "lead.timer":
+    case "freed.offer":
+    case "freed.withdraw":
       return payload.phone;
   }
 }

@@ -20,6 +20,8 @@ import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
 import type { BookingConfig, CalendarView, Decision, HoldRefusal, LeadState } from "../src/domain/engine/types.ts";
 import { LeadStatus } from "../src/domain/lead-status.ts";
+import { getOffer } from "../src/db/slot-offer-store.ts";
+import { offerLapsed } from "../src/domain/freed-slots.ts";
 import { artistCalendar } from "./artist-calendar.ts";
 
 /** Statuses whose client messages may be answered with an offer (the calendar is read first). */
@@ -73,10 +75,17 @@ export class LeadBooking {
     return view === null ? null : { rules: view.rules, busy: view.busy };
   }
 
-  /** Settings for a client message: the view only where the answer may be an offer. */
-  forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
+  /**
+   * Settings for a client message: the view only where the answer may be an offer; for the answer
+   * to a freed-slot offer, whether its `slot_offers` row is still open (checked at accept).
+   */
+  async forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
     const offering = OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer);
-    return this.settings(now, offering);
+    const settings = await this.settings(now, offering);
+    const freed = lead.status === LeadStatus.CHOOSING_SLOT ? lead.slotOffer?.freed : undefined;
+    if (!settings || !freed) return settings;
+    const row = await getOffer(this.handle().db, freed.rowId);
+    return { ...settings, freedOpen: row !== null && row.outcome === "OFFERED" && row.leadId === lead.id && !offerLapsed(row.deadline, now) };
   }
 
   /**

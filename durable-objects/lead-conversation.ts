@@ -32,6 +32,7 @@ import { createLogger, describeError, type Logger } from "../src/lib/log.ts";
 import { AttachmentUploader } from "./attachment-uploader.ts";
 import { DatabasePermit } from "./database-permit.ts";
 import { applyTimer } from "./lead-timers.ts";
+import { afterFreedAnswer, applyFreedOffer, applyFreedWithdraw, type FreedDeps } from "./lead-freed-offer.ts";
 import type { ActionOutcome } from "../src/domain/artist-actions.ts";
 import { ActionResults } from "./action-results.ts";
 import { Inbox, phoneOf, type ArtistActionPayload, type InboxItem, type InboxPayload } from "./inbox.ts";
@@ -412,10 +413,16 @@ export class LeadConversation extends DurableObject<Env> {
   private async ensureSession(correlationId: string, identity: ClientIdentity | null = null): Promise<LeadSession> {
     const phone = this.phone;
     if (!phone) throw new Error("this object has no phone number yet");
-    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends, this.env);
+    this.session ??= new LeadSession(this.ctx.storage.sql, this.config, () => this.db(), this.sends, this.env, (decision, now, correlationId) =>
+      afterFreedAnswer(this.freedDeps(), decision, now, correlationId, this.logger(correlationId)),
+    );
     await this.session.load(phone, this.logger(correlationId), identity);
     if (this.session.leadId) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('lead', ?)", this.session.leadId);
     return this.session;
+  }
+
+  private freedDeps(): FreedDeps {
+    return { db: () => this.db().db, jobs: this.env.JOBS };
   }
 
   private async process(item: InboxItem): Promise<void> {
@@ -450,6 +457,16 @@ export class LeadConversation extends DurableObject<Env> {
       case "lead.timer": {
         const session = await this.ensureSession(item.correlationId);
         await applyTimer(session, payload, item.correlationId, log);
+        return;
+      }
+      case "freed.offer": {
+        const session = await this.ensureSession(item.correlationId);
+        await applyFreedOffer(session, this.freedDeps(), payload, item.correlationId, log);
+        return;
+      }
+      case "freed.withdraw": {
+        const session = await this.ensureSession(item.correlationId);
+        await applyFreedWithdraw(session, payload, item.correlationId, log);
         return;
       }
       case "whatsapp.unreadable": {

@@ -104,7 +104,18 @@ export class LeadSession {
   private readonly payments: PaymentSteps;
   private readonly booking: LeadBooking;
 
-  constructor(sql: SqlStorage, config: AppConfig, handle: () => DatabaseHandle, sends: SendLedger, env: Pick<Env, "ARTIST_CALENDAR">) {
+  /** Runs after each committed decision (freed-slot answers close their offer: lead-freed-offer.ts). */
+  private readonly afterCommit: (decision: Decision, now: Date, correlationId: string) => Promise<void>;
+
+  constructor(
+    sql: SqlStorage,
+    config: AppConfig,
+    handle: () => DatabaseHandle,
+    sends: SendLedger,
+    env: Pick<Env, "ARTIST_CALENDAR">,
+    afterCommit: (decision: Decision, now: Date, correlationId: string) => Promise<void> = () => Promise.resolve(),
+  ) {
+    this.afterCommit = afterCommit;
     this.config = config;
     this.handle = handle;
     this.sends = sends;
@@ -307,6 +318,7 @@ export class LeadSession {
     this.answers = retainAnswers([...answers, ...added], RECENT_ANSWERS);
     this.attachmentCount = attachmentCount + result.attachments.length;
     outbox.push(...result.outbox);
+    await this.afterCommit(decision, event.now, event.correlationId);
     return result;
   }
 

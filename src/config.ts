@@ -264,6 +264,16 @@ export const EnvSchema = z.object({
    */
   AFTERCARE_COPY_BY_STYLE: jsonSetting("{}", AftercareStylesSchema, "a JSON object of style words to aftercare copy keys"),
   /**
+   * Freed slots (issue 18): how long one waiting client has to answer the offer of a freed time
+   * before it goes to the next, in hours (a quarter of an hour to two days).
+   */
+  FREED_OFFER_HOURS: z.coerce.number().min(0.25).max(48).default(2),
+  /**
+   * The studio's home city: a freed slot outside the tour's dates is offered to clients waitlisted
+   * for this city (empty: only tour cities have a waitlist to offer to).
+   */
+  STUDIO_CITY: z.string().max(60).optional().transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
+  /**
    * How often the artist's calendar is synced for events added by hand over a confirmed booking,
    * in minutes: a multiple of the cron's 5 (5 = every run, 15 = every third run), at most a day.
    */

@@ -14,6 +14,8 @@ import { digestState } from "./db/artist-desk-store.ts";
 import { defaultArtist } from "./db/artists-store.ts";
 import { DIGEST_GRACE_MS, dueDigestSlot } from "./domain/digest.ts";
 import { lapsedDepositLinks } from "./db/deposit-store.ts";
+import { lapsedOffers } from "./db/slot-offer-store.ts";
+import { slotFreedJob } from "./jobs/slot-freed.ts";
 import { deleteLapsedInboxSessions } from "./db/inbox-sessions.ts";
 import { systemEvents } from "./db/schema.ts";
 import { dirtySummary, sheetsPaused } from "./db/sheet-store.ts";
@@ -157,6 +159,28 @@ const holdSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
   }
 };
 
+/** Lapsed freed-slot offers handled per run; more wait for the next run (the most overdue first). */
+export const FREED_SWEEP_BATCH = 100;
+
+/**
+ * Freed-slot offers whose deadline passed at the run's scheduled time with no answer: one
+ * `booking.slot_freed` job per freed interval, carrying the run's time, which closes the offer,
+ * withdraws it from the client and offers the time to the next one waiting (src/jobs/slot-freed.ts).
+ */
+export const freedOfferSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
+  const config = requireConfig(env);
+  if (!calendarConfigured(config)) return { skipped: "calendar off" };
+  const handle = openDatabase(config);
+  try {
+    const lapsed = await lapsedOffers(handle.db, scheduledTime, FREED_SWEEP_BATCH);
+    const intervals = new Map(lapsed.map((o) => [`${o.artistId}|${o.freedStart.toISOString()}|${o.freedEnd.toISOString()}`, o] as const));
+    await enqueue(env, [...intervals.values()].map((o) => slotFreedJob({ artistId: o.artistId, start: o.freedStart, end: o.freedEnd, now: scheduledTime, correlationId })));
+    return { lapsed: lapsed.length, intervals: intervals.size };
+  } finally {
+    await handle.close();
+  }
+};
+
 /**
  * Inbox sessions no request can use any more are deleted: expired at the scheduled time, or issued
  * under a signing key that is no longer ours (ADMIN_API_KEY was rotated: those sessions are
@@ -240,7 +264,7 @@ const sheetsSweep: CronJob = async ({ env, scheduledTime, correlationId }) => {
 };
 
 export const CRON_JOBS = {
-  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, inboxSessionSweep, calendarSync, artistDigest, sheetsSweep },
+  [CRON_EVERY_5_MIN]: { heartbeat, timerScan, depositSweep, holdSweep, freedOfferSweep, inboxSessionSweep, calendarSync, artistDigest, sheetsSweep },
 } satisfies Record<string, Record<string, CronJob>>;
 
 /** The `scheduled` entry point. Job failures are logged and rethrown so the platform records them. */

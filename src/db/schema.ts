@@ -540,6 +540,45 @@ export const bookings = pgTable(
   ],
 );
 
+/** What became of one freed-slot offer (src/domain/freed-slots.ts); OFFERED is the only open one. */
+export const SLOT_OFFER_OUTCOMES = ["OFFERED", "ACCEPTED", "DECLINED", "LOST", "LAPSED", "SKIPPED"] as const;
+
+/**
+ * Freed time offered to waiting clients, one at a time (issue 18, item 7; src/jobs/slot-freed.ts).
+ * A row is one offer: the freed interval, the client, the session of it they were offered, until
+ * when, and what became of it. At most one OFFERED row per freed interval (the partial unique
+ * index: a redelivered or concurrent job cannot offer it twice at once), and one row per client per
+ * interval (nobody is offered the same freed time twice).
+ */
+export const slotOffers = pgTable(
+  "slot_offers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    artistId: uuid("artist_id")
+      .notNull()
+      .references(() => artists.id),
+    freedStart: timestamp("freed_start", { withTimezone: true }).notNull(),
+    freedEnd: timestamp("freed_end", { withTimezone: true }).notNull(),
+    leadId: uuid("lead_id")
+      .notNull()
+      .references(() => leads.id, { onDelete: "cascade" }),
+    slotStart: timestamp("slot_start", { withTimezone: true }).notNull(),
+    slotEnd: timestamp("slot_end", { withTimezone: true }).notNull(),
+    offeredAt: timestamp("offered_at", { withTimezone: true }).notNull(),
+    deadline: timestamp("deadline", { withTimezone: true }).notNull(),
+    outcome: text("outcome").notNull().default("OFFERED"),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    check("slot_offers_outcome_ck", oneOf("outcome", SLOT_OFFER_OUTCOMES)),
+    check("slot_offers_times_ck", sql`${t.freedEnd} > ${t.freedStart} AND ${t.slotEnd} > ${t.slotStart}`),
+    uniqueIndex("slot_offers_lead_uq").on(t.artistId, t.freedStart, t.freedEnd, t.leadId),
+    uniqueIndex("slot_offers_open_uq").on(t.artistId, t.freedStart, t.freedEnd).where(sql.raw(`"outcome" = 'OFFERED'`)),
+    index("slot_offers_deadline_idx").on(t.deadline).where(sql.raw(`"outcome" = 'OFFERED'`)),
+  ],
+);
+
 /**
  * The artist's spreadsheet (issue 16): one row per lead. The row number is assigned once, by the
  * sheet writer under its lock, and never changes, so a retried or redelivered write lands on the same
@@ -604,5 +643,6 @@ export type Attachment = typeof attachments.$inferSelect;
 export type InboxSessionRow = typeof inboxSessions.$inferSelect;
 export type ArtistRow = typeof artists.$inferSelect;
 export type BookingRow = typeof bookings.$inferSelect;
+export type SlotOfferRow = typeof slotOffers.$inferSelect;
 export type SheetRow = typeof sheetRows.$inferSelect;
 export type SheetSyncStateRow = typeof sheetSyncState.$inferSelect;

@@ -7,6 +7,7 @@ export { decide, outsidePilot } from "./engine/decide.ts";
 export { decideArtistAction, type ActionDecision } from "./engine/artist-actions.ts";
 export { decidePayment, linkTtlMs, withCheckout, withRefund, type PaymentDecision } from "./engine/deposit.ts";
 export { attachmentsOf, REFERENCE_FILES_PER_LEAD, type NotKeptReason } from "./engine/attachments.ts";
+export { decideFreedOffer, decideFreedWithdraw, type FreedAnswer, type FreedOfferInput, type FreedOfferOutcome } from "./engine/freed-offer.ts";
 export { retainAnswers } from "./engine/answers.ts";
 export type { HandoverPacket } from "./engine/handover.ts";
 export { HandoverReason } from "./engine/triggers.ts";

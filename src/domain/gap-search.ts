@@ -41,6 +41,8 @@ export interface GapSearchInput {
   now: Date;
   /** How many slots; default {@link DEFAULT_SLOT_COUNT}, at most {@link MAX_SLOT_COUNT}. */
   count?: number;
+  /** Only slots inside this stretch (a freed booking's time); the whole horizon unless given. */
+  within?: Interval;
 }
 
 export const DEFAULT_SLOT_COUNT = 5;
@@ -256,8 +258,10 @@ export function findSlots(input: GapSearchInput): Slot[] {
   const count = Math.max(0, Math.min(MAX_SLOT_COUNT, Math.floor(input.count ?? DEFAULT_SLOT_COUNT)));
   const nowMs = now.getTime();
   if (count === 0 || !Number.isFinite(nowMs)) return [];
-  const earliest = nowMs + rules.minNoticeHours * 60 * MINUTE;
-  const latest = nowMs + rules.horizonDays * 24 * 60 * MINUTE;
+  const within = input.within;
+  const earliest = Math.max(nowMs + rules.minNoticeHours * 60 * MINUTE, within ? within.start.getTime() : -Infinity);
+  const latest = Math.min(nowMs + rules.horizonDays * 24 * 60 * MINUTE, within ? within.end.getTime() : Infinity);
+  if (!(earliest < latest)) return [];
   const merged = mergeBusy(input.busy, rules.bufferMinutes * MINUTE);
   const counter = new SessionCounter(input.busy);
   const days = workDays(rules, earliest, latest);

@@ -16,6 +16,17 @@ export const OfferedSlot = z.object({
 });
 export type OfferedSlot = z.infer<typeof OfferedSlot>;
 
+/**
+ * A freed slot offered to one waiting client (freed-slots.ts): the `slot_offers` row it answers,
+ * the status the client goes back to when they pass (or lose the race), and the offer's deadline.
+ */
+export const FreedOffer = z.object({
+  rowId: z.uuid(),
+  returnTo: z.enum(["COLLECTING_TIME_WINDOWS", "WAITLISTED"]),
+  deadline: z.iso.datetime(),
+});
+export type FreedOffer = z.infer<typeof FreedOffer>;
+
 export const SlotOffer = z.object({
   /** The offer's own id: every row id of its list starts with it. */
   id: z.string().min(1),
@@ -23,6 +34,8 @@ export const SlotOffer = z.object({
   slots: z.array(OfferedSlot).min(1).max(10),
   /** The zone the labels are written in (the artist's). */
   timeZone: z.string().min(1),
+  /** Present when this is a freed slot offered with "Yes, book it" / "No thanks" (one slot). */
+  freed: FreedOffer.optional(),
 });
 export type SlotOffer = z.infer<typeof SlotOffer>;
 

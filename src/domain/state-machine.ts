@@ -50,13 +50,15 @@ export const TRANSITIONS = {
   // Also where a paid lead goes when no session was booked in time (timers.ts): the artist books it.
   NEEDS_FOLLOW_UP: [S.QUALIFYING, S.PENDING_APPROVAL, S.BOOKED, S.ABANDONED, S.STALE, ...ALWAYS],
   TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
-  WAITLISTED: [S.QUALIFYING, S.STALE, ...ALWAYS],
+  // A freed slot in the client's city is offered to them (freed-slots.ts): CHOOSING_SLOT.
+  WAITLISTED: [S.QUALIFYING, S.CHOOSING_SLOT, S.STALE, ...ALWAYS],
   // Approved: the artist may still change their mind (REJECTED) or arrange the booking themselves (BOOKED).
   // With the calendar on, a fresh offer goes out once slots fit the client's windows (CHOOSING_SLOT).
   COLLECTING_TIME_WINDOWS: [S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.BOOKED, S.REJECTED, S.STALE, ...ALWAYS],
   // A slot chosen: held while the deposit is paid (AWAITING_DEPOSIT), or booked at once when the
-  // deposit was paid before (kept as credit); "none of these" collects their windows instead.
-  CHOOSING_SLOT: [S.AWAITING_DEPOSIT, S.BOOKED, S.COLLECTING_TIME_WINDOWS, S.REJECTED, S.STALE, ...ALWAYS],
+  // deposit was paid before (kept as credit); "none of these" collects their windows instead. A
+  // freed slot passed on, lost or lapsed sends a waitlisted client back to the waitlist.
+  CHOOSING_SLOT: [S.AWAITING_DEPOSIT, S.BOOKED, S.COLLECTING_TIME_WINDOWS, S.WAITLISTED, S.REJECTED, S.STALE, ...ALWAYS],
   AWAITING_DEPOSIT: [S.DEPOSIT_PAID, S.DEPOSIT_EXPIRED, S.REJECTED, S.STALE, ...ALWAYS],
   // The held slot was released with the link: the client's reply gets a fresh offer (CHOOSING_SLOT).
   DEPOSIT_EXPIRED: [S.AWAITING_DEPOSIT, S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, S.DEPOSIT_PAID, S.ABANDONED, S.STALE, ...ALWAYS],

@@ -130,6 +130,14 @@ export const TEMPLATES = {
     audience: "client",
     staticUrlButton: { label: "Leave a review", url: "{STUDIO_REVIEW_URL}" },
   },
+  /** A freed slot offered to a waiting client after their window closed (freed-slots.ts); they reply YES or NO. */
+  freed_slot_offer: {
+    name: "inkline_freed_slot_offer",
+    category: "UTILITY",
+    params: ["client first name", "artist name", "date and time", "offer ends"],
+    previewKey: "template.freed_slot_offer",
+    audience: "client",
+  },
   /**
    * The artist's notice with action buttons, when their own 24-hour window is closed: each URL
    * button carries a one-tap token as its dynamic suffix (the same token as a reply button's).

@@ -21,6 +21,7 @@ import { recordDeadLetter } from "../db/timer-store.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import { PermanentJobError, raiseCalendarFailure, RetryJobLater, writeCalendar } from "./calendar-write.ts";
 import { holdDue } from "./hold-due.ts";
+import { offerFreedSlot } from "./slot-freed.ts";
 import { syncSheet } from "./sheets-sync.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "./names.ts";
@@ -83,6 +84,10 @@ const HANDLERS: Handlers = {
   },
   "booking.hold_due": async (job, { env, log }) => {
     await holdDue(job.bookingId, new Date(job.now), env, log);
+  },
+  "booking.slot_freed": async (job, { env, log, correlationId }) => {
+    const outcome = await offerFreedSlot(job, env, log, correlationId);
+    log.info("booking.slot_freed", { artist_id: job.artistId, starts_at: job.startsAt, ends_at: job.endsAt, now: job.now, outcome });
   },
   "calendar.sync": async (job, { env, log, correlationId }) => {
     const outcome = await env.ARTIST_CALENDAR.getByName(job.artistId).sync(new Date(job.now), correlationId);

@@ -113,7 +113,33 @@ export const SheetsFlushJobSchema = z.object({
 });
 export type SheetsFlushJob = z.input<typeof SheetsFlushJobSchema>;
 
-export const JobSchema = z.discriminatedUnion("kind", [TimerJobSchema, DepositSweepJobSchema, CalendarWriteJobSchema, HoldDueJobSchema, CalendarSyncJobSchema, ArtistDigestJobSchema, SheetsSyncJobSchema, SheetsFlushJobSchema]);
+/**
+ * A booking's time was freed (cancelled or moved; issue 18): offer it to the next waiting client
+ * (src/jobs/slot-freed.ts). Sent by whoever freed it, again after each answer, and by the cron when
+ * an offer's deadline passed. `now` is the time of that event, never the consumer's clock. Every
+ * run reads `slot_offers` first, so a redelivered message offers nothing twice.
+ */
+export const SlotFreedJobSchema = z.object({
+  kind: z.literal("booking.slot_freed"),
+  correlationId,
+  artistId: z.uuid(),
+  startsAt: isoTime,
+  endsAt: isoTime,
+  now: isoTime,
+});
+export type SlotFreedJob = z.input<typeof SlotFreedJobSchema>;
+
+export const JobSchema = z.discriminatedUnion("kind", [
+  TimerJobSchema,
+  DepositSweepJobSchema,
+  CalendarWriteJobSchema,
+  HoldDueJobSchema,
+  CalendarSyncJobSchema,
+  ArtistDigestJobSchema,
+  SheetsSyncJobSchema,
+  SheetsFlushJobSchema,
+  SlotFreedJobSchema,
+]);
 export type Job = z.infer<typeof JobSchema>;
 export type JobKind = Job["kind"];
 export const JOB_KINDS = JobSchema.options.map((o) => o.shape.kind.value) as readonly JobKind[];

@@ -49,6 +49,7 @@ describe("migrations", () => {
       "settings",
       "sheet_rows",
       "sheet_sync_state",
+      "slot_offers",
       "system_events",
     ]);
     const second = await migrateDatabase(postgres.url);

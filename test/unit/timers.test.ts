@@ -286,7 +286,7 @@ describe("the template registry and the README", () => {
       expect(row).toContain(`\`${spec.name}\``);
       expect(row).toContain(spec.params.join(", "));
       // The body is the copy catalogue's, with Meta's {{n}} for our {n}.
-      if (spec.audience === "client") expect(row).toContain(renderCopy(spec.previewKey, { 1: "{{1}}", 2: "{{2}}", 3: "{{3}}" }));
+      if (spec.audience === "client") expect(row).toContain(renderCopy(spec.previewKey, { 1: "{{1}}", 2: "{{2}}", 3: "{{3}}", 4: "{{4}}" }));
     }
   });
 });

@@ -199,7 +199,7 @@ export function answerSlotChoice(b: DecisionBuilder, message: InboundMessage): v
 }
 
 /** The client chose slot `index`: hold it (the object does), with the deposit link for it or, paid already, booked. */
-function choose(b: DecisionBuilder, booking: BookingConfig, offer: SlotOffer, index: number): void {
+export function choose(b: DecisionBuilder, booking: BookingConfig, offer: SlotOffer, index: number): void {
   const slot = offer.slots[index];
   if (!slot) throw new Error(`engine bug: slot ${index} of offer ${offer.id} does not exist`);
   const start = new Date(slot.start);

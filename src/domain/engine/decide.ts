@@ -14,6 +14,7 @@ import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { answerSlotChoice, answerTimeWindows, bookingOf, reofferAfterExpiry } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { answerFreedOffer, answeringFreed, isFreedButton, staleFreedButton } from "./freed-offer.ts";
 import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
 import { handOver, whileHandedOver } from "./handover.ts";
@@ -162,6 +163,11 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     handOver(b, explicit, message);
     return b.decision;
   }
+  // A freed-slot button of an offer no longer open (withdrawn at its deadline, or answered).
+  if (isFreedButton(message.replyId) && !answeringFreed(b)) {
+    staleFreedButton(b, message);
+    return b.decision;
+  }
   switch (b.currentStatus) {
     case LeadStatus.NEW:
     case LeadStatus.QUALIFYING: {
@@ -177,7 +183,8 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
       answerTourOffer(b, message);
       return b.decision;
     case LeadStatus.CHOOSING_SLOT:
-      answerSlotChoice(b, message);
+      if (answeringFreed(b)) answerFreedOffer(b, message);
+      else answerSlotChoice(b, message);
       return b.decision;
     case LeadStatus.COLLECTING_TIME_WINDOWS:
       answerTimeWindows(b, message);

@@ -120,6 +120,8 @@ export interface BookingConfig {
   holdRefused?: HoldRefusal;
   /** What the artist's calendar said when the deposit for the held slot arrived. */
   paidOutcome?: "confirmed" | "slot_taken";
+  /** A freed-slot offer being answered: whether its `slot_offers` row is still open (read just now). */
+  freedOpen?: boolean;
 }
 
 export interface EngineConfig {
