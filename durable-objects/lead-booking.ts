@@ -16,6 +16,7 @@
 import type { DatabaseHandle } from "../src/db/client.ts";
 import { calendarConfigured, type AppConfig } from "../src/config.ts";
 import { defaultArtist } from "../src/db/artists-store.ts";
+import { readConsent } from "../src/domain/consent.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
 import type { BookingConfig, CalendarView, Decision, HoldRefusal, LeadState } from "../src/domain/engine/types.ts";
@@ -75,7 +76,9 @@ export class LeadBooking {
 
   /** Settings for a client message: the view only where the answer may be an offer. */
   forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
-    const offering = OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer);
+    // The consent step's last answer may carry on into an offer (engine/consent.ts).
+    const agreeing = lead.status === LeadStatus.CHECKING_CONSENT && readConsent(lead.consent)?.step === "policy";
+    const offering = agreeing || (OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer));
     return this.settings(now, offering);
   }
 

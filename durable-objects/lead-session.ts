@@ -67,6 +67,7 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks, openSettingsFrom } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
+import { consentPolicyFor } from "./lead-consent.ts";
 import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { LeadBooking } from "./lead-booking.ts";
 import { PaymentSteps } from "./payment-steps.ts";
@@ -398,7 +399,8 @@ export class LeadSession {
       const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null } as const;
       // Approving (or offering times) offers free slots: the calendar is read first.
       const offers = item.action === "approve" || item.action === "offer_slots";
-      const decided = decideArtistAction(state, input, now, this.engineConfig(now, undefined, await this.booking.settings(now, offers)));
+      const consentPolicy = await consentPolicyFor(this.handle().db);
+      const decided = decideArtistAction(state, input, now, { ...this.engineConfig(now, undefined, await this.booking.settings(now, offers)), consentPolicy });
       const outcome = decided.outcome;
       if (!outcome.ok) return refuse(outcome.reason === "queued" ? ActionRefusal.WRONG_STATUS : outcome.reason);
       try {
