@@ -244,6 +244,18 @@ describe("the consent step in the engine", () => {
     expect(copyKeys(later.decision)).toEqual(["deposit.link.client"]);
   });
 
+  it("handed over mid-step and handed back: the client is asked the step's question again", () => {
+    const lead = after(pending(), act(pending(), "approve").decision);
+    const { lead: handed } = chat(lead, [says("??"), says("???"), says("????")]);
+    expect(handed.status).toBe(LeadStatus.NEEDS_ARTIST_REPLY);
+    const resumed = decideArtistAction(handed, { type: "artist_action", action: "resume", reason: null, via: "link" }, NOW, WITH_CONSENT);
+    expect(resumed.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(copyKeys(resumed.decision)).toEqual(["action.resume.client", "consent.dob_again.client"]);
+    const next = after(handed, resumed.decision);
+    const { lead: asked } = chat(next, [says("12/03/1999")]);
+    expect(record(asked)).toMatchObject({ step: "medical", dateOfBirth: "1999-03-12" });
+  });
+
   it("approved after the client's window closed: the consent_request template asks for the DOB", () => {
     const { decision } = act(pending({ serviceWindowEndsAt: new Date(NOW.getTime() - HOUR) }), "approve");
     expect(decision.outbound).toMatchObject([{ to: "client", kind: "template", name: "inkline_consent_request", params: ["Ari", "Mara"] }]);
