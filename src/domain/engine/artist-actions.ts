@@ -14,7 +14,7 @@ import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { approveWithSlots, bookingOf, offerSlotsAction } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
-import { consentNeeded, startConsent } from "./consent.ts";
+import { CONSENT_FIRST, consentNeeded, startConsent } from "./consent.ts";
 import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
 import { endHandover } from "./handover.ts";
 import type { ArtistActionInput, Decision, EngineConfig, LeadState } from "./types.ts";
@@ -54,9 +54,6 @@ function announce(b: DecisionBuilder, action: keyof typeof ANNOUNCED, payload: R
   b.event(move.event, payload);
   return null;
 }
-
-/** Where a deposit link waits for the consent step first (later statuses came through an approval that asked it). */
-const CONSENT_FIRST: ReadonlySet<LeadStatus> = new Set([LeadStatus.PENDING_APPROVAL, LeadStatus.STALE, LeadStatus.COLLECTING_TIME_WINDOWS]);
 
 /** Applies the action to the builder; returns why it cannot run (and then nothing is decided). */
 function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null {

@@ -28,6 +28,12 @@ const DOB_KEY = "date_of_birth";
 const MEDICAL_KEY = "medical";
 const POLICY_KEY = "policy_ack";
 
+/**
+ * Where "send the deposit" runs the consent step first: the approval and the deposit in one tap.
+ * Later statuses came through an approval, which asked it when the step was on.
+ */
+export const CONSENT_FIRST: ReadonlySet<LeadStatus> = new Set([S.PENDING_APPROVAL, S.STALE]);
+
 /** The consent record after this decision's patch so far. */
 function recordOf(b: DecisionBuilder): ConsentRecord | null {
   const patched = b.decision.patch.consent;
