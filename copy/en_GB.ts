@@ -162,6 +162,28 @@ export const en_GB = {
   "action.approve.client":
     "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Next we'll find a date that suits you both; {artistName} will be in touch here.",
   "action.approve_booking.client": "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Let's find you a date.",
+  "consent.dob.client":
+    "Great news{greetingName}! {artistName} has looked at your idea and would love to do it. Before we book, a few quick questions that stay between you and {artistName}.\nFirst, what's your date of birth? (for example 12/03/1999; you need to be {minimumAge} or over)",
+  "consent.dob_again.client": "Let's carry on: what's your date of birth? (for example 12/03/1999)",
+  "consent.dob_repair.empty": "Sorry, I didn't catch that. What's your date of birth? Day, month and year, like 12/03/1999.",
+  "consent.dob_repair.not_a_date": "Sorry, I couldn't read that as a date. Could you send your date of birth as day, month and year, like 12/03/1999 or 12 March 1999?",
+  "consent.dob_repair.future": "That date hasn't happened yet, so it can't be your birthday! Could you check it and send it again, like 12/03/1999?",
+  "consent.dob_repair.implausible": "That date looks a little too long ago. Could you check the year and send it again, like 12/03/1999?",
+  "consent.under_age.client":
+    "Thank you for telling me{greetingName}. {artistName} can only tattoo clients aged {minimumAge} or over, so we can't book this piece for now, and no deposit has been taken. We'd love to hear from you again when you're {minimumAge}.",
+  "consent.medical.client": "Question {number} of {count}: {question}",
+  "consent.medical_repair.client": "Sorry, I didn't catch that. Please tap Yes or No (or just reply yes or no).",
+  "consent.agree_button": "I agree",
+  "consent.policy.client":
+    "Last thing: {artistName}'s booking policy, in plain words.\n• Cancel with at least {noticeHours} hours' notice and your deposit is {inTime}.\n• Cancel later than that and it's {late}.\n• You can move your appointment {freeMoves} time(s) with at least {noticeHours} hours' notice; your deposit is {reschedule}.\n• If you don't come, it's {noShow}.\n• {offPrice}\nTap I agree to carry on.",
+  "consent.policy.fate.move": "moved to your new date",
+  "consent.policy.fate.credit": "kept for you as credit for {creditDays} days",
+  "consent.policy.fate.forfeit": "kept by the studio",
+  "consent.policy.fate.refund": "refunded to you",
+  "consent.policy.off_price": "Your deposit comes off the price of your tattoo on the day.",
+  "consent.policy.booking_fee": "Your deposit is a booking fee; it isn't taken off the price of your tattoo.",
+  "consent.policy_repair.client": "To carry on, please tap I agree. If anything in the policy worries you, just ask and {artistName} will reply personally.",
+  "consent.done.client": "Thank you{greetingName}, that's everything. Next we'll find a date that suits you both; {artistName} will be in touch here.",
   "action.reject.client":
     "Thank you for thinking of {artistName}{greetingName}. Unfortunately {artistName} can't take this piece on, but wishes you the very best with it.",
   "action.reject.client.not_my_style":
@@ -249,6 +271,8 @@ export const en_GB = {
   "template.aftercare_check_in": "Hi {1}, how is your new tattoo from {2} healing? Reply to this message if anything worries you.",
   "template.healed_photo": "Hi {1}, your tattoo from {2} should be healed by now. Reply to this message with a photo: {2} would love to see it.",
   "template.review_request": "Hi {1}, thank you for getting tattooed with {2}! A review helps other people find the studio.",
+  "template.consent_request":
+    "Hi {1}, great news: {2} would love to do your tattoo. Before we book, a few quick questions. First, please reply with your date of birth (for example 12/03/1999).",
   "template.update": "Hi {1}, {2} has an update about your tattoo enquiry. Reply to this message to continue.",
   "template.consultation_nudge": "Hi {1}, {2} would still love to hear about your tattoo idea. Reply to this message whenever you're ready to carry on where you left off.",
   "template.holding_update": "Hi {1}, thanks for your patience. {2} hasn't forgotten your tattoo enquiry and will reply personally as soon as they can.",

@@ -16,6 +16,7 @@
 import type { DatabaseHandle } from "../src/db/client.ts";
 import { calendarConfigured, type AppConfig } from "../src/config.ts";
 import { defaultArtist } from "../src/db/artists-store.ts";
+import { readConsent } from "../src/domain/consent.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
 import type { BookingConfig, CalendarView, Decision, HoldRefusal, LeadState } from "../src/domain/engine/types.ts";
@@ -76,11 +77,13 @@ export class LeadBooking {
   }
 
   /**
-   * Settings for a client message: the view only where the answer may be an offer; for the answer
-   * to a freed-slot offer, whether its `slot_offers` row is still open (checked at accept).
+   * Settings for a client message: the view only where the answer may be an offer (the consent
+   * step's last answer may carry on into one, engine/consent.ts); for the answer to a freed-slot
+   * offer, whether its `slot_offers` row is still open (checked at accept).
    */
   async forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
-    const offering = OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer);
+    const agreeing = lead.status === LeadStatus.CHECKING_CONSENT && readConsent(lead.consent)?.step === "policy";
+    const offering = agreeing || (OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer));
     const settings = await this.settings(now, offering);
     const freed = lead.status === LeadStatus.CHOOSING_SLOT ? lead.slotOffer?.freed : undefined;
     if (!settings || !freed) return settings;

@@ -67,6 +67,7 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks, openSettingsFrom } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
+import { LeadConsentPolicy, startsConsent } from "./lead-consent.ts";
 import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { LeadBooking } from "./lead-booking.ts";
 import { PaymentSteps } from "./payment-steps.ts";
@@ -103,6 +104,8 @@ export class LeadSession {
   private readonly handle: () => DatabaseHandle;
   private readonly payments: PaymentSteps;
   private readonly booking: LeadBooking;
+  /** The artist's policy for the consent step, read when the artist acts (lead-consent.ts). */
+  private readonly consentPolicy = new LeadConsentPolicy();
 
   /** Runs after each committed decision (freed-slot answers close their offer: lead-freed-offer.ts). */
   private readonly afterCommit: (decision: Decision, now: Date, correlationId: string) => Promise<void>;
@@ -416,7 +419,9 @@ export class LeadSession {
       const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null } as const;
       // Approving (or offering times) offers free slots: the calendar is read first.
       const offers = item.action === "approve" || item.action === "offer_slots";
-      const decided = decideArtistAction(state, input, now, this.engineConfig(now, undefined, await this.booking.settings(now, offers)));
+      // The consent step can start only where an approval happens (engine/consent.ts): read just there.
+      const consentPolicy = startsConsent(item.action, state.status) ? await this.consentPolicy.current(this.handle().db, Date.now()) : null;
+      const decided = decideArtistAction(state, input, now, { ...this.engineConfig(now, undefined, await this.booking.settings(now, offers)), consentPolicy });
       const outcome = decided.outcome;
       if (!outcome.ok) return refuse(outcome.reason === "queued" ? ActionRefusal.WRONG_STATUS : outcome.reason);
       try {

@@ -7,6 +7,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { AppConfig } from "../config.ts";
 import { defaultAvailability, parseAvailability, type AvailabilityRules } from "../domain/availability.ts";
+import { readPolicy, type StudioPolicy } from "../domain/studio-policy.ts";
 import type { Database } from "./client.ts";
 import { artists, type ArtistRow } from "./schema.ts";
 
@@ -96,4 +97,23 @@ export async function updateAvailability(db: Database, id: string, rules: Availa
     .where(eq(artists.id, id))
     .returning();
   return row ? toArtist(row) : null;
+}
+
+/** An artist's stored policy by handle as it is in the row (null: none written, or no such artist). */
+export async function artistPolicy(db: Database, handle: string): Promise<unknown> {
+  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.handle, handle));
+  return row?.policy ?? null;
+}
+
+/** Replaces an artist's policy (already validated by the caller); null for no such artist. */
+export async function updatePolicy(db: Database, id: string, policy: StudioPolicy, now: Date): Promise<{ policy: StudioPolicy; updatedAt: Date } | null> {
+  const [row] = await db.update(artists).set({ policy, updatedAt: now }).where(eq(artists.id, id)).returning({ updatedAt: artists.updatedAt });
+  return row ? { policy, updatedAt: row.updatedAt } : null;
+}
+
+/** An artist's policy as it applies (the default when none is written), and whether it was written; null for no such artist. */
+export async function getPolicy(db: Database, id: string): Promise<{ policy: StudioPolicy; written: boolean } | null> {
+  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, id));
+  if (!row) return null;
+  return { policy: readPolicy(row.policy), written: row.policy !== null };
 }

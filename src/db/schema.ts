@@ -175,6 +175,12 @@ export const leads = pgTable(
     slotOffer: jsonb("slot_offer"),
     /** The slot held while the deposit is paid, or booked (HeldSlot: the booking's id and its time). */
     heldSlot: jsonb("held_slot"),
+    /**
+     * The consent step (src/domain/consent.ts ConsentRecord): date of birth, medical answers and
+     * flags, and the policy acknowledged (its snapshot and the time of the client's "I agree").
+     * Personal data: shown in the inbox, never sent to the spreadsheet.
+     */
+    consent: jsonb("consent"),
 
     /**
      * The next timer due (src/domain/timers.ts), kept by every decision: the cron finds due leads

@@ -19,7 +19,7 @@ const S = LeadStatus;
 export const FUNNEL_STAGES = [
   { stage: "started", statuses: [S.QUALIFYING] },
   { stage: "consultation_complete", statuses: [S.PENDING_APPROVAL] },
-  { stage: "approved", statuses: [S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT] },
+  { stage: "approved", statuses: [S.CHECKING_CONSENT, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT] },
   { stage: "deposit_requested", statuses: [S.AWAITING_DEPOSIT] },
   { stage: "deposit_paid", statuses: [S.DEPOSIT_PAID] },
   { stage: "booked", statuses: [S.BOOKED] },

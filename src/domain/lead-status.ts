@@ -13,6 +13,8 @@ export const LeadStatus = {
   TOUR_CONVERSION_OFFERED: "TOUR_CONVERSION_OFFERED",
   WAITLISTED: "WAITLISTED",
   COLLECTING_TIME_WINDOWS: "COLLECTING_TIME_WINDOWS",
+  /** Approved: date of birth, medical questions and the studio's policy before any slot or deposit (engine/consent.ts). */
+  CHECKING_CONSENT: "CHECKING_CONSENT",
   /** Approved: offered free slots from the artist's calendar, choosing one. */
   CHOOSING_SLOT: "CHOOSING_SLOT",
   AWAITING_DEPOSIT: "AWAITING_DEPOSIT",

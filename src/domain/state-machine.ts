@@ -12,6 +12,7 @@ const S = LeadStatus;
  */
 const AFTER_CONSULTATION = [
   S.PENDING_APPROVAL,
+  S.CHECKING_CONSENT,
   S.TOUR_CONVERSION_OFFERED,
   S.WAITLISTED,
   S.COLLECTING_TIME_WINDOWS,
@@ -34,6 +35,7 @@ export const TRANSITIONS = {
   QUALIFYING: [S.PENDING_APPROVAL, S.TOUR_CONVERSION_OFFERED, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
   // The artist approves (COLLECTING_TIME_WINDOWS), rejects, or books the client themselves (BOOKED).
   PENDING_APPROVAL: [
+    S.CHECKING_CONSENT,
     S.AWAITING_DEPOSIT,
     S.COLLECTING_TIME_WINDOWS,
     S.CHOOSING_SLOT,
@@ -52,9 +54,13 @@ export const TRANSITIONS = {
   TOUR_CONVERSION_OFFERED: [S.QUALIFYING, S.WAITLISTED, S.ABANDONED, S.STALE, ...ALWAYS],
   // A freed slot in the client's city is offered to them (freed-slots.ts): CHOOSING_SLOT.
   WAITLISTED: [S.QUALIFYING, S.CHOOSING_SLOT, S.STALE, ...ALWAYS],
+  // Approved, the client answering the consent step: then what the approval meant (slots, their
+  // windows, the deposit link); under the minimum age the lead is closed (REJECTED); the artist may
+  // still reject or book by hand.
+  CHECKING_CONSENT: [S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, S.AWAITING_DEPOSIT, S.REJECTED, S.BOOKED, S.STALE, ...ALWAYS],
   // Approved: the artist may still change their mind (REJECTED) or arrange the booking themselves (BOOKED).
   // With the calendar on, a fresh offer goes out once slots fit the client's windows (CHOOSING_SLOT).
-  COLLECTING_TIME_WINDOWS: [S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.BOOKED, S.REJECTED, S.STALE, ...ALWAYS],
+  COLLECTING_TIME_WINDOWS: [S.CHOOSING_SLOT, S.CHECKING_CONSENT, S.AWAITING_DEPOSIT, S.BOOKING_PENDING, S.BOOKED, S.REJECTED, S.STALE, ...ALWAYS],
   // A slot chosen: held while the deposit is paid (AWAITING_DEPOSIT), or booked at once when the
   // deposit was paid before (kept as credit); "none of these" collects their windows instead. A
   // freed slot passed on, lost or lapsed sends a waitlisted client back to the waitlist.
@@ -72,7 +78,7 @@ export const TRANSITIONS = {
   // A client who went quiet and writes again carries on where they were (timers.ts abandons).
   ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],
   // Waited too long for the artist (timers.ts): the artist can still answer it.
-  STALE: [S.NEW, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKED, S.REJECTED, S.OPTOUT],
+  STALE: [S.NEW, S.CHECKING_CONSENT, S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.AWAITING_DEPOSIT, S.BOOKED, S.REJECTED, S.OPTOUT],
   // START: back to where the lead was (remembered at STOP), or NEW to restart the consultation.
   OPTOUT: [S.NEW, S.NEEDS_ARTIST_REPLY, S.NEEDS_FOLLOW_UP, ...AFTER_CONSULTATION],
 } as const satisfies Record<LeadStatus, readonly LeadStatus[]>;

@@ -138,6 +138,14 @@ export const TEMPLATES = {
     previewKey: "template.freed_slot_offer",
     audience: "client",
   },
+  /** The artist approved after the client's window closed: the consent step begins with their date of birth. */
+  consent_request: {
+    name: "inkline_consent_request",
+    category: "UTILITY",
+    params: ["client first name", "artist name"],
+    previewKey: "template.consent_request",
+    audience: "client",
+  },
   /**
    * The artist's notice with action buttons, when their own 24-hour window is closed: each URL
    * button carries a one-tap token as its dynamic suffix (the same token as a reply button's).

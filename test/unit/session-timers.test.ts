@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ledgerBalance, NO_PAYMENT, type LedgerEntry } from "../../src/domain/deposit.ts";
 import type { LeadState } from "../../src/domain/engine.ts";
-import { aftercareCopyKey, BookedReply, type SessionFacts } from "../../src/domain/engine/after-session.ts";
+import { aftercareCopyKey, BookedReply, type AftercareConfig, type SessionFacts } from "../../src/domain/engine/after-session.ts";
 import { decideTimer, timerLead } from "../../src/domain/engine/timers.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
@@ -48,7 +48,8 @@ function bookedLead(overrides: Partial<LeadState> = {}): LeadState {
 }
 
 const facts = (overrides: Partial<SessionFacts> = {}): SessionFacts => ({ confirmed: { id: "booking-1", startsAt: START, endsAt: END }, policy: defaultPolicy(), ...overrides });
-const ENGINE = { ...CONFIG, actionLinks: true, timers: LONDON, aftercare: { reviewUrl: "https://reviews.example/mara", copyByStyle: {} } };
+const AFTERCARE: AftercareConfig = { reviewUrl: "https://reviews.example/mara", copyByStyle: {} };
+const ENGINE = { ...CONFIG, actionLinks: true, timers: LONDON, aftercare: AFTERCARE };
 
 /**
  * Fires what is due at `now` for `lead`, the way the cron's message would; with `only`, every other

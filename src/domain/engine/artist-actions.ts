@@ -14,6 +14,7 @@ import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { approveWithSlots, bookingOf, offerSlotsAction } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { CONSENT_FIRST, consentNeeded, startConsent } from "./consent.ts";
 import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
 import { endHandover } from "./handover.ts";
 import type { ArtistActionInput, Decision, EngineConfig, LeadState } from "./types.ts";
@@ -59,8 +60,16 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
   const via = { via: input.via };
   switch (input.action) {
     case ArtistAction.APPROVE: {
-      // With the calendar on, the client is offered free slots at once (booking.ts).
+      // With the calendar on, the client is offered free slots at once (booking.ts); with the
+      // consent step on, only once the client has given it (consent.ts).
       const booking = bookingOf(b);
+      const consent = consentNeeded(b);
+      if (consent !== null) {
+        b.decision.patch.approvedAt = b.now;
+        b.event("artist.approved", { ...via, booking: booking !== null ? "calendar" : "by_hand", consent: true });
+        startConsent(b, consent, booking !== null ? "slots" : "approve");
+        return null;
+      }
       if (booking !== null) {
         approveWithSlots(b, booking, input.via);
         return null;
@@ -86,6 +95,14 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
     case ArtistAction.SEND_DEPOSIT: {
       // Sent with the approval in one tap: the lead counts as approved too.
       if (b.lead.status === LeadStatus.PENDING_APPROVAL || b.lead.status === LeadStatus.STALE) b.decision.patch.approvedAt = b.now;
+      const consent = consentNeeded(b);
+      if (consent !== null && CONSENT_FIRST.has(b.lead.status)) {
+        // Refused as it would be without the step, before the client is asked anything.
+        if (!b.lead.deposit) return ActionRefusal.NO_DEPOSIT;
+        if (!b.config.payments) return ActionRefusal.PAYMENTS_OFF;
+        startConsent(b, consent, "deposit");
+        return null;
+      }
       return sendDepositLink(b, input.via);
     }
     case ArtistAction.SEND_BOOKING_LINK:

@@ -14,6 +14,7 @@ import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { answerSlotChoice, answerTimeWindows, bookingOf, reofferAfterExpiry } from "./booking.ts";
 import { DecisionBuilder } from "./builder.ts";
+import { answerConsent } from "./consent.ts";
 import { answerFreedOffer, answeringFreed, isFreedButton, staleFreedButton } from "./freed-offer.ts";
 import { sendDepositLink } from "./deposit.ts";
 import { answerCurrentQuestion, resumeConsultation } from "./consultation.ts";
@@ -181,6 +182,9 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
     }
     case LeadStatus.TOUR_CONVERSION_OFFERED:
       answerTourOffer(b, message);
+      return b.decision;
+    case LeadStatus.CHECKING_CONSENT:
+      answerConsent(b, message);
       return b.decision;
     case LeadStatus.CHOOSING_SLOT:
       if (answeringFreed(b)) answerFreedOffer(b, message);

@@ -16,6 +16,7 @@ import type { InboundMessage } from "../messages.ts";
 import { asQuestionKey, nextQuestion, questionByKey } from "../questions.ts";
 import { canTransition } from "../state-machine.ts";
 import type { DecisionBuilder } from "./builder.ts";
+import { askConsentAgain } from "./consent.ts";
 import { explicitTrigger, isContinue, type HandoverReason } from "./triggers.ts";
 import { ENGINE_DEFAULTS, type RecordedAnswer } from "./types.ts";
 
@@ -188,6 +189,7 @@ export function endHandover(b: DecisionBuilder, by: "client" | "artist"): void {
   b.decision.patch.handoverReasons = [];
   b.say(by === "client" ? "handover.resumed" : "action.resume.client");
   b.event("lead.handover_ended", { reason: b.lead.handoverReason, to_status: back, by });
+  if (back === LeadStatus.CHECKING_CONSENT) askConsentAgain(b);
   if (back !== LeadStatus.QUALIFYING) return;
   const question = questionByKey(b.lead.currentQuestion) ?? nextQuestion(null);
   if (!question) return;

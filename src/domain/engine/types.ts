@@ -4,6 +4,7 @@
  */
 import type { RejectReason } from "../artist-desk.ts";
 import type { ActionVia, ArtistAction } from "../artist-actions.ts";
+import type { ConsentRecord } from "../consent.ts";
 import type { CheckoutRequest, LedgerEntry, PaymentState, RefundRequest } from "../deposit.ts";
 import type { LeadStatus, Region, SizeCategory } from "../lead-status.ts";
 import type { InboundMessage, MediaKind, Outbound } from "../messages.ts";
@@ -12,6 +13,7 @@ import type { Interval, SessionSize } from "../gap-search.ts";
 import type { QuestionKey } from "../questions.ts";
 import type { HeldSlot, SlotOffer } from "../slot-offer.ts";
 import type { Transition } from "../state-machine.ts";
+import type { StudioPolicy } from "../studio-policy.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
@@ -89,6 +91,8 @@ export interface LeadState {
   slotOffer?: SlotOffer | null;
   /** The slot held while the deposit is paid, or booked; none unless given. */
   heldSlot?: HeldSlot | null;
+  /** leads.consent as stored (read by consent.ts); none unless given. */
+  consent?: unknown;
 }
 
 /**
@@ -161,6 +165,11 @@ export interface EngineConfig {
   panic?: PanicState;
   /** The booking step (slots, holds, confirmations); off (the artist books by hand) unless given. */
   booking?: BookingConfig;
+  /**
+   * The lead's artist's policy when the consent step runs before the deposit (engine/consent.ts);
+   * off unless given.
+   */
+  consentPolicy?: StudioPolicy | null;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
   /** Aftercare copy per style and the review page (after-session.ts); generic copy and no review request unless given. */
@@ -280,6 +289,8 @@ export interface LeadPatch {
   // The booking step (see engine/booking.ts).
   slotOffer?: SlotOffer | null;
   heldSlot?: HeldSlot | null;
+  // The consent step (see consent.ts).
+  consent?: ConsentRecord;
   // Timers (see timers.ts): what fired, and the next one due (kept for the cron's index).
   timersFired?: string[];
   nextTimerAt?: Date | null;

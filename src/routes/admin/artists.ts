@@ -2,11 +2,13 @@
  * GET /admin/artists (the default artist is made from the config on first use), GET
  * /admin/artists/:id, and PUT /admin/artists/:id/availability, which replaces the artist's rules:
  * a rule set that makes no sense is a 400 naming the field (validate.ts), an unknown id a 404.
+ * GET/PUT /admin/artists/:id/policy read and replace the studio's policy (domain/studio-policy.ts)
+ * the same way; a policy that contradicts itself names the field too.
  */
 import { Hono } from "hono";
-import { defaultArtist, getArtist, listArtists, updateAvailability, type Artist } from "../../db/artists-store.ts";
+import { defaultArtist, getArtist, getPolicy, listArtists, updateAvailability, updatePolicy, type Artist } from "../../db/artists-store.ts";
 import type { AdminEnv } from "./context.ts";
-import { ArtistIdParams, AvailabilityBody } from "./schemas.ts";
+import { ArtistIdParams, AvailabilityBody, PolicyBody } from "./schemas.ts";
 import { valid } from "./validate.ts";
 
 const notFound = { error: "not_found", message: "no artist with this id" } as const;
@@ -35,6 +37,18 @@ export const adminArtists = new Hono<AdminEnv>()
   .get("/:id", valid("param", ArtistIdParams), async (c) => {
     const artist = await getArtist(c.get("db"), c.req.valid("param").id);
     return artist ? c.json(artistJson(artist)) : c.json(notFound, 404);
+  })
+  .get("/:id/policy", valid("param", ArtistIdParams), async (c) => {
+    const { id } = c.req.valid("param");
+    const found = await getPolicy(c.get("db"), id);
+    return found ? c.json({ artist_id: id, written: found.written, policy: found.policy }) : c.json(notFound, 404);
+  })
+  .put("/:id/policy", valid("param", ArtistIdParams), valid("json", PolicyBody), async (c) => {
+    const { id } = c.req.valid("param");
+    const saved = await updatePolicy(c.get("db"), id, c.req.valid("json"), new Date());
+    if (!saved) return c.json(notFound, 404);
+    c.get("log").info("artist.policy_updated", { artist_id: id, minimum_age: saved.policy.minimumAge, questions: saved.policy.medicalQuestions.length });
+    return c.json({ artist_id: id, written: true, policy: saved.policy, updated_at: saved.updatedAt.toISOString() });
   })
   .put("/:id/availability", valid("param", ArtistIdParams), valid("json", AvailabilityBody), async (c) => {
     const { id } = c.req.valid("param");

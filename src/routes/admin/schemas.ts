@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ArtistAction } from "../../domain/artist-actions.ts";
 import { AvailabilityRules } from "../../domain/availability.ts";
+import { StudioPolicy } from "../../domain/studio-policy.ts";
 import { BOOKING_STATUSES } from "../../domain/booking.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { decodeCursor } from "../../db/admin-store.ts";
@@ -13,6 +14,13 @@ import { decodeCursor } from "../../db/admin-store.ts";
 export const LeadIdParams = z.object({ id: z.uuid().describe("The lead's id") });
 
 export const ArtistIdParams = z.object({ id: z.uuid().describe("The artist's id") });
+
+/**
+ * The studio's whole policy (replaces the stored one); see src/domain/studio-policy.ts. A policy
+ * that contradicts itself (a credit that expires before the cancellation notice) is a 400 naming
+ * the field, like any other bad value.
+ */
+export const PolicyBody = StudioPolicy;
 
 /** The whole rule set (replaces the stored one); see src/domain/availability.ts. */
 export const AvailabilityBody = AvailabilityRules;
@@ -301,6 +309,22 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     params: ArtistIdParams,
     body: AvailabilityBody,
     responses: { 200: { doc: "The artist with the new rules" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "get",
+    path: "/admin/artists/:id/policy",
+    summary: "The artist's studio policy as it applies (the default until they write one; `written` says which)",
+    params: ArtistIdParams,
+    responses: { 200: { doc: "The policy" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "put",
+    path: "/admin/artists/:id/policy",
+    summary:
+      "Replaces the artist's studio policy: cancellation notice, free reschedules, the deposit's fate in each case, credit expiry, minimum age, medical questions, touch-up window. Writing one turns on the consent step before the deposit",
+    params: ArtistIdParams,
+    body: PolicyBody,
+    responses: { 200: { doc: "The policy as stored" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
   },
   {
     method: "get",

@@ -2,13 +2,16 @@
  * GET /inbox/availability: the default artist's availability rules in plain words (working hours
  * per day in their zone, breaks, days off, holidays, buffer, notice, horizon, day cap, session
  * lengths). Read-only: the rules are edited through the admin API. Signed-in only (index.ts).
+ * Beside them, the studio's policy in plain words, with a link to change it (policy.tsx).
  */
 import { Hono } from "hono";
-import { defaultArtist } from "../../db/artists-store.ts";
+import { defaultArtist, getPolicy } from "../../db/artists-store.ts";
+import { defaultPolicy } from "../../domain/studio-policy.ts";
 import { workingRanges, type AvailabilityRules, type TimeRange } from "../../domain/availability.ts";
 import { WEEKDAYS } from "../../domain/parsing/time.ts";
 import { artistCopy as t } from "../lead-view.ts";
 import { Layout } from "./layout.tsx";
+import { PolicyView } from "./policy.tsx";
 import type { InboxEnv } from "./session.tsx";
 
 const ranges = (list: readonly TimeRange[]) => list.map((r) => `${r.start}–${r.end}`).join(", ");
@@ -64,6 +67,7 @@ function Rules({ rules }: { rules: AvailabilityRules }) {
 
 export const inboxAvailability = new Hono<InboxEnv>().get("/", async (c) => {
   const artist = await defaultArtist(c.get("db"), c.get("config"));
+  const policy = (await getPolicy(c.get("db"), artist.id))?.policy ?? defaultPolicy();
   return c.html(
     <Layout title={t("inbox.availability.title")} csrf={c.get("csrf")} panic={c.get("panic")}>
       <p>
@@ -80,6 +84,13 @@ export const inboxAvailability = new Hono<InboxEnv>().get("/", async (c) => {
         <Rules rules={artist.availability} />
       </section>
       <p class="muted">{t("inbox.availability.edit", { id: artist.id })}</p>
+      <section class="card" id="studio-policy">
+        <h2>{t("inbox.policy.title")}</h2>
+        <PolicyView policy={policy} />
+        <p>
+          <a href="/inbox/policy">{t("inbox.policy.edit_link")}</a>
+        </p>
+      </section>
     </Layout>,
   );
 });

@@ -18,6 +18,7 @@ import { inboxJobs } from "./jobs.tsx";
 import { MessagePage } from "./layout.tsx";
 import { inboxLeadPage } from "./lead-page.tsx";
 import { inboxOverview } from "./overview.tsx";
+import { inboxPolicy } from "./policy.tsx";
 import { inboxPanic, withPanic } from "./panic.tsx";
 import { requireCsrf, requireSession, sameOrigin, withSessionKey, type InboxEnv } from "./session.tsx";
 
@@ -60,6 +61,7 @@ export const inbox = new Hono<InboxEnv>()
   .route("/attachments", inboxAttachments)
   .route("/jobs", inboxJobs)
   .route("/availability", inboxAvailability)
+  .route("/policy", inboxPolicy)
   .route("/agenda", inboxAgenda)
   // A mounted app's notFound is not consulted (the parent's is): the last handler says it instead.
   .all("*", (c) => c.html(<MessagePage title={t("inbox.page_not_found.title")} body={t("inbox.page_not_found.body")} csrf={c.get("csrf")} panic={c.get("panic")} />, 404));

@@ -18,6 +18,7 @@ import { LeadIdParams } from "../admin/schemas.ts";
 import { answerRows, artistCopy as t, briefLine, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
 import { readLedger } from "../../domain/deposit.ts";
 import { BookingCard } from "./booking-view.tsx";
+import { ConsentCard } from "./consent-view.tsx";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
@@ -271,6 +272,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
           )}
         </section>
       </div>
+      <ConsentCard stored={lead.consent} />
       <Timers lead={lead} fired={fired} />
       <section class="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t("inbox.lead.timeline")}</h2>
