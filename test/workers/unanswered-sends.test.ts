@@ -126,7 +126,7 @@ describe("a send whose answer is lost", () => {
 describe("an object reset while Graph holds its send", () => {
   it("the send went out before the reset took the answer: Meta's status settles it, no second copy", async () => {
     const phone = uniquePhone();
-    await setGraphLatency(phone, 1_500);
+    await setGraphLatency(phone, 400);
     await clientSends({ from: phone, text: "hi" });
     // Once the welcome's Graph call is in flight, reset the object the way a crash or a deploy does.
     await vi.waitFor(async () => expect(await graphCallsInFlight(phone)).toBe(1), { timeout: 10_000, interval: 20 });
