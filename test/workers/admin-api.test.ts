@@ -337,6 +337,7 @@ describe("GET /admin/funnel", () => {
       deposit_requested: 0,
       deposit_paid: 0,
       booked: 1,
+      completed: 0,
     });
     const complete = body.stages.find((s) => s.stage === "consultation_complete");
     const started = body.stages.find((s) => s.stage === "started");
