@@ -15,6 +15,8 @@ const FailRequest = z.strictObject({
   mode: z.enum(["500", "429", "timeout", "lost_reply", "bsuid_unsupported"]),
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
+  /** Fail only message sends whose `biz_opaque_callback_data` starts with this (kept apart from the global arming). */
+  ref: z.string().min(1).max(200).optional(),
 });
 const LatencyRequest = z.strictObject({ ms: z.int().min(0).max(10_000) });
 const ClockRequest = z.union([
@@ -96,7 +98,8 @@ const routes: Record<string, Handler> = {
   "POST /_emulator/fail": (ctx, req) => {
     const parsed = parseControlBody(req.body, FailRequest);
     if (!parsed.ok) return parsed.reply;
-    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only);
+    if (parsed.value.ref !== undefined) ctx.state.armScopedFailures(parsed.value.ref, parsed.value.count, parsed.value.mode);
+    else ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only);
     return json(200, ctx.state.failureStatus());
   },
   "POST /_emulator/latency": (ctx, req) => {

@@ -103,6 +103,8 @@ export class EmulatorState {
   #clockOffsetMs = 0;
   #seq = 0;
   #armed: { remaining: number; mode: FailureMode; only?: GraphCallKind } = { remaining: 0, mode: "500" };
+  /** Failures armed for message sends whose callback data (our ref) starts with the key; apart from {@link #armed}. */
+  #scoped = new Map<string, { remaining: number; mode: FailureMode }>();
   #contacts = new Map<string, Contact>();
 
   /** The emulator's clock: wall time plus the offset set through the control API. */
@@ -137,8 +139,27 @@ export class EmulatorState {
     this.#armed = only === undefined ? { remaining: count, mode } : { remaining: count, mode, only };
   }
 
+  /**
+   * Arms the next `count` message sends whose `biz_opaque_callback_data` starts with `refPrefix`
+   * to fail in `mode`, leaving every other call (and the global arming) alone: one test's faults
+   * never hit another's sends.
+   */
+  armScopedFailures(refPrefix: string, count: number, mode: FailureMode): void {
+    if (count <= 0) this.#scoped.delete(refPrefix);
+    else this.#scoped.set(refPrefix, { remaining: count, mode });
+  }
+
   /** Consumes one armed failure for a call of `kind`, if any, and counts it. */
-  takeFailure(kind: GraphCallKind): FailureMode | null {
+  takeFailure(kind: GraphCallKind, ref: string | null = null): FailureMode | null {
+    if (kind === "messages" && ref !== null) {
+      for (const [prefix, armed] of this.#scoped) {
+        if (!ref.startsWith(prefix)) continue;
+        armed.remaining -= 1;
+        if (armed.remaining <= 0) this.#scoped.delete(prefix);
+        this.injected[armed.mode] += 1;
+        return armed.mode;
+      }
+    }
     if (this.#armed.remaining <= 0) return null;
     if (this.#armed.only !== undefined && this.#armed.only !== kind) return null;
     this.#armed.remaining -= 1;
@@ -190,6 +211,7 @@ export class EmulatorState {
     this.injected = { "500": 0, "429": 0, timeout: 0, lost_reply: 0, bsuid_unsupported: 0 };
     this.#clockOffsetMs = 0;
     this.#armed = { remaining: 0, mode: "500" };
+    this.#scoped.clear();
     this.#contacts.clear();
     this.media.clear();
   }

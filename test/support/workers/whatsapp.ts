@@ -120,6 +120,14 @@ export async function failNextSends(count: number, mode: "500" | "429" | "timeou
   await control("POST", "/_emulator/fail", only === undefined ? { count, mode } : { count, mode, only });
 }
 
+/**
+ * Makes the next `count` message sends whose ref (`biz_opaque_callback_data`) starts with
+ * `refPrefix` fail: a fault that hits only this test's sends, whatever other files send meanwhile.
+ */
+export async function failSendsWithRef(refPrefix: string, count: number, mode: "500" | "429" | "timeout" | "lost_reply"): Promise<void> {
+  await control("POST", "/_emulator/fail", { count, mode, ref: refPrefix });
+}
+
 export async function resetEmulatorFailures(): Promise<void> {
   await control("POST", "/_emulator/fail", { count: 0, mode: "500" });
 }
