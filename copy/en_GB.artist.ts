@@ -5,17 +5,13 @@
  * and placeholder checks apply.
  */
 export const en_GB_artist = {
-  "summary.actions": "One tap:\nApprove: {approve}\nReject: {reject}\nSend deposit: {send_deposit}\nMark booked: {mark_booked}",
   "client.contact_username": "WhatsApp username {username} (no number shared: reply from the inbox)",
   "client.contact_unknown": "no number shared (reply from the inbox)",
-  "handover.resume_link": "Done talking to them? Hand them back to the assistant: {url}",
   "timer.artist_reminder.approval": "Reminder: {clientName} ({phone}) has waited {hours} hours for your answer on their consultation. The summary is in the inbox.",
   "timer.artist_reminder.handover": "Reminder: {clientName} ({phone}) has waited {hours} hours for your reply (they asked for you).",
   "timer.approval_stale.artist": "{clientName} ({phone}) waited 3 days for your answer, so I've marked their enquiry stale and told them you'll be in touch. It stays in the inbox.",
   "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
-  "timer.mark_booked_link": "Booked them? Mark it: {url}",
   "template.artist_alert": "Hi {1}, {2}.",
-  "booking.offer_link": "Offer them free times now: {offer_slots}",
   "booking.none.artist": "{clientName} ({phone}) said none of the offered times work. They've been asked which days and times suit them.",
   "booking.no_slots.artist": "{clientName} ({phone}) is approved, but no free time in your calendar fits right now. They've been asked which days and times suit them.",
   "booking.windows.artist": "{clientName} ({phone}) says these times suit them: \"{windows}\". Nothing in your calendar fits yet.",
@@ -88,6 +84,10 @@ export const en_GB_artist = {
   "digest.more_in_inbox": "…and {count} more waiting in the inbox.",
   "digest.nothing": "Nothing is waiting for you right now. Enjoy your day!",
   "template.artist_actions": "{1} has finished their consultation and is waiting for your answer. Tap a button to approve or reject.",
+  "template.artist_action": "{1} needs you in the studio. Tap the button to act now, or open the inbox for everything else.",
+  "artist.notice_buttons": "One tap for {clientName}:",
+  "artist.refund_page.body": "Refund {clientName}'s deposit: say why and how much on the refund page, then confirm.",
+  "artist.refund_page.button": "Refund page",
   "action.label.approve": "Approve",
   "action.label.reject": "Reject",
   "action.label.send_deposit": "Send deposit request",
@@ -119,8 +119,6 @@ export const en_GB_artist = {
   "deposit.paid.artist": "Payment received: {clientName} ({phone}) paid the {deposit} deposit. They've been sent the deposit policy and told you'll be in touch to fix the date.",
   "deposit.paid_unexpected.artist":
     "Payment received: {clientName} ({phone}) paid {deposit}, but the lead is {status}. The money is recorded; refund it if it shouldn't stand.",
-  "deposit.paid_links": "One tap:\nMark booked: {mark_booked}\nRefund: {refund}",
-  "deposit.refund_link": "Refund: {refund}",
 
   "page.title": "Inkline",
   "page.confirm_heading": "{action}?",

@@ -8,7 +8,7 @@
 import { ACTION_ALLOWED_FROM, asArtistAction, type ArtistAction } from "../src/domain/artist-actions.ts";
 import { actionButtons } from "../src/domain/artist-desk.ts";
 import type { AppConfig } from "../src/config.ts";
-import { templateName, type TemplateKey } from "../src/domain/templates.ts";
+import type { TemplateKey } from "../src/domain/templates.ts";
 import type { Decision } from "../src/domain/engine.ts";
 import type { OutboundPayload, SealedLink } from "../src/domain/messages.ts";
 import type { NewActionToken } from "../src/db/action-tokens.ts";
@@ -140,6 +140,6 @@ async function openButtons(message: Extract<OutboundPayload, { kind: "actions" }
   // The body is the engine's rendered copy; the page URL stands in for the buttons that no longer open.
   const pointer = [message.body, pageUrl].join("\n");
   if (unopened.length > 0 || opened.length === 0) return { message: { kind: "text", body: pointer }, unopened };
-  const built = actionButtons(message.body, message.subject, opened, { name: templateName("artist_actions", settings.templateNames), language: settings.templateLanguage });
+  const built = actionButtons(message.body, message.subject, opened, { language: settings.templateLanguage, names: settings.templateNames });
   return { ...built, unopened };
 }

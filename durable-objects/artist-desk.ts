@@ -19,17 +19,17 @@ import { defaultArtist } from "../src/db/artists-store.ts";
 import type { Database } from "../src/db/client.ts";
 import { recordSystemEvent } from "../src/db/lead-store.ts";
 import { asArtistAction, checkActionToken, SUMMARY_LINK_ACTIONS, type ActionOutcome, type ArtistAction } from "../src/domain/artist-actions.ts";
-import { actionButtonId, actionButtons, deskReplyRef, digestRef, readArtistCommand, reasonRowId, REJECT_REASONS, tapNeedsReason, type RejectReason } from "../src/domain/artist-desk.ts";
+import { actionButtonId, actionButtons, deskReplyRef, digestRef, readArtistCommand, reasonRowId, REJECT_REASONS, tapNeedsReason, tapOpensPage, type RejectReason } from "../src/domain/artist-desk.ts";
 import { maskClientId } from "../src/domain/client-id.ts";
 import { renderCopy } from "../src/domain/copy.ts";
 import { DIGEST_BUTTON_LEADS, DIGEST_GRACE_MS, digestBody, dueDigestSlot, hasNews, localDay } from "../src/domain/digest.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
-import { templateName } from "../src/domain/templates.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { sha256Hex } from "../src/lib/crypto.ts";
 import { createLogger, type Logger } from "../src/lib/log.ts";
 import { actOnLead } from "../src/routes/artist-action.ts";
+import { actionPath } from "./action-links.ts";
 import { DeskReplies, ReplyInDoubt } from "./desk-replies.ts";
 import { Inbox, type InboxPayload } from "./inbox.ts";
 import { SendLedger } from "./send-ledger.ts";
@@ -182,6 +182,11 @@ export class ArtistDesk extends DurableObject<Env> {
       await this.refused(db, refusal, message, correlationId, { lead_id: found?.lead.id ?? null });
       return;
     }
+    // A refund is confirmed on its page (reason, amount); the token is used there.
+    if (check.ok && tapOpensPage(action)) {
+      await reply({ kind: "cta", body: renderCopy("artist.refund_page.body", { clientName }), label: renderCopy("artist.refund_page.button"), url: this.url(actionPath(token)) });
+      return;
+    }
     // Reject asks why first (the token is not used until a reason is picked).
     if (check.ok && tapNeedsReason(action) && reason === null) {
       const rows = REJECT_REASONS.map((r) => ({ id: reasonRowId(token, r), title: renderCopy(`artist.reason.${r}`) }));
@@ -292,8 +297,8 @@ export class ArtistDesk extends DurableObject<Env> {
       const expiresAt = new Date(now.getTime() + config.ACTION_TOKEN_TTL_HOURS * 60 * 60 * 1000);
       for (const lead of facts.awaitingApproval.slice(0, DIGEST_BUTTON_LEADS)) {
         const tokens = await mintDigestTokens(db, lead.id, SUMMARY_LINK_ACTIONS, expiresAt);
-        const template = { name: templateName("artist_actions", config.WHATSAPP_TEMPLATE_NAMES), language: config.WHATSAPP_TEMPLATE_LANGUAGE };
-        const built = actionButtons(renderCopy("digest.lead_buttons", { clientName: lead.name }), lead.name, tokens, template);
+        const templates = { language: config.WHATSAPP_TEMPLATE_LANGUAGE, names: config.WHATSAPP_TEMPLATE_NAMES };
+        const built = actionButtons(renderCopy("digest.lead_buttons", { clientName: lead.name }), lead.name, tokens, templates);
         await this.replies.send(to, built.message, ref(messages), built.fallback);
         messages++;
       }

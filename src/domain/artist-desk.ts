@@ -11,7 +11,7 @@
 import { ACTION_TOKEN_PATTERN, ArtistAction } from "./artist-actions.ts";
 import { renderCopy } from "./copy.ts";
 import type { InboundMessage, OutboundPayload } from "./messages.ts";
-import { TEMPLATES } from "./templates.ts";
+import { templateName, TEMPLATES, type TemplateKey } from "./templates.ts";
 
 /** Prefixes of the ids Inkline gives the artist's buttons and list rows. */
 export const BUTTON_PREFIX = { act: "act:", more: "more:", reason: "rej:" } as const;
@@ -47,16 +47,17 @@ export interface TokenButton {
 /**
  * An artist notice's actions as they go to Graph: reply buttons under `body` whose ids carry the
  * tokens (beyond three, the rest behind "More"), and, for when the artist's 24-hour window is
- * closed, the `artist_actions` template naming `subject` whose URL buttons carry the first tokens
- * as their dynamic suffixes. The summary (durable-objects/action-links.ts) and the digest
+ * closed, the template that fits the actions ({@link actionTemplate}) naming `subject`, whose URL
+ * buttons carry the first tokens as their dynamic suffixes. The summary (durable-objects/action-links.ts) and the digest
  * (durable-objects/artist-desk.ts) both build their buttons here.
  */
 export function actionButtons(
   body: string,
   subject: string,
   tokens: readonly TokenButton[],
-  template: { name: string; language: string },
+  templates: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> },
 ): { message: Extract<OutboundPayload, { kind: "buttons" }>; fallback: Extract<OutboundPayload, { kind: "template" }> } {
+  const key = actionTemplate(tokens);
   const direct = tokens.length <= BUTTON_LIMIT ? tokens : tokens.slice(0, BUTTON_LIMIT - 1);
   const rest = tokens.slice(direct.length);
   const buttons = direct.map((t) => ({ id: actionButtonId(t.token), title: renderCopy(`artist.button.${t.action}`) }));
@@ -65,12 +66,21 @@ export function actionButtons(
     message: { kind: "buttons", body, buttons },
     fallback: {
       kind: "template",
-      name: template.name,
-      language: template.language,
+      name: templateName(key, templates.names),
+      language: templates.language,
       params: [subject],
-      urlButtons: tokens.slice(0, TEMPLATES.artist_actions.urlButtons.length).map((t) => t.token),
+      urlButtons: tokens.slice(0, TEMPLATES[key].urlButtons.length).map((t) => t.token),
     },
   };
+}
+
+/**
+ * The template whose URL buttons fit the notice's actions: Approve / Reject for a lead waiting for
+ * approval (`artist_actions`, its buttons' labels are fixed at Meta), else one "Open" button for the
+ * first action (`artist_action`).
+ */
+export function actionTemplate(tokens: readonly Pick<TokenButton, "action">[]): "artist_actions" | "artist_action" {
+  return tokens[0]?.action === ArtistAction.APPROVE && tokens[1]?.action === ArtistAction.REJECT ? "artist_actions" : "artist_action";
 }
 
 /** The ref (Graph's `biz_opaque_callback_data`) of the `n`th reply to the artist's message `messageId`. */
@@ -126,6 +136,14 @@ export function readArtistCommand(message: Pick<InboundMessage, "kind" | "text" 
   if (message.kind === "reaction" || message.kind === "system" || message.kind === "unsupported") return { kind: "ignore" };
   const words = (message.text ?? "").trim().toLowerCase();
   return DIGEST_WORDS.has(words) ? { kind: "digest" } : { kind: "help" };
+}
+
+/**
+ * A refund tap opens the refund page (its reason and amount are confirmed there, the token used
+ * only then): money going back never moves on one tap.
+ */
+export function tapOpensPage(action: ArtistAction): boolean {
+  return action === ArtistAction.REFUND;
 }
 
 /** A reject tap shows the reasons first; every other action runs on the tap. */

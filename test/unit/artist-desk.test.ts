@@ -50,20 +50,22 @@ describe("the artist's commands", () => {
 });
 
 describe("a notice's buttons (the summary's and the digest's, one builder)", () => {
-  const template = { name: "inkline_artist_actions", language: "en_GB" };
+  const templates = { language: "en_GB", names: {} };
 
   it("property: up to three actions are reply buttons; more leave two and a More carrying the rest; the template carries the first tokens", () => {
     fc.assert(
       fc.property(fc.uniqueArray(token, { minLength: 1, maxLength: SUMMARY_LINK_ACTIONS.length }), (tokens) => {
         const buttons = tokens.map((t, i) => ({ action: SUMMARY_LINK_ACTIONS[i] ?? "approve", token: t }));
-        const built = actionButtons("New consultation", "Ari", buttons, template);
+        const built = actionButtons("New consultation", "Ari", buttons, templates);
         const ids = built.message.buttons.map((b) => b.id);
         expect(ids.length).toBeLessThanOrEqual(3);
         if (tokens.length <= 3) expect(ids).toEqual(tokens.map(actionButtonId));
         else expect(ids).toEqual([actionButtonId(tokens[0] ?? ""), actionButtonId(tokens[1] ?? ""), moreButtonId(tokens.slice(2))]);
         // Every token is reachable from the message: directly, or behind More.
         for (const t of tokens) expect(ids.some((id) => id.includes(t))).toBe(true);
-        expect(built.fallback).toMatchObject({ kind: "template", name: template.name, params: ["Ari"], urlButtons: tokens.slice(0, TEMPLATES.artist_actions.urlButtons.length) });
+        // Approve and Reject first: their template; otherwise the one-button template for the first action.
+        const key = tokens.length >= 2 ? "artist_actions" : "artist_action";
+        expect(built.fallback).toMatchObject({ kind: "template", name: TEMPLATES[key].name, params: ["Ari"], urlButtons: tokens.slice(0, TEMPLATES[key].urlButtons.length) });
       }),
     );
   });
@@ -76,5 +78,16 @@ describe("the desk's refs", () => {
     expect(isDeskRef(digestRef(new Date("2026-07-01T07:00:00Z"), 2))).toBe(true);
     expect(digestRef(new Date("2026-07-01T07:00:00Z"), 2)).toBe("digest-2026-07-01T07:00:00.000Z-2");
     for (const other of [undefined, "", "parked-wa:msg:1", "sheets-failed-x", "0b0f5b0e-0d1c-4c7a-9b55-7d4b0b1c2d3e"]) expect(isDeskRef(other)).toBe(false);
+  });
+});
+
+describe("the template for a notice's buttons outside the window", () => {
+  it("Approve / Reject first: artist_actions; anything else: artist_action with the first action's token", () => {
+    const templates = { language: "en_GB", names: { artist_action: "studio_action" } };
+    const a = "A".repeat(43);
+    const b = "B".repeat(43);
+    expect(actionButtons("x", "Ari", [{ action: "approve", token: a }, { action: "reject", token: b }], templates).fallback).toMatchObject({ name: "inkline_artist_actions", urlButtons: [a, b] });
+    expect(actionButtons("x", "Ari", [{ action: "resume", token: a }], templates).fallback).toMatchObject({ name: "studio_action", urlButtons: [a] });
+    expect(actionButtons("x", "Ari", [{ action: "mark_booked", token: a }, { action: "refund", token: b }], templates).fallback).toMatchObject({ name: "studio_action", urlButtons: [a] });
   });
 });
