@@ -65,7 +65,7 @@ describe("a client named after the artist's link placeholders", () => {
       expect(text).not.toMatch(TOKEN_URL);
       expect(text).not.toContain('"sealed"');
       expect(text).toContain("[approve button]");
-      expect(text).toContain("[refund link]");
+      expect(text).toContain("[refund button]");
     },
   );
 });
