@@ -398,6 +398,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/artists",
         "/admin/artists/{id}",
         "/admin/artists/{id}/availability",
+        "/admin/artists/{id}/digest-hour",
         "/admin/artists/{id}/bookings",
         "/admin/leads/{id}/booking",
         "/admin/openapi.json",
