@@ -6,10 +6,9 @@
  * before the Graph call ({@link openLinks}).
  */
 import { ACTION_ALLOWED_FROM, asArtistAction, type ArtistAction } from "../src/domain/artist-actions.ts";
-import { actionButtonId, BUTTON_LIMIT, moreButtonId } from "../src/domain/artist-desk.ts";
+import { actionButtons } from "../src/domain/artist-desk.ts";
 import type { AppConfig } from "../src/config.ts";
-import { renderCopy } from "../src/domain/copy.ts";
-import { templateName, TEMPLATES, type TemplateKey } from "../src/domain/templates.ts";
+import type { TemplateKey } from "../src/domain/templates.ts";
 import type { Decision } from "../src/domain/engine.ts";
 import type { OutboundPayload, SealedLink } from "../src/domain/messages.ts";
 import type { NewActionToken } from "../src/db/action-tokens.ts";
@@ -148,16 +147,6 @@ async function openButtons(message: Extract<OutboundPayload, { kind: "actions" }
   // The body is the engine's rendered copy; the page URL stands in for the buttons that no longer open.
   const pointer = [message.body, pageUrl].join("\n");
   if (unopened.length > 0 || opened.length === 0) return { message: { kind: "text", body: pointer }, unopened };
-  const direct = opened.length <= BUTTON_LIMIT ? opened : opened.slice(0, BUTTON_LIMIT - 1);
-  const rest = opened.slice(direct.length);
-  const buttons = direct.map((o) => ({ id: actionButtonId(o.token), title: renderCopy(`artist.button.${o.action}`) }));
-  if (rest.length > 0) buttons.push({ id: moreButtonId(rest.map((o) => o.token)), title: renderCopy("artist.button.more") });
-  const fallback: OutboundPayload = {
-    kind: "template",
-    name: templateName("artist_actions", settings.templateNames),
-    language: settings.templateLanguage,
-    params: [message.subject],
-    urlButtons: opened.slice(0, TEMPLATES.artist_actions.urlButtons.length).map((o) => o.token),
-  };
-  return { message: { kind: "buttons", body: message.body, buttons }, unopened, fallback };
+  const built = actionButtons(message.body, message.subject, opened, { language: settings.templateLanguage, names: settings.templateNames });
+  return { ...built, unopened };
 }

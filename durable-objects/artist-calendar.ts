@@ -2,7 +2,7 @@
  * ArtistCalendar: one Durable Object per artist (named by the artist's id), the serial point for
  * holding that artist's time (issue 15). A Durable Object serialises events but not the awaits
  * inside them: two hold requests can interleave across their Postgres and Google calls. So every
- * write here runs in the object's own queue ({@link ArtistCalendar.serial}), one after the other,
+ * write here runs in the object's own queue (serial-database.ts), one after the other,
  * and Postgres's exclusion constraint `bookings_no_overlap` stands behind the queue for the case
  * the queue cannot cover (two live instances during a deploy, a second isolate).
  *
@@ -19,12 +19,13 @@ import { calendarFrom, freeBusy } from "../src/adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../src/config.ts";
 import { getArtist, type Artist } from "../src/db/artists-store.ts";
 import { applyBookingStep, blockedBetween, getBooking, insertHold } from "../src/db/booking-store.ts";
-import { connectPatiently, openDatabase, type Database, type DatabaseHandle } from "../src/db/client.ts";
+import { connectPatiently, openDatabase, type Database } from "../src/db/client.ts";
 import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
 import type { CalendarWriteJob } from "../src/jobs/messages.ts";
 import { createLogger } from "../src/lib/log.ts";
 import { syncArtistCalendar, type SyncOutcome } from "./calendar-sync.ts";
+import { SerialDatabase } from "./serial-database.ts";
 
 /** How many alternatives a refused hold offers, nearest to the time the client chose first. */
 export const ALTERNATIVES = 3;
@@ -64,39 +65,10 @@ export function artistCalendar(env: Pick<Env, "ARTIST_CALENDAR">, artistId: stri
 }
 
 export class ArtistCalendar extends DurableObject<Env> {
-  private tail: Promise<unknown> = Promise.resolve();
-  private handle: DatabaseHandle | null = null;
+  private readonly store = new SerialDatabase(() => this.config);
 
   private get config(): AppConfig {
     return requireConfig(this.env);
-  }
-
-  /** Runs `work` after every earlier call's work has finished (the object's own queue). */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private async db(): Promise<Database> {
-    if (!this.handle) {
-      const handle = openDatabase(this.config, { max: 1 });
-      await connectPatiently(handle);
-      this.handle = handle;
-    }
-    return this.handle.db;
-  }
-
-  /** A failed statement may have left the connection dead: the next call opens a fresh one. */
-  private async guarded<T>(work: (db: Database) => Promise<T>): Promise<T> {
-    try {
-      return await work(await this.db());
-    } catch (error) {
-      const handle = this.handle;
-      this.handle = null;
-      handle?.close().catch(() => undefined);
-      throw error;
-    }
   }
 
   private get artistId(): string {
@@ -105,7 +77,7 @@ export class ArtistCalendar extends DurableObject<Env> {
 
   /** Holds the slot for the lead, or says why not (with the nearest free alternatives). */
   hold(request: HoldRequest): Promise<HoldAnswer> {
-    return this.serial(() => this.guarded((db) => this.holdNow(db, request)));
+    return this.store.serial(() => this.store.guarded((db) => this.holdNow(db, request)));
   }
 
   private async holdNow(db: Database, request: HoldRequest): Promise<HoldAnswer> {
@@ -159,7 +131,7 @@ export class ArtistCalendar extends DurableObject<Env> {
    * unreadable calendar is never "free".
    */
   view(now: Date): Promise<{ rules: Artist["availability"]; busy: SlotTime[] } | null> {
-    return this.guarded(async (db) => {
+    return this.store.guarded(async (db) => {
       const artist = await getArtist(db, this.artistId);
       if (!artist) return null;
       const busy = await this.busyUntilHorizon(db, artist, now);
@@ -188,7 +160,7 @@ export class ArtistCalendar extends DurableObject<Env> {
    * (calendar-sync.ts), in turn with the holds. `now` is the cron run's scheduled time.
    */
   sync(now: Date, correlationId: string | null = null): Promise<SyncOutcome> {
-    return this.serial(async () => {
+    return this.store.serial(async () => {
       // Its own short-lived connection: a sync every few minutes per artist must not keep one open.
       const handle = openDatabase(this.config, { max: 1 });
       try {
@@ -204,17 +176,17 @@ export class ArtistCalendar extends DurableObject<Env> {
 
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */
   paid(bookingId: string, now: Date): Promise<StepAnswer> {
-    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onPaid(b), "paid")));
+    return this.store.serial(() => this.store.guarded(async (db) => this.step(db, bookingId, now, (b) => onPaid(b), "paid")));
   }
 
   /** Stripe expired the hold's Checkout Session (its webhook): the hold is released, once. */
   checkoutExpired(bookingId: string, now: Date): Promise<StepAnswer> {
-    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onCheckoutExpired(b), "checkout_expired")));
+    return this.store.serial(() => this.store.guarded(async (db) => this.step(db, bookingId, now, (b) => onCheckoutExpired(b), "checkout_expired")));
   }
 
   /** The hold's time may be up; `stripe` says where its session stands (asked by the caller just now). */
   holdDue(bookingId: string, now: Date, stripe: CheckoutStanding): Promise<StepAnswer> {
-    return this.serial(() => this.guarded(async (db) => this.step(db, bookingId, now, (b) => onHoldDue(b, now, stripe), "hold_lapsed")));
+    return this.store.serial(() => this.store.guarded(async (db) => this.step(db, bookingId, now, (b) => onHoldDue(b, now, stripe), "hold_lapsed")));
   }
 
   private async step(db: Database, bookingId: string, now: Date, decide: (b: BookingState) => BookingStep, reason: string): Promise<StepAnswer> {

@@ -7,29 +7,33 @@
  *
  * It only orchestrates: what a message means is src/domain/artist-desk.ts, the action runs through
  * the lead's own object (src/routes/artist-action.ts, in turn with the client's messages, token
- * checked and consumed there), the digest's timing and text are src/domain/digest.ts.
+ * checked and consumed there), the digest's timing and text are src/domain/digest.ts. Its messages
+ * to the artist go through desk-replies.ts, keyed by what caused them, so a redelivered webhook, a
+ * retried item or a rerun digest job never sends one twice.
  */
 import { DurableObject } from "cloudflare:workers";
-import { graphConfigFrom, sendGraphMessage, WINDOW_CLOSED_CODE } from "../src/adapters/whatsapp/graph-client.ts";
 import { requireConfig, type AppConfig } from "../src/config.ts";
 import { findActionToken } from "../src/db/action-tokens.ts";
 import { claimDigestSlot, digestFacts, digestState, mintDigestTokens, releaseDigestSlot } from "../src/db/artist-desk-store.ts";
 import { defaultArtist } from "../src/db/artists-store.ts";
-import { connectPatiently, openDatabase, type Database, type DatabaseHandle } from "../src/db/client.ts";
+import type { Database } from "../src/db/client.ts";
 import { recordSystemEvent } from "../src/db/lead-store.ts";
-import { checkActionToken, SUMMARY_LINK_ACTIONS, type ActionOutcome, type ArtistAction } from "../src/domain/artist-actions.ts";
-import { actionButtonId, BUTTON_LIMIT, moreButtonId, readArtistCommand, reasonRowId, REJECT_REASONS, tapNeedsReason, type RejectReason } from "../src/domain/artist-desk.ts";
+import { asArtistAction, checkActionToken, SUMMARY_LINK_ACTIONS, type ActionOutcome, type ArtistAction } from "../src/domain/artist-actions.ts";
+import { actionButtonId, actionButtons, deskReplyRef, digestRef, readArtistCommand, reasonRowId, REJECT_REASONS, tapNeedsReason, tapOpensPage, type RejectReason } from "../src/domain/artist-desk.ts";
 import { maskClientId } from "../src/domain/client-id.ts";
 import { renderCopy } from "../src/domain/copy.ts";
 import { DIGEST_BUTTON_LEADS, DIGEST_GRACE_MS, digestBody, dueDigestSlot, hasNews, localDay } from "../src/domain/digest.ts";
 import type { InboundMessage, OutboundPayload } from "../src/domain/messages.ts";
 import { asLeadStatus } from "../src/domain/state-machine.ts";
-import { templateName } from "../src/domain/templates.ts";
 import { backoffMs } from "../src/lib/backoff.ts";
 import { sha256Hex } from "../src/lib/crypto.ts";
 import { createLogger, type Logger } from "../src/lib/log.ts";
 import { actOnLead } from "../src/routes/artist-action.ts";
+import { actionPath } from "./action-links.ts";
+import { DeskReplies, ReplyInDoubt } from "./desk-replies.ts";
 import { Inbox, type InboxPayload } from "./inbox.ts";
+import { SendLedger } from "./send-ledger.ts";
+import { SerialDatabase } from "./serial-database.ts";
 
 /** The one desk object (one artist per deployment today; a studio's artists get one each later). */
 export const DESK_OBJECT = "desk";
@@ -41,55 +45,44 @@ export type DigestOutcome = { sent: true; slot: string | null; messages: number 
 
 export class ArtistDesk extends DurableObject<Env> {
   private readonly inbox: Inbox;
-  private tail: Promise<unknown> = Promise.resolve();
-  private handle: DatabaseHandle | null = null;
+  private readonly store = new SerialDatabase(() => this.config);
+  /** Messages to the artist, each sent once (desk-replies.ts). */
+  private readonly replies: DeskReplies;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.inbox = new Inbox(ctx.storage.sql);
+    this.replies = new DeskReplies(new SendLedger(ctx.storage.sql), () => this.config);
   }
 
   private get config(): AppConfig {
     return requireConfig(this.env);
   }
 
-  /** Runs `work` after every earlier call's work has finished (the object's own queue). */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  private async db(): Promise<Database> {
-    if (!this.handle) {
-      const handle = openDatabase(this.config, { max: 1 });
-      await connectPatiently(handle);
-      this.handle = handle;
-    }
-    return this.handle.db;
-  }
-
-  private async closeDb(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    await handle?.close().catch(() => undefined);
-  }
-
   /** Stores the artist's messages (and foreign taps) and schedules their handling. */
   async receive(items: InboxPayload[], correlationId: string): Promise<{ stored: number; duplicates: number }> {
     let stored = 0;
-    for (const item of items) if (this.inbox.add(item, correlationId, Date.now())) stored++;
+    let statuses = 0;
+    for (const item of items) {
+      // Meta's word that one of the desk's sends went out: noted at once (a reply in doubt is then not sent again).
+      if (item.type === "whatsapp.status") {
+        if (item.status.callbackRef !== undefined && item.status.status !== "failed") this.replies.confirm(item.status.callbackRef, item.status.providerMessageId, Date.now());
+        statuses++;
+        continue;
+      }
+      if (this.inbox.add(item, correlationId, Date.now())) stored++;
+    }
     if (stored > 0) await this.ctx.storage.setAlarm(Date.now());
-    return { stored, duplicates: items.length - stored };
+    return { stored, duplicates: items.length - statuses - stored };
   }
 
   override async alarm(): Promise<void> {
-    await this.serial(() => this.drain());
+    await this.store.serial(() => this.drain());
   }
 
   /** Handles everything waiting now (tests and the demo wait on it); returns what is left. */
   async settled(): Promise<number> {
-    await this.serial(() => this.drain());
+    await this.store.serial(() => this.drain());
     return this.inbox.count();
   }
 
@@ -105,7 +98,13 @@ export class ArtistDesk extends DurableObject<Env> {
           if (item.payload.type === "whatsapp.message") await this.handleMessage(item.payload.message, item.correlationId, log);
           this.inbox.remove(item.seq);
         } catch (error) {
-          await this.closeDb();
+          await this.store.close();
+          if (error instanceof ReplyInDoubt) {
+            // Not a failure: a reply may have gone out; looked at again when Meta has had time to say.
+            log.warn("artist_desk.reply_in_doubt", { event_id: item.eventId });
+            this.inbox.retryLater(item.seq, item.attempts, error.message, error.retryAt);
+            continue;
+          }
           const attempts = item.attempts + 1;
           log.error("artist_desk.failed", { event_id: item.eventId, attempts, error });
           if (attempts >= MAX_ATTEMPTS) this.inbox.park(item.seq, attempts, String(error).slice(0, 500), Date.now());
@@ -113,7 +112,7 @@ export class ArtistDesk extends DurableObject<Env> {
         }
       }
     } finally {
-      await this.closeDb();
+      await this.store.close();
     }
   }
 
@@ -122,14 +121,17 @@ export class ArtistDesk extends DurableObject<Env> {
     const config = this.config;
     const artist = config.ARTIST_WHATSAPP_NUMBER;
     const command = readArtistCommand(message);
-    const db = await this.db();
+    const db = await this.store.db();
     if (!artist || message.from !== artist) {
       // A tap on one of our ids from any other number: nothing runs, nothing is said.
       await this.refused(db, "other_number", message, correlationId, { from: maskClientId(message.from ?? message.userId ?? "unknown") });
       log.warn("artist.tap_refused", { reason: "other_number", message_id: message.id });
       return;
     }
-    const reply = (payload: OutboundPayload, n = 0) => this.send(artist, payload, `desk-${message.id}-${n}`);
+    // Each reply to this message has its own ref: a retried item sends only what did not go out.
+    const reply = async (payload: OutboundPayload, n = 0) => {
+      await this.replies.send(artist, payload, deskReplyRef(message.id, n));
+    };
     switch (command.kind) {
       case "ignore":
         return;
@@ -137,13 +139,14 @@ export class ArtistDesk extends DurableObject<Env> {
         await reply({ kind: "cta", body: renderCopy("artist.help"), label: renderCopy("artist.page_button"), url: this.url("/inbox") });
         return;
       case "digest": {
-        const outcome = await this.digestNow(db, new Date(), "asked", correlationId);
+        // As of when the artist asked (a retry sends the same digest under the same refs).
+        const outcome = await this.digestNow(db, new Date(message.timestampMs), { mode: "asked", messageId: message.id }, correlationId);
         if (!outcome.sent) await reply({ kind: "text", body: renderCopy("digest.nothing") });
         return;
       }
       case "forged":
-        await this.refused(db, "unknown_token", message, correlationId);
         await reply({ kind: "text", body: renderCopy("artist.tap.refused.unknown_token") });
+        await this.refused(db, "unknown_token", message, correlationId);
         return;
       case "more":
         await this.more(db, command.tokens, message, correlationId, reply);
@@ -170,13 +173,22 @@ export class ArtistDesk extends DurableObject<Env> {
     const status = found ? asLeadStatus(found.lead.status) : null;
     const clientName = found?.lead.displayName ?? renderCopy("handover.unknown_name");
     const check = found && status ? checkActionToken(found.token, { id: found.lead.id, status }, new Date()) : ({ ok: false, reason: "unknown_token" } as const);
-    if (!check.ok || !found) {
-      await this.refused(db, check.ok ? "unknown_token" : check.reason, message, correlationId, { lead_id: found?.lead.id ?? null });
-      await reply({ kind: "text", body: this.refusalText(check.ok ? "unknown_token" : check.reason, found?.token.action ?? null, clientName, found?.lead.status ?? "") });
+    // A used token may have been used by this very message (a retry after its reply failed): the
+    // lead's object knows, and answers a replay with the first outcome; anyone else's tap it refuses.
+    const action = check.ok ? check.action : check.reason === "used" ? asArtistAction(found?.token.action ?? "") : null;
+    if (!found || action === null) {
+      const refusal = check.ok ? "unknown_token" : check.reason;
+      await reply({ kind: "text", body: this.refusalText(refusal, found?.token.action ?? null, clientName, found?.lead.status ?? "") });
+      await this.refused(db, refusal, message, correlationId, { lead_id: found?.lead.id ?? null });
+      return;
+    }
+    // A refund is confirmed on its page (reason, amount); the token is used there.
+    if (check.ok && tapOpensPage(action)) {
+      await reply({ kind: "cta", body: renderCopy("artist.refund_page.body", { clientName }), label: renderCopy("artist.refund_page.button"), url: this.url(actionPath(token)) });
       return;
     }
     // Reject asks why first (the token is not used until a reason is picked).
-    if (tapNeedsReason(check.action) && reason === null) {
+    if (check.ok && tapNeedsReason(action) && reason === null) {
       const rows = REJECT_REASONS.map((r) => ({ id: reasonRowId(token, r), title: renderCopy(`artist.reason.${r}`) }));
       await reply({ kind: "list", body: renderCopy("artist.reasons.body", { clientName }), buttonLabel: renderCopy("artist.reasons.list_button"), rows });
       return;
@@ -184,11 +196,12 @@ export class ArtistDesk extends DurableObject<Env> {
     const outcome = await actOnLead(
       this.env.LEAD_CONVERSATION,
       found.lead,
-      { action: check.action, reason: reason === null ? null : renderCopy(`artist.reason.${reason}`), rejectReason: reason, via: "whatsapp", eventId: `wa:${message.id}`, tokenHash },
+      { action, reason: reason === null ? null : renderCopy(`artist.reason.${reason}`), rejectReason: reason, via: "whatsapp", eventId: `wa:${message.id}`, tokenHash },
       correlationId,
     );
-    log.info("artist.tap", { lead_id: found.lead.id, action: check.action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });
+    log.info("artist.tap", { lead_id: found.lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });
     await reply({ kind: "text", body: this.outcomeText(outcome, clientName, reason) });
+    if (!outcome.ok && outcome.reason !== "queued") await this.refused(db, outcome.reason, message, correlationId, { lead_id: found.lead.id });
   }
 
   /** "More": the rest of a notice's actions as a list, and the lead's page in the inbox. */
@@ -205,8 +218,8 @@ export class ArtistDesk extends DurableObject<Env> {
       }
     }
     if (rows.length === 0 || lead === null) {
-      await this.refused(db, "unknown_token", message, correlationId, { more: true });
       await reply({ kind: "text", body: renderCopy("artist.tap.refused.used") });
+      await this.refused(db, "unknown_token", message, correlationId, { more: true });
       return;
     }
     const clientName = lead.displayName ?? renderCopy("handover.unknown_name");
@@ -234,6 +247,7 @@ export class ArtistDesk extends DurableObject<Env> {
     return this.refusalText(outcome.reason, outcome.action, clientName, outcome.status ?? "");
   }
 
+  /** Records a refused tap; after its reply, so a retry (the reply sent once, see desk-replies.ts) cannot record it twice. */
   private async refused(db: Database, reason: string, message: InboundMessage, correlationId: string, detail: Record<string, unknown> = {}): Promise<void> {
     await recordSystemEvent(db, { type: "artist.tap_refused", level: "warn", payload: { reason, message_id: message.id, ...detail }, correlationId });
   }
@@ -243,36 +257,22 @@ export class ArtistDesk extends DurableObject<Env> {
   }
 
   /**
-   * Sends to the artist; a closed 24-hour window gets `fallback` (a template) or the generic
-   * artist alert template instead. Throws on a failure worth retrying (the item is retried).
-   */
-  private async send(to: string, payload: OutboundPayload, ref: string, fallback?: OutboundPayload): Promise<void> {
-    const graph = graphConfigFrom(this.config);
-    let result = await sendGraphMessage(graph, to, payload, ref);
-    if (!result.ok && result.code === WINDOW_CLOSED_CODE) result = await sendGraphMessage(graph, to, fallback ?? this.alertTemplate(), ref);
-    if (!result.ok && result.retryable) throw new Error(`Graph refused the artist's message: ${result.code} ${result.message}`);
-  }
-
-  private alertTemplate(): OutboundPayload {
-    const c = this.config;
-    return { kind: "template", name: c.WHATSAPP_FALLBACK_TEMPLATE, language: c.WHATSAPP_TEMPLATE_LANGUAGE, params: [c.ARTIST_NAME, renderCopy("artist.template_alert_subject")] };
-  }
-
-  /**
    * The morning digest, asked for by the cron (the queue's job, `now` = the cron run's scheduled
    * time) or by the artist writing "today". Scheduled: sent once per slot, only when there is news.
    */
   digest(nowIso: string, correlationId: string): Promise<DigestOutcome> {
-    return this.serial(async () => {
+    return this.store.serial(async () => {
       try {
-        return await this.digestNow(await this.db(), new Date(nowIso), "scheduled", correlationId);
+        return await this.digestNow(await this.store.db(), new Date(nowIso), { mode: "scheduled" }, correlationId);
       } finally {
-        await this.closeDb();
+        await this.store.close();
       }
     });
   }
 
-  private async digestNow(db: Database, now: Date, mode: "scheduled" | "asked", correlationId: string): Promise<DigestOutcome> {
+  /** The digest at `now`: scheduled (once per slot, its refs named by the slot) or asked for (its refs named by the artist's message). */
+  private async digestNow(db: Database, now: Date, request: { mode: "scheduled" } | { mode: "asked"; messageId: string }, correlationId: string): Promise<DigestOutcome> {
+    const mode = request.mode;
     const config = this.config;
     const to = config.ARTIST_WHATSAPP_NUMBER;
     if (!to || !config.FEATURE_ARTIST_NOTIFICATIONS) return { sent: false, reason: "no_artist_number" };
@@ -290,29 +290,21 @@ export class ArtistDesk extends DurableObject<Env> {
     try {
       const facts = await digestFacts(db, artist.id, now, last, localDay(now, artist.timeZone), renderCopy("handover.unknown_name"));
       if (!hasNews(facts)) return { sent: false, reason: "nothing_to_report" };
-      const ref = `digest-${slot?.toISOString() ?? `asked-${now.getTime()}`}`;
-      await this.send(to, { kind: "text", body: digestBody(facts, artist.timeZone) }, `${ref}-0`);
+      // Refs named by what asked: a rerun of the same slot's job, or a retry of the same "today", sends nothing twice.
+      const ref = (n: number) => (request.mode === "asked" ? deskReplyRef(request.messageId, `digest-${n}`) : digestRef(slot ?? now, n));
+      await this.replies.send(to, { kind: "text", body: digestBody(facts, artist.timeZone) }, ref(0));
       let messages = 1;
       const expiresAt = new Date(now.getTime() + config.ACTION_TOKEN_TTL_HOURS * 60 * 60 * 1000);
       for (const lead of facts.awaitingApproval.slice(0, DIGEST_BUTTON_LEADS)) {
         const tokens = await mintDigestTokens(db, lead.id, SUMMARY_LINK_ACTIONS, expiresAt);
-        const direct = tokens.length <= BUTTON_LIMIT ? tokens : tokens.slice(0, BUTTON_LIMIT - 1);
-        const rest = tokens.slice(direct.length);
-        const buttons = direct.map((t) => ({ id: actionButtonId(t.token), title: renderCopy(`artist.button.${t.action}`) }));
-        if (rest.length > 0) buttons.push({ id: moreButtonId(rest.map((t) => t.token)), title: renderCopy("artist.button.more") });
-        const fallback: OutboundPayload = {
-          kind: "template",
-          name: templateName("artist_actions", config.WHATSAPP_TEMPLATE_NAMES),
-          language: config.WHATSAPP_TEMPLATE_LANGUAGE,
-          params: [lead.name],
-          urlButtons: direct.slice(0, 2).map((t) => t.token),
-        };
-        await this.send(to, { kind: "buttons", body: renderCopy("digest.lead_buttons", { clientName: lead.name }), buttons }, `${ref}-${messages}`, fallback);
+        const templates = { language: config.WHATSAPP_TEMPLATE_LANGUAGE, names: config.WHATSAPP_TEMPLATE_NAMES };
+        const built = actionButtons(renderCopy("digest.lead_buttons", { clientName: lead.name }), lead.name, tokens, templates);
+        await this.replies.send(to, built.message, ref(messages), built.fallback);
         messages++;
       }
       const unlisted = facts.totals.awaitingApproval - Math.min(facts.awaitingApproval.length, DIGEST_BUTTON_LEADS);
       if (unlisted > 0) {
-        await this.send(to, { kind: "text", body: renderCopy("digest.more_in_inbox", { count: unlisted }) }, `${ref}-${messages}`);
+        await this.replies.send(to, { kind: "text", body: renderCopy("digest.more_in_inbox", { count: unlisted }) }, ref(messages));
         messages++;
       }
       await recordSystemEvent(db, { type: "artist.digest_sent", payload: { mode, slot: slot?.toISOString() ?? null, messages, awaiting: facts.totals.awaitingApproval }, correlationId });

@@ -7,6 +7,7 @@
  * optimistic version check catches anything else (e.g. an admin edit), and a failure forgets the
  * cache so the next attempt reloads.
  */
+import { artistAlertTemplate, sendArtistAlert } from "../src/adapters/whatsapp/artist-alert.ts";
 import { BSUID_UNSUPPORTED_CODE, graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
 import { artistNoticeNumber, type AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
@@ -578,12 +579,13 @@ export class LeadSession {
       // The artist's own 24-hour window may be closed (they have not written to the business
       // number today): the approved template still reaches them and points them to the inbox.
       const artistFallback = !result.ok && !toClient && result.code === WINDOW_CLOSED_CODE && message.kind !== "template";
-      if (artistFallback) result = await this.send(graph, row, opened.fallback ?? this.artistAlertTemplate());
       if (artistFallback) {
+        const fallback = opened.fallback ?? artistAlertTemplate(this.config, this.config.ARTIST_NAME, renderCopy("artist.template_alert_subject"));
+        result = await this.send(graph, row, fallback);
         await recordSystemEvent(db, {
           type: "whatsapp.template_fallback",
           leadId: lead.id,
-          payload: { outbox_id: row.id, copy_key: row.copyKey, template: opened.fallback?.kind === "template" ? opened.fallback.name : this.config.WHATSAPP_FALLBACK_TEMPLATE, to: "artist" },
+          payload: { outbox_id: row.id, copy_key: row.copyKey, template: fallback.kind === "template" ? fallback.name : null, to: "artist" },
         });
       }
       if (result.ok) {
@@ -718,16 +720,6 @@ export class LeadSession {
     return Math.min(deadline, nowMs + Math.max(this.config.RETRY_BASE_MS, 250));
   }
 
-  /** The approved template that tells the artist something needs their attention. */
-  private artistAlertTemplate(): OutboundPayload {
-    return {
-      kind: "template",
-      name: this.config.WHATSAPP_FALLBACK_TEMPLATE,
-      language: this.config.WHATSAPP_TEMPLATE_LANGUAGE,
-      params: [this.config.ARTIST_NAME, renderCopy("artist.template_alert_subject")],
-    };
-  }
-
   /** Records a parked inbox item and alerts the artist (best effort: the DB may be the cause). */
   async reportParked(item: InboxItem, attempts: number, reason: string): Promise<void> {
     const db = this.handle().db;
@@ -742,12 +734,8 @@ export class LeadSession {
     const artist = artistNoticeNumber(this.config);
     if (!artist) return;
     const body = renderCopy("artist.parked_message", { maskedPhone: maskClientId(phone), attempts, reason: reason.slice(0, 120) });
-    const graph = graphConfigFrom(this.config);
-    const ref = `parked-${item.eventId}`;
-    let result = await sendGraphMessage(graph, artist, { kind: "text", body }, ref);
-    // The artist's own 24-hour window may be closed: fall back to the approved template so the
-    // alert still arrives (it tells them to open the inbox).
-    if (!result.ok && result.code === WINDOW_CLOSED_CODE) result = await sendGraphMessage(graph, artist, this.artistAlertTemplate(), ref);
+    // Text while the artist's window is open, else the approved template pointing to the inbox.
+    const result = await sendArtistAlert(this.config, { to: artist, artistName: this.config.ARTIST_NAME, body, subject: renderCopy("artist.template_alert_subject"), ref: `parked-${item.eventId}` });
     if (!result.ok) {
       await recordSystemEvent(db, {
         type: "artist.alert_failed",

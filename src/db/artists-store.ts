@@ -24,6 +24,8 @@ export interface Artist {
   availability: AvailabilityRules;
   /** False when the stored rules failed validation and the defaults stand in for them. */
   availabilityValid: boolean;
+  /** The morning digest's hour (0–23, the artist's zone); null: ARTIST_DIGEST_HOUR. */
+  digestHour: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,6 +40,7 @@ function toArtist(row: ArtistRow): Artist {
     timeZone: parsed.ok ? parsed.value.timeZone : row.timeZone,
     availability: parsed.ok ? parsed.value : defaultAvailability(row.timeZone),
     availabilityValid: parsed.ok,
+    digestHour: row.digestHour,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -90,6 +93,12 @@ export async function getArtist(db: Database, id: string): Promise<Artist | null
 }
 
 /** Replaces an artist's rules (already validated by the caller's schema); null for no such artist. */
+/** Sets the artist's digest hour (null: ARTIST_DIGEST_HOUR); null when there is no such artist. */
+export async function updateDigestHour(db: Database, id: string, digestHour: number | null, now: Date): Promise<Artist | null> {
+  const [row] = await db.update(artists).set({ digestHour, updatedAt: now }).where(eq(artists.id, id)).returning();
+  return row ? toArtist(row) : null;
+}
+
 export async function updateAvailability(db: Database, id: string, rules: AvailabilityRules, now: Date): Promise<Artist | null> {
   const [row] = await db
     .update(artists)

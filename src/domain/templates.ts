@@ -161,6 +161,19 @@ export const TEMPLATES = {
       { label: "Reject", url: "{PUBLIC_BASE_URL}/a#{{1}}" },
     ],
   },
+  /**
+   * Any other artist notice with action buttons (a handover, a payment, a reminder), when their
+   * window is closed: one URL button carrying the notice's first action's token (its page says
+   * what the action is); the rest wait in the inbox.
+   */
+  artist_action: {
+    name: "inkline_artist_action",
+    category: "UTILITY",
+    params: ["client name"],
+    previewKey: "template.artist_action",
+    audience: "artist",
+    urlButtons: [{ label: "Open", url: "{PUBLIC_BASE_URL}/a#{{1}}" }],
+  },
 } as const satisfies Record<string, TemplateSpec>;
 
 export type TemplateKey = keyof typeof TEMPLATES;

@@ -17,15 +17,15 @@
  *   recorded, and the artist is told once; kicks after it wait (rows stay dirty) until an admin
  *   resync (a forced flush) writes again.
  */
-import { requireConfig, type AppConfig } from "../config.ts";
+import { artistNoticeNumber, requireConfig, type AppConfig } from "../config.ts";
 import { batchUpdateValues, sheetsFrom, type SheetTarget } from "../adapters/google/sheets.ts";
+import { sendArtistAlert } from "../adapters/whatsapp/artist-alert.ts";
 import { connectPatiently, openDatabase } from "../db/client.ts";
 import { assignRows, dirtyAmong, dirtySummary, markWritten, readDirtyLeads, saveSheetState, withSheetLock, type SheetTx } from "../db/sheet-store.ts";
 import { systemEvents, type SheetSyncStateRow } from "../db/schema.ts";
 import { renderCopy } from "../domain/copy.ts";
 import { headerRow, leadRow, rowRange } from "../domain/sheet-row.ts";
 import { needsWrite, nextWriteAt, recordWrite } from "../domain/sheet-quota.ts";
-import { alertArtist } from "../lib/artist-alert.ts";
 import { backoffMs } from "../lib/backoff.ts";
 import type { Logger } from "../lib/log.ts";
 import { PermanentJobError } from "./calendar-write.ts";
@@ -125,7 +125,10 @@ async function writeLocked(tx: SheetTx, locked: SheetSyncStateRow, request: Shee
       await tx.insert(systemEvents).values({ type: "sheets.failed", level: "error", payload: { status: failure.status, reason: failure.reason, message: failure.message.slice(0, 200) } });
     }
     if (state.artistToldAt === null) {
-      const sent = await alertArtist(config, renderCopy("sheets.artist_failure", { reason: failure.status === null ? failure.reason : `${failure.status} ${failure.reason}` }), `sheets-failed-${target.spreadsheetId}`);
+      const to = artistNoticeNumber(config);
+      const body = renderCopy("sheets.artist_failure", { reason: failure.status === null ? failure.reason : `${failure.status} ${failure.reason}` });
+      const alert = { to: to ?? "", artistName: config.ARTIST_NAME, body, subject: renderCopy("artist.template_alert_subject"), ref: `sheets-failed-${target.spreadsheetId}` };
+      const sent = to ? await sendArtistAlert(config, alert) : null;
       if (sent?.ok) await saveSheetState(tx, target.spreadsheetId, { artistToldAt: now }, now);
       else if (sent) log.error("sheets.artist_alert_failed", { code: sent.code });
     }

@@ -172,12 +172,15 @@ describe("one-tap links in the artist's notices", () => {
     expect(decision.actionLinks).toEqual([]);
   });
 
-  it("a handover asks for one resume link; without links configured the notice has none", () => {
+  it("a handover asks for one resume button (no raw link); without links configured the notice has none", () => {
     const lead = askedAbout("style", { recentAnswers: answersBefore("style") });
     const withLinks = run(lead, says("HUMAN"), LINKS);
     expect(withLinks.actionLinks.map((l) => l.action)).toEqual(["resume"]);
-    const [notice] = toArtist(withLinks);
-    expect(notice?.kind === "text" && notice.body).toContain(`assistant: ${withLinks.actionLinks[0]?.placeholder}`);
+    const [notice, buttons] = toArtist(withLinks);
+    expect(notice?.kind).toBe("cta");
+    expect(notice?.kind === "cta" && notice.body).toMatch(/^Inkline handed a client over to you/);
+    expect(buttons?.kind === "actions" && buttons.actions).toEqual([{ action: "resume", placeholder: withLinks.actionLinks[0]?.placeholder }]);
+    expect(withLinks.actionLinks[0]?.messageIndex).toBe(withLinks.outbound.indexOf(buttons as never));
 
     const without = run(lead, says("HUMAN"));
     expect(without.actionLinks).toEqual([]);

@@ -4,7 +4,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { actionButtonId, isActionReplyId, moreButtonId, readArtistCommand, reasonRowId, REJECT_REASONS } from "../../src/domain/artist-desk.ts";
+import { actionButtonId, actionButtons, deskReplyRef, digestRef, isActionReplyId, isDeskRef, moreButtonId, readArtistCommand, reasonRowId, REJECT_REASONS } from "../../src/domain/artist-desk.ts";
+import { SUMMARY_LINK_ACTIONS } from "../../src/domain/artist-actions.ts";
+import { TEMPLATES } from "../../src/domain/templates.ts";
 import { QUESTIONS } from "../../src/domain/questions.ts";
 
 const token = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
@@ -44,5 +46,48 @@ describe("the artist's commands", () => {
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) expect(isActionReplyId(id)).toBe(false);
     expect(isActionReplyId(actionButtonId("x"))).toBe(true);
+  });
+});
+
+describe("a notice's buttons (the summary's and the digest's, one builder)", () => {
+  const templates = { language: "en_GB", names: {} };
+
+  it("property: up to three actions are reply buttons; more leave two and a More carrying the rest; the template carries the first tokens", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(token, { minLength: 1, maxLength: SUMMARY_LINK_ACTIONS.length }), (tokens) => {
+        const buttons = tokens.map((t, i) => ({ action: SUMMARY_LINK_ACTIONS[i] ?? "approve", token: t }));
+        const built = actionButtons("New consultation", "Ari", buttons, templates);
+        const ids = built.message.buttons.map((b) => b.id);
+        expect(ids.length).toBeLessThanOrEqual(3);
+        if (tokens.length <= 3) expect(ids).toEqual(tokens.map(actionButtonId));
+        else expect(ids).toEqual([actionButtonId(tokens[0] ?? ""), actionButtonId(tokens[1] ?? ""), moreButtonId(tokens.slice(2))]);
+        // Every token is reachable from the message: directly, or behind More.
+        for (const t of tokens) expect(ids.some((id) => id.includes(t))).toBe(true);
+        // Approve and Reject first: their template; otherwise the one-button template for the first action.
+        const key = tokens.length >= 2 ? "artist_actions" : "artist_action";
+        expect(built.fallback).toMatchObject({ kind: "template", name: TEMPLATES[key].name, params: ["Ari"], urlButtons: tokens.slice(0, TEMPLATES[key].urlButtons.length) });
+      }),
+    );
+  });
+});
+
+describe("the desk's refs", () => {
+  it("a reply's and a digest's refs are the desk's; an outbox row id or an alert's is not", () => {
+    expect(isDeskRef(deskReplyRef("wamid.X", 0))).toBe(true);
+    expect(isDeskRef(deskReplyRef("wamid.X", "digest-1"))).toBe(true);
+    expect(isDeskRef(digestRef(new Date("2026-07-01T07:00:00Z"), 2))).toBe(true);
+    expect(digestRef(new Date("2026-07-01T07:00:00Z"), 2)).toBe("digest-2026-07-01T07:00:00.000Z-2");
+    for (const other of [undefined, "", "parked-wa:msg:1", "sheets-failed-x", "0b0f5b0e-0d1c-4c7a-9b55-7d4b0b1c2d3e"]) expect(isDeskRef(other)).toBe(false);
+  });
+});
+
+describe("the template for a notice's buttons outside the window", () => {
+  it("Approve / Reject first: artist_actions; anything else: artist_action with the first action's token", () => {
+    const templates = { language: "en_GB", names: { artist_action: "studio_action" } };
+    const a = "A".repeat(43);
+    const b = "B".repeat(43);
+    expect(actionButtons("x", "Ari", [{ action: "approve", token: a }, { action: "reject", token: b }], templates).fallback).toMatchObject({ name: "inkline_artist_actions", urlButtons: [a, b] });
+    expect(actionButtons("x", "Ari", [{ action: "resume", token: a }], templates).fallback).toMatchObject({ name: "studio_action", urlButtons: [a] });
+    expect(actionButtons("x", "Ari", [{ action: "mark_booked", token: a }, { action: "refund", token: b }], templates).fallback).toMatchObject({ name: "studio_action", urlButtons: [a] });
   });
 });

@@ -83,14 +83,15 @@ describe("the offer after approval", () => {
     }
   });
 
-  it("nothing free: their windows are collected and the artist is told, with a link to offer times later", () => {
+  it("nothing free: their windows are collected and the artist is told, with a button to offer times later", () => {
     const full = { rules: { ...RULES, horizonDays: 2 }, busy: [] };
     const lead = approved();
     const { decision } = approve(lead, { ...BOOKING_CONFIG, booking: { ...BOOKING, view: full } });
     expectLegalTransitions(lead, decision);
     expect(decision.transitions.at(-1)?.to).toBe(LeadStatus.COLLECTING_TIME_WINDOWS);
     expect(copyKeys(decision)).toEqual(["action.approve_booking.client", "booking.no_slots.client"]);
-    expect(toArtist(decision).map((m) => m.copyKey)).toEqual(["booking.no_slots.artist"]);
+    // The notice with the lead's page button, then "Offer times" as a reply button (no raw link).
+    expect(toArtist(decision).map((m) => [m.copyKey, m.kind])).toEqual([["booking.no_slots.artist", "cta"], ["artist.notice_buttons", "actions"]]);
     expect(decision.actionLinks.map((l) => l.action)).toEqual(["offer_slots"]);
   });
 
@@ -167,7 +168,8 @@ describe("the client's choice", () => {
       expectLegalTransitions(lead, decision);
       expect(decision.transitions.map((t) => t.to)).toEqual([LeadStatus.COLLECTING_TIME_WINDOWS]);
       expect(copyKeys(decision)).toEqual(["booking.none.client"]);
-      expect(toArtist(decision).map((m) => m.copyKey)).toEqual(["booking.none.artist"]);
+      // The notice with the lead's page button, then "Offer times" as a reply button (no raw link).
+    expect(toArtist(decision).map((m) => [m.copyKey, m.kind])).toEqual([["booking.none.artist", "cta"], ["artist.notice_buttons", "actions"]]);
       expect(decision.patch.slotOffer).toBeNull();
     }
   });
@@ -231,7 +233,8 @@ describe("the client's windows (after 'none of these')", () => {
     const decision = run(collecting(), says("sundays only"), BOOKING_CONFIG);
     expect(decision.transitions).toEqual([]);
     expect(copyKeys(decision)).toEqual(["booking.windows_noted.client"]);
-    expect(toArtist(decision).map((m) => m.copyKey)).toEqual(["booking.windows.artist"]);
+    // The notice with the lead's page button, then "Offer times" as a reply button (no raw link).
+    expect(toArtist(decision).map((m) => [m.copyKey, m.kind])).toEqual([["booking.windows.artist", "cta"], ["artist.notice_buttons", "actions"]]);
   });
 
   it("an answer that is not a time is repaired", () => {

@@ -34,7 +34,7 @@ const completed = (overrides: Partial<Completed> = {}): Completed => ({
 const expired: PaymentEvent = { type: "checkout_expired", sessionId: SESSION, atMs: NOW.getTime(), source: "webhook" };
 
 describe("payment events", () => {
-  it("paid: DEPOSIT_PAID then BOOKING_PENDING, the ledger gets the payment, the client the policy, the artist a notice with links", () => {
+  it("paid: DEPOSIT_PAID then BOOKING_PENDING, the ledger gets the payment, the client the policy, the artist a notice with buttons", () => {
     const lead = awaiting();
     const { decision, outcome } = decidePayment(lead, completed(), NOW, PAYMENTS);
     expect(outcome).toEqual({ applied: true });
@@ -45,8 +45,9 @@ describe("payment events", () => {
       { kind: "payment", amountMinor: 10_000, currency: "GBP", at: new Date(NOW.getTime() - 1000).toISOString(), reference: "pi_1", source: "checkout", reason: null, status: "succeeded" },
     ]);
     expect(replies(decision)).toEqual([copy("deposit.paid.client", { deposit: "£100", policy: copy("deposit.policy") })]);
-    expect(toArtist(decision)).toHaveLength(1);
-    expect(decision.actionLinks.map((l) => l.action)).toEqual(["refund", "mark_booked"]);
+    // The notice with the lead's page button, then Mark booked / Refund as reply buttons.
+    expect(toArtist(decision).map((m) => m.kind)).toEqual(["cta", "actions"]);
+    expect(decision.actionLinks.map((l) => l.action)).toEqual(["mark_booked", "refund"]);
   });
 
   it.each([

@@ -330,9 +330,10 @@ describe("handover notices: one per open handover, a few a day", () => {
   const linkConfig = { ...CONFIG, actionLinks: true };
   const alternating = Array.from({ length: 10 }, (_, i) => says(i % 2 === 0 ? "human" : "refund please"));
 
-  it(`alternating "human" and "refund please" gives the artist one notice and one resume link, whatever the count`, () => {
+  it(`alternating "human" and "refund please" gives the artist one notice and one resume button, whatever the count`, () => {
     const { decisions, lead } = conversation(askedAbout("style"), alternating, linkConfig);
-    expect(decisions.map((d) => toArtist(d).length)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // One notice: the lead's page button, then the resume button.
+    expect(decisions.map((d) => toArtist(d).length)).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(decisions.flatMap((d) => d.actionLinks)).toHaveLength(1);
     // Each request is answered once; repeats wait for the holding reply's interval.
     expect(decisions.map(copyKeys)).toEqual([["handover.client.client_asked"], ["handover.client.refund"], [], [], [], [], [], [], [], []]);
@@ -355,7 +356,7 @@ describe("handover notices: one per open handover, a few a day", () => {
     const { decisions, lead } = conversation(askedAbout("style"), cycles, linkConfig);
     const handovers = decisions.filter((_, i) => i % 2 === 0);
     expect(handovers.map(transitions)).toEqual(Array.from({ length: 5 }, () => [[S.QUALIFYING, S.NEEDS_ARTIST_REPLY]]));
-    expect(handovers.map((d) => toArtist(d).length)).toEqual([1, 1, 1, 0, 0]);
+    expect(handovers.map((d) => toArtist(d).length)).toEqual([2, 2, 2, 0, 0]);
     expect(handovers.map((d) => d.actionLinks.length)).toEqual([1, 1, 1, 0, 0]);
     // The client is still told, and the handover is still recorded.
     expect(handovers.map(copyKeys)).toEqual(Array.from({ length: 5 }, () => ["handover.client.client_asked"]));
@@ -368,7 +369,7 @@ describe("handover notices: one per open handover, a few a day", () => {
     // 24 hours after the first notice, a new handover notifies the artist again.
     const later = new Date(NOW.getTime() + 24 * HOUR);
     const next = run(lead, says("HUMAN", { timestampMs: later.getTime() - 60_000 }), linkConfig, later);
-    expect(toArtist(next)).toHaveLength(1);
+    expect(toArtist(next).map((m) => m.kind)).toEqual(["cta", "actions"]);
     expect(next.patch.handoverNoticesAt).toEqual([later.toISOString()]);
   });
 

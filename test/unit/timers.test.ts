@@ -236,17 +236,32 @@ describe("the engine's timer step", () => {
     ]);
   });
 
-  it("an artist reminder carries the one-tap links, bound to the artist's message only", () => {
+  it("an artist reminder carries the one-tap buttons (no raw links), bound to the artist's buttons message only", () => {
     const lead = leadState({ status: LeadStatus.PENDING_APPROVAL, statusChangedAt: new Date("2026-06-10T12:00:00Z"), lastClientMessageAt: new Date("2026-06-10T11:00:00Z"), version: 3 });
     const decided = decideTimer(lead, { type: "timer", kind: TimerKind.ARTIST_REMINDER, dueAt: new Date("2026-06-11T12:00:00Z"), seen: seen(lead) }, new Date("2026-06-11T12:00:00Z"), { ...config, actionLinks: true });
-    expect(decided.decision.outbound).toHaveLength(1);
-    expect(decided.decision.outbound[0]).toMatchObject({ to: "artist", copyKey: "timer.artist_reminder.approval" });
-    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([
-      ["approve", 0],
-      ["reject", 0],
-      ["send_deposit", 0],
-      ["mark_booked", 0],
+    expect(decided.decision.outbound).toMatchObject([
+      { to: "artist", kind: "cta", copyKey: "timer.artist_reminder.approval" },
+      { to: "artist", kind: "actions", copyKey: "artist.notice_buttons" },
     ]);
+    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([
+      ["approve", 1],
+      ["reject", 1],
+      ["send_deposit", 1],
+      ["mark_booked", 1],
+    ]);
+  });
+
+  it("a handover reminder carries the resume button; without links, the notice as text", () => {
+    const lead = leadState({ status: LeadStatus.NEEDS_ARTIST_REPLY, statusChangedAt: new Date("2026-06-10T12:00:00Z"), lastClientMessageAt: new Date("2026-06-10T11:00:00Z"), version: 3 });
+    const input = { type: "timer", kind: TimerKind.ARTIST_REMINDER, dueAt: new Date("2026-06-11T12:00:00Z"), seen: seen(lead) } as const;
+    const decided = decideTimer(lead, input, new Date("2026-06-11T12:00:00Z"), { ...config, actionLinks: true });
+    expect(decided.decision.outbound.map((m) => [m.kind, m.copyKey])).toEqual([
+      ["cta", "timer.artist_reminder.handover"],
+      ["actions", "artist.notice_buttons"],
+    ]);
+    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([["resume", 1]]);
+    const plain = decideTimer(lead, input, new Date("2026-06-11T12:00:00Z"), config);
+    expect(plain.decision.outbound.map((m) => [m.kind, m.copyKey])).toEqual([["text", "timer.artist_reminder.handover"]]);
   });
 
   it("a deposit link about to lapse: the link again inside the window, the template (hours left) outside", () => {
@@ -261,12 +276,15 @@ describe("the engine's timer step", () => {
     expect(closed.decision.outbound).toMatchObject([{ to: "client", kind: "template", name: "inkline_deposit_reminder", params: ["Kim", "Mara", "2"] }]);
   });
 
-  it("paid but not booked for 72 h: NEEDS_FOLLOW_UP, the artist told with a mark-booked link", () => {
+  it("paid but not booked for 72 h: NEEDS_FOLLOW_UP, the artist told with a mark-booked button", () => {
     const lead = leadState({ status: LeadStatus.BOOKING_PENDING, statusChangedAt: new Date("2026-06-10T12:00:00Z"), lastClientMessageAt: new Date("2026-06-10T11:00:00Z"), version: 4 });
     const decided = decideTimer(lead, { type: "timer", kind: TimerKind.BOOKING_FOLLOW_UP, dueAt: new Date("2026-06-13T12:00:00Z"), seen: seen(lead) }, new Date("2026-06-13T12:00:00Z"), { ...config, actionLinks: true });
     expect(decided.decision.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_FOLLOW_UP]);
-    expect(decided.decision.outbound).toMatchObject([{ to: "artist", copyKey: "timer.booking_follow_up" }]);
-    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([["mark_booked", 0]]);
+    expect(decided.decision.outbound).toMatchObject([
+      { to: "artist", kind: "cta", copyKey: "timer.booking_follow_up" },
+      { to: "artist", kind: "actions", copyKey: "artist.notice_buttons" },
+    ]);
+    expect(decided.decision.actionLinks.map((l) => [l.action, l.messageIndex])).toEqual([["mark_booked", 1]]);
   });
 
   it("timerLead reads what the cron's index is kept from", () => {

@@ -41,4 +41,10 @@ describe("delivery statuses", () => {
   ])("name no row when the callback data is %s", (_label, extra) => {
     expect(readStatus(extra)?.outboxId).toBeNull();
   });
+
+  it("keep other callback data as the send's ref (the artist desk's replies are settled by it); a row id is not a ref", () => {
+    expect(readStatus({ biz_opaque_callback_data: "desk-wamid.X-0" })?.callbackRef).toBe("desk-wamid.X-0");
+    expect(readStatus({ biz_opaque_callback_data: ROW })?.callbackRef).toBeUndefined();
+    expect(readStatus({})?.callbackRef).toBeUndefined();
+  });
 });

@@ -17,10 +17,9 @@ import {
   insertLead,
   leadRow,
   ARTIST_NUMBER,
-  linkAfter,
   mintToken,
+  noticeTokens,
   openLink,
-  pathOf,
   settleLead,
   sha256Hex,
   summaryTokens,
@@ -391,14 +390,13 @@ describe("the other actions by link", () => {
     expect(events.map((e) => e.payload)).toMatchObject([{ amount_minor: 10_000, currency: "GBP", via: "link", session_id: session?.id }]);
   });
 
-  it("the handover notice carries a resume link: one tap hands the client back to the questions", async () => {
-    const before = await artistWindowOpen();
+  it("the handover notice carries a resume button whose token opens as a link: one tap hands the client back to the questions", async () => {
+    await artistWindowOpen();
     const client = new Client();
     await client.reaches("budget");
     await client.says("HUMAN");
     await client.hears();
-    const [notice] = await artistHeardSince(before);
-    const resume = pathOf(linkAfter(notice ?? "", "assistant"));
+    const resume = actionPath((await noticeTokens())[renderCopy("artist.button.resume")] ?? "");
 
     expect((await confirmLink(resume, { lead_id: String((await client.lead())?.id) })).status).toBe(200);
     await settleLead(client.phone);

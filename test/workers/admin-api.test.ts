@@ -400,6 +400,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/artists/{id}",
         "/admin/artists/{id}/availability",
         "/admin/artists/{id}/policy",
+        "/admin/artists/{id}/digest-hour",
         "/admin/artists/{id}/bookings",
         "/admin/leads/{id}/booking",
         "/admin/openapi.json",

@@ -23,7 +23,7 @@ async function cronAt(iso: string): Promise<void> {
 /**
  * Digests the cron sent since `before` for one of `slots` (a digest's first message's ref names its
  * slot: `digest-<slot ISO>-0`). Other files fire the cron at today's time while this file's artist wants a digest, and
- * may send one for today's slot, or the artist may ask with "today" (ref `digest-asked-…`): those
+ * may send one for today's slot, or the artist may ask with "today" (ref `desk-<message id>-digest-…`): those
  * are not this test's. Such a digest also claims today's slot, which would make this test's older
  * slot look sent: {@link sendableAgain} clears the claim right before a run that must send.
  */

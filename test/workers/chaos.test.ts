@@ -183,12 +183,13 @@ describe("found by npm run chaos", () => {
     await setGraphLatency(ARTIST, 0);
     await drainWithAlarms(client.phone);
 
-    expect((await sentTo(ARTIST)).slice(artistBefore).map((s) => s.body.template?.name)).toEqual(["inkline_update"]);
+    // The notice as the alert template, then its Hand back button as the one-button action template: each once.
+    expect((await sentTo(ARTIST)).slice(artistBefore).map((s) => s.body.template?.name)).toEqual(["inkline_update", "inkline_artist_action"]);
     const rows = await sql<{ status: string }>(
-      "SELECT o.status FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 AND o.to_phone = $2",
+      "SELECT o.status FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 AND o.to_phone = $2 ORDER BY o.seq",
       [client.phone, ARTIST],
     );
-    expect(rows).toEqual([{ status: "SENT" }]);
+    expect(rows).toEqual([{ status: "SENT" }, { status: "SENT" }]);
   });
 });
 

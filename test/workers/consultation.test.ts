@@ -9,7 +9,8 @@ import type { HandoverPacket } from "../../src/domain/engine.ts";
 import { HANDOVER_NOTICES_PER_DAY } from "../../src/domain/engine/handover.ts";
 import { QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
-import { ARTIST, artistHeardSince, artistWindowOpen, Client, NAME } from "../support/workers/client.ts";
+import { ARTIST, artistHeardSince, artistNoticesSince, artistWindowOpen, Client, NAME } from "../support/workers/client.ts";
+import { noticeTokens } from "../support/workers/artist.ts";
 import { sql } from "../support/workers/db.ts";
 import { inboxFetch, signIn } from "../support/workers/inbox.ts";
 import { buttonIdsTo, sentTo, setEmulatorClockOffset } from "../support/workers/whatsapp.ts";
@@ -91,8 +92,11 @@ describe("handover", () => {
       ["placement", GOOD_ANSWERS.placement.text],
     ]);
 
-    const [notice, ...more] = await artistHeardSince(before);
+    // The notice (with the inbox button), then its "Hand back" button: no raw link.
+    const [notice, ...more] = await artistNoticesSince(before);
     expect(more).toEqual([]);
+    expect(notice).not.toMatch(/\/a[#/]/);
+    expect(Object.keys(await noticeTokens())).toEqual([renderCopy("artist.button.resume")]);
     expect(notice).toContain(`Client: ${NAME}, ${client.phone}`);
     expect(notice).toContain("Why: I couldn't understand their answers after several tries");
     expect(notice).toContain(`• Idea: ${GOOD_ANSWERS.idea.text}`);
@@ -140,7 +144,7 @@ describe("handover", () => {
     await client.says(text);
     expect(await client.hears()).toEqual([copy(`handover.client.${reason}`)]);
     expect(await client.lead()).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: reason, current_question: "style" });
-    const notices = await artistHeardSince(before);
+    const notices = await artistNoticesSince(before);
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(`Why: ${copy(`handover.reason.${reason}`)}`);
     expect(notices[0]).toContain(`Their message: "${text}"`);
@@ -164,7 +168,7 @@ describe("handover", () => {
     expect(await client.hears()).toEqual([copy("handover.resumed"), question("coverup")]);
     await client.says("talk to someone please");
     expect(await client.hears()).toEqual([copy("handover.client.client_asked")]);
-    expect(await artistHeardSince(before)).toHaveLength(2);
+    expect(await artistNoticesSince(before)).toHaveLength(2);
   });
 
   it("a client alternating HUMAN and REFUND: one artist notice per open handover, at most 3 a day; the inbox shows every request", async () => {
@@ -173,7 +177,7 @@ describe("handover", () => {
     await client.reaches("style");
     for (let i = 0; i < 6; i++) await client.says(i % 2 === 0 ? "human" : "refund please");
     expect(await client.hears()).toEqual([copy("handover.client.client_asked"), copy("handover.client.refund")]);
-    expect(await artistHeardSince(before)).toHaveLength(1);
+    expect(await artistNoticesSince(before)).toHaveLength(1);
     const lead = await client.lead();
     expect(lead).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "client_asked", handover_reasons: ["client_asked", "refund"] });
     expect(lead?.handover_notices_at).toHaveLength(1);
@@ -183,7 +187,7 @@ describe("handover", () => {
       await client.says("continue");
       await client.says("HUMAN");
     }
-    expect(await artistHeardSince(before)).toHaveLength(HANDOVER_NOTICES_PER_DAY);
+    expect(await artistNoticesSince(before)).toHaveLength(HANDOVER_NOTICES_PER_DAY);
     const after = await client.lead();
     expect(after).toMatchObject({ status: "NEEDS_ARTIST_REPLY" });
     expect(after?.handover_notices_at).toHaveLength(HANDOVER_NOTICES_PER_DAY);
@@ -204,12 +208,16 @@ describe("handover", () => {
     const client = new Client();
     await client.reaches("idea");
     await client.says("HUMAN");
-    expect(await artistHeardSince(before)).toEqual(["template:inkline_update"]);
+    // The notice as the alert template, its button as the one-button action template.
+    expect(await artistHeardSince(before)).toEqual(["template:inkline_update", "template:inkline_artist_action"]);
     const rows = await sql<{ status: string; copy_key: string }>(
-      "SELECT o.status, o.copy_key FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 AND o.to_phone = $2",
+      "SELECT o.status, o.copy_key FROM outbox_messages o JOIN leads l ON l.id = o.lead_id WHERE l.phone_e164 = $1 AND o.to_phone = $2 ORDER BY o.seq",
       [client.phone, ARTIST],
     );
-    expect(rows).toEqual([{ status: "SENT", copy_key: "handover.artist" }]);
+    expect(rows).toEqual([
+      { status: "SENT", copy_key: "handover.artist" },
+      { status: "SENT", copy_key: "artist.notice_buttons" },
+    ]);
   });
 });
 

@@ -7,12 +7,13 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ActionResults } from "../../durable-objects/action-results.ts";
-import { adminFetch, confirmLink, leadRow, linkAfter, openLink, pathOf, settleLead } from "../support/workers/artist.ts";
-import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
+import { actionPath } from "../../durable-objects/action-links.ts";
+import { adminFetch, ARTIST_NUMBER, confirmLink, leadRow, noticeTokens, openLink, settleLead, tapOnWhatsApp } from "../support/workers/artist.ts";
+import { artistWindowOpen } from "../support/workers/client.ts";
 import { awaitingDeposit, copy, eventsOf } from "../support/workers/deposit.ts";
 import { chargeRefunds, dashboardRefund, deliver, pay, requests, type EmulatedEvent } from "../support/workers/stripe.ts";
 import { formField, inboxFetch, section, signIn } from "../support/workers/inbox.ts";
-import { textsTo } from "../support/workers/whatsapp.ts";
+import { sentTo, textsTo } from "../support/workers/whatsapp.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 
 afterEach(() => {
@@ -111,11 +112,16 @@ describe("refunds", () => {
     expect((await textsTo(lead.phone)).at(-1)).toBe(copy("deposit.refunded.client", { amount: "£25" }));
   });
 
-  it("by the one-tap link in the payment notice: a reason on the page, the whole deposit back", async () => {
-    const before = await artistWindowOpen();
+  it("by the payment notice's Refund button: tapped on WhatsApp it opens the refund page (nothing refunded yet); a reason there, the whole deposit back", async () => {
+    await artistWindowOpen();
     const { lead } = await paidLead();
-    const notice = (await artistHeardSince(before)).find((n) => n.startsWith("Payment received")) ?? "";
-    const link = pathOf(linkAfter(notice, "Refund"));
+    const token = (await noticeTokens())[renderCopy("artist.button.refund")] ?? "";
+    const tapped = await tapOnWhatsApp(`act:${token}`, { title: renderCopy("artist.button.refund") });
+    const [opener] = (await sentTo(ARTIST_NUMBER)).filter((s) => s.body.biz_opaque_callback_data === `desk-${tapped.messageId}-0`);
+    expect(opener?.body.interactive?.type).toBe("cta_url");
+    expect(JSON.stringify(opener?.body.interactive)).toContain(`https://inkline.test${actionPath(token)}`);
+    expect(await leadRow(lead.id)).toMatchObject({ refunded_amount_minor: 0 });
+    const link = actionPath(token);
     const page = await openLink(link);
     expect(page.status).toBe(200);
     const html = await page.text();

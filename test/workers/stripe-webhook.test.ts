@@ -4,7 +4,8 @@
  * for no lead of ours or for another session change nothing; a forged signature is a 400.
  */
 import { describe, expect, it } from "vitest";
-import { adminFetch, leadRow, settleLead } from "../support/workers/artist.ts";
+import { renderCopy } from "../../src/domain/copy.ts";
+import { adminFetch, leadRow, noticeTokens, settleLead } from "../support/workers/artist.ts";
 import { artistHeardSince, artistWindowOpen } from "../support/workers/client.ts";
 import { SAMPLED_EVENTS } from "../../src/lib/event-tally.ts";
 import { sql } from "../support/workers/db.ts";
@@ -55,7 +56,9 @@ describe("a paid deposit", () => {
     expect((await textsTo(lead.phone)).at(-1)).toBe(paidCopy());
     const notices = await artistHeardSince(before);
     expect(notices.filter((n) => n.startsWith("Payment received"))).toHaveLength(1);
-    expect(notices.find((n) => n.startsWith("Payment received"))).toMatch(/Refund: https:\/\/inkline\.test\/a#/);
+    // No raw link: Mark booked and Refund come as reply buttons after the notice.
+    expect(notices.find((n) => n.startsWith("Payment received"))).not.toMatch(/\/a#/);
+    expect(Object.keys(await noticeTokens())).toEqual([renderCopy("artist.button.mark_booked"), renderCopy("artist.button.refund")]);
   });
 
   it("the same event twice, and three times at once: applied once, one confirmation each", async () => {

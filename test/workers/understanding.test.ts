@@ -11,7 +11,7 @@ import { renderCopy, type CopyKey } from "../../src/domain/copy.ts";
 import type { HandoverPacket } from "../../src/domain/engine.ts";
 import { QUESTION_KEYS, type QuestionKey } from "../../src/domain/questions.ts";
 import { adminFetch } from "../support/workers/artist.ts";
-import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
+import { artistHeardSince, artistNoticesSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { inboxFetch, signIn } from "../support/workers/inbox.ts";
 import { buttonIdsTo } from "../support/workers/whatsapp.ts";
@@ -109,7 +109,7 @@ describe("a cover-up", () => {
     expect(notices.filter((n) => n.includes("Brief: 6/6 complete"))).toHaveLength(1);
     const handovers = notices.filter((n) => n.includes("Why:"));
     expect(handovers).toHaveLength(1);
-    expect(notices.at(-1)).toBe(handovers[0]);
+    expect((await artistNoticesSince(before)).at(-1)).toBe(handovers[0]);
     expect(handovers[0]).toContain(`Why: ${copy("handover.reason.coverup")}`);
     expect(handovers[0]).toContain("• Timing: weekday evenings");
   });

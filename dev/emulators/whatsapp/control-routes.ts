@@ -18,6 +18,8 @@ const FailRequest = z.strictObject({
   mode: z.enum(["500", "429", "timeout", "lost_reply", "bsuid_unsupported"]),
   /** Fail only message sends or only media calls (lookups and downloads); default: any Graph call. */
   only: z.enum(["messages", "media"]).optional(),
+  /** Fail only message sends whose `biz_opaque_callback_data` starts with this (our ref). */
+  ref: z.string().min(1).max(200).optional(),
   /** Fail only calls for this client (sends to it, its media); default: any client. */
   phone: z.string().regex(CLIENT, "must be an E.164 number or a BSUID").optional(),
 });
@@ -106,7 +108,7 @@ const routes: Record<string, Handler> = {
   "POST /_emulator/fail": (ctx, req) => {
     const parsed = parseControlBody(req.body, FailRequest);
     if (!parsed.ok) return parsed.reply;
-    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only, parsed.value.phone);
+    ctx.state.armFailures(parsed.value.count, parsed.value.mode, parsed.value.only, parsed.value.phone, parsed.value.ref);
     return json(200, ctx.state.failureStatus(parsed.value.phone));
   },
   "POST /_emulator/latency": (ctx, req) => {

@@ -68,9 +68,18 @@ export function callClient(ctx: EmulatorContext, req: Incoming): string | undefi
   return id === undefined ? undefined : ctx.state.media.ownerOf(id);
 }
 
+/** A message send's `biz_opaque_callback_data` (our ref), for faults scoped to one test's sends. */
+function callbackRef(req: Incoming): string | null {
+  if (callKind(req) !== "messages") return null;
+  const parsed = parseJson(req.body);
+  const read = parsed.ok ? CallbackRef.safeParse(parsed.value) : null;
+  return read?.success ? read.data.biz_opaque_callback_data : null;
+}
+const CallbackRef = z.object({ biz_opaque_callback_data: z.string() });
+
 /** An armed fault's answer, or `lost_reply` when the call goes ahead and only its answer is lost. */
 function injectedFault(ctx: EmulatorContext, req: Incoming): Reply | "lost_reply" | null {
-  const mode = ctx.state.takeFailure(callKind(req), callClient(ctx, req));
+  const mode = ctx.state.takeFailure(callKind(req), callClient(ctx, req), callbackRef(req));
   if (mode === null) return null;
   if (mode === "timeout") return { kind: "hold" };
   if (mode === "lost_reply") return mode;

@@ -13,6 +13,8 @@ export interface ArmedFailure {
   mode: FailureMode;
   only?: GraphCallKind | undefined;
   phone?: string | undefined;
+  /** Only message sends whose `biz_opaque_callback_data` (our ref) starts with this. */
+  ref?: string | undefined;
 }
 
 /** A client's key for scoping: a number as digits only ("+44 7700…" and "447700…" are one client), a BSUID as it is. */
@@ -152,23 +154,31 @@ export class EmulatorState {
    * only calls for that client (a send to it, its media) do. Count 0 disarms the scope; count 0
    * without `only` disarms every kind for that client (without `phone` either: everything).
    */
-  armFailures(count: number, mode: FailureMode, only?: GraphCallKind, phone?: string): void {
+  armFailures(count: number, mode: FailureMode, only?: GraphCallKind, phone?: string, ref?: string): void {
     const scope = phone === undefined ? undefined : digits(phone);
+    if (ref !== undefined) {
+      // Scoped to sends carrying our ref (the artist's number is shared, its refs are not).
+      this.#armed = this.#armed.filter((a) => a.remaining > 0 && a.ref !== ref);
+      if (count > 0) this.#armed.push({ remaining: count, mode, only: "messages", phone: scope, ref });
+      return;
+    }
     if (count === 0 && only === undefined) {
       this.#armed = scope === undefined ? [] : this.#armed.filter((a) => a.phone !== scope);
       return;
     }
-    this.#armed = this.#armed.filter((a) => a.remaining > 0 && !(a.only === only && a.phone === scope));
+    this.#armed = this.#armed.filter((a) => a.remaining > 0 && !(a.only === only && a.phone === scope && a.ref === undefined));
     if (count > 0) this.#armed.push({ remaining: count, mode, only, phone: scope });
   }
 
   /** Consumes one armed failure for a call of `kind` (for client `phone`, if known), if any, and counts it. */
-  takeFailure(kind: GraphCallKind, phone?: string): FailureMode | null {
+  takeFailure(kind: GraphCallKind, phone?: string, ref?: string | null): FailureMode | null {
     const scope = phone === undefined ? undefined : digits(phone);
-    // A client's own arming first, then one for any client.
+    // A send's own ref first, then a client's own arming, then one for any client.
+    const fits = (a: ArmedFailure) => a.remaining > 0 && (a.only === undefined || a.only === kind) && (a.phone === undefined || a.phone === scope);
     const armed =
-      this.#armed.find((a) => a.remaining > 0 && a.phone !== undefined && a.phone === scope && (a.only === undefined || a.only === kind)) ??
-      this.#armed.find((a) => a.remaining > 0 && a.phone === undefined && (a.only === undefined || a.only === kind));
+      this.#armed.find((a) => fits(a) && a.ref !== undefined && typeof ref === "string" && ref.startsWith(a.ref)) ??
+      this.#armed.find((a) => fits(a) && a.ref === undefined && a.phone !== undefined) ??
+      this.#armed.find((a) => fits(a) && a.ref === undefined && a.phone === undefined);
     if (armed === undefined) return null;
     armed.remaining -= 1;
     this.injected[armed.mode] += 1;

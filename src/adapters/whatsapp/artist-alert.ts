@@ -5,10 +5,12 @@
  * their attention and sends them to the inbox. Nothing here is stored: the caller records the
  * alert (and its failure) where it belongs.
  *
- * The same steps as the parked-message alert in durable-objects/lead-session.ts (`reportParked`),
- * which can call this instead.
+ * Also used for the parked-message alert (durable-objects/lead-session.ts `reportParked`) and the
+ * Sheets writer's "told once" alert; {@link artistAlertTemplate} is the template every artist
+ * message falls back to when it has no template of its own.
  */
 import type { AppConfig } from "../../config.ts";
+import type { OutboundPayload } from "../../domain/messages.ts";
 import { templateName } from "../../domain/templates.ts";
 import { graphConfigFrom, sendGraphMessage, WINDOW_CLOSED_CODE, type SendResult } from "./graph-client.ts";
 
@@ -34,16 +36,20 @@ export async function sendArtistAlert(config: AppConfig, alert: ArtistAlert): Pr
   const text = await sendGraphMessage(graph, alert.to, { kind: "text", body: alert.body }, alert.ref);
   if (text.ok) return { ...text, template: false };
   if (text.code !== WINDOW_CLOSED_CODE) return text;
-  const template = await sendGraphMessage(
-    graph,
-    alert.to,
-    {
-      kind: "template",
-      name: templateName("artist_alert", { artist_alert: config.WHATSAPP_FALLBACK_TEMPLATE, ...config.WHATSAPP_TEMPLATE_NAMES }),
-      language: config.WHATSAPP_TEMPLATE_LANGUAGE,
-      params: [alert.artistName, alert.subject],
-    },
-    alert.ref,
-  );
+  const template = await sendGraphMessage(graph, alert.to, artistAlertTemplate(config, alert.artistName, alert.subject), alert.ref);
   return template.ok ? { ...template, template: true } : template;
+}
+
+/** The approved `artist_alert` template: `subject` needs the artist's attention, in the inbox. */
+export function artistAlertTemplate(
+  config: Pick<AppConfig, "WHATSAPP_FALLBACK_TEMPLATE" | "WHATSAPP_TEMPLATE_NAMES" | "WHATSAPP_TEMPLATE_LANGUAGE">,
+  artistName: string,
+  subject: string,
+): Extract<OutboundPayload, { kind: "template" }> {
+  return {
+    kind: "template",
+    name: templateName("artist_alert", { artist_alert: config.WHATSAPP_FALLBACK_TEMPLATE, ...config.WHATSAPP_TEMPLATE_NAMES }),
+    language: config.WHATSAPP_TEMPLATE_LANGUAGE,
+    params: [artistName, subject],
+  };
 }

@@ -138,6 +138,11 @@ export interface DeliveryStatus {
    * answer never reached us (a timeout, a reset mid-call).
    */
   outboxId: string | null;
+  /**
+   * The send's `biz_opaque_callback_data` when it names no outbox row (an alert's ref, the artist
+   * desk's `desk-…`/`digest-…` refs, see durable-objects/desk-replies.ts); absent otherwise.
+   */
+  callbackRef?: string;
   errors: { code: number; title: string | null }[];
 }
 
@@ -287,7 +292,10 @@ const STATUS_VALUES = new Set(["sent", "delivered", "read", "failed"]);
 const OUTBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function normaliseStatus(raw: z.infer<typeof StatusSchema>): DeliveryStatus {
+  const callback = raw.biz_opaque_callback_data;
+  const callbackRef = callback !== undefined && callback !== "" && !OUTBOX_ID.test(callback) ? storableText(callback).slice(0, 200) : undefined;
   return {
+    ...(callbackRef === undefined ? {} : { callbackRef }),
     providerMessageId: storableText(raw.id),
     status: STATUS_VALUES.has(raw.status) ? (raw.status as DeliveryStatus["status"]) : "unknown",
     timestampMs: seconds(raw.timestamp),

@@ -106,8 +106,7 @@ function noSlots(b: DecisionBuilder, clientKey: CopyKey, artistKey: CopyKey, why
 function tellArtistWithOfferLink(b: DecisionBuilder, artistKey: CopyKey, extra: Record<string, string> = {}): void {
   const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
   const notice = b.renderArtist(artistKey, { clientName, phone: b.clientContact(), ...extra });
-  const link = b.actionLink(ArtistAction.OFFER_SLOTS);
-  b.tellArtistText(artistKey, link === null ? notice : `${notice}\n\n${b.renderArtist("booking.offer_link", { offer_slots: link })}`);
+  b.artistNotice(artistKey, notice, clientName, [ArtistAction.OFFER_SLOTS]);
 }
 
 /**

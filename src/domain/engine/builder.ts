@@ -157,6 +157,21 @@ export class DecisionBuilder {
     this.push({ to: "artist", kind: "cta", body: this.renderArtist("artist.page_body", { clientName }), label, url, copyKey });
   }
 
+  /**
+   * A notice to the artist about this lead that they can act on: with links on, the notice with the
+   * button to the lead's inbox page, then `actions` as reply buttons (tokens minted like the
+   * summary's; outside the artist's window the template fitting them, src/domain/artist-desk.ts).
+   * With links off, the notice as text. Never a raw URL in the text.
+   */
+  artistNotice(copyKey: CopyKey, body: string, clientName: string, actions: readonly ArtistAction[]): void {
+    if (!this.config.actionLinks || actions.length === 0) {
+      this.tellArtistText(copyKey, body);
+      return;
+    }
+    this.artistPage(copyKey, body, clientName);
+    this.artistButtons("artist.notice_buttons", this.renderArtist("artist.notice_buttons", { clientName }), clientName, actions);
+  }
+
   /** A message with reply buttons that answer no question (an offer); typed replies still count. */
   offer(copyKey: CopyKey, buttons: readonly QuestionButton[], extra: CopyParams = {}): void {
     const body = this.render(copyKey, extra);

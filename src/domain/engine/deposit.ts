@@ -134,17 +134,14 @@ export function refundDeposit(b: DecisionBuilder, amountMinor: number | null, re
   return null;
 }
 
-/** The artist's "payment received" notice, with one-tap links to refund and to mark the lead booked. */
+/** The artist's "payment received" notice, with one-tap buttons to refund and to mark the lead booked. */
 function tellArtistPaid(b: DecisionBuilder, amount: string, unexpected: boolean): void {
   const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
   const params = { clientName, phone: b.clientContact(), deposit: amount, status: b.renderArtist(`status.${b.lead.status}`) };
   const notice = b.renderArtist(unexpected ? "deposit.paid_unexpected.artist" : "deposit.paid.artist", params);
-  const refund = b.actionLink(ArtistAction.REFUND);
-  const booked = unexpected ? null : b.actionLink(ArtistAction.MARK_BOOKED);
-  let body = notice;
-  if (refund !== null && booked !== null) body = `${notice}\n\n${b.renderArtist("deposit.paid_links", { refund, mark_booked: booked })}`;
-  else if (refund !== null) body = `${notice}\n\n${b.renderArtist("deposit.refund_link", { refund })}`;
-  b.tellArtistText(unexpected ? "deposit.paid_unexpected.artist" : "deposit.paid.artist", body);
+  // Mark booked first: outside the window the template's one button carries the first action.
+  const actions = unexpected ? [ArtistAction.REFUND] : [ArtistAction.MARK_BOOKED, ArtistAction.REFUND];
+  b.artistNotice(unexpected ? "deposit.paid_unexpected.artist" : "deposit.paid.artist", notice, clientName, actions);
 }
 
 /** The deposit arrived: recorded in the ledger, the lead moves on to booking, both sides told once. */

@@ -107,10 +107,9 @@ function notifyArtist(b: DecisionBuilder, packet: HandoverPacket): void {
     answers: answerLines.length > 0 ? answerLines.join("\n") : b.render("handover.no_answers"),
     failures: failures.length > 0 ? failures.join(", ") : b.render("handover.no_failures"),
   });
-  // One tap hands the conversation back (as CONTINUE would); a fresh link with every handover.
-  const resumeUrl = b.actionLink(ArtistAction.RESUME);
-  const body = resumeUrl === null ? notice : `${notice}\n\n${b.renderArtist("handover.resume_link", { url: resumeUrl })}`;
-  b.tellArtistText("handover.artist", body);
+  // One tap hands the conversation back (as CONTINUE would); a fresh token with every handover.
+  const clientName = b.decision.patch.displayName ?? b.lead.displayName ?? b.render("handover.unknown_name");
+  b.artistNotice("handover.artist", notice, clientName, [ArtistAction.RESUME]);
 }
 
 /**

@@ -67,17 +67,6 @@ function flags(b: DecisionBuilder): string[] {
   return found.map((key) => b.renderArtist(key, params));
 }
 
-/** "One tap: Approve: <url> …" with a placeholder per link (the session mints them), or null when links are off. */
-export function actionLines(b: DecisionBuilder): string | null {
-  const urls: Record<string, string> = {};
-  for (const action of SUMMARY_LINK_ACTIONS) {
-    const url = b.actionLink(action);
-    if (url === null) return null;
-    urls[action] = url;
-  }
-  return b.renderArtist("summary.actions", urls);
-}
-
 /** "5/6 complete, missing: timing" (or "6/6 complete"), for the artist. */
 export function briefText(b: DecisionBuilder, brief: BriefCompleteness): string {
   if (brief.missing.length === 0) return b.renderArtist("summary.brief", { score: brief.score, total: brief.total });

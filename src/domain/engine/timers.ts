@@ -6,7 +6,7 @@
  * commits the decision under the marker `timer:<lead>:<key>`, so a redelivered message, a second
  * cron run or a retried alarm finds the marker and sends nothing twice.
  */
-import { ArtistAction } from "../artist-actions.ts";
+import { ArtistAction, SUMMARY_LINK_ACTIONS } from "../artist-actions.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { clientTimeZone, DEFAULT_STUDIO_TIME_ZONE } from "../local-time.ts";
 import type { Outbound } from "../messages.ts";
@@ -15,7 +15,6 @@ import { TEMPLATES, templateName, type TemplateKey, type TemplateSpec } from "..
 import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type ScheduledTimer, type TimerConfig, type TimerLead } from "../timers.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { panicOn } from "./panic.ts";
-import { actionLines } from "./summary.ts";
 import { applySessionTimer, isSessionTimer, leadSession, sessionTimerStale, type SessionFacts } from "./after-session.ts";
 import type { Decision, EngineConfig, LeadState } from "./types.ts";
 
@@ -158,14 +157,9 @@ function apply(b: DecisionBuilder, t: ScheduledTimer, session: SessionFacts | un
     case TimerKind.ARTIST_REMINDER_AGAIN: {
       const hours = Math.round((b.now.getTime() - t.basisAt.getTime()) / 3_600_000);
       const waiting = b.lead.status === LeadStatus.PENDING_APPROVAL ? "timer.artist_reminder.approval" : "timer.artist_reminder.handover";
-      const notice = b.renderArtist(waiting, { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact(), hours });
-      let links: string | null = null;
-      if (b.lead.status === LeadStatus.PENDING_APPROVAL) links = actionLines(b);
-      else {
-        const url = b.actionLink(ArtistAction.RESUME);
-        links = url === null ? null : b.renderArtist("handover.resume_link", { url });
-      }
-      b.tellArtistText(waiting, links === null ? notice : `${notice}\n\n${links}`);
+      const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
+      const notice = b.renderArtist(waiting, { clientName, phone: b.clientContact(), hours });
+      b.artistNotice(waiting, notice, clientName, b.lead.status === LeadStatus.PENDING_APPROVAL ? SUMMARY_LINK_ACTIONS : [ArtistAction.RESUME]);
       return false;
     }
     case TimerKind.APPROVAL_STALE: {
@@ -191,9 +185,9 @@ function apply(b: DecisionBuilder, t: ScheduledTimer, session: SessionFacts | un
     }
     case TimerKind.BOOKING_FOLLOW_UP: {
       b.moveTo(LeadStatus.NEEDS_FOLLOW_UP, "paid but not booked for 72 hours");
-      const notice = b.renderArtist("timer.booking_follow_up", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact() });
-      const booked = b.actionLink(ArtistAction.MARK_BOOKED);
-      b.tellArtistText("timer.booking_follow_up", booked === null ? notice : `${notice}\n\n${b.renderArtist("timer.mark_booked_link", { url: booked })}`);
+      const clientName = b.lead.displayName ?? b.renderArtist("handover.unknown_name");
+      const notice = b.renderArtist("timer.booking_follow_up", { clientName, phone: b.clientContact() });
+      b.artistNotice("timer.booking_follow_up", notice, clientName, [ArtistAction.MARK_BOOKED]);
       return false;
     }
     default:

@@ -3,12 +3,13 @@
  * /admin/artists/:id, and PUT /admin/artists/:id/availability, which replaces the artist's rules:
  * a rule set that makes no sense is a 400 naming the field (validate.ts), an unknown id a 404.
  * GET/PUT /admin/artists/:id/policy read and replace the studio's policy (domain/studio-policy.ts)
- * the same way; a policy that contradicts itself names the field too.
+ * the same way; a policy that contradicts itself names the field too. PUT
+ * /admin/artists/:id/digest-hour sets the morning digest's hour (0–23, or null for ARTIST_DIGEST_HOUR).
  */
 import { Hono } from "hono";
-import { defaultArtist, getArtist, getPolicy, listArtists, updateAvailability, updatePolicy, type Artist } from "../../db/artists-store.ts";
+import { defaultArtist, getArtist, getPolicy, listArtists, updateAvailability, updateDigestHour, updatePolicy, type Artist } from "../../db/artists-store.ts";
 import type { AdminEnv } from "./context.ts";
-import { ArtistIdParams, AvailabilityBody, PolicyBody } from "./schemas.ts";
+import { ArtistIdParams, AvailabilityBody, DigestHourBody, PolicyBody } from "./schemas.ts";
 import { valid } from "./validate.ts";
 
 const notFound = { error: "not_found", message: "no artist with this id" } as const;
@@ -23,6 +24,8 @@ function artistJson(artist: Artist) {
     time_zone: artist.timeZone,
     availability: artist.availability,
     availability_valid: artist.availabilityValid,
+    /** null: the digest follows ARTIST_DIGEST_HOUR. */
+    digest_hour: artist.digestHour,
     created_at: artist.createdAt.toISOString(),
     updated_at: artist.updatedAt.toISOString(),
   };
@@ -55,5 +58,12 @@ export const adminArtists = new Hono<AdminEnv>()
     const artist = await updateAvailability(c.get("db"), id, c.req.valid("json"), new Date());
     if (!artist) return c.json(notFound, 404);
     c.get("log").info("artist.availability_updated", { artist_id: id, time_zone: artist.timeZone });
+    return c.json(artistJson(artist));
+  })
+  .put("/:id/digest-hour", valid("param", ArtistIdParams), valid("json", DigestHourBody), async (c) => {
+    const { id } = c.req.valid("param");
+    const artist = await updateDigestHour(c.get("db"), id, c.req.valid("json").digest_hour, new Date());
+    if (!artist) return c.json(notFound, 404);
+    c.get("log").info("artist.digest_hour_updated", { artist_id: id, digest_hour: artist.digestHour });
     return c.json(artistJson(artist));
   });

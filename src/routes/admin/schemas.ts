@@ -25,6 +25,17 @@ export const PolicyBody = StudioPolicy;
 /** The whole rule set (replaces the stored one); see src/domain/availability.ts. */
 export const AvailabilityBody = AvailabilityRules;
 
+/** The hour of the artist's morning digest (their own zone), or null for ARTIST_DIGEST_HOUR. */
+export const DigestHourBody = z.strictObject({
+  digest_hour: z
+    .number()
+    .int("must be a whole hour")
+    .min(0, "must be an hour from 0 to 23, or null to use ARTIST_DIGEST_HOUR")
+    .max(23, "must be an hour from 0 to 23, or null to use ARTIST_DIGEST_HOUR")
+    .nullable()
+    .describe("The hour (0–23, in the artist's time zone) the morning digest is sent; null uses ARTIST_DIGEST_HOUR"),
+});
+
 export const BookingListQuery = z.object({
   from: z.iso
     .datetime({ offset: true })
@@ -309,6 +320,14 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     params: ArtistIdParams,
     body: AvailabilityBody,
     responses: { 200: { doc: "The artist with the new rules" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
+  },
+  {
+    method: "put",
+    path: "/admin/artists/:id/digest-hour",
+    summary: "Sets the hour of the artist's morning WhatsApp digest (0–23 in their zone), or null for ARTIST_DIGEST_HOUR",
+    params: ArtistIdParams,
+    body: DigestHourBody,
+    responses: { 200: { doc: "The artist with the new digest hour" }, 404: { doc: "No such artist", schema: ErrorResponse }, ...errors },
   },
   {
     method: "get",

@@ -1,16 +1,19 @@
 /**
  * GET /inbox/availability: the default artist's availability rules in plain words (working hours
  * per day in their zone, breaks, days off, holidays, buffer, notice, horizon, day cap, session
- * lengths). Read-only: the rules are edited through the admin API. Signed-in only (index.ts).
+ * lengths), read-only (the rules are edited through the admin API), and the hour of the morning
+ * WhatsApp digest, which POST /inbox/availability/digest-hour changes (CSRF checked before,
+ * index.ts; a value that is not an hour is a 400 naming the field). Signed-in only (index.ts).
  * Beside them, the studio's policy in plain words, with a link to change it (policy.tsx).
  */
 import { Hono } from "hono";
-import { defaultArtist, getPolicy } from "../../db/artists-store.ts";
+import { z } from "zod";
+import { defaultArtist, getPolicy, updateDigestHour, type Artist } from "../../db/artists-store.ts";
 import { defaultPolicy } from "../../domain/studio-policy.ts";
 import { workingRanges, type AvailabilityRules, type TimeRange } from "../../domain/availability.ts";
 import { WEEKDAYS } from "../../domain/parsing/time.ts";
 import { artistCopy as t } from "../lead-view.ts";
-import { Layout } from "./layout.tsx";
+import { Layout, MessagePage } from "./layout.tsx";
 import { PolicyView } from "./policy.tsx";
 import type { InboxEnv } from "./session.tsx";
 
@@ -65,15 +68,62 @@ function Rules({ rules }: { rules: AvailabilityRules }) {
   );
 }
 
+/** "08:00": an hour of the artist's day. */
+const hourLabel = (hour: number) => `${String(hour).padStart(2, "0")}:00`;
+
+/** The digest form's field: an hour 0–23, or "" for the studio's default (ARTIST_DIGEST_HOUR). */
+const DigestHourForm = z.object({
+  digest_hour: z
+    .string()
+    .trim()
+    .refine((v) => v === "" || (/^\d{1,2}$/.test(v) && Number(v) <= 23), "must be an hour from 0 to 23, or empty for the studio's default")
+    .transform((v) => (v === "" ? null : Number(v))),
+});
+const Flash = z.object({ saved: z.literal("digest") });
+
+/** The digest's hour, and the form that changes it. */
+function Digest({ artist, fallback, csrf }: { artist: Artist; fallback: number | null; csrf: string }) {
+  const hour = artist.digestHour ?? fallback;
+  const now = hour === null ? t("inbox.availability.digest_off") : t(artist.digestHour === null ? "inbox.availability.digest_default" : "inbox.availability.digest_at", { hour: hourLabel(hour), zone: artist.timeZone });
+  const defaultLabel = t("inbox.availability.digest_default_option", { hour: fallback === null ? t("inbox.availability.digest_default_off") : hourLabel(fallback) });
+  return (
+    <section class="card" id="digest" data-digest-hour={artist.digestHour === null ? "" : String(artist.digestHour)}>
+      <h2>{t("inbox.availability.digest")}</h2>
+      <p id="digest-now">{now}</p>
+      <form method="post" action="/inbox/availability/digest-hour">
+        <input type="hidden" name="csrf" value={csrf} />
+        <label for="digest_hour">{t("inbox.availability.digest_label")}</label>
+        <select id="digest_hour" name="digest_hour">
+          <option value="" selected={artist.digestHour === null}>
+            {defaultLabel}
+          </option>
+          {Array.from({ length: 24 }, (_, h) => (
+            <option value={String(h)} selected={artist.digestHour === h}>
+              {hourLabel(h)}
+            </option>
+          ))}
+        </select>
+        <button type="submit">{t("inbox.availability.digest_save")}</button>
+      </form>
+    </section>
+  );
+}
+
 export const inboxAvailability = new Hono<InboxEnv>().get("/", async (c) => {
   const artist = await defaultArtist(c.get("db"), c.get("config"));
   const policy = (await getPolicy(c.get("db"), artist.id))?.policy ?? defaultPolicy();
+  const flash = Flash.safeParse(c.req.query());
   return c.html(
     <Layout title={t("inbox.availability.title")} csrf={c.get("csrf")} panic={c.get("panic")}>
       <p>
         <a href="/inbox">{t("inbox.back")}</a>
       </p>
       <h1>{t("inbox.availability.title")}</h1>
+      {flash.success ? (
+        <p class="flash ok" role="status">
+          {t("inbox.availability.digest_saved")}
+        </p>
+      ) : null}
       <p>{t("inbox.availability.intro", { name: artist.name, zone: artist.timeZone })}</p>
       {artist.availabilityValid ? null : (
         <p class="flash" role="alert">
@@ -91,6 +141,19 @@ export const inboxAvailability = new Hono<InboxEnv>().get("/", async (c) => {
           <a href="/inbox/policy">{t("inbox.policy.edit_link")}</a>
         </p>
       </section>
+      <Digest artist={artist} fallback={c.get("config").ARTIST_DIGEST_HOUR} csrf={c.get("csrf")} />
     </Layout>,
   );
+}).post("/digest-hour", async (c) => {
+  const form = DigestHourForm.safeParse(await c.req.parseBody());
+  if (!form.success) {
+    const issue = form.error.issues[0];
+    const body = t("page.error.invalid_form.body", { field: "digest_hour", message: issue?.message ?? "invalid" });
+    return c.html(<MessagePage title={t("page.error.invalid_form.title")} body={body} csrf={c.get("csrf")} />, 400);
+  }
+  const db = c.get("db");
+  const artist = await defaultArtist(db, c.get("config"));
+  await updateDigestHour(db, artist.id, form.data.digest_hour, new Date());
+  c.get("log").info("inbox.digest_hour_updated", { artist_id: artist.id, digest_hour: form.data.digest_hour });
+  return c.redirect("/inbox/availability?saved=digest", 303);
 });

@@ -176,6 +176,16 @@ export async function summaryTokens(bodyIncludes = ""): Promise<SummaryTokens> {
 }
 
 /**
+ * The tokens of the latest notice buttons sent to the artist (a handover's, a payment's…), by the
+ * button's title ("Hand back", "Mark booked", "Refund"…).
+ */
+export async function noticeTokens(): Promise<Record<string, string>> {
+  const withButtons = (await sentTo(ARTIST_NUMBER)).filter((s) => (s.body.interactive?.action?.buttons ?? []).some((b) => b.reply.id.startsWith("act:")));
+  const buttons = withButtons.at(-1)?.body.interactive?.action?.buttons ?? [];
+  return Object.fromEntries(buttons.filter((b) => b.reply.id.startsWith("act:")).map((b) => [b.reply.title, b.reply.id.slice(4)]));
+}
+
+/**
  * Someone taps a reply button (or list row, `list: true`) on WhatsApp: Meta's signed webhook, from
  * the artist's number unless `from` says otherwise. Waits for the desk to handle it.
  */

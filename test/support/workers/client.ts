@@ -4,6 +4,7 @@
  * side of the conversation.
  */
 import { expect } from "vitest";
+import { renderCopy } from "../../../src/domain/copy.ts";
 import { QUESTIONS, type QuestionKey } from "../../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../consultation.ts";
 import { leadByKey } from "./db.ts";
@@ -78,4 +79,12 @@ export async function artistWindowOpen(): Promise<number> {
 /** What the artist was sent since `before` (templates as "template:<name>"). */
 export async function artistHeardSince(before: number): Promise<string[]> {
   return (await sentTo(ARTIST)).slice(before).map((s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? `template:${s.body.template?.name ?? "?"}`);
+}
+
+/** The first words of the reply-button message that follows an artist notice ("One tap for …"). */
+const BUTTONS_PREFIX = renderCopy("artist.notice_buttons", { clientName: "\u0000" }).split("\u0000")[0] ?? "";
+
+/** The artist's notices since `before`, without the reply-button messages that follow them. */
+export async function artistNoticesSince(before: number): Promise<string[]> {
+  return (await artistHeardSince(before)).filter((t) => !t.startsWith(BUTTONS_PREFIX));
 }

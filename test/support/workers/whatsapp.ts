@@ -122,6 +122,14 @@ export async function failNextSends(phone: string, count: number, mode: "500" | 
   await control("POST", "/_emulator/fail", only === undefined ? { count, mode, phone } : { count, mode, only, phone });
 }
 
+/**
+ * Makes the next `count` message sends whose ref (`biz_opaque_callback_data`) starts with
+ * `refPrefix` fail: a fault that hits only this test's sends (to the shared artist number too).
+ */
+export async function failSendsWithRef(refPrefix: string, count: number, mode: "500" | "429" | "timeout" | "lost_reply"): Promise<void> {
+  await control("POST", "/_emulator/fail", { count, mode, ref: refPrefix });
+}
+
 /** Disarms what is still armed for `phone` (both kinds). */
 export async function resetEmulatorFailures(phone: string): Promise<void> {
   await control("POST", "/_emulator/fail", { count: 0, mode: "500", phone });
