@@ -16,6 +16,8 @@
 import type { DatabaseHandle } from "../src/db/client.ts";
 import { calendarConfigured, type AppConfig } from "../src/config.ts";
 import { defaultArtist } from "../src/db/artists-store.ts";
+import { studioPolicyOf } from "../src/db/booking-store.ts";
+import type { StudioPolicy } from "../src/domain/studio-policy.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
 import type { BookingConfig, CalendarView, Decision, HoldRefusal, LeadState } from "../src/domain/engine/types.ts";
@@ -23,10 +25,10 @@ import { LeadStatus } from "../src/domain/lead-status.ts";
 import { artistCalendar } from "./artist-calendar.ts";
 
 /** Statuses whose client messages may be answered with an offer (the calendar is read first). */
-const OFFERING: readonly LeadStatus[] = [LeadStatus.COLLECTING_TIME_WINDOWS, LeadStatus.DEPOSIT_EXPIRED, LeadStatus.CHOOSING_SLOT];
+const OFFERING: readonly LeadStatus[] = [LeadStatus.COLLECTING_TIME_WINDOWS, LeadStatus.DEPOSIT_EXPIRED, LeadStatus.CHOOSING_SLOT, LeadStatus.BOOKED];
 
 export class LeadBooking {
-  private artist: { id: string; timeZone: string } | null = null;
+  private artist: { id: string; timeZone: string; policy: StudioPolicy } | null = null;
   private readonly env: Pick<Env, "ARTIST_CALENDAR">;
   private readonly config: AppConfig;
   private readonly handle: () => DatabaseHandle;
@@ -42,12 +44,18 @@ export class LeadBooking {
     return calendarConfigured(this.config);
   }
 
-  private async artistOf(): Promise<{ id: string; timeZone: string }> {
+  private async artistOf(): Promise<{ id: string; timeZone: string; policy: StudioPolicy }> {
     if (!this.artist) {
-      const artist = await defaultArtist(this.handle().db, this.config);
-      this.artist = { id: artist.id, timeZone: artist.availability.timeZone };
+      const db = this.handle().db;
+      const artist = await defaultArtist(db, this.config);
+      this.artist = { id: artist.id, timeZone: artist.availability.timeZone, policy: await studioPolicyOf(db, artist.id) };
     }
     return this.artist;
+  }
+
+  /** The artist's studio policy (issue 18), read with the artist once per object's life. */
+  async policy(): Promise<StudioPolicy> {
+    return (await this.artistOf()).policy;
   }
 
   private calendar(artistId: string) {
@@ -75,7 +83,9 @@ export class LeadBooking {
 
   /** Settings for a client message: the view only where the answer may be an offer. */
   forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
-    const offering = OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer);
+    // A booked client may ask to move (booking-change.ts): the fresh offer needs the view too.
+    const choosing = (lead.status === LeadStatus.CHOOSING_SLOT || lead.status === LeadStatus.BOOKED) && lead.slotOffer;
+    const offering = OFFERING.includes(lead.status) && !choosing;
     return this.settings(now, offering);
   }
 
@@ -88,6 +98,13 @@ export class LeadBooking {
     if (!intent || !lead.size) return decision;
     const artist = await this.artistOf();
     const stub = this.calendar(artist.id);
+    if (intent.moveBookingId !== undefined) {
+      // A reschedule (booking-change.ts): the confirmed booking moves; its deposit and event go with it.
+      const moved = await stub.move({ bookingId: intent.moveBookingId, start: intent.start, end: intent.end, now });
+      if (moved.ok) return decision;
+      const reason = moved.reason === "calendar_unavailable" || moved.reason === "calendar_busy" ? moved.reason : "slot_taken";
+      return redo({ reason, alternatives: [] });
+    }
     const answer = await stub.hold({ leadId: lead.id, start: intent.start, end: intent.end, size: lead.size, now, linkMs: this.config.BOOKING_HOLD_MINUTES * 60_000 });
     if (!answer.ok) return redo({ reason: answer.reason, alternatives: answer.alternatives });
     if (intent.confirm) {
@@ -96,6 +113,18 @@ export class LeadBooking {
       if (step.outcome !== "confirmed") return redo({ reason: "slot_taken", alternatives: [] });
     }
     return withHold(decision, { bookingId: answer.bookingId, linkExpiresAt: answer.linkExpiresAt });
+  }
+
+  /**
+   * Cancels the booking a decision cancels (booking-change.ts), before it commits: CANCELLED in the
+   * artist's calendar, its event deleted through the queue, its time freed. Idempotent, so a
+   * retried step cancels nothing twice. With the calendar off there is no booking row to cancel.
+   */
+  async cancel(decision: Decision, now: Date): Promise<void> {
+    const cancel = decision.cancelBooking;
+    if (!cancel || !this.enabled) return;
+    const answer = await this.calendar((await this.artistOf()).id).cancel(cancel.bookingId, now, cancel.reason);
+    if (!answer.ok && answer.reason !== "unknown_booking") throw new Error(`calendar refused to cancel booking ${cancel.bookingId}: ${answer.reason}`);
   }
 
   /**

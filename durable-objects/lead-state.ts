@@ -83,6 +83,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     size: sessionSize(lead.sizeCategory, lead.estimatedDays),
     slotOffer: readSlotOffer(lead.slotOffer),
     heldSlot: readHeldSlot(lead.heldSlot),
+    noShowCount: lead.noShowCount,
   };
 }
 

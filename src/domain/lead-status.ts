@@ -20,6 +20,10 @@ export const LeadStatus = {
   DEPOSIT_PAID: "DEPOSIT_PAID",
   BOOKING_PENDING: "BOOKING_PENDING",
   BOOKED: "BOOKED",
+  /** A booked session cancelled (by the client within the studio's rules, or by the artist); the deposit's fate is in the ledger. */
+  CANCELLED: "CANCELLED",
+  /** The artist marked that the client did not come; the policy's no-show fate is in the ledger. */
+  NO_SHOW: "NO_SHOW",
   REJECTED: "REJECTED",
   ABANDONED: "ABANDONED",
   STALE: "STALE",

@@ -23,6 +23,8 @@ export const SlotOffer = z.object({
   slots: z.array(OfferedSlot).min(1).max(10),
   /** The zone the labels are written in (the artist's). */
   timeZone: z.string().min(1),
+  /** A reschedule of the lead's confirmed booking (the lead stays BOOKED while choosing). */
+  moving: z.boolean().optional(),
 });
 export type SlotOffer = z.infer<typeof SlotOffer>;
 
@@ -32,6 +34,8 @@ export const HeldSlot = z.object({
   start: z.iso.datetime(),
   end: z.iso.datetime(),
   label: z.string(),
+  /** How often this booking has been moved (the studio's free reschedules count these). */
+  moves: z.number().int().min(0).optional(),
 });
 export type HeldSlot = z.infer<typeof HeldSlot>;
 

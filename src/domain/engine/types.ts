@@ -15,6 +15,7 @@ import type { Transition } from "../state-machine.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
+import type { DepositFate, StudioPolicy } from "../studio-policy.ts";
 import type { BriefCompleteness } from "./completeness.ts";
 import type { PendingCheck } from "./plausibility.ts";
 
@@ -88,6 +89,8 @@ export interface LeadState {
   slotOffer?: SlotOffer | null;
   /** The slot held while the deposit is paid, or booked; none unless given. */
   heldSlot?: HeldSlot | null;
+  /** No-shows the artist marked for this client (the next deposit follows the policy). */
+  noShowCount?: number;
 }
 
 /**
@@ -160,6 +163,8 @@ export interface EngineConfig {
   booking?: BookingConfig;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
+  /** The artist's studio policy (issue 18; artists.policy, null: the default). Absent: the default. */
+  policy?: StudioPolicy;
 }
 
 /** The panic switch as the engine sees it: on or off, and since when it is on. */
@@ -187,6 +192,8 @@ export interface ArtistActionInput {
    * kind message (`no_message`: none). Absent: the general kind message.
    */
   rejectReason?: RejectReason | null;
+  /** override_deposit only: the deposit's new outcome. */
+  fate?: Exclude<DepositFate, "move"> | null;
 }
 
 export interface NewAnswer {
@@ -275,6 +282,8 @@ export interface LeadPatch {
   // The booking step (see engine/booking.ts).
   slotOffer?: SlotOffer | null;
   heldSlot?: HeldSlot | null;
+  /** No-shows of this client (issue 18): the count kept on their lead, which a new consultation restarts. */
+  noShowCount?: number;
   // Timers (see timers.ts): what fired, and the next one due (kept for the cron's index).
   timersFired?: string[];
   nextTimerAt?: Date | null;
@@ -323,6 +332,8 @@ export interface Decision {
   expireCheckout?: string;
   /** A slot to hold in the artist's calendar before this decision applies (engine/booking.ts). */
   hold?: HoldIntent;
+  /** A confirmed booking to cancel in the artist's calendar (engine/booking-change.ts) before the decision commits. */
+  cancelBooking?: { bookingId: string; reason: string };
 }
 
 /**
@@ -336,4 +347,6 @@ export interface HoldIntent {
   end: Date;
   label: string;
   confirm: boolean;
+  /** A reschedule: the confirmed booking that moves to this time (it keeps its id, event and deposit). */
+  moveBookingId?: string;
 }
