@@ -12,7 +12,7 @@ import { ChangeButton } from "../../src/domain/engine/booking-change.ts";
 import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import { defaultPolicy } from "../../src/domain/studio-policy.ts";
-import { CONFIG, copyKeys, eventTypes, expectLegalTransitions, HOUR, leadState, NOW, run, says, taps, toArtist } from "../support/engine.ts";
+import { answersBefore, askedAbout, CONFIG, copyKeys, eventTypes, expectLegalTransitions, HOUR, leadState, NOW, run, says, taps, toArtist } from "../support/engine.ts";
 
 const ZONE = "Europe/London";
 const BOOKING: BookingConfig = { timeZone: ZONE, offerCount: 5, holdLinkMs: HOUR, studioAddress: null, view: { rules: defaultAvailability(ZONE), busy: [] } };
@@ -143,5 +143,16 @@ describe("the artist decides", () => {
     // The same outcome again changes nothing.
     const again = { ...after, payment: { ...PAID, ledger: decision.patch.depositLedger ?? [] } };
     expect(act(again, "override_deposit", { fate: "credit", reason: "again" }).outcome).toMatchObject({ ok: false, reason: "nothing_to_change" });
+  });
+});
+
+describe("a client with a no-show pays the policy's deposit next time", () => {
+  const estimate = (noShowCount: number, config: EngineConfig = CFG) =>
+    run(askedAbout("location_city", { recentAnswers: answersBefore("location_city"), noShowCount }), says("Manchester"), config);
+  it("the usual deposit without a no-show; the multiplier (2x by default) with one; the studio's own multiplier", () => {
+    expect(estimate(0).patch.depositAmountMinor).toBe(10_000);
+    expect(estimate(1).patch.depositAmountMinor).toBe(20_000);
+    expect(estimate(2, { ...CFG, policy: { ...defaultPolicy(), noShowDepositMultiplier: 1.5 } }).patch.depositAmountMinor).toBe(15_000);
+    expect(estimate(1).events.find((e) => e.type === "estimate.updated")?.payload).toMatchObject({ deposit_minor: 20_000, usual_deposit_minor: 10_000, no_shows: 1 });
   });
 });
