@@ -18,11 +18,12 @@ import { DurableObject } from "cloudflare:workers";
 import { calendarFrom, freeBusy } from "../src/adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../src/config.ts";
 import { getArtist, type Artist } from "../src/db/artists-store.ts";
-import { applyBookingStep, blockedBetween, getBooking, insertHold } from "../src/db/booking-store.ts";
+import { applyBookingStep, blockedBetween, changeBookingTime, getBooking, insertHold, type TimeChange } from "../src/db/booking-store.ts";
 import { connectPatiently, openDatabase, type Database } from "../src/db/client.ts";
 import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
 import type { CalendarWriteJob } from "../src/jobs/messages.ts";
+import { enqueueSlotFreed } from "../src/jobs/slot-freed.ts";
 import { createLogger } from "../src/lib/log.ts";
 import { syncArtistCalendar, type SyncOutcome } from "./calendar-sync.ts";
 import { SerialDatabase } from "./serial-database.ts";
@@ -58,6 +59,28 @@ export type StepAnswer =
   /** Paid after the hold lapsed, and someone else holds the time now: the deposit is kept as credit. */
   | { outcome: "slot_taken"; bookingId: string; changed: false }
   | { outcome: "unchanged"; bookingId: string; status: string | null; why: string };
+
+/** A move of a confirmed booking (issue 18): to `start`–`end`, as the client chose. */
+export interface MoveRequest {
+  bookingId: string;
+  start: Date;
+  end: Date;
+  now: Date;
+}
+
+/** What a cancel or a move did. */
+export type ChangeAnswer = { ok: true; bookingId: string; changed: boolean } | { ok: false; reason: "slot_taken" | "calendar_busy" | "calendar_unavailable" | "not_confirmed" | "unknown_booking" };
+
+/** Time a cancel or a move freed: the artist's, from `start` to `end` (the session and its buffer). */
+export interface FreedTime {
+  artistId: string;
+  bookingId: string;
+  leadId: string;
+  start: Date;
+  end: Date;
+  why: "cancel" | "move";
+  now: Date;
+}
 
 /** The stub of `artistId`'s calendar object. */
 export function artistCalendar(env: Pick<Env, "ARTIST_CALENDAR">, artistId: string): DurableObjectStub<ArtistCalendar> {
@@ -172,6 +195,62 @@ export class ArtistCalendar extends DurableObject<Env> {
         await handle.close().catch(() => undefined);
       }
     });
+  }
+
+  /**
+   * Cancels a confirmed booking (issue 18): CANCELLED, its event deleted through the queue, its time
+   * freed. Idempotent: a second cancel changes nothing and frees nothing.
+   */
+  cancel(bookingId: string, now: Date, reason: string): Promise<ChangeAnswer> {
+    return this.store.serial(() => this.store.guarded((db) => this.change(db, bookingId, { kind: "cancel", reason }, now)));
+  }
+
+  /**
+   * Moves a confirmed booking to a new time (issue 18): Google is asked about the new time first
+   * (an event the artist added by hand wins, as for a hold), then the row moves in one statement
+   * (the exclusion constraint judges the new time), its event is patched through the queue, and
+   * the old time is freed.
+   */
+  move(request: MoveRequest): Promise<ChangeAnswer> {
+    return this.store.serial(() =>
+      this.store.guarded(async (db) => {
+        const [booking, artist] = await Promise.all([getBooking(db, request.bookingId), getArtist(db, this.artistId)]);
+        if (!booking || !artist) return { ok: false, reason: "unknown_booking" } as const;
+        const time = blockedTime({ start: request.start, end: request.end }, artist.availability.bufferMinutes);
+        if (booking.startsAt.getTime() === time.startsAt.getTime()) return { ok: true, bookingId: booking.id, changed: false } as const;
+        const calendar = calendarFrom(this.config);
+        if (calendar) {
+          const busy = await freeBusy(calendar.client, calendar.calendarId, time.startsAt, time.blockedUntil);
+          if (!busy.ok) return { ok: false, reason: "calendar_unavailable" } as const;
+          // Our own event still sits at the old time: only busy time outside it counts.
+          const own = { start: booking.startsAt.getTime(), end: booking.blockedUntil.getTime() };
+          const clash = busy.value.some((b) => b.startMs < time.blockedUntil.getTime() && b.endMs > time.startsAt.getTime() && !(b.startMs >= own.start && b.endMs <= own.end));
+          if (clash) return { ok: false, reason: "calendar_busy" } as const;
+        }
+        return this.change(db, booking.id, { kind: "move", time }, request.now);
+      }),
+    );
+  }
+
+  private async change(db: Database, bookingId: string, change: TimeChange, now: Date): Promise<ChangeAnswer> {
+    const done = await changeBookingTime(db, bookingId, change, now);
+    if (!done.ok) return done;
+    if (done.freed !== null) {
+      // The event follows the row (deleted for a cancel, patched for a move), through the queue.
+      await this.writeCalendar(bookingId, now);
+      await this.timeFreed({ artistId: this.artistId, bookingId, leadId: done.booking.leadId, start: done.freed.start, end: done.freed.end, why: change.kind, now });
+    }
+    return { ok: true, bookingId, changed: done.freed !== null };
+  }
+
+  /**
+   * Every confirmed booking's time freed (a cancel, a move) passes here, and only here, once, after
+   * the row changed: the one place the time goes to clients who are waiting (the
+   * `booking.slot_freed` job, src/jobs/slot-freed.ts, offers it one client at a time).
+   */
+  private async timeFreed(freed: FreedTime): Promise<void> {
+    this.log().info("booking.time_freed", { artist_id: freed.artistId, booking_id: freed.bookingId, lead_id: freed.leadId, start: freed.start.toISOString(), end: freed.end.toISOString(), why: freed.why });
+    await enqueueSlotFreed(this.env.JOBS, { artistId: freed.artistId, start: freed.start, end: freed.end, now: freed.now });
   }
 
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */

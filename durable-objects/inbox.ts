@@ -28,6 +28,8 @@ export interface ArtistActionPayload {
   reason: string | null;
   via: ActionVia;
   tokenHash: string | null;
+  /** override_deposit only: the deposit's new outcome. */
+  fate?: "credit" | "forfeit" | "refund" | null;
   /** Refund only: how much (minor units); null refunds all that is left. */
   amountMinor?: number | null;
   /** Reject from WhatsApp's reason list only: which kind message the client gets (or none). */

@@ -17,6 +17,8 @@ import type { DatabaseHandle } from "../src/db/client.ts";
 import { calendarConfigured, type AppConfig } from "../src/config.ts";
 import { defaultArtist } from "../src/db/artists-store.ts";
 import { readConsent } from "../src/domain/consent.ts";
+import { studioPolicyOf } from "../src/db/booking-store.ts";
+import type { StudioPolicy } from "../src/domain/studio-policy.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
 import type { BookingConfig, CalendarView, Decision, HoldRefusal, LeadState } from "../src/domain/engine/types.ts";
@@ -26,10 +28,10 @@ import { offerLapsed } from "../src/domain/freed-slots.ts";
 import { artistCalendar } from "./artist-calendar.ts";
 
 /** Statuses whose client messages may be answered with an offer (the calendar is read first). */
-const OFFERING: readonly LeadStatus[] = [LeadStatus.COLLECTING_TIME_WINDOWS, LeadStatus.DEPOSIT_EXPIRED, LeadStatus.CHOOSING_SLOT];
+const OFFERING: readonly LeadStatus[] = [LeadStatus.COLLECTING_TIME_WINDOWS, LeadStatus.DEPOSIT_EXPIRED, LeadStatus.CHOOSING_SLOT, LeadStatus.BOOKED];
 
 export class LeadBooking {
-  private artist: { id: string; timeZone: string } | null = null;
+  private artist: { id: string; timeZone: string; policy: StudioPolicy } | null = null;
   private readonly env: Pick<Env, "ARTIST_CALENDAR">;
   private readonly config: AppConfig;
   private readonly handle: () => DatabaseHandle;
@@ -45,12 +47,18 @@ export class LeadBooking {
     return calendarConfigured(this.config);
   }
 
-  private async artistOf(): Promise<{ id: string; timeZone: string }> {
+  private async artistOf(): Promise<{ id: string; timeZone: string; policy: StudioPolicy }> {
     if (!this.artist) {
-      const artist = await defaultArtist(this.handle().db, this.config);
-      this.artist = { id: artist.id, timeZone: artist.availability.timeZone };
+      const db = this.handle().db;
+      const artist = await defaultArtist(db, this.config);
+      this.artist = { id: artist.id, timeZone: artist.availability.timeZone, policy: await studioPolicyOf(db, artist.id) };
     }
     return this.artist;
+  }
+
+  /** The artist's studio policy (issue 18), read with the artist once per object's life. */
+  async policy(): Promise<StudioPolicy> {
+    return (await this.artistOf()).policy;
   }
 
   private calendar(artistId: string) {
@@ -78,12 +86,14 @@ export class LeadBooking {
 
   /**
    * Settings for a client message: the view only where the answer may be an offer (the consent
-   * step's last answer may carry on into one, engine/consent.ts); for the answer to a freed-slot
-   * offer, whether its `slot_offers` row is still open (checked at accept).
+   * step's last answer may carry on into one, engine/consent.ts; a booked client may ask to move,
+   * booking-change.ts); for the answer to a freed-slot offer, whether its `slot_offers` row is
+   * still open (checked at accept).
    */
   async forMessage(lead: LeadState, now: Date): Promise<BookingConfig | undefined> {
     const agreeing = lead.status === LeadStatus.CHECKING_CONSENT && readConsent(lead.consent)?.step === "policy";
-    const offering = agreeing || (OFFERING.includes(lead.status) && !(lead.status === LeadStatus.CHOOSING_SLOT && lead.slotOffer));
+    const choosing = (lead.status === LeadStatus.CHOOSING_SLOT || lead.status === LeadStatus.BOOKED) && lead.slotOffer;
+    const offering = agreeing || (OFFERING.includes(lead.status) && !choosing);
     const settings = await this.settings(now, offering);
     const freed = lead.status === LeadStatus.CHOOSING_SLOT ? lead.slotOffer?.freed : undefined;
     if (!settings || !freed) return settings;
@@ -100,6 +110,13 @@ export class LeadBooking {
     if (!intent || !lead.size) return decision;
     const artist = await this.artistOf();
     const stub = this.calendar(artist.id);
+    if (intent.moveBookingId !== undefined) {
+      // A reschedule (booking-change.ts): the confirmed booking moves; its deposit and event go with it.
+      const moved = await stub.move({ bookingId: intent.moveBookingId, start: intent.start, end: intent.end, now });
+      if (moved.ok) return decision;
+      const reason = moved.reason === "calendar_unavailable" || moved.reason === "calendar_busy" ? moved.reason : "slot_taken";
+      return redo({ reason, alternatives: [] });
+    }
     const answer = await stub.hold({ leadId: lead.id, start: intent.start, end: intent.end, size: lead.size, now, linkMs: this.config.BOOKING_HOLD_MINUTES * 60_000 });
     if (!answer.ok) return redo({ reason: answer.reason, alternatives: answer.alternatives });
     if (intent.confirm) {
@@ -108,6 +125,18 @@ export class LeadBooking {
       if (step.outcome !== "confirmed") return redo({ reason: "slot_taken", alternatives: [] });
     }
     return withHold(decision, { bookingId: answer.bookingId, linkExpiresAt: answer.linkExpiresAt });
+  }
+
+  /**
+   * Cancels the booking a decision cancels (booking-change.ts), before it commits: CANCELLED in the
+   * artist's calendar, its event deleted through the queue, its time freed. Idempotent, so a
+   * retried step cancels nothing twice. With the calendar off there is no booking row to cancel.
+   */
+  async cancel(decision: Decision, now: Date): Promise<void> {
+    const cancel = decision.cancelBooking;
+    if (!cancel || !this.enabled) return;
+    const answer = await this.calendar((await this.artistOf()).id).cancel(cancel.bookingId, now, cancel.reason);
+    if (!answer.ok && answer.reason !== "unknown_booking") throw new Error(`calendar refused to cancel booking ${cancel.bookingId}: ${answer.reason}`);
   }
 
   /**

@@ -8,6 +8,7 @@
  * cache so the next attempt reloads.
  */
 import { artistAlertTemplate, sendArtistAlert } from "../src/adapters/whatsapp/artist-alert.ts";
+import type { StudioPolicy } from "../src/domain/studio-policy.ts";
 import { BSUID_UNSUPPORTED_CODE, graphConfigFrom, sendGraphMessage, unanswered, WINDOW_CLOSED_CODE, type SendResult } from "../src/adapters/whatsapp/graph-client.ts";
 import { artistNoticeNumber, type AppConfig } from "../src/config.ts";
 import type { DatabaseHandle } from "../src/db/client.ts";
@@ -92,6 +93,8 @@ export class LeadSession {
   /** Attachments stored for the lead (the summary's image count). */
   private attachmentCount: number | null = null;
   private outbox: OutboxMessage[] | null = null;
+  /** The studio's policy (issue 18), read once with the artist. */
+  private policy: StudioPolicy | undefined;
   /**
    * Rows Graph accepted whose SENT mark Postgres has not had yet: it rides on the next decision's
    * statement, or {@link flushSentMarks} writes it when the object has nothing else to do. Losing
@@ -192,6 +195,7 @@ export class LeadSession {
     this.answers ??= await recentAnswers(db, this.lead.id);
     this.attachmentCount ??= await countAttachments(db, this.lead.id);
     this.outbox ??= await pendingOutbox(db, this.lead.id);
+    this.policy ??= await this.booking.policy();
   }
 
   private pilot(): EngineConfig["pilot"] {
@@ -211,6 +215,7 @@ export class LeadSession {
     return {
       panic,
       booking,
+      policy: this.policy,
       artistName: this.config.ARTIST_NAME,
       replyDays: this.config.REPLY_DAYS,
       pilot: this.pilot(),
@@ -348,6 +353,7 @@ export class LeadSession {
         const fulfilled = await this.payments.fulfil(decided, lead, message.id, now);
         if (!fulfilled.ok) throw new Error(`Stripe refused the deposit link: ${fulfilled.code} ${fulfilled.message}`);
         const decision = fulfilled.decision;
+        await this.booking.cancel(decision, now);
         const result = await this.commit(decision, { provider: "whatsapp", eventId: message.id, correlationId, now });
         if (!result) {
           log.info("whatsapp.duplicate", { lead_id: lead.id, message_id: message.id });
@@ -417,9 +423,9 @@ export class LeadSession {
         if (check.action !== item.action || !found) return refuse(ActionRefusal.UNKNOWN_TOKEN);
         tokenId = found.token.id;
       }
-      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null } as const;
+      const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null, fate: item.fate ?? null } as const;
       // Approving (or offering times) offers free slots: the calendar is read first.
-      const offers = item.action === "approve" || item.action === "offer_slots";
+      const offers = item.action === "approve" || item.action === "offer_slots" || item.action === "allow_move";
       // The consent step can start only where an approval happens (engine/consent.ts): read just there.
       const consentPolicy = startsConsent(item.action, state.status) ? await this.consentPolicy.current(this.handle().db, Date.now()) : null;
       const decided = decideArtistAction(state, input, now, { ...this.engineConfig(now, undefined, await this.booking.settings(now, offers)), consentPolicy });
@@ -430,6 +436,7 @@ export class LeadSession {
         const fulfilled = await this.payments.fulfil(decided.decision, lead, item.eventId, now);
         if (!fulfilled.ok) return refuse(ActionRefusal.PAYMENT_PROVIDER, null, { stripe_status: fulfilled.status, stripe_code: fulfilled.code, stripe_message: fulfilled.message });
         const decision = fulfilled.decision;
+        await this.booking.cancel(decision, now);
         let stored: unknown = null;
         const event = { ...marker, correlationId, now, consumeTokenId: tokenId, result: outcome };
         const result = await this.commit(decision, event, (s) => (stored = s));

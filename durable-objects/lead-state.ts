@@ -84,6 +84,7 @@ export function toLeadState(lead: Lead, answers: readonly RecordedAnswer[], atta
     slotOffer: readSlotOffer(lead.slotOffer),
     heldSlot: readHeldSlot(lead.heldSlot),
     consent: lead.consent,
+    noShowCount: lead.noShowCount,
   };
 }
 

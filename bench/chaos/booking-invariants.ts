@@ -10,7 +10,10 @@
  *   slot gone) holds the deposit as credit; a BOOKED lead always has its CONFIRMED booking.
  * - **0 duplicate events**: per booking at most one live (not cancelled) event in the calendar,
  *   every CONFIRMED booking has exactly that one, the one the row names; no live event for a
- *   released booking.
+ *   released or cancelled booking; a moved booking's event is at its new time (when known).
+ * - **0 ledger drift** (issue 18): a paid lead CANCELLED or NO_SHOW has its booking cancelled and
+ *   no money left undecided, and every ledger given balances with held >= 0:
+ *   paid = refunded + forfeited + credit + applied + held.
  */
 
 export interface BookingRowView {
@@ -29,6 +32,8 @@ export interface PaidLeadView {
   status: string;
   /** The kinds of the lead's deposit ledger entries ("payment", "credit", …). */
   ledgerKinds: readonly string[];
+  /** The entries themselves, when the run has them: the ledger is checked to balance. */
+  ledger?: readonly { kind: string; amountMinor: number; from?: string }[];
 }
 
 export interface CalendarEventView {
@@ -36,18 +41,34 @@ export interface CalendarEventView {
   status: string;
   /** `extendedProperties.private.bookingId`; null for an event someone added by hand. */
   bookingId: string | null;
+  /** The event's start (ms), when known: a moved booking's event must have followed it. */
+  startsAt?: number;
 }
 
 export interface BookingVerdict {
   doubleBookings: number;
   lostBookings: number;
   duplicateEvents: number;
+  /** Paid leads whose ledger does not balance, or that ended without their money decided. */
+  ledgerDrift: number;
   /** CONFIRMED bookings, paid leads that ended with credit, live events of ours. */
   counts: { confirmed: number; credit: number; events: number };
   problems: string[];
 }
 
 const BLOCKING = new Set(["HELD", "CONFIRMED"]);
+
+/** paid = refunded + forfeited + credit + applied + held, held >= 0 (src/domain/deposit.ts ledgerBalance, reopen included). */
+export function ledgerHeld(ledger: NonNullable<PaidLeadView["ledger"]>): { held: number; balanced: boolean } {
+  const sum = (kind: string) => ledger.filter((e) => e.kind === kind).reduce((t, e) => t + e.amountMinor, 0);
+  const reopened = (kind: string) => ledger.filter((e) => e.kind === "reopen" && e.from === kind).reduce((t, e) => t + e.amountMinor, 0);
+  const parts = [sum("refund"), sum("forfeit") - reopened("forfeit"), sum("credit") - reopened("credit"), sum("applied") - reopened("applied")];
+  const held = sum("payment") - parts.reduce((t, p) => t + p, 0);
+  return { held, balanced: held >= 0 && parts.every((p) => p >= 0) };
+}
+
+/** Statuses where a paid lead's booking is over and its deposit must be decided. */
+const ENDED = new Set(["CANCELLED", "NO_SHOW"]);
 
 const overlaps = (a: { startsAt: number }, aEnd: number, b: { startsAt: number }, bEnd: number) => a.startsAt < bEnd && b.startsAt < aEnd;
 
@@ -87,6 +108,11 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
         lostBookings++;
         problems.push(`lost booking: lead ${lead.id} is BOOKED with ${confirmed.length} CONFIRMED booking(s)`);
       }
+    } else if (ENDED.has(lead.status)) {
+      if (confirmed.length > 0) {
+        lostBookings++;
+        problems.push(`lead ${lead.id} is ${lead.status} but still has a CONFIRMED booking`);
+      }
     } else if (confirmed.length > 0) {
       lostBookings++;
       problems.push(`lost booking: lead ${lead.id} has a CONFIRMED booking but is ${lead.status}`);
@@ -95,6 +121,19 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
     } else {
       lostBookings++;
       problems.push(`lost booking: lead ${lead.id} paid but is ${lead.status} with no booking and no credit`);
+    }
+  }
+
+  let ledgerDrift = 0;
+  for (const lead of paid) {
+    if (!lead.ledger) continue;
+    const { held, balanced } = ledgerHeld(lead.ledger);
+    if (!balanced) {
+      ledgerDrift++;
+      problems.push(`ledger drift: lead ${lead.id} does not balance (held ${held})`);
+    } else if (ENDED.has(lead.status) && held > 0 && lead.status === "CANCELLED") {
+      ledgerDrift++;
+      problems.push(`ledger drift: lead ${lead.id} is CANCELLED with ${held} of its deposit undecided`);
     }
   }
 
@@ -112,9 +151,10 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
     const list = byBooking.get(row.id) ?? [];
     if (list.length === 0) problems.push(`booking ${row.id} is CONFIRMED with no event in the calendar`);
     else if (row.calendarEventId !== null && !list.some((e) => e.id === row.calendarEventId)) problems.push(`booking ${row.id} names event ${row.calendarEventId}, the calendar has ${list.map((e) => e.id).join(", ")}`);
+    else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) problems.push(`booking ${row.id} moved but its event did not follow it`);
   }
   for (const row of rows.filter((r) => !BLOCKING.has(r.status))) {
     if ((byBooking.get(row.id) ?? []).length > 0) problems.push(`booking ${row.id} is ${row.status} but its event is still in the calendar`);
   }
-  return { doubleBookings, lostBookings, duplicateEvents, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+  return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
 }

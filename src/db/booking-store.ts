@@ -8,7 +8,8 @@
 import { and, asc, eq, gt, inArray, lt, lte } from "drizzle-orm";
 import { BLOCKING_STATUSES, BookingStatus, type BlockedTime, type BookingStep } from "../domain/booking.ts";
 import { isExclusionViolation, type Database } from "./client.ts";
-import { bookings, leads, type BookingRow } from "./schema.ts";
+import { readPolicy, type StudioPolicy } from "../domain/studio-policy.ts";
+import { artists, bookings, leads, type BookingRow } from "./schema.ts";
 
 export type HoldResult = { ok: true; booking: BookingRow; replaced: string | null } | { ok: false; reason: "slot_taken" };
 
@@ -170,4 +171,54 @@ export async function listBookings(db: Database, artistId: string, filter: Booki
     .orderBy(asc(bookings.startsAt), asc(bookings.id))
     .limit(filter.limit);
   return rows.map((r) => ({ ...r.booking, clientName: r.clientName }));
+}
+
+/** What happens to a confirmed booking's time: cancelled, or moved to `time` (the same row, its event patched). */
+export type TimeChange = { kind: "cancel"; reason: string } | { kind: "move"; time: BlockedTime };
+
+/** The time a change freed (null: nothing freed now, the change was made before), or why it could not be made. */
+export type TimeChangeResult =
+  | { ok: true; booking: BookingRow; freed: { start: Date; end: Date } | null }
+  | { ok: false; reason: "unknown_booking" | "not_confirmed" | "slot_taken" };
+
+/**
+ * The one place a confirmed booking's time is freed (issue 18): a cancel (CONFIRMED → CANCELLED)
+ * or a move (the same row to its new time, so its deposit, its calendar event and its id stay).
+ * One statement each: the exclusion constraint judges the new time and frees the old one at once,
+ * so a move can never leave the client with two sessions or none (23P01: "slot taken", nothing
+ * changed). Idempotent: a cancel or a move already made frees nothing the second time.
+ */
+export async function changeBookingTime(db: Database, id: string, change: TimeChange, now: Date): Promise<TimeChangeResult> {
+  const before = await getBooking(db, id);
+  if (!before) return { ok: false, reason: "unknown_booking" };
+  const old = { start: before.startsAt, end: before.blockedUntil };
+  if (change.kind === "cancel") {
+    if (before.status === BookingStatus.CANCELLED) return { ok: true, booking: before, freed: null };
+    const [row] = await db
+      .update(bookings)
+      .set({ status: BookingStatus.CANCELLED, releasedReason: change.reason, holdExpiresAt: null, updatedAt: now })
+      .where(and(eq(bookings.id, id), eq(bookings.status, BookingStatus.CONFIRMED)))
+      .returning();
+    return row ? { ok: true, booking: row, freed: old } : { ok: false, reason: "not_confirmed" };
+  }
+  const { time } = change;
+  if (before.status !== BookingStatus.CONFIRMED) return { ok: false, reason: "not_confirmed" };
+  if (before.startsAt.getTime() === time.startsAt.getTime() && before.endsAt.getTime() === time.endsAt.getTime()) return { ok: true, booking: before, freed: null };
+  try {
+    const [row] = await db
+      .update(bookings)
+      .set({ startsAt: time.startsAt, endsAt: time.endsAt, blockedUntil: time.blockedUntil, updatedAt: now })
+      .where(and(eq(bookings.id, id), eq(bookings.status, BookingStatus.CONFIRMED), eq(bookings.startsAt, before.startsAt)))
+      .returning();
+    return row ? { ok: true, booking: row, freed: old } : { ok: false, reason: "not_confirmed" };
+  } catch (error) {
+    if (isExclusionViolation(error)) return { ok: false, reason: "slot_taken" };
+    throw error;
+  }
+}
+
+/** The artist's studio policy (artists.policy; null: the default), as the booking decisions read it. */
+export async function studioPolicyOf(db: Database, artistId: string): Promise<StudioPolicy> {
+  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, artistId)).limit(1);
+  return readPolicy(row?.policy ?? null);
 }

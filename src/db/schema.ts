@@ -61,6 +61,11 @@ export const ACTION_KINDS = [
   "resume",
   "refund",
   "offer_slots",
+  "cancel_booking",
+  "cancel_refund",
+  "allow_move",
+  "mark_no_show",
+  "override_deposit",
 ] as const;
 
 /**
@@ -181,6 +186,11 @@ export const leads = pgTable(
      * Personal data: shown in the inbox, never sent to the spreadsheet.
      */
     consent: jsonb("consent"),
+    /**
+     * No-shows the artist marked for this client (issue 18). A number has one lead, which a new
+     * consultation restarts, so the count follows the client: their next deposit is the policy's.
+     */
+    noShowCount: integer("no_show_count").notNull().default(0),
 
     /**
      * The next timer due (src/domain/timers.ts), kept by every decision: the cron finds due leads
@@ -533,6 +543,10 @@ export const bookings = pgTable(
     checkoutSessionId: text("checkout_session_id"),
     /** Our id of the Google Calendar event (derived from the booking and `revision`). */
     calendarEventId: text("calendar_event_id"),
+    /** The event's etag when we last wrote it: a move patches with If-Match on it (412: the artist edited it; read again). */
+    calendarEventEtag: text("calendar_event_etag"),
+    /** The start the event was last written with: a booking whose start differs was moved, and its event is patched. */
+    calendarEventStartsAt: timestamp("calendar_event_starts_at", { withTimezone: true }),
     revision: integer("revision").notNull().default(0),
     releasedReason: text("released_reason"),
     ...timestamps,

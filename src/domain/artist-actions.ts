@@ -21,6 +21,16 @@ export const ArtistAction = {
   REFUND: "refund",
   /** Offer the client free slots from the calendar now (after "none of these", or when time opened up). */
   OFFER_SLOTS: "offer_slots",
+  /** Cancel a booked session; the deposit gets the policy's fate (the artist's answer to a late cancel, or their own cancel). */
+  CANCEL_BOOKING: "cancel_booking",
+  /** Cancel a booked session and refund the deposit. */
+  CANCEL_REFUND: "cancel_refund",
+  /** Let the client move a booked session outside the rules: they are offered fresh slots. */
+  ALLOW_MOVE: "allow_move",
+  /** The client did not come: the policy's no-show fate for the deposit, the client flagged. */
+  MARK_NO_SHOW: "mark_no_show",
+  /** Change the deposit's outcome (credit, forfeit or refund), with a reason (inbox and admin API). */
+  OVERRIDE_DEPOSIT: "override_deposit",
 } as const;
 export type ArtistAction = (typeof ArtistAction)[keyof typeof ArtistAction];
 export const ARTIST_ACTIONS = Object.values(ArtistAction) as readonly ArtistAction[];
@@ -49,6 +59,12 @@ export const ACTION_ALLOWED_FROM = {
   resume: [S.NEEDS_ARTIST_REPLY],
   refund: [S.DEPOSIT_PAID, S.BOOKING_PENDING, S.NEEDS_FOLLOW_UP, S.BOOKED, S.NEEDS_ARTIST_REPLY, S.REJECTED, S.ABANDONED, S.STALE],
   offer_slots: [S.COLLECTING_TIME_WINDOWS, S.CHOOSING_SLOT, S.DEPOSIT_EXPIRED],
+  cancel_booking: [S.BOOKED],
+  cancel_refund: [S.BOOKED],
+  allow_move: [S.BOOKED],
+  // The engine also checks that the session has begun.
+  mark_no_show: [S.BOOKED],
+  override_deposit: [S.BOOKED, S.CANCELLED, S.NO_SHOW, S.DEPOSIT_PAID, S.NEEDS_FOLLOW_UP, S.NEEDS_ARTIST_REPLY, S.REJECTED],
 } as const satisfies Record<ArtistAction, readonly LeadStatus[]>;
 
 /**
@@ -66,6 +82,12 @@ export const ACTION_TARGET = {
   refund: null,
   // CHOOSING_SLOT with an offer, or COLLECTING_TIME_WINDOWS when nothing is free (engine/booking.ts).
   offer_slots: null,
+  cancel_booking: S.CANCELLED,
+  cancel_refund: S.CANCELLED,
+  // The lead stays BOOKED while choosing a new time (engine/booking-change.ts).
+  allow_move: null,
+  mark_no_show: S.NO_SHOW,
+  override_deposit: null,
 } as const satisfies Record<ArtistAction, LeadStatus | null | "resume_status">;
 
 /** Actions offered as one-tap links with the artist's summary of a finished consultation. */
@@ -107,6 +129,12 @@ export const ActionRefusal = {
   NOT_REFUNDABLE: "not_refundable",
   /** The calendar step is off (FEATURE_CALENDAR, Google not configured, or no deposit/estimate for the lead). */
   CALENDAR_OFF: "calendar_off",
+  /** The booked session has not begun yet (a no-show), or has already begun (a cancel or a move). */
+  WRONG_TIME: "wrong_time",
+  /** The lead has no booking in the calendar to cancel or move (booked by hand). */
+  NO_BOOKING: "no_booking",
+  /** The override would change nothing (nothing paid, or the deposit already has that outcome). */
+  NOTHING_TO_CHANGE: "nothing_to_change",
   /** Stripe refused the request (its message is in the system event). */
   PAYMENT_PROVIDER: "payment_provider",
 } as const;

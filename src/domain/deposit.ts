@@ -13,9 +13,11 @@ export const LedgerEntrySchema = z.looseObject({
    * credit: kept for the client to use on a new date (its slot was taken, or a cancel in time);
    * forfeit: kept by the studio (a late cancel, a no-show, under the studio's policy);
    * applied: used, the session happened (taken off the final price, or kept as the booking fee).
+   * reopen: the artist's override takes back an earlier forfeit, credit or applied (`from`), so the
+   * money is held again and can be given another fate (entries are never edited or removed).
    * A balanced ledger: paid = refunded + forfeited + credit + applied + held ({@link ledgerBalance}).
    */
-  kind: z.enum(["payment", "refund", "credit", "forfeit", "applied"]),
+  kind: z.enum(["payment", "refund", "credit", "forfeit", "applied", "reopen"]),
   amountMinor: z.number().int().positive(),
   currency: z.string().min(3).max(3),
   /** When the money moved (Stripe's event time, or when our refund was created), ISO 8601. */
@@ -30,6 +32,8 @@ export const LedgerEntrySchema = z.looseObject({
   status: z.string().nullable(),
   /** A credit's expiry (the studio's policy), ISO 8601; absent on other kinds. */
   expiresAt: z.string().optional(),
+  /** What a `reopen` takes back; absent on other kinds. */
+  from: z.enum(["credit", "forfeit", "applied"]).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
@@ -44,6 +48,10 @@ export function readLedger(value: unknown): LedgerEntry[] {
 const sum = (ledger: readonly LedgerEntry[], kind: LedgerEntry["kind"]) =>
   ledger.filter((e) => e.kind === kind).reduce((total, e) => total + e.amountMinor, 0);
 
+/** What a kind holds now: its entries less what overrides reopened of it. */
+const net = (ledger: readonly LedgerEntry[], kind: "credit" | "forfeit" | "applied") =>
+  sum(ledger, kind) - ledger.filter((e) => e.kind === "reopen" && e.from === kind).reduce((total, e) => total + e.amountMinor, 0);
+
 /** Money received for the deposit, in minor units. */
 export const paidMinor = (ledger: readonly LedgerEntry[]) => sum(ledger, "payment");
 
@@ -55,9 +63,9 @@ export const paidMinor = (ledger: readonly LedgerEntry[]) => sum(ledger, "paymen
 export function ledgerBalance(ledger: readonly LedgerEntry[]): { paid: number; refunded: number; forfeited: number; credit: number; applied: number; held: number } {
   const paid = sum(ledger, "payment");
   const refunded = sum(ledger, "refund");
-  const forfeited = sum(ledger, "forfeit");
-  const credit = sum(ledger, "credit");
-  const applied = sum(ledger, "applied");
+  const forfeited = net(ledger, "forfeit");
+  const credit = net(ledger, "credit");
+  const applied = net(ledger, "applied");
   return { paid, refunded, forfeited, credit, applied, held: paid - refunded - forfeited - credit - applied };
 }
 

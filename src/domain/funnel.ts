@@ -27,13 +27,15 @@ export const FUNNEL_STAGES = [
 ] as const satisfies readonly { stage: string; statuses: readonly LeadStatus[] }[];
 
 /** Where leads leave the funnel (or pause), counted the same way. */
-export const FUNNEL_EXITS = [S.NEEDS_ARTIST_REPLY, S.TOUR_CONVERSION_OFFERED, S.WAITLISTED, S.REJECTED, S.ABANDONED, S.STALE, S.OPTOUT] as const;
+export const FUNNEL_EXITS = [S.NEEDS_ARTIST_REPLY, S.TOUR_CONVERSION_OFFERED, S.WAITLISTED, S.REJECTED, S.ABANDONED, S.STALE, S.OPTOUT, S.CANCELLED, S.NO_SHOW] as const;
 
 export type FunnelStage = (typeof FUNNEL_STAGES)[number]["stage"];
 
 export interface Funnel {
   stages: { stage: FunnelStage; leads: number; conversion_from_previous: number | null }[];
   exits: Record<(typeof FUNNEL_EXITS)[number], number>;
+  /** Booked leads in the period the artist marked as no-shows, and their share (null: nobody booked). */
+  no_shows: { booked: number; no_shows: number; rate: number | null };
 }
 
 /** One status a lead entered in the period (distinct pairs). */
@@ -58,7 +60,9 @@ export function buildFunnel(entered: readonly EnteredStatus[]): Funnel {
     return row;
   });
   const exits = Object.fromEntries(FUNNEL_EXITS.map((status) => [status, leadsIn([status])])) as Funnel["exits"];
-  return { stages, exits };
+  const booked = leadsIn([S.BOOKED]);
+  const noShows = leadsIn([S.NO_SHOW]);
+  return { stages, exits, no_shows: { booked, no_shows: noShows, rate: ratio(noShows, booked) } };
 }
 
 /** How a lead was lost or slowed at a question: went quiet there, needed a repair, or was handed over. */

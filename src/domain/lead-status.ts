@@ -24,6 +24,10 @@ export const LeadStatus = {
   BOOKED: "BOOKED",
   /** The session happened and its deposit was settled (applied): what the funnel counts as completed. */
   COMPLETED: "COMPLETED",
+  /** A booked session cancelled (by the client within the studio's rules, or by the artist); the deposit's fate is in the ledger. */
+  CANCELLED: "CANCELLED",
+  /** The artist marked that the client did not come; the policy's no-show fate is in the ledger. */
+  NO_SHOW: "NO_SHOW",
   REJECTED: "REJECTED",
   ABANDONED: "ABANDONED",
   STALE: "STALE",

@@ -36,6 +36,8 @@ export const SlotOffer = z.object({
   timeZone: z.string().min(1),
   /** Present when this is a freed slot offered with "Yes, book it" / "No thanks" (one slot). */
   freed: FreedOffer.optional(),
+  /** A reschedule of the lead's confirmed booking (the lead stays BOOKED while choosing). */
+  moving: z.boolean().optional(),
 });
 export type SlotOffer = z.infer<typeof SlotOffer>;
 
@@ -45,6 +47,8 @@ export const HeldSlot = z.object({
   start: z.iso.datetime(),
   end: z.iso.datetime(),
   label: z.string(),
+  /** How often this booking has been moved (the studio's free reschedules count these). */
+  moves: z.number().int().min(0).optional(),
 });
 export type HeldSlot = z.infer<typeof HeldSlot>;
 

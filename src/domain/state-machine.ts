@@ -71,9 +71,14 @@ export const TRANSITIONS = {
   // Paid for a slot someone else took meanwhile: the deposit is kept as credit and slots offered again.
   DEPOSIT_PAID: [S.BOOKING_PENDING, S.BOOKED, S.CHOOSING_SLOT, S.COLLECTING_TIME_WINDOWS, ...ALWAYS],
   BOOKING_PENDING: [S.BOOKED, S.DEPOSIT_PAID, S.NEEDS_FOLLOW_UP, ...ALWAYS],
-  // The session is over and its deposit settled (session-timers.ts), unless a no-show said otherwise.
-  BOOKED: [S.COMPLETED, ...ALWAYS],
+  // The session is over and its deposit settled (session-timers.ts), unless a no-show said otherwise;
+  // or cancelled by the client within the rules or by the artist; or a no-show the artist marked (a
+  // mistaken mark is undone back to BOOKED).
+  BOOKED: [S.COMPLETED, S.CANCELLED, S.NO_SHOW, ...ALWAYS],
   COMPLETED: [...ALWAYS],
+  // A cancelled or no-show client who writes again starts a new consultation (NEW).
+  CANCELLED: [S.NEW, S.OPTOUT],
+  NO_SHOW: [S.BOOKED, S.NEW, S.OPTOUT],
   REJECTED: [S.NEW, S.OPTOUT],
   // A client who went quiet and writes again carries on where they were (timers.ts abandons).
   ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],

@@ -146,6 +146,14 @@ export const TEMPLATES = {
     previewKey: "template.consent_request",
     audience: "client",
   },
+  /** The booked session was cancelled or moved by the artist, or marked a no-show, after the client's window closed. */
+  booking_changed: {
+    name: "inkline_booking_changed",
+    category: "UTILITY",
+    params: ["client first name", "artist name", "what changed"],
+    previewKey: "template.booking_changed",
+    audience: "client",
+  },
   /**
    * The artist's notice with action buttons, when their own 24-hour window is closed: each URL
    * button carries a one-tap token as its dynamic suffix (the same token as a reply button's).

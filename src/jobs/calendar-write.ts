@@ -14,7 +14,7 @@
  * queue, where the inbox shows them and ops can replay them.
  */
 import { and, eq } from "drizzle-orm";
-import { calendarFrom, deleteEvent, eventsBetween, eventView, insertEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
+import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../config.ts";
 import { getArtist, type Artist } from "../db/artists-store.ts";
 import { getBooking } from "../db/booking-store.ts";
@@ -44,7 +44,10 @@ export class RetryJobLater extends Error {
   }
 }
 
-export type CalendarWriteOutcome = "inserted" | "adopted" | "deleted" | "nothing_to_do" | "calendar_off";
+export type CalendarWriteOutcome = "inserted" | "adopted" | "patched" | "deleted" | "nothing_to_do" | "calendar_off";
+
+/** How often a move re-reads its event after a 412 (the artist edited it meanwhile) before the queue retries. */
+const MAX_STALE_RETRIES = 3;
 
 /** How often a cancelled event of ours forces the next revision within one job before giving up. */
 const MAX_REVISION_BUMPS = 3;
@@ -78,6 +81,43 @@ async function checkSlot(calendar: NonNullable<ReturnType<typeof calendarFrom>>,
   await alertConflicts({ db, config, artist, conflicts, source: "confirmation", correlationId, log }, sessions);
 }
 
+/**
+ * Patches a moved booking's event to its new time with If-Match on the etag we last saw: a 412
+ * (the artist edited the event meanwhile) reads the event again and patches with its fresh etag,
+ * so the move lands once and an edit is never overwritten blindly (only start and end change).
+ * Null when the event is gone (deleted by hand): the caller inserts a fresh one.
+ */
+async function moveEvent(calendar: NonNullable<ReturnType<typeof calendarFrom>>, db: Database, booking: BookingRow, eventId: string, zone: string, log: Logger): Promise<CalendarWriteOutcome | null> {
+  let etag = booking.calendarEventEtag;
+  for (let attempt = 0; attempt <= MAX_STALE_RETRIES; attempt++) {
+    if (etag === null) {
+      const read = await getEvent(calendar.client, calendar.calendarId, eventId);
+      if (!read.ok) raiseCalendarFailure(read.error, "calendar read");
+      if (read.value === null || read.value.status === "cancelled") return null;
+      etag = read.value.etag ?? null;
+    }
+    const patched = await patchEvent(
+      calendar.client,
+      calendar.calendarId,
+      eventId,
+      { start: { dateTime: booking.startsAt.toISOString(), timeZone: zone }, end: { dateTime: booking.endsAt.toISOString(), timeZone: zone } },
+      etag === null ? {} : { etag },
+    );
+    if (patched.ok) {
+      await db.update(bookings).set({ calendarEventEtag: patched.value.etag ?? null, calendarEventStartsAt: booking.startsAt }).where(and(eq(bookings.id, booking.id), eq(bookings.startsAt, booking.startsAt)));
+      log.info("calendar.event_moved", { booking_id: booking.id, event_id: eventId, stale_retries: attempt });
+      return "patched";
+    }
+    if (patched.error.kind !== "stale_etag") {
+      if (patched.error.kind === "permanent" && patched.error.status === 404) return null;
+      raiseCalendarFailure(patched.error, "calendar patch");
+    }
+    log.info("calendar.event_changed_meanwhile", { booking_id: booking.id, event_id: eventId, attempt });
+    etag = null;
+  }
+  throw new RetryJobLater(`calendar patch: event ${eventId} kept changing (412)`, null);
+}
+
 /** Carries out one `calendar.write` job; throws {@link RetryJobLater} or {@link PermanentJobError} when it cannot. */
 export async function writeCalendar(bookingId: string, env: Env, log: Logger, correlationId: string | null = null): Promise<CalendarWriteOutcome> {
   const config = requireConfig(env);
@@ -101,6 +141,11 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
 
     const artist = await getArtist(db, booking.artistId);
     const zone = artist?.timeZone ?? config.STUDIO_TIME_ZONE;
+    // A moved booking (issue 18): its event follows it, patched with If-Match, never re-created.
+    if (booking.calendarEventId !== null && booking.calendarEventStartsAt !== null && booking.calendarEventStartsAt.getTime() !== booking.startsAt.getTime()) {
+      const moved = await moveEvent(calendar, db, booking, booking.calendarEventId, zone, log);
+      if (moved !== null) return moved;
+    }
     const clientName = (await leadName(db, booking.leadId)) ?? "client";
     const leadUrl = config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, "")}/inbox/leads/${booking.leadId}` : null;
     for (let bump = 0; ; bump++) {
@@ -114,7 +159,8 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
         privateProperties: { leadId: booking.leadId },
       });
       if (inserted.ok) {
-        await db.update(bookings).set({ calendarEventId: inserted.value.event.id }).where(eq(bookings.id, booking.id));
+        const written = { calendarEventId: inserted.value.event.id, calendarEventEtag: inserted.value.event.etag ?? null, calendarEventStartsAt: booking.startsAt };
+        await db.update(bookings).set(written).where(eq(bookings.id, booking.id));
         log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
         // With our event in place, anything else over the session is the artist's own.
         if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);

@@ -32,7 +32,12 @@ export interface ActionRequest {
   tokenHash?: string | null;
   /** Reject from WhatsApp's reason list: the client's kind message for that reason (or none). */
   rejectReason?: RejectReason | null;
+  /** override_deposit only: the deposit's new outcome. */
+  fate?: "credit" | "forfeit" | "refund" | null;
 }
+
+/** Actions that keep their reason (for the artist's records, in the ledger or the event; never sent to the client). */
+const KEEPS_REASON: readonly ArtistAction[] = ["reject", "refund", "cancel_booking", "cancel_refund", "mark_no_show", "override_deposit"];
 
 /**
  * Runs `request` on `lead` through its object; resolves with what the object decided. The event id
@@ -51,11 +56,12 @@ export function actOnLead(
     phone: conversation,
     leadId: lead.id,
     action: request.action,
-    reason: request.action === "reject" || request.action === "refund" ? request.reason : null,
+    reason: KEEPS_REASON.includes(request.action) ? request.reason : null,
     amountMinor: request.action === "refund" ? (request.amountMinor ?? null) : null,
     via: request.via,
     tokenHash: request.tokenHash ?? null,
     rejectReason: request.action === "reject" ? (request.rejectReason ?? null) : null,
+    fate: request.action === "override_deposit" ? (request.fate ?? null) : null,
   } as const;
   return retryObjectReset(async (): Promise<ActionOutcome> => await namespace.getByName(conversation).act(item, correlationId));
 }

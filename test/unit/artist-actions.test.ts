@@ -51,8 +51,12 @@ describe("where each action may run", () => {
       deposit: { amountMinor: 10_000, currency: "GBP" },
       payment: { ...PAID, ledger: [...PAID.ledger] },
       size: { category: "MEDIUM" },
+      // A booked session (issue 18): to come for a cancel or a move, begun for a no-show.
+      heldSlot: { bookingId: "booking-1", start: new Date(NOW.getTime() + (action === "mark_no_show" ? -2 : 100) * HOUR).toISOString(), end: new Date(NOW.getTime() + (action === "mark_no_show" ? 1 : 103) * HOUR).toISOString(), label: "Tue 7 July, 10:00–13:00" },
     });
-    const { decision, outcome } = act(lead, action, null, action === "offer_slots" ? BOOKING : PAYMENTS);
+    const config = action === "offer_slots" || action === "allow_move" ? BOOKING : PAYMENTS;
+    const { decision, outcome } =
+      action === "override_deposit" ? decideArtistAction(lead, { type: "artist_action", action, reason: "goodwill", via: "admin", fate: "credit" }, NOW, config) : act(lead, action, null, config);
     const allowed = (ACTION_ALLOWED_FROM[action] as readonly string[]).includes(status);
     expect(outcome.ok).toBe(allowed);
     if (!allowed) {

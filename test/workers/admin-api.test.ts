@@ -389,6 +389,11 @@ describe("GET /admin/openapi.json", () => {
         "/admin/leads/{id}/resume",
         "/admin/leads/{id}/refund",
         "/admin/leads/{id}/offer-slots",
+        "/admin/leads/{id}/cancel-booking",
+        "/admin/leads/{id}/cancel-refund",
+        "/admin/leads/{id}/allow-move",
+        "/admin/leads/{id}/mark-no-show",
+        "/admin/leads/{id}/override-deposit",
         "/admin/panic",
         "/admin/funnel",
         "/admin/events",
@@ -410,6 +415,7 @@ describe("GET /admin/openapi.json", () => {
     expect(doc.paths["/admin/leads"]?.get?.parameters.map((p) => p.name)).toEqual(["status", "q", "cursor", "limit"]);
     expect(doc.paths["/admin/leads/{id}/reject"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);
     expect(doc.paths["/admin/leads/{id}/refund"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["reason"]);
+    expect(doc.paths["/admin/leads/{id}/override-deposit"]?.post?.requestBody?.content["application/json"]?.schema.required).toEqual(["fate", "reason"]);
     expect(doc.paths["/admin/leads/{id}"]?.get?.parameters).toEqual([expect.objectContaining({ name: "id", in: "path" })]);
   });
 });

@@ -43,6 +43,12 @@ export function eventSpan(event: Pick<EmulatedEvent, "start" | "end">): { startM
   return Number.isNaN(startMs) || Number.isNaN(endMs) ? null : { startMs, endMs };
 }
 
+/** The artist edits an event in Google by hand (the control API): a new etag, as a real edit gives. */
+export function editByHand(state: GoogleState, event: EmulatedEvent, summary: string | undefined): void {
+  if (summary !== undefined) event.summary = summary;
+  touch(state, event);
+}
+
 function touch(state: GoogleState, event: EmulatedEvent): void {
   event.seq = state.nextSeq();
   event.etag = `"${3_300_000_000_000_000 + event.seq}"`;

@@ -7,7 +7,7 @@
  * the artist's week page.
  */
 import { z } from "zod";
-import { createEvent, toApi } from "./calendar-api.ts";
+import { createEvent, editByHand, toApi } from "./calendar-api.ts";
 import { escapeHtml, html, json, type Incoming, type Reply } from "./http.ts";
 import { FAILURE_MODES, OPERATIONS, type GoogleState } from "./state.ts";
 import { sheetPage } from "./sheet-page.ts";
@@ -47,6 +47,7 @@ const EventRequest = z.strictObject({
   privateProperties: z.record(z.string(), z.string()).optional(),
 });
 const InvalidateRequest = z.strictObject({ calendarId: z.string().min(1) });
+const EditRequest = z.strictObject({ calendarId: z.string().min(1), eventId: z.string().min(1), summary: z.string().optional() });
 
 function parse<T>(req: Incoming, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: Reply } {
   const parsed = parseJsonBody(req.body, schema);
@@ -146,6 +147,15 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
       if (!calendar) return json(404, { error: `no calendar ${calendarId}` });
       const created = createEvent(state, calendar, { ...rest, start: { dateTime: start }, end: { dateTime: end }, ...(privateProperties ? { extendedProperties: { private: privateProperties } } : {}) }, "by hand");
       return created.ok ? json(200, toApi(created.event)) : created.reply;
+    }
+    case "POST /_emulator/events/edit": {
+      // The artist edits an event by hand: its etag changes, so a patch with the old one meets 412.
+      const body = parse(req, EditRequest);
+      if (!body.ok) return body.reply;
+      const event = state.calendars.get(body.value.calendarId)?.events.get(body.value.eventId);
+      if (!event) return json(404, { error: `no event ${body.value.eventId} in ${body.value.calendarId}` });
+      editByHand(state, event, body.value.summary);
+      return json(200, toApi(event));
     }
     case "POST /_emulator/fail": {
       const body = parse(req, FailRequest);

@@ -13,6 +13,7 @@ import type { RejectReason } from "../artist-desk.ts";
 import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import { approveWithSlots, bookingOf, offerSlotsAction } from "./booking.ts";
+import { allowMoveAction, cancelBookingAction, markNoShowAction, overrideDepositAction } from "./booking-change.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { CONSENT_FIRST, consentNeeded, startConsent } from "./consent.ts";
 import { paymentOf, refundDeposit, sendDepositLink } from "./deposit.ts";
@@ -115,6 +116,15 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
       return null;
     case ArtistAction.REFUND:
       return refundDeposit(b, input.amountMinor ?? null, input.reason);
+    case ArtistAction.CANCEL_BOOKING:
+    case ArtistAction.CANCEL_REFUND:
+      return cancelBookingAction(b, input.action === ArtistAction.CANCEL_REFUND, input.reason);
+    case ArtistAction.ALLOW_MOVE:
+      return allowMoveAction(b);
+    case ArtistAction.MARK_NO_SHOW:
+      return markNoShowAction(b, input.reason);
+    case ArtistAction.OVERRIDE_DEPOSIT:
+      return overrideDepositAction(b, input.fate, input.reason);
     default:
       return assertNever(input.action);
   }

@@ -73,7 +73,9 @@ function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly I
   const offerId = nonce.slice(0, 12);
   const zone = booking.timeZone;
   const list = offered(offerId, slots.slice(0, Math.min(booking.offerCount, MAX_OFFERED)), zone);
-  const offer: SlotOffer = { id: offerId, offeredAt: b.now.toISOString(), slots: list, timeZone: zone };
+  // A booked client moving their session stays BOOKED while choosing (engine/booking-change.ts).
+  const moving = b.currentStatus === S.BOOKED;
+  const offer: SlotOffer = { id: offerId, offeredAt: b.now.toISOString(), slots: list, timeZone: zone, ...(moving ? { moving } : {}) };
   const lines = list.map((s, i) => `${i + 1}. ${s.label}`).join("\n");
   const rows = list.map((s, i) => {
     const label = slotLabel({ start: new Date(s.start), end: new Date(s.end) }, zone);
@@ -85,9 +87,10 @@ function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly I
     };
   });
   rows.push({ id: noneRowId(offerId), title: b.render("booking.offer.none_row").slice(0, ROW_TITLE), description: b.render("booking.offer.none_description").slice(0, ROW_DESCRIPTION) });
-  const body = b.render(copyKey, { zone, slots: lines, count: list.length });
-  b.pushMessage({ to: "client", kind: "list", body, buttonLabel: b.render("booking.offer.button"), rows, copyKey });
-  if (b.currentStatus !== S.CHOOSING_SLOT) b.moveTo(S.CHOOSING_SLOT, `slots offered (${why})`);
+  const key: CopyKey = moving ? "booking.move_offer.client" : copyKey;
+  const body = b.render(key, { zone, slots: lines, count: list.length });
+  b.pushMessage({ to: "client", kind: "list", body, buttonLabel: b.render("booking.offer.button"), rows, copyKey: key });
+  if (!moving && b.currentStatus !== S.CHOOSING_SLOT) b.moveTo(S.CHOOSING_SLOT, `slots offered (${why})`);
   b.decision.patch.slotOffer = offer;
   b.decision.patch.failureCounts = { ...b.failureCounts, [CHOICE_KEY]: 0 };
   b.event("booking.slots_offered", { why, count: list.length, offer_id: offerId, first: list[0]?.start ?? null, time_zone: zone });
@@ -95,6 +98,15 @@ function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly I
 
 /** Nothing free fits: the client is asked which times suit them, the artist told (with a link to offer times later). */
 function noSlots(b: DecisionBuilder, clientKey: CopyKey, artistKey: CopyKey, why: string, extra: Record<string, string> = {}): void {
+  const booked = b.lead.heldSlot ?? null;
+  if (b.currentStatus === S.BOOKED && booked !== null) {
+    // A move with nothing free: the booking stands, the artist gets in touch.
+    b.decision.patch.slotOffer = null;
+    b.say("booking.move_none.client", { slot: booked.label });
+    b.tellArtist("booking.move_none.artist", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact(), slot: booked.label });
+    b.event("booking.no_slots", { why, moving: true });
+    return;
+  }
   if (b.currentStatus !== S.COLLECTING_TIME_WINDOWS) b.moveTo(S.COLLECTING_TIME_WINDOWS, `no slot offered (${why})`);
   b.decision.patch.slotOffer = null;
   b.decision.patch.failureCounts = { ...b.failureCounts, [WINDOWS_KEY]: 0 };
@@ -201,6 +213,11 @@ export function answerSlotChoice(b: DecisionBuilder, message: InboundMessage): v
 export function choose(b: DecisionBuilder, booking: BookingConfig, offer: SlotOffer, index: number): void {
   const slot = offer.slots[index];
   if (!slot) throw new Error(`engine bug: slot ${index} of offer ${offer.id} does not exist`);
+  const booked = b.lead.heldSlot ?? null;
+  if (offer.moving === true && booked !== null && booked.bookingId !== HOLD_PENDING) {
+    moveChosen(b, booking, booked, slot);
+    return;
+  }
   const start = new Date(slot.start);
   const end = new Date(slot.end);
   const paid = paymentOf(b.lead).paidAt !== null;
@@ -216,6 +233,22 @@ export function choose(b: DecisionBuilder, booking: BookingConfig, offer: SlotOf
   }
   const refused = sendDepositLink(b, "slot", { slot: slot.label, ttlMs: booking.holdLinkMs, timeZone: booking.timeZone });
   if (refused !== null) throw new Error(`engine bug: booking on but the deposit link was refused (${refused})`);
+}
+
+/**
+ * A booked client chose the new time for their session: the calendar object moves the booking
+ * (same row, same event, patched) before this commits; the deposit moves with it (no new payment).
+ */
+function moveChosen(b: DecisionBuilder, booking: BookingConfig, booked: HeldSlot, slot: OfferedSlot): void {
+  const start = new Date(slot.start);
+  const end = new Date(slot.end);
+  b.decision.hold = { start, end, label: slot.label, confirm: true, moveBookingId: booked.bookingId };
+  b.decision.patch.heldSlot = { bookingId: booked.bookingId, start: slot.start, end: slot.end, label: slot.label, moves: (booked.moves ?? 0) + 1 };
+  b.decision.patch.slotOffer = null;
+  const when = fmtLabel({ start, end }, booking.timeZone);
+  b.say("booking.moved.client", { when, zone: booking.timeZone });
+  b.tellArtist("booking.moved.artist", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact(), from: booked.label, when, zone: booking.timeZone });
+  b.event("booking.moved", { booking_id: booked.bookingId, from: booked.start, to: slot.start, moves: (booked.moves ?? 0) + 1 });
 }
 
 /** The hold was refused: the nearest free slots instead, or "try again shortly" when the calendar could not answer. */

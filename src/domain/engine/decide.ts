@@ -13,6 +13,7 @@ import { questionByKey } from "../questions.ts";
 import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { answerSlotChoice, answerTimeWindows, bookingOf, reofferAfterExpiry } from "./booking.ts";
+import { answerBooked, changeRequest } from "./booking-change.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { answerConsent } from "./consent.ts";
 import { answerFreedOffer, answeringFreed, isFreedButton, staleFreedButton } from "./freed-offer.ts";
@@ -158,6 +159,14 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
   if (b.currentStatus === LeadStatus.ABANDONED && questionByKey(lead.currentQuestion) !== null) {
     b.moveTo(LeadStatus.QUALIFYING, "client wrote again after going quiet");
     b.event("lead.returned", { question: lead.currentQuestion });
+  }
+  // A booked client: a move or a cancel by the studio's rules, or their choice of a new time.
+  if (b.currentStatus === LeadStatus.BOOKED) {
+    if (lead.slotOffer?.moving === true && changeRequest(message) === null) {
+      answerSlotChoice(b, message);
+      return b.decision;
+    }
+    if (answerBooked(b, message)) return b.decision;
   }
   const explicit = explicitTrigger(message.text, config.artistName);
   if (explicit !== null && canTransition(b.currentStatus, LeadStatus.NEEDS_ARTIST_REPLY)) {

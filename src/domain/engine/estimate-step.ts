@@ -7,6 +7,7 @@
  * The deposit is quoted, not locked: it follows the answers until its link is first sent
  * (`depositLockedAt`), after which the estimate leaves it alone.
  */
+import { defaultPolicy, depositFor } from "../studio-policy.ts";
 import { estimate, type Estimate } from "../estimate.ts";
 import type { Region } from "../lead-status.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
@@ -67,9 +68,12 @@ export function updateEstimate(b: DecisionBuilder): Estimate | null {
     priceCurrency: e.price.currency,
     estimateTrace: trace,
   } satisfies LeadPatch);
+  // A client with a no-show pays the studio's no-show deposit (issue 18: depositFor).
+  const noShows = b.lead.noShowCount ?? 0;
+  const depositMinor = depositFor(b.config.policy ?? defaultPolicy(), e.deposit.amountMinor, noShows);
   if (b.lead.depositLockedAt === null) {
     Object.assign(b.decision.patch, {
-      depositAmountMinor: e.deposit.amountMinor,
+      depositAmountMinor: depositMinor,
       depositCurrency: e.deposit.currency,
       depositRuleVersion: e.deposit.ruleVersion,
     } satisfies LeadPatch);
@@ -78,7 +82,8 @@ export function updateEstimate(b: DecisionBuilder): Estimate | null {
     size_category: e.sizeCategory,
     region: trace.inputs.region,
     region_from: trace.inputs.regionFrom,
-    deposit_minor: e.deposit.amountMinor,
+    deposit_minor: depositMinor,
+    ...(noShows > 0 ? { usual_deposit_minor: e.deposit.amountMinor, no_shows: noShows } : {}),
     deposit_locked: b.lead.depositLockedAt !== null,
   });
   return e;

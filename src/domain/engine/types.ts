@@ -13,11 +13,11 @@ import type { Interval, SessionSize } from "../gap-search.ts";
 import type { QuestionKey } from "../questions.ts";
 import type { HeldSlot, SlotOffer } from "../slot-offer.ts";
 import type { Transition } from "../state-machine.ts";
-import type { StudioPolicy } from "../studio-policy.ts";
 import type { TemplateKey } from "../templates.ts";
 import type { TimerConfig } from "../timers.ts";
 import type { TourOffer, TourStop } from "../tour-schedule.ts";
 import type { AftercareConfig } from "./after-session.ts";
+import type { DepositFate, StudioPolicy } from "../studio-policy.ts";
 import type { BriefCompleteness } from "./completeness.ts";
 import type { PendingCheck } from "./plausibility.ts";
 
@@ -93,6 +93,8 @@ export interface LeadState {
   heldSlot?: HeldSlot | null;
   /** leads.consent as stored (read by consent.ts); none unless given. */
   consent?: unknown;
+  /** No-shows the artist marked for this client (the next deposit follows the policy). */
+  noShowCount?: number;
 }
 
 /**
@@ -174,6 +176,8 @@ export interface EngineConfig {
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
   /** Aftercare copy per style and the review page (after-session.ts); generic copy and no review request unless given. */
   aftercare?: AftercareConfig;
+  /** The artist's studio policy (issue 18; artists.policy, null: the default). Absent: the default. */
+  policy?: StudioPolicy;
 }
 
 /** The panic switch as the engine sees it: on or off, and since when it is on. */
@@ -201,6 +205,8 @@ export interface ArtistActionInput {
    * kind message (`no_message`: none). Absent: the general kind message.
    */
   rejectReason?: RejectReason | null;
+  /** override_deposit only: the deposit's new outcome. */
+  fate?: Exclude<DepositFate, "move"> | null;
 }
 
 export interface NewAnswer {
@@ -291,6 +297,8 @@ export interface LeadPatch {
   heldSlot?: HeldSlot | null;
   // The consent step (see consent.ts).
   consent?: ConsentRecord;
+  /** No-shows of this client (issue 18): the count kept on their lead, which a new consultation restarts. */
+  noShowCount?: number;
   // Timers (see timers.ts): what fired, and the next one due (kept for the cron's index).
   timersFired?: string[];
   nextTimerAt?: Date | null;
@@ -339,6 +347,8 @@ export interface Decision {
   expireCheckout?: string;
   /** A slot to hold in the artist's calendar before this decision applies (engine/booking.ts). */
   hold?: HoldIntent;
+  /** A confirmed booking to cancel in the artist's calendar (engine/booking-change.ts) before the decision commits. */
+  cancelBooking?: { bookingId: string; reason: string };
 }
 
 /**
@@ -352,4 +362,6 @@ export interface HoldIntent {
   end: Date;
   label: string;
   confirm: boolean;
+  /** A reschedule: the confirmed booking that moves to this time (it keeps its id, event and deposit). */
+  moveBookingId?: string;
 }

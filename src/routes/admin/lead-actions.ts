@@ -1,5 +1,6 @@
 /**
- * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume,refund,offer-slots}: the
+ * POST /admin/leads/:id/{approve,reject,send-deposit,send-booking-link,mark-booked,resume,refund,offer-slots,
+ * cancel-booking,cancel-refund,allow-move,mark-no-show,override-deposit}: the
  * artist's actions from the API, queued in the lead's Durable Object like any client message and
  * answered once the object has applied (or refused) them.
  */
@@ -46,6 +47,7 @@ for (const route of ACTION_ROUTES) {
           action,
           reason: typeof body.reason === "string" ? body.reason : null,
           amountMinor: typeof body.amount_minor === "number" ? body.amount_minor : null,
+          fate: body.fate === "credit" || body.fate === "forfeit" || body.fate === "refund" ? body.fate : null,
           via: "admin",
           eventId: `admin:${key}`,
         },

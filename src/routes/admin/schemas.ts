@@ -92,6 +92,19 @@ export const RefundBody = z.strictObject({
   amount_minor: z.int().positive().optional().describe("How much, in minor units (pence); omitted: everything still refundable"),
 });
 
+export const CancelBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).optional().describe("Why (kept in the ledger and the event for the artist's records)"),
+});
+
+export const NoShowBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).optional().describe("A note for the artist's records"),
+});
+
+export const OverrideBody = z.strictObject({
+  fate: z.enum(["credit", "forfeit", "refund"]).describe("The deposit's new outcome: kept as credit (expiring by the policy), kept by the studio, or refunded"),
+  reason: z.string().trim().min(3).max(500).describe("Why the outcome changes (recorded in the ledger and the event)"),
+});
+
 export const NoteBody = z.strictObject({
   body: z.string().trim().min(1).max(5000),
   author: z.string().trim().min(1).max(80).default("admin"),
@@ -165,6 +178,11 @@ export const ACTION_ROUTES = [
   { segment: "resume", action: "resume", body: EmptyBody },
   { segment: "refund", action: "refund", body: RefundBody },
   { segment: "offer-slots", action: "offer_slots", body: EmptyBody },
+  { segment: "cancel-booking", action: "cancel_booking", body: CancelBody },
+  { segment: "cancel-refund", action: "cancel_refund", body: CancelBody },
+  { segment: "allow-move", action: "allow_move", body: EmptyBody },
+  { segment: "mark-no-show", action: "mark_no_show", body: NoShowBody },
+  { segment: "override-deposit", action: "override_deposit", body: OverrideBody },
 ] as const satisfies readonly { segment: string; action: ArtistAction; body: z.ZodType }[];
 
 export interface RouteSpec {

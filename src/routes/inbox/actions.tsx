@@ -20,6 +20,8 @@ const ActionForm = z.object({
   /** Rendered into the form: a resubmitted form is the same request (refused as a duplicate). */
   request_id: z.uuid(),
   reason: FormReason,
+  /** override_deposit only: the deposit's new outcome. */
+  fate: z.enum(["credit", "forfeit", "refund"]).optional(),
 });
 
 export const inboxActions = new Hono<InboxEnv>().post("/:id/actions/:action", async (c) => {
@@ -37,7 +39,7 @@ export const inboxActions = new Hono<InboxEnv>().post("/:id/actions/:action", as
   const outcome = await actOnLead(
     c.env.LEAD_CONVERSATION,
     lead,
-    { action, reason: form.data.reason, via: "inbox", eventId: `inbox:${form.data.request_id}` },
+    { action, reason: form.data.reason, fate: form.data.fate ?? null, via: "inbox", eventId: `inbox:${form.data.request_id}` },
     c.get("correlationId"),
   );
   c.get("log").info("inbox.action", { lead_id: lead.id, action, ok: outcome.ok, reason: outcome.ok ? null : outcome.reason });

@@ -69,6 +69,11 @@ export const FunnelChart: FC<{ funnel: Funnel; days: number; dropOff: DropOff }>
           </span>
         </div>
       ))}
+      <p class="no-shows" data-no-show-rate={funnel.no_shows.rate ?? ""}>
+        {funnel.no_shows.rate === null
+          ? t("inbox.funnel.no_show_none")
+          : t("inbox.funnel.no_show_rate", { percent: percent(funnel.no_shows.rate), no_shows: funnel.no_shows.no_shows, booked: funnel.no_shows.booked })}
+      </p>
       <h2>{t("inbox.dropoff.title")}</h2>
       <DropOffTable dropOff={dropOff} />
       <h2>{t("inbox.funnel.exits")}</h2>

@@ -16,7 +16,7 @@ import { LeadStatus } from "../../domain/lead-status.ts";
 import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
 import { answerRows, artistCopy as t, briefLine, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
-import { readLedger } from "../../domain/deposit.ts";
+import { paidMinor, readLedger } from "../../domain/deposit.ts";
 import { BookingCard } from "./booking-view.tsx";
 import { ConsentCard } from "./consent-view.tsx";
 import { Layout, MessagePage } from "./layout.tsx";
@@ -53,10 +53,16 @@ const FlashBanner: FC<{ flash: Flash; lead: Lead }> = ({ flash, lead }) => {
   );
 };
 
+/** Actions whose form asks for a reason (kept for the artist's records). */
+const WITH_REASON: readonly ArtistAction[] = ["reject", "refund", "cancel_booking", "cancel_refund", "mark_no_show", "override_deposit"];
+const DANGER: readonly ArtistAction[] = ["reject", "refund", "cancel_booking", "cancel_refund"];
+
 const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
   const status = asLeadStatus(lead.status);
-  // A refund is offered only while something is left to give back.
-  const available = (a: ArtistAction) => a !== ArtistAction.REFUND || hasRefundable(lead);
+  // A refund is offered only while something is left to give back; a deposit outcome to override
+  // only where a deposit was paid.
+  const paid = paidMinor(readLedger(lead.depositLedger)) > 0;
+  const available = (a: ArtistAction) => (a !== ArtistAction.REFUND || hasRefundable(lead)) && (a !== ArtistAction.OVERRIDE_DEPOSIT || paid);
   const actions = status ? ARTIST_ACTIONS.filter((a) => isActionAllowed(a, status) && available(a)) : [];
   if (actions.length === 0) return <p class="muted">{t("inbox.lead.no_actions")}</p>;
   const effect = { clientName: clientName(lead), deposit: depositLine(lead), refund: refundLine(lead) };
@@ -68,13 +74,23 @@ const ActionForms: FC<{ lead: Lead; csrf: string }> = ({ lead, csrf }) => {
           {/* One id per rendered form: submitting the same form twice runs the action once. */}
           <input type="hidden" name="request_id" value={crypto.randomUUID()} />
           <span class="muted">{t(`action.effect.${action}`, effect)}</span>
-          {action === "reject" || action === "refund" ? (
+          {action === "override_deposit" ? (
             <>
-              <label for={`reason-${lead.id}`}>{t("page.reason_label")}</label>
-              <textarea id={`reason-${lead.id}`} name="reason" maxlength={500} />
+              <label for={`fate-${lead.id}`}>{t("inbox.lead.fate_label")}</label>
+              <select id={`fate-${lead.id}`} name="fate">
+                {(["credit", "forfeit", "refund"] as const).map((fate) => (
+                  <option value={fate}>{t(`booking.fate_name.${fate}`)}</option>
+                ))}
+              </select>
             </>
           ) : null}
-          <button type="submit" class={action === "reject" || action === "refund" ? "danger" : undefined}>
+          {WITH_REASON.includes(action) ? (
+            <>
+              <label for={`reason-${action}-${lead.id}`}>{t("page.reason_label")}</label>
+              <textarea id={`reason-${action}-${lead.id}`} name="reason" maxlength={500} />
+            </>
+          ) : null}
+          <button type="submit" class={DANGER.includes(action) ? "danger" : undefined}>
             {t(`action.label.${action}`)}
           </button>
         </form>
@@ -103,7 +119,7 @@ const Deposit: FC<{ lead: Lead }> = ({ lead }) => {
         <ul>
           {ledger.map((e) => (
             <li>
-              {t(e.kind === "payment" ? "inbox.lead.ledger_payment" : "inbox.lead.ledger_refund", {
+              {t(`inbox.lead.ledger_${e.kind}`, {
                 amount: money(e.amountMinor, e.currency) ?? "",
                 when: formatDateTime(new Date(e.at)),
                 reason: e.reason ?? "",

@@ -1,0 +1,9 @@
+ALTER TABLE "action_tokens" DROP CONSTRAINT "action_tokens_action_ck";--> statement-breakpoint
+ALTER TABLE "leads" DROP CONSTRAINT "leads_status_ck";--> statement-breakpoint
+ALTER TABLE "leads" DROP CONSTRAINT "leads_resume_status_ck";--> statement-breakpoint
+ALTER TABLE "bookings" ADD COLUMN "calendar_event_etag" text;--> statement-breakpoint
+ALTER TABLE "bookings" ADD COLUMN "calendar_event_starts_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "leads" ADD COLUMN "no_show_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "action_tokens" ADD CONSTRAINT "action_tokens_action_ck" CHECK ("action" IN ('approve', 'reject', 'send_deposit', 'send_booking_link', 'mark_booked', 'resume', 'refund', 'offer_slots', 'cancel_booking', 'cancel_refund', 'allow_move', 'mark_no_show', 'override_deposit'));--> statement-breakpoint
+ALTER TABLE "leads" ADD CONSTRAINT "leads_status_ck" CHECK ("status" IN ('NEW', 'QUALIFYING', 'PENDING_APPROVAL', 'NEEDS_ARTIST_REPLY', 'NEEDS_FOLLOW_UP', 'TOUR_CONVERSION_OFFERED', 'WAITLISTED', 'COLLECTING_TIME_WINDOWS', 'CHECKING_CONSENT', 'CHOOSING_SLOT', 'AWAITING_DEPOSIT', 'DEPOSIT_EXPIRED', 'DEPOSIT_PAID', 'BOOKING_PENDING', 'BOOKED', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'REJECTED', 'ABANDONED', 'STALE', 'OPTOUT'));--> statement-breakpoint
+ALTER TABLE "leads" ADD CONSTRAINT "leads_resume_status_ck" CHECK ("resume_status" IN ('NEW', 'QUALIFYING', 'PENDING_APPROVAL', 'NEEDS_ARTIST_REPLY', 'NEEDS_FOLLOW_UP', 'TOUR_CONVERSION_OFFERED', 'WAITLISTED', 'COLLECTING_TIME_WINDOWS', 'CHECKING_CONSENT', 'CHOOSING_SLOT', 'AWAITING_DEPOSIT', 'DEPOSIT_EXPIRED', 'DEPOSIT_PAID', 'BOOKING_PENDING', 'BOOKED', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'REJECTED', 'ABANDONED', 'STALE', 'OPTOUT'));
