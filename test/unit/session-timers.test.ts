@@ -202,13 +202,19 @@ describe("a reminder firing", () => {
     }
   });
 
-  it("'See you then': a short warm reply, recorded; 'I need to change it': a holding reply, the artist told", () => {
+  it("'See you then': a short warm reply, recorded; 'I need to change it': asked whether to move or cancel (booking-change.ts)", () => {
     const lead = bookedLead({ lastClientMessageAt: null });
     const yes = run(lead, taps(BookedReply.CONFIRM, "See you then"));
     expect(yes.outbound.map((o) => o.copyKey)).toEqual(["booked.confirm_reply"]);
     expect(yes.events.map((e) => e.type)).toContain("booking.client_confirmed");
     expect(yes.transitions).toEqual([]);
     const change = run(lead, taps(BookedReply.CHANGE, "I need to change it"));
+    expect(change.outbound.map((o) => [o.to, o.copyKey])).toEqual([["client", "booking.change_ask.client"]]);
+    expect(change.transitions).toEqual([]);
+  });
+
+  it("'I need to change it' tapped on an old reminder after the session: a holding reply, the artist told", () => {
+    const change = run(bookedLead({ lastClientMessageAt: null, status: LeadStatus.COMPLETED }), taps(BookedReply.CHANGE, "I need to change it"));
     expect(change.outbound.map((o) => [o.to, o.copyKey])).toEqual([
       ["client", "booked.change_holding"],
       ["artist", "booked.change_requested.artist"],

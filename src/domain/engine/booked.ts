@@ -1,8 +1,9 @@
 /**
  * A booked client's reply to their appointment reminder (after-session.ts sends its buttons):
- * "See you then" gets a short warm reply and is recorded; "I need to change it" is recognised, the
- * client told the artist will be in touch and the artist told. Rescheduling and cancelling by chat
- * are built elsewhere (wt-change), which replaces the change branch here. Pure.
+ * "See you then" gets a short warm reply and is recorded. For a BOOKED lead "I need to change it"
+ * is answered first by booking-change.ts (move, cancel or keep, by the studio's rules); it reaches
+ * here only from a later status (an old reminder tapped after the session): the client is told the
+ * artist will be in touch and the artist is told. Pure.
  */
 import type { InboundMessage } from "../messages.ts";
 import { BookedReply } from "./after-session.ts";
