@@ -438,7 +438,7 @@ describe("the pages", () => {
   });
 
   it("a closed lead offers no actions; an unknown lead is a 404 page", async () => {
-    const lead = await insertLead("BOOKED");
+    const lead = await insertLead("REJECTED");
     const { html, cookie } = await openLead(lead.id);
     expect(section(html, "actions-title")).toContain(copy("inbox.lead.no_actions"));
     expect((await inboxFetch(`/inbox/leads/${crypto.randomUUID()}`, { cookie })).status).toBe(404);
