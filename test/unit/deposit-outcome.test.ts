@@ -6,8 +6,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ledgerBalance, type LedgerEntry } from "../../src/domain/deposit.ts";
+import { policyOutcomes } from "../support/policies.ts";
 import { ledgerAfter, overrideOutcome, settleHeld, type SettleContext } from "../../src/domain/deposit-outcome.ts";
-import { changeOutcome, defaultPolicy, DEPOSIT_FATES, noShowOutcome, type DepositFate, type StudioPolicy } from "../../src/domain/studio-policy.ts";
+import { changeOutcome, defaultPolicy, noShowOutcome, type DepositFate, type StudioPolicy } from "../../src/domain/studio-policy.ts";
 
 const NOW = new Date("2026-07-01T12:00:00Z");
 const HOUR = 3_600_000;
@@ -52,14 +53,7 @@ describe("the artist's override", () => {
   });
 });
 
-const policies = fc.record({
-  cancellationNoticeHours: fc.integer({ min: 0, max: 24 * 30 }),
-  freeReschedules: fc.integer({ min: 0, max: 10 }),
-  depositOnCancelInTime: fc.constantFrom("credit", "forfeit", "refund" as const),
-  depositOnCancelLate: fc.constantFrom("credit", "forfeit", "refund" as const),
-  depositOnReschedule: fc.constantFrom(...DEPOSIT_FATES),
-  depositOnNoShow: fc.constantFrom("credit", "forfeit", "refund" as const),
-});
+const policies = policyOutcomes;
 type Step = { kind: "cancel" | "reschedule"; hours: number } | { kind: "no_show" } | { kind: "override"; fate: Exclude<DepositFate, "move"> } | { kind: "partial_refund"; minor: number };
 const steps: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constantFrom("cancel", "reschedule" as const), hours: fc.integer({ min: -48, max: 24 * 40 }) }),

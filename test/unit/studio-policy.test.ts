@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ledgerBalance, type LedgerEntry } from "../../src/domain/deposit.ts";
-import { ageOn, changeOutcome, creditExpiresAt, defaultPolicy, DEPOSIT_FATES, depositFor, parsePolicy, readPolicy, type StudioPolicy } from "../../src/domain/studio-policy.ts";
+import { policyOutcomes } from "../support/policies.ts";
+import { ageOn, changeOutcome, creditExpiresAt, defaultPolicy, depositFor, parsePolicy, readPolicy, type StudioPolicy } from "../../src/domain/studio-policy.ts";
 
 const HOUR = 60 * 60 * 1000;
 const NOW = new Date("2026-07-01T12:00:00Z");
@@ -48,13 +49,7 @@ describe("cancel and move by the rules", () => {
     expect(changeOutcome(policy, "reschedule", { startsAt: at(-30), reschedulesUsed: 0 }, NOW)).toEqual({ kind: "past" });
   });
 
-  const policies = fc.record({
-    cancellationNoticeHours: fc.integer({ min: 0, max: 24 * 30 }),
-    freeReschedules: fc.integer({ min: 0, max: 10 }),
-    depositOnCancelInTime: fc.constantFrom("credit", "forfeit", "refund" as const),
-    depositOnCancelLate: fc.constantFrom("credit", "forfeit", "refund" as const),
-    depositOnReschedule: fc.constantFrom(...DEPOSIT_FATES),
-  });
+  const policies = policyOutcomes;
   it("property: within the rules only with the notice given and a free move left; never for a past session", () => {
     fc.assert(
       fc.property(policies, fc.constantFrom("cancel", "reschedule" as const), fc.integer({ min: -100, max: 24 * 60 }), fc.integer({ min: 0, max: 12 }), (partial, change, hours, used) => {

@@ -106,6 +106,24 @@ const invalidJson = () => sheetsError(400, "INVALID_ARGUMENT", "Invalid JSON pay
 const missingOption = () => sheetsError(400, "INVALID_ARGUMENT", "'valueInputOption' is required but not specified");
 
 /** Runs one Sheets call (the route is known, the token checked). */
+/**
+ * What values.update and values.append read first, in Google's order of checks: the input option,
+ * the body's rows, then the range; or the error Google answers.
+ */
+function writeRequest(
+  state: GoogleState,
+  req: Incoming,
+  route: NonNullable<ReturnType<typeof sheetsRouteOf>>,
+): { ok: true; option: string; values: unknown[][]; found: Extract<Located, { ok: true }> } | { ok: false; reply: Reply } {
+  const option = req.url.searchParams.get("valueInputOption");
+  if (!option || !INPUT_OPTIONS.has(option)) return { ok: false, reply: missingOption() };
+  const body = readJson(req);
+  if (!body || !isRows(body.values ?? [])) return { ok: false, reply: invalidJson() };
+  const found = locate(state, route.spreadsheetId, route.range ?? "");
+  if (!found.ok) return found;
+  return { ok: true, option, values: (body.values ?? []) as unknown[][], found };
+}
+
 export function runSheets(state: GoogleState, req: Incoming, route: NonNullable<ReturnType<typeof sheetsRouteOf>>): Reply {
   switch (route.operation) {
     case "values.get": {
@@ -126,24 +144,17 @@ export function runSheets(state: GoogleState, req: Incoming, route: NonNullable<
       return json(200, { range: a1Text(a1.tab, a1.row, a1.col, lastRow - a1.row + 1, lastCol - a1.col + 1), majorDimension: "ROWS", ...(rows.length > 0 ? { values: rows } : {}) });
     }
     case "values.update": {
-      const option = req.url.searchParams.get("valueInputOption");
-      if (!option || !INPUT_OPTIONS.has(option)) return missingOption();
-      const body = readJson(req);
-      if (!body || !isRows(body.values ?? [])) return invalidJson();
-      const found = locate(state, route.spreadsheetId, route.range ?? "");
-      if (!found.ok) return found.reply;
-      return json(200, writeAt(state, found, (body.values ?? []) as unknown[][], option));
+      const write = writeRequest(state, req, route);
+      if (!write.ok) return write.reply;
+      return json(200, writeAt(state, write.found, write.values, write.option));
     }
     case "values.append": {
-      const option = req.url.searchParams.get("valueInputOption");
-      if (!option || !INPUT_OPTIONS.has(option)) return missingOption();
-      const body = readJson(req);
-      if (!body || !isRows(body.values ?? [])) return invalidJson();
-      const found = locate(state, route.spreadsheetId, route.range ?? "");
-      if (!found.ok) return found.reply;
+      const write = writeRequest(state, req, route);
+      if (!write.ok) return write.reply;
+      const { found } = write;
       // The table ends at the last row with any content: append writes below it.
       const last = found.grid.reduce((n, line, i) => (line.some((c) => c !== undefined && c.text !== "") ? i + 1 : n), 0);
-      const updates = writeAt(state, found, (body.values ?? []) as unknown[][], option, Math.max(last + 1, found.a1.row));
+      const updates = writeAt(state, found, write.values, write.option, Math.max(last + 1, found.a1.row));
       return json(200, { spreadsheetId: found.sheet.id, ...(last > 0 ? { tableRange: a1Text(found.a1.tab, 1, 1, last, 1) } : {}), updates });
     }
     case "values.batchUpdate": {
