@@ -87,6 +87,7 @@ const fail = <T>(reason: string): ReadResult<T> => ({ ok: false, reason });
 /** Replies that answer no free-text question ("yes", "not sure"). */
 const NON_ANSWERS = new Set([
   "yes", "no", "ok", "okay", "k", "idk", "dunno", "not sure", "no idea", "unsure", "maybe", "hi", "hello", "hey",
+  "hi there", "hello there", "hey there", "hiya", "heya", "hey hey", "good morning", "good afternoon", "good evening",
   "thanks", "thank you", "?", "same", "none", "n/a", "continue",
   "not sure yet", "no idea yet", "haven't decided", "havent decided", "not decided yet", "still deciding", "idk yet", "hmm", "umm",
 ]);

@@ -11,7 +11,7 @@
  * - `holding`  a question or remark for the artist: a holding reply and the question again
  *
  * "Must never" cases: a message labelled `holding` or `handover` (unless the handover follows a
- * `stored` answer), or marked `implausible`, must never be stored as an answer. `placement` gives the placement the
+ * `stored` answer), or marked `implausible`, must never be stored as an answer (to any question). `placement` gives the placement the
  * client named earlier (for sizes judged against it).
  *
  * Pure data, read by test/unit/corpus.test.ts.
@@ -436,6 +436,32 @@ const ROWS: readonly Row[] = [
   ["timing", "weekday mornings or saturdays", "answer"],
   ["timing", "easy either way", "answer"],
   ["timing", "do you have anything this month?", "handover"],
+
+  // ── questions that name no "you": about the visit, an amount, or whether anyone is there ──
+  ["idea", "can it be done in one session?", "holding"],
+  ["idea", "hello?? anyone there", "holding"],
+  ["idea", "hi there", "repair"],
+  ["placement", "can i pay cash", "holding"],
+  ["placement", "is £200 enough?", "handover"],
+  ["placement", "forearm, would 300 quid cover it?", "handover"],
+  ["placement", "am i talking to a bot", "holding"],
+  ["placement", "r u open on saturdays", "holding"],
+  ["dimensions", "10x15cm, would that be one session?", "holding"],
+  ["dimensions", "is it gonna take long", "holding"],
+  ["style", "how many sessions would it take", "holding"],
+  ["style", "is this an automated thing", "holding"],
+  ["coverup", "is it ok if i bring my own design", "holding"],
+  ["reference_images", "can I bring a friend?", "holding"],
+  ["budget", "£300, can I pay cash on the day?", "holding"],
+  ["location_city", "whats the wait time", "holding"],
+  ["instagram", "u still there?", "holding"],
+  ["travel_city", "would it be done in one sitting?", "holding"],
+  ["timing", "r u open on saturdays", "holding"],
+  ["timing", "do i need to bring ID", "holding"],
+  ["idea", "a robot holding a flower", "answer"],
+  ["idea", "can it be a tarot card with a moon", "answer"],
+  ["placement", "could it go on my lower back?", "answer"],
+  ["timing", "saturday mornings, is that ok?", "answer"],
 ];
 
 export const CORPUS: readonly CorpusCase[] = ROWS.map(([step, text, expect, extra]) => ({ step, text, expect, ...extra }));

@@ -31,12 +31,14 @@ function play(c: CorpusCase): { decision: Decision; got: Outcome | "other" } {
   return { decision, got: outcomeOf(decision, c.step) };
 }
 
-/** Stored as an answer while the corpus says it is a question, or implausible. */
+/**
+ * Stored as an answer while the corpus says it is a question (as the answer to this question or to
+ * any other, "is £200 enough?" kept as a budget at the placement), or implausible.
+ */
 function mustNever(c: CorpusCase, decision: Decision): string | null {
-  const stored = decision.answers.some((a) => a.questionKey === c.step);
-  if (!stored || c.stored) return null;
-  if (c.implausible) return "implausible value accepted";
-  if (c.expect === "holding" || c.expect === "handover") return "question stored as an answer";
+  if (c.stored) return null;
+  if (c.implausible && decision.answers.some((a) => a.questionKey === c.step)) return "implausible value accepted";
+  if ((c.expect === "holding" || c.expect === "handover") && decision.answers.length > 0) return "question stored as an answer";
   return null;
 }
 

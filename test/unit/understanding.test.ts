@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { extraAnswers } from "../../src/domain/answer-extras.ts";
 import { BRIEF_ITEMS, briefCompleteness } from "../../src/domain/engine/completeness.ts";
 import { checkBudget, checkDimensions, MIN_SIDE_CM, placementLimit, smallestTattooMinor } from "../../src/domain/engine/plausibility.ts";
-import { artistQuestion, priceTalk, questionTrigger } from "../../src/domain/engine/triggers.ts";
+import { amountQuestion, artistQuestion, priceTalk, questionTrigger } from "../../src/domain/engine/triggers.ts";
 import { parseDimensions, parseLocation, parseTimeWindows } from "../../src/domain/parsing/index.ts";
 import { answersBefore, askedAbout, conversation, copyKeys, eventTypes, NOW, replies, run, says, taps } from "../support/engine.ts";
 
@@ -100,7 +100,13 @@ describe("questions to the artist are never answers", () => {
       expect(artistQuestion(text, "Mara")).toBe(true);
     },
   );
-  it.each(["left forearm", "is forearm ok?", "forearm?", "whenever suits you", "weekday evenings", "I'm in Leeds"])("%j is not", (text) => {
+  it.each(["can it be done in one session?", "can i pay cash", "am i talking to a bot", "r u open on saturdays", "hello?? anyone there", "is it gonna take long", "do i need to bring ID"])(
+    "%j names no \"you\" but is still a question for the artist",
+    (text) => {
+      expect(artistQuestion(text, "Mara")).toBe(true);
+    },
+  );
+  it.each(["left forearm", "is forearm ok?", "forearm?", "whenever suits you", "weekday evenings", "I'm in Leeds", "could it go on my lower back?", "a robot holding a flower", "can it be a tarot card with a moon"])("%j is not", (text) => {
     expect(artistQuestion(text, "Mara")).toBe(false);
   });
   it.each(["any chance the price could be a bit lower? money's tight atm", "was wondering if the price could be lower", "can't afford much to be honest", "do you do student discounts"])(
@@ -109,6 +115,16 @@ describe("questions to the artist are never answers", () => {
       expect(questionTrigger(text)).toBe("price_question");
     },
   );
+  it.each(["is £200 enough?", "forearm, would 300 quid cover it?", "would 2k do"])("%j asks about an amount: price talk at any question but the budget", (text) => {
+    expect(amountQuestion(text)).toBe(true);
+    const decision = run(askedAbout("placement"), says(text));
+    expect(decision.answers).toEqual([]);
+    expect(copyKeys(decision)).toEqual(["handover.client.price_question"]);
+    expect(run(askedAbout("budget", { recentAnswers: answersBefore("budget") }), says(text)).answers.map((a) => a.questionKey)).toEqual(["budget"]);
+  });
+  it.each(["£400", "10 x 15 cm, is that ok?", "left forearm", "the 2nd of May?"])("%j asks about no amount", (text) => {
+    expect(amountQuestion(text)).toBe(false);
+  });
   it.each(["£400", "budget max 300", "lower back", "could it go on my lower back?"])("%j is not price talk", (text) => {
     expect(priceTalk(text)).toBe(false);
     expect(questionTrigger(text)).toBeNull();

@@ -24,7 +24,7 @@ import { updateEstimate } from "./estimate-step.ts";
 import { handOver } from "./handover.ts";
 import { askOrComplete, questionAfter } from "./progress.ts";
 import { checkBudgetMinimum } from "./tour.ts";
-import { artistQuestion, HandoverReason } from "./triggers.ts";
+import { amountQuestion, artistQuestion, HandoverReason } from "./triggers.ts";
 import { ENGINE_DEFAULTS } from "./types.ts";
 
 /** Moves a NEW lead into the consultation and asks the current (or first) question. */
@@ -87,6 +87,11 @@ export function answerCurrentQuestion(b: DecisionBuilder, message: InboundMessag
   if (message.replyId !== null && !question.buttons.some((button) => button.id === message.replyId)) {
     b.event("answer.stale_button", { question: question.key, reply_id: message.replyId });
     b.ask(question);
+    return;
+  }
+  // Asking whether an amount will do is price talk, except as the budget itself ("£400, is that enough?").
+  if (message.replyId === null && question.key !== "budget" && amountQuestion(message.text)) {
+    handOver(b, HandoverReason.PRICE_QUESTION, message);
     return;
   }
   // A question to the artist is never an answer: noted, and the question asked again.

@@ -36,7 +36,7 @@ const REFUND = /(?<![a-z])refund(?:s|ed)?(?![a-z])/;
 const CONTINUE_WORDS = new Set(["continue", "carry on", "resume", "keep going"]);
 
 const QUESTION_OPENERS =
-  /^(?:how|what|what's|whats|when|where|which|who|why|do|does|did|can|could|would|will|is|are|have you|got any|any chance|is there|i was wondering|i'm wondering|im wondering|just wondering|wondering|was wondering)(?![a-z])/;
+  /^(?:how|what|what's|whats|when|where|which|who|why|do|does|did|can|could|would|will|is|are|am i|r u|r you|should i|shall i|may i|have you|got any|any chance|is there|i was wondering|i'm wondering|im wondering|just wondering|wondering|was wondering)(?![a-z])/;
 const PRICE =
   /(?<![a-z])(?:how much(?! detail)|price|prices|pricing|priced|cost|costs|costing|quote|hourly rate|your rates|charge|charges|discounts?|cheaper|deals?|offers?|mates rates|payment plans?|pay in instalments|pay monthly|expensive|cost extra|charge extra|extra cost|minimum|deposit amount)(?![a-z])/;
 /**
@@ -56,6 +56,18 @@ const PAIN = /(?<![a-z])(?:hurt|hurts|painful|sore|heal|heals|healing)(?![a-z])/
 /** Questions about the work or the studio that the assistant cannot answer, wherever they are asked. */
 const ABOUT_THE_WORK =
   /^(?:how long (?:does|will|would|do)|how (?:does|do) (?:it|the|a|this)|does it hurt|will it hurt|what (?:styles?|kind|sort|type)|which styles?|is there (?:a |any )?(?:deposit|parking|waiting list|wait)|where (?:is|are) (?:the studio|you)|what(?:'s| is) the (?:aftercare|healing)|how (?:painful|sore))(?![a-z])/;
+/**
+ * Things about the visit that only the artist can answer, asked with or without a "you" ("can it be
+ * done in one session?", "can I pay cash", "am I talking to a bot", "anyone there?"): never an
+ * answer when asked. Each names its topic plainly, so a hedged answer ("could it go on my lower
+ * back?", "a tarot card?") is not one.
+ */
+const ABOUT_THE_VISIT =
+  /(?<![a-z])(?:sessions?|sittings?|take (?:long|ages|a while)|how long|wait(?:ing)? (?:time|list)|waitlist|pay(?:ing)? (?:by |with |in |via )?(?:cash|card|paypal|klarna|bank transfer|apple pay)|bring (?:a (?:friend|mate)|someone|somebody|my (?:partner|mate|friend|mum|mom|mam|dad|boyfriend|girlfriend|bf|gf|husband|wife|kids?|son|daughter|own (?:design|drawing|artwork)))|(?:chat)?bot|robot|automated|an ai|open (?:on )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?|bank holidays?)|numbing|aftercare|need (?:to bring )?(?:id|identification))(?![a-z])/;
+/** "Anyone there?", "you still there": whether the client is heard, asked with or without a "?". */
+const PRESENCE = /^(?:is )?(?:(?:any ?one|any ?body|any1|some ?one) (?:there|around|about|home)|(?:are |r )?(?:you|u) (?:still )?(?:there|around))(?![a-z])/;
+/** An amount of money ("£200", "300 quid", "2k"): asked about, it is price talk ("is £200 enough?"). */
+const AMOUNT = /[£$€]\s*[0-9]|(?<![a-z0-9])[0-9]+(?:[.,][0-9]+)?\s*(?:k|grand|quid|pounds?|gbp|euros?|eur|dollars?|usd|bucks)(?![a-z])/;
 const SCHEDULING =
   /(?<![a-z])(?:are you (?:free|available)|when (?:will|are|r) (?:you|u) (?:be )?(?:in|at|back|coming|visiting)|(?:do you have|have you got|got) any(?:thing)?(?: (?:free|available|open|on))? (?:this|next|in|on|for)|availability|any (?:slots|openings|space|dates)|free slots|when can (?:i|you|we)|how soon|next (?:opening|slot|available)|earliest (?:slot|date|appointment|available))(?![a-z])/;
 
@@ -110,6 +122,15 @@ export function priceTalk(text: string | null): boolean {
 }
 
 /**
+ * A question about an amount ("is £200 enough?", "would 300 quid cover it"): price talk for the
+ * artist at any question but the budget, where "£400, is that enough?" is the answer given.
+ */
+export function amountQuestion(text: string | null): boolean {
+  if (!text) return false;
+  return questionSentences(normalizeText(text)).some(({ sentence, asked }) => (asked || QUESTION_OPENERS.test(sentence)) && AMOUNT.test(sentence));
+}
+
+/**
  * A question to the artist that is not about price or scheduling ("do you do colour?", "how long
  * does it take to heal?"): never an answer; the client gets a holding reply and the question again.
  * A hedged answer ("forearm?", "is forearm ok?") is not one: it names no "you" and asks nothing
@@ -121,7 +142,8 @@ export function artistQuestion(text: string | null, artistName: string): boolean
   const named = name === "" ? null : new RegExp(`(?<![a-z])${escapeRegExp(name)}(?![a-z])`);
   const normalized = normalizeText(text);
   return questionSentences(normalized).some(({ sentence, asked }) => {
-    if (ABOUT_THE_WORK.test(sentence)) return true;
+    if (ABOUT_THE_WORK.test(sentence) || PRESENCE.test(sentence)) return true;
+    if ((asked || QUESTION_OPENERS.test(sentence)) && ABOUT_THE_VISIT.test(sentence)) return true;
     const addressed = (ADDRESSES_ARTIST.test(sentence) && !DEFERS.test(sentence)) || (named !== null && named.test(sentence));
     if (QUESTION_OPENERS.test(sentence) && addressed) return true;
     return asked && (addressed || PAIN.test(sentence) || WH_QUESTION.test(sentence));
