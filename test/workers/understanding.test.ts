@@ -34,10 +34,22 @@ describe("a question is never an answer", () => {
     expect((await answersOf(client)).map((a) => a.question_key)).toEqual(["idea"]);
   });
 
+  it("asking whether an amount will do, at the placement question, hands over; neither a placement nor a budget is stored", async () => {
+    const client = new Client();
+    await client.reaches("placement");
+    await client.says("is £200 enough?");
+    expect(await client.hears()).toEqual([copy("handover.client.price_question")]);
+    expect(await client.lead()).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "price_question" });
+    expect((await answersOf(client)).map((a) => a.question_key)).toEqual(["idea"]);
+  });
+
   it("a question about the work gets a holding reply and the same question again", async () => {
     const client = new Client();
     await client.reaches("style");
     await client.says("do you do watercolour?");
+    expect(await client.hears()).toEqual([copy("consultation.question_noted", { question: question("style") })]);
+    // A question with no "you" in it is still one.
+    await client.says("how many sessions would it take");
     expect(await client.hears()).toEqual([copy("consultation.question_noted", { question: question("style") })]);
     await client.says("watercolour, soft edges");
     expect(await client.hears()).toEqual([question("complexity")]);
@@ -59,6 +71,17 @@ describe("an implausible value is confirmed, not accepted", () => {
     expect(await client.hears()).toEqual([question("location_city")]);
     expect((await answersOf(client)).at(-1)).toEqual({ question_key: "budget", raw_text: "£500", value: { amountMinor: 50_000, currency: "GBP" } });
     expect((await client.lead())?.pending_check).toBeNull();
+  });
+
+  it("3 mm at the size: \"did you mean 3 x 3 cm?\"; Yes stores 3 x 3 cm", async () => {
+    const client = new Client();
+    await client.reaches("dimensions");
+    await client.says("3mm");
+    expect(await client.hears()).toEqual([copy("check.did_you_mean", { suggestion: "3 x 3 cm" })]);
+    expect((await answersOf(client)).some((a) => a.question_key === "dimensions")).toBe(false);
+    await client.taps("check_yes", "Yes");
+    expect(await client.hears()).toEqual([question("style")]);
+    expect((await answersOf(client)).at(-1)).toMatchObject({ question_key: "dimensions", value: { widthCm: 3, heightCm: 3 } });
   });
 
   it("a back-sized piece on a finger is checked; No asks for the size again", async () => {
@@ -130,17 +153,19 @@ describe("several answers in one message", () => {
 });
 
 describe("half a size and indifference", () => {
-  it("\"15 x\" is repaired, not read as a square; \"not bothered\" and \"whatever works\" finish the consultation", async () => {
+  it("\"15 x\" and \"by 20\" are repaired, not read as squares; \"anywhere's fine\" and \"whatever works\" finish the consultation", async () => {
     const client = new Client();
     await client.reaches("dimensions");
     await client.says("15 x");
+    expect(await client.hears()).toEqual([copy("repair.dimensions_half")]);
+    await client.says("by 20");
     expect(await client.hears()).toEqual([copy("repair.dimensions_half")]);
     await client.says("15 x 20");
     expect(await client.hears()).toEqual([question("style")]);
 
     const rest = new Client();
     await rest.reaches("travel_city");
-    await rest.says("not bothered");
+    await rest.says("anywhere's fine");
     expect(await rest.hears()).toEqual([question("timing")]);
     await rest.says("whatever works");
     expect(await rest.hears()).toEqual([copy("consultation.complete")]);
@@ -151,7 +176,8 @@ describe("half a size and indifference", () => {
 });
 
 describe("what the artist sees", () => {
-  it("the funnel's drop-off per question (admin API and inbox) and the brief's completeness in the inbox", async () => {
+  // Three clients through the consultation, then the API, the inbox and a search: longer than most.
+  it("the funnel's drop-off per question (admin API and inbox) and the brief's completeness in the inbox", { timeout: 60_000 }, async () => {
     const repaired = new Client();
     await repaired.reaches("budget");
     await repaired.says("no idea");
@@ -177,5 +203,33 @@ describe("what the artist sees", () => {
     expect(lead?.brief).toEqual({ score: 4, total: 5, missing: ["references"] });
     const page = (await (await inboxFetch(`/inbox/leads/${String(lead?.id)}`, { cookie })).text()).replace(/&#39;/g, "'");
     expect(page).toContain(copy("inbox.brief_missing", { score: 4, total: 5, missing: "references" }));
+    // On the lead list too, marked as incomplete.
+    const list = (await (await inboxFetch(`/inbox?q=${done.phone.replace(/\D/g, "")}`, { cookie })).text()).replace(/&#39;/g, "'");
+    expect(list).toContain(`<span class="brief incomplete">${copy("inbox.brief_missing", { score: 4, total: 5, missing: "references" })}</span>`);
+  });
+
+  it("a client who went quiet at a question counts as stalled there (admin API and inbox), only within the period", async () => {
+    // Quiet for 299.5 days: inside a 300-day funnel, outside a 299-day one. No other lead is that old
+    // at this question, so the difference between the two periods is this client alone.
+    const quiet = new Client();
+    await quiet.reaches("location_country");
+    const lead = await quiet.lead();
+    await sql("UPDATE leads SET last_client_message_at = now() - interval '299 days 12 hours' WHERE id = $1", [lead?.id]);
+
+    const stalledAt = async (days: number) => {
+      const body = await (await adminFetch(`/admin/funnel?days=${days}`)).json<{ questions: { question: string; stalled: number }[] }>();
+      return body.questions.find((q) => q.question === "location_country")?.stalled ?? -1;
+    };
+    expect((await stalledAt(300)) - (await stalledAt(299))).toBe(1);
+
+    const cookie = await signIn();
+    const inboxStalled = async (days: number) => {
+      const html = await (await inboxFetch(`/inbox?days=${days}`, { cookie })).text();
+      expect(html).toContain(copy("inbox.dropoff.title"));
+      // A question with nothing to show has no row.
+      const cell = /<tr data-question="location_country"><th scope="row">[^<]*<\/th><td data-kind="stalled">(\d+)<\/td>/.exec(html);
+      return Number(cell?.[1] ?? 0);
+    };
+    expect((await inboxStalled(300)) - (await inboxStalled(299))).toBe(1);
   });
 });
