@@ -83,6 +83,7 @@ export const en_GB = {
     "Thank you{greetingName}, that's everything I need! Cover-ups need {artistName}'s eye, so I've passed your whole request on, and they'll reply here personally, usually within {replyDays} days.",
   "handover.client.repeated_failures": "Sorry, I'm having trouble understanding, so I've asked {artistName} to help. They'll reply here as soon as they can. Reply CONTINUE if you'd like to try my questions again.",
   "handover.holding": "Thanks{greetingName}, {artistName} has your messages and will reply here as soon as they can. Reply CONTINUE to carry on with my questions meanwhile.",
+  "handover.holding_no_questions": "Thanks{greetingName}, {artistName} has your messages and will reply here as soon as they can.",
   "handover.resumed": "Great, let's carry on.",
   "handover.artist":
     "Inkline handed a client over to you.\nClient: {clientName}, {phone}\nWhy: {reason}\nTheir message: \"{message}\"\nThey were on: {question}\nAnswers so far:\n{answers}\nFailed answers: {failures}\nReply to them on WhatsApp at {phone}.",

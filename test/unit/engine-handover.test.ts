@@ -253,6 +253,11 @@ describe("while handed over", () => {
     expect(decisions[0]?.patch.holdingReplySentAt).toEqual(NOW);
   });
 
+  it("after a finished consultation (a cover-up waiting for the artist) the holding reply offers no more questions", () => {
+    const lead = handedOver({ resumeStatus: S.PENDING_APPROVAL, currentQuestion: null, handoverReason: "coverup", holdingReplySentAt: null });
+    expect(copyKeys(run(lead, says("are you there?")))).toEqual(["handover.holding_no_questions"]);
+  });
+
   it("the holding interval is configurable", () => {
     const decision = run(handedOver(), says("hello?"), { ...CONFIG, holdingReplyEveryMs: HOUR / 2 });
     expect(copyKeys(decision)).toEqual(["handover.holding"]);

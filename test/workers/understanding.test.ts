@@ -135,6 +135,9 @@ describe("a cover-up", () => {
     expect((await artistNoticesSince(before)).at(-1)).toBe(handovers[0]);
     expect(handovers[0]).toContain(`Why: ${copy("handover.reason.coverup")}`);
     expect(handovers[0]).toContain("• Timing: weekday evenings");
+    // The first message after it is answered, with no questions left to offer.
+    await client.says("are you there?");
+    expect(await client.hears()).toEqual([copy("handover.holding_no_questions")]);
   });
 });
 

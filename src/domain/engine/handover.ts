@@ -222,7 +222,9 @@ function holdingReplyIfDue(b: DecisionBuilder): boolean {
   const due = last === null || b.now.getTime() - last.getTime() >= every;
   if (due) {
     b.decision.patch.holdingReplySentAt = b.now;
-    b.say("handover.holding");
+    // CONTINUE offers the questions only to a client who was in the consultation (not after a finished cover-up, say).
+    const back = b.lead.resumeStatus ?? LeadStatus.QUALIFYING;
+    b.say(back === LeadStatus.QUALIFYING || back === LeadStatus.NEW ? "handover.holding" : "handover.holding_no_questions");
   }
   return due;
 }
