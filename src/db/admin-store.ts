@@ -53,7 +53,7 @@ const summaryColumns = {
   status: leads.status,
   statusChangedAt: leads.statusChangedAt,
   createdAt: leads.createdAt,
-  /** The brief's completeness once the consultation finished (engine/completeness.ts), else null. */
+  /** The brief's completeness once the consultation finished or was handed over part-way (engine/completeness.ts), else null. */
   brief: leads.brief,
 };
 

@@ -132,7 +132,7 @@ export const leads = pgTable(
     multiAnswerNotedAt: tz("multi_answer_noted_at"),
     /** A parsed answer waiting for the client's confirmation ("did you mean £500?"), or null (engine/plausibility.ts). */
     pendingCheck: jsonb("pending_check"),
-    /** The brief's completeness when the consultation finished: `{ score, total, missing[] }` (engine/completeness.ts). */
+    /** The brief's completeness when the consultation finished or was handed over part-way: `{ score, total, missing[] }` (engine/completeness.ts). */
     brief: jsonb("brief"),
     /** When the client last got the panic switch's holding reply (at most one a day, see settings). */
     panicNoticeAt: tz("panic_notice_at"),

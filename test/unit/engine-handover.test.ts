@@ -253,6 +253,13 @@ describe("while handed over", () => {
     expect(decisions[0]?.patch.holdingReplySentAt).toEqual(NOW);
   });
 
+  it("a handover part-way through keeps the brief so far for the inbox; CONTINUE clears it until the consultation finishes", () => {
+    const lead = askedAbout("budget", { recentAnswers: answersBefore("budget") });
+    const { decisions } = conversation(lead, [says("HUMAN"), says("CONTINUE")]);
+    expect(decisions[0]?.patch.brief).toEqual({ score: 2, total: 5, missing: ["references", "budget", "timing"] });
+    expect(decisions[1]?.patch.brief).toBeNull();
+  });
+
   it("after a finished consultation (a cover-up waiting for the artist) the holding reply offers no more questions", () => {
     const lead = handedOver({ resumeStatus: S.PENDING_APPROVAL, currentQuestion: null, handoverReason: "coverup", holdingReplySentAt: null });
     expect(copyKeys(run(lead, says("are you there?")))).toEqual(["handover.holding_no_questions"]);

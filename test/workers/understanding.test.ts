@@ -30,7 +30,13 @@ describe("a question is never an answer", () => {
     await client.reaches("placement");
     await client.says("any chance the price could be a bit lower? money's tight atm");
     expect(await client.hears()).toEqual([copy("handover.client.price_question")]);
-    expect(await client.lead()).toMatchObject({ status: "NEEDS_ARTIST_REPLY", handover_reason: "price_question", current_question: "placement" });
+    // The inbox shows how little of the brief there is.
+    expect(await client.lead()).toMatchObject({
+      status: "NEEDS_ARTIST_REPLY",
+      handover_reason: "price_question",
+      current_question: "placement",
+      brief: { score: 0, total: 5, missing: ["placement", "size", "references", "budget", "timing"] },
+    });
     expect((await answersOf(client)).map((a) => a.question_key)).toEqual(["idea"]);
   });
 
@@ -209,6 +215,9 @@ describe("what the artist sees", () => {
     // On the lead list too, marked as incomplete.
     const list = (await (await inboxFetch(`/inbox?q=${done.phone.replace(/\D/g, "")}`, { cookie })).text()).replace(/&#39;/g, "'");
     expect(list).toContain(`<span class="brief incomplete">${copy("inbox.brief_missing", { score: 4, total: 5, missing: "references" })}</span>`);
+    // A client handed over part-way shows the brief so far.
+    const handedList = (await (await inboxFetch(`/inbox?q=${handed.phone.replace(/\D/g, "")}`, { cookie })).text()).replace(/&#39;/g, "'");
+    expect(handedList).toContain(`<span class="brief incomplete">${copy("inbox.brief_missing", { score: 2, total: 5, missing: "references, budget, timing" })}</span>`);
   });
 
   it("a client who went quiet at a question counts as stalled there (admin API and inbox), only within the period", async () => {

@@ -15,7 +15,9 @@ import { LeadStatus } from "../lead-status.ts";
 import type { InboundMessage } from "../messages.ts";
 import { asQuestionKey, nextQuestion, questionByKey } from "../questions.ts";
 import { canTransition } from "../state-machine.ts";
+import { knownAnswers } from "./answers.ts";
 import type { DecisionBuilder } from "./builder.ts";
+import { briefCompleteness } from "./completeness.ts";
 import { askConsentAgain } from "./consent.ts";
 import { explicitTrigger, isContinue, type HandoverReason } from "./triggers.ts";
 import { ENGINE_DEFAULTS, type RecordedAnswer } from "./types.ts";
@@ -123,6 +125,10 @@ export function handOver(b: DecisionBuilder, reason: HandoverReason, message: Pi
     return;
   }
   const packet = packetFor(b, reason, message);
+  // Part-way through the consultation: the inbox shows how much of the brief the artist has.
+  if (from === LeadStatus.QUALIFYING || from === LeadStatus.NEW) {
+    b.decision.patch.brief = briefCompleteness(knownAnswers(b), b.lead.attachmentCount + b.decision.attachments.length);
+  }
   b.moveTo(LeadStatus.NEEDS_ARTIST_REPLY, `handover: ${reason}`);
   // A "did you mean…?" left open is dropped: after the handover the question is asked afresh.
   if (b.lead.pendingCheck) b.decision.patch.pendingCheck = null;
@@ -183,6 +189,8 @@ export function endHandover(b: DecisionBuilder, by: "client" | "artist"): void {
   const remembered = b.lead.resumeStatus ?? LeadStatus.QUALIFYING;
   const back = canTransition(LeadStatus.NEEDS_ARTIST_REPLY, remembered) ? remembered : LeadStatus.QUALIFYING;
   b.moveTo(back, by === "client" ? "client sent CONTINUE" : "artist handed back");
+  // The consultation goes on: its brief is written again when it finishes.
+  if (back === LeadStatus.QUALIFYING) b.decision.patch.brief = null;
   b.decision.patch.resumeStatus = null;
   b.decision.patch.holdingReplySentAt = null;
   b.decision.patch.handoverReasons = [];

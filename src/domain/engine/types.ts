@@ -260,7 +260,8 @@ export interface LeadPatch {
   multiAnswerNotedAt?: Date;
   panicNoticeAt?: Date;
   pendingCheck?: PendingCheck | null;
-  brief?: BriefCompleteness;
+  /** Set when the consultation finishes or is handed over part-way; null when a handed-over consultation resumes. */
+  brief?: BriefCompleteness | null;
   // The estimate (see estimate-step.ts); the deposit is quoted here but locked only when its link is sent.
   region?: Region;
   sizeCategory?: SizeCategory;

@@ -67,7 +67,7 @@ interface LeadItem {
   brief: unknown;
 }
 
-/** How complete the client's brief is, marked when something is missing (nothing before the consultation finished). */
+/** How complete the client's brief is, marked when something is missing (nothing while the consultation is under way). */
 const BriefBadge: FC<{ brief: unknown }> = ({ brief }) => {
   const line = briefLine(brief);
   if (line === null) return null;
