@@ -3,7 +3,7 @@
  * a lead whose version moved gets one `sheets.sync` job on the queue. The send is not awaited by
  * the drain (`waitUntil`), so replies never wait for it, and losing it loses nothing: the change is
  * already recorded in `sheet_rows` by the decision's own statement, and the cron's sweep kicks any
- * row left dirty (src/jobs/sheets-sweep.ts).
+ * row left dirty for over a minute (`sheetsSweep` in src/scheduled.ts).
  */
 import { sheetsConfigured, type AppConfig } from "../src/config.ts";
 import type { SheetsSyncJob } from "../src/jobs/messages.ts";

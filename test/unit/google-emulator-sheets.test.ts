@@ -1,7 +1,8 @@
 /**
  * The Google emulator's Sheets v4 (dev/emulators/google/sheets-api.ts), driven over HTTP in Node:
  * Google's shapes for values get / update / batchUpdate / append, `valueInputOption` required, RAW
- * text vs USER_ENTERED formulas, an unknown spreadsheet or tab, the per-minute write quota per
+ * text vs USER_ENTERED formulas, an unknown spreadsheet or tab, a spreadsheet not shared with the
+ * caller (403), the per-minute write quota per
  * service account (429 RESOURCE_EXHAUSTED), and the page rendering the sheet as a table.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -80,6 +81,16 @@ describe("Sheets v4 values", () => {
     expect((await call("POST", `/spreadsheets/${SHEET}/values:batchUpdate`, { valueInputOption: "RAW", data: [{ range: "Gone!A1", values: [["x"]] }] })).body).toEqual({
       error: { code: 400, message: "Unable to parse range: Gone!A1", status: "INVALID_ARGUMENT" },
     });
+  });
+
+  it("a spreadsheet no longer shared with the service account answers 403 PERMISSION_DENIED to reads and writes, until shared again", async () => {
+    const share = (shared: boolean) => fetch(`${new URL(emulator.sheetsApiUrl).origin}/_emulator/spreadsheets/share`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: SHEET, shared }) });
+    expect((await share(false)).status).toBe(200);
+    const denied = { status: 403, body: { error: { code: 403, message: "The caller does not have permission", status: "PERMISSION_DENIED" } } };
+    expect(await call("GET", values("Leads!A1"))).toEqual(denied);
+    expect(await call("POST", `/spreadsheets/${SHEET}/values:batchUpdate`, { valueInputOption: "RAW", data: [{ range: "Leads!A9", values: [["x"]] }] })).toEqual(denied);
+    expect((await share(true)).status).toBe(200);
+    expect((await call("GET", values("Leads!A1"))).status).toBe(200);
   });
 
   it("the per-minute write quota answers 429 RESOURCE_EXHAUSTED after the limit; reads do not count", async () => {

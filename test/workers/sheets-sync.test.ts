@@ -11,7 +11,8 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import worker from "../../src/index.ts";
+import worker, { app } from "../../src/index.ts";
+import { forgetAccessTokens } from "../../src/adapters/google/auth.ts";
 import { getValues, sheetsFrom } from "../../src/adapters/google/sheets.ts";
 import { requireConfig } from "../../src/config.ts";
 import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
@@ -21,12 +22,15 @@ import type { Decision } from "../../src/domain/engine.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { headerRow, rowRange } from "../../src/domain/sheet-row.ts";
 import { JOBS_QUEUE } from "../../src/jobs/names.ts";
+import type { Job } from "../../src/jobs/messages.ts";
 import { syncSheet, type SheetsRequest } from "../../src/jobs/sheets-sync.ts";
 import { createLogger } from "../../src/lib/log.ts";
+import { CRON_EVERY_5_MIN, CRON_JOBS, SHEETS_SWEEP_AFTER_MS } from "../../src/scheduled.ts";
 import { sql } from "../support/workers/db.ts";
 import { google, sheetsEnv } from "../support/workers/google.ts";
 import { textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
 import { ADMIN_KEY, adminFetch, uniqueIp } from "../support/workers/artist.ts";
+import { inboxFetch, signIn } from "../support/workers/inbox.ts";
 
 const SHEET = inject("googleSpreadsheet");
 const ARTIST = "+447700900001";
@@ -35,6 +39,8 @@ const log = createLogger("sheets-test", "error");
 let handle: DatabaseHandle;
 beforeEach(async () => {
   await google.reset();
+  // The reset revoked the emulator's tokens: a cached one would cost a 401 and a re-mint mid-test.
+  forgetAccessTokens();
   // Other files' leads were marked too (every decision marks its row): this file's writer sees only its own.
   await sql("DELETE FROM sheet_rows");
   await sql("DELETE FROM sheet_sync_state");
@@ -82,6 +88,16 @@ async function consume(bodies: unknown[], vars: Record<string, string> = {}) {
   const ctx = createExecutionContext();
   await worker.queue(batch, sheetsEnv(vars));
   return getQueueResult(batch, ctx);
+}
+
+/** Reads until `ok` holds (the dead-letter queue's consumer runs on its own), else fails with the last value. */
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 const rowOf = async (leadId: string) => (await sql<{ row_number: number | null; synced_version: number | null; dirty_since: string | null }>("SELECT row_number, synced_version, dirty_since FROM sheet_rows WHERE lead_id = $1", [leadId]))[0];
@@ -210,6 +226,37 @@ describe("429 and the quota: back off, lose nothing", () => {
     expect(await rowOf(leadId)).toMatchObject({ synced_version: 3, dirty_since: null });
   });
 
+  it("a 503 and then an answer lost on the way back off, longer the second time; the retry rewrites the same row, never a second one", async () => {
+    const leadId = await newLead("patient");
+    const clock = clockAt(Date.now());
+    await google.fail(1, "503", "values.batchUpdate");
+    const first = await run({}, clock);
+    expect(first).toMatchObject({ outcome: "backed_off", reason: expect.stringMatching(/^503 /) as unknown });
+    if (first.outcome !== "backed_off") return;
+    // The first back-off is 2.5–5 s (jittered), the next one twice that.
+    expect(first.at.getTime()).toBeGreaterThanOrEqual(clock.nowMs() + 2_500);
+    expect(first.at.getTime()).toBeLessThanOrEqual(clock.nowMs() + 6_000);
+    expect((await sql<{ consecutive_failures: number }>("SELECT consecutive_failures FROM sheet_sync_state"))[0]?.consecutive_failures).toBe(1);
+
+    // Google applies the write but its answer never arrives: the writer cannot know, and retries.
+    await google.fail(1, "lost", "values.batchUpdate");
+    clock.set(first.at.getTime() + 1);
+    const second = await run({}, clock);
+    expect(second).toMatchObject({ outcome: "backed_off", reason: expect.stringMatching(/^no answer (network|timeout)/) as unknown });
+    if (second.outcome !== "backed_off") return;
+    expect(second.at.getTime()).toBeGreaterThanOrEqual(clock.nowMs() + 5_000);
+    expect((await rowOf(leadId))?.dirty_since).not.toBeNull();
+
+    clock.set(second.at.getTime() + 1);
+    expect(await run({}, clock)).toMatchObject({ outcome: "written", rows: 1 });
+    expect(await rowOf(leadId)).toMatchObject({ synced_version: 1, dirty_since: null });
+    expect((await sql<{ consecutive_failures: number }>("SELECT consecutive_failures FROM sheet_sync_state"))[0]?.consecutive_failures).toBe(0);
+    const rowNumber = (await rowOf(leadId))?.row_number ?? 0;
+    // Written twice (the lost answer's and the retry), both on the lead's one row.
+    expect((await google.sheetWrites()).filter((w) => w.values[0]?.[0] === leadId).map((w) => w.row)).toEqual([rowNumber, rowNumber]);
+    expect((await sheet()).filter((r) => r[0] === leadId)).toHaveLength(1);
+  });
+
   it("the emulator's per-minute write quota answers 429; the writer backs off and writes later, nothing lost", async () => {
     await google.configure({ sheetsWritesPerMinute: 1 });
     const a = await newLead("first");
@@ -244,19 +291,60 @@ describe("429 and the quota: back off, lose nothing", () => {
 });
 
 describe("a sheet that is gone", () => {
+  it.each([
+    ["no longer shared with the service account (403)", () => google.shareSpreadsheet(SHEET.id, false), 403],
+    [
+      "whose tab was renamed (400)",
+      async () => {
+        await google.deleteSpreadsheet(SHEET.id);
+        await google.addSpreadsheet(SHEET.id, ["Renamed"]);
+      },
+      400,
+    ],
+  ])("one %s is permanent too: dead-lettered at once, the writer paused, the row kept waiting", async (_what, breakSheet, status) => {
+    const leadId = await newLead("Perm");
+    await breakSheet();
+    const result = await consume([syncJob(leadId)]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toHaveLength(0);
+    const state = (await sql<{ failed_at: string | null; failure: string | null }>("SELECT failed_at, failure FROM sheet_sync_state"))[0];
+    expect(state?.failed_at).not.toBeNull();
+    expect(state?.failure).toMatch(new RegExp(`^${status} `));
+    expect((await rowOf(leadId))?.dirty_since).not.toBeNull();
+    const letters = await eventually(
+      () => sql<{ reason: string }>("SELECT reason FROM dead_letters WHERE body->>'leadId' = $1", [leadId]),
+      (rows) => rows.length > 0,
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.reason).toMatch(new RegExp(`^permanent: sheets write: ${status} `));
+  });
+
   it("is dead-lettered at once, recorded, and the artist is told once; later kicks wait; a resync writes again", async () => {
     const leadId = await newLead("Kim");
+    const since = new Date(Date.now() - 1_000);
     const artistTextsBefore = (await textsTo(ARTIST)).length;
     await google.deleteSpreadsheet(SHEET.id);
     const result = await consume([syncJob(leadId), syncJob(leadId)]);
     // Acked (the dead letter carries it), none left to retry.
     expect(result.explicitAcks).toHaveLength(2);
     expect(result.retryMessages).toHaveLength(0);
-    const events = await sql<{ payload: { status: number } }>("SELECT payload FROM system_events WHERE type = 'sheets.failed' AND created_at > now() - interval '1 minute'");
+    // (This file's other permanent failures record theirs too: 403 and 400.)
+    const events = await sql<{ payload: { status: number } }>("SELECT payload FROM system_events WHERE type = 'sheets.failed' AND payload->>'status' = '404' AND created_at >= $1", [since.toISOString()]);
     expect(events).toHaveLength(1);
     expect(events[0]?.payload.status).toBe(404);
     const told = (await textsTo(ARTIST)).slice(artistTextsBefore);
     expect(told.filter((t) => t.startsWith(renderCopy("sheets.artist_failure", { reason: "404 NOT_FOUND" }).slice(0, 40)) || t.startsWith("template:"))).toHaveLength(1);
+
+    // The dead letter (one for the batch) reaches the dead-letter queue's consumer and the inbox's Jobs page.
+    const letters = await eventually(
+      () => sql<{ id: number; kind: string; reason: string }>("SELECT id, kind, reason FROM dead_letters WHERE body->>'leadId' = $1", [leadId]),
+      (rows) => rows.length > 0,
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ kind: "sheets.sync" });
+    expect(letters[0]?.reason).toMatch(/^permanent: sheets write: 404 NOT_FOUND/);
+    const jobsPage = await (await inboxFetch("/inbox/jobs", { cookie: await signIn() })).text();
+    expect(jobsPage).toContain(`data-dead-letter="${letters[0]?.id}"`);
 
     // Another change: the writer is paused, nothing is sent to Google, the artist is not told again.
     await change(leadId, { displayName: "Kim L" });
@@ -267,14 +355,17 @@ describe("a sheet that is gone", () => {
     expect((await textsTo(ARTIST)).length).toBe(artistTextsBefore + told.length);
 
     // The artist restores the sheet; an admin resync (a forced flush) ends the pause and writes the
-    // newest state (at the next slot: the failed write counted against the quota).
+    // newest state: at once, or at the next slot when it came within 1.2 s of the failed write
+    // (which counted against the quota); a later flush finds nothing left or writes it then.
     await google.addSpreadsheet(SHEET.id, [SHEET.tab]);
     await consume([{ kind: "sheets.flush", force: true, now: new Date().toISOString() }]);
     expect((await sql<{ failed_at: string | null }>("SELECT failed_at FROM sheet_sync_state"))[0]?.failed_at).toBeNull();
-    expect(await run({}, clockAt(Date.now() + 5_000))).toMatchObject({ outcome: "written", rows: 1 });
+    expect((await run({}, clockAt(Date.now() + 5_000))).outcome).toMatch(/^(written|in_step)$/);
     const row = await rowOf(leadId);
     expect(row).toMatchObject({ synced_version: 2, dirty_since: null });
     expect((await sheet())[(row?.row_number ?? 0) - 1]?.[3]).toBe("Kim L");
+    // Written once, at its newest version (the write Google refused wrote nothing).
+    expect((await google.sheetWrites()).filter((w) => w.values[0]?.[0] === leadId).map((w) => w.values[0]?.[3])).toEqual(["Kim L"]);
     expect((await sql<{ failed_at: string | null }>("SELECT failed_at FROM sheet_sync_state"))[0]?.failed_at).toBeNull();
   });
 });
@@ -298,6 +389,71 @@ describe("backfill and resync", () => {
     const leadId = await newLead("off");
     expect(await syncSheet({ leadIds: [leadId], flush: false, force: false }, env, log)).toEqual({ outcome: "sheets_off" });
     expect(await google.calls()).toHaveLength(0);
+  });
+});
+
+describe("the cron's backstop: a kick that never arrived", () => {
+  /** The sweep of the 5-minute cron with the mirror on; the jobs it enqueues are kept (and not sent) so the test can deliver them. */
+  async function sweepAt(scheduledTime: Date, vars: Record<string, string> = {}) {
+    const sent: Job[] = [];
+    const jobs = {
+      send: (body: Job) => Promise.resolve(void sent.push(body)),
+      sendBatch: (batch: Iterable<{ body: Job }>) => Promise.resolve(void sent.push(...[...batch].map((m) => m.body))),
+    };
+    const result = await CRON_JOBS[CRON_EVERY_5_MIN].sheetsSweep({ env: { ...sheetsEnv(vars), JOBS: jobs as unknown as Queue }, scheduledTime, correlationId: "sheets-sweep-test" });
+    return { result, sent };
+  }
+
+  it("a row dirty for over a minute gets one flush, which writes it; a fresh change or a paused writer gets none", async () => {
+    const leadId = await newLead("lost kick");
+    // Just changed: its kick may still be on its way, so the sweep leaves it.
+    const fresh = await sweepAt(new Date());
+    expect(fresh.result).toMatchObject({ flushed: false });
+    expect(fresh.sent).toHaveLength(0);
+
+    // Its kick was lost: over a minute later the sweep sends one flush, and the flush writes the row.
+    const later = new Date(Date.now() + SHEETS_SWEEP_AFTER_MS + 1_000);
+    const swept = await sweepAt(later);
+    expect(swept.result).toMatchObject({ flushed: true, paused: false });
+    expect(swept.sent).toEqual([expect.objectContaining({ kind: "sheets.flush", force: false, now: later.toISOString() })]);
+    expect((await consume(swept.sent)).explicitAcks).toHaveLength(1);
+    const row = await rowOf(leadId);
+    expect(row).toMatchObject({ synced_version: 1, dirty_since: null });
+    expect((await sheet())[(row?.row_number ?? 0) - 1]?.[3]).toBe("lost kick");
+
+    // Paused by a permanent failure: rows wait for a resync, the sweep does not knock.
+    await change(leadId, { displayName: "after the failure" });
+    await sql("UPDATE sheet_sync_state SET failed_at = now(), failure = 'test: sheet gone'");
+    const paused = await sweepAt(new Date(Date.now() + SHEETS_SWEEP_AFTER_MS + 1_000));
+    expect(paused.result).toMatchObject({ flushed: false, paused: true });
+    expect(paused.sent).toHaveLength(0);
+
+    // Switched off: nothing at all.
+    const off = await sweepAt(later, { FEATURE_SHEETS: "false" });
+    expect(off.result).toEqual({ sheets: "off" });
+    expect(off.sent).toHaveLength(0);
+  });
+});
+
+describe("the demo", () => {
+  it("/demo links the emulator's page of the sheet, which shows the lead's row", async () => {
+    const leadId = await newLead("On the demo sheet");
+    expect(await run({}, clockAt(Date.now()))).toMatchObject({ outcome: "written" });
+    const demoEnv = { ...sheetsEnv(), DEMO_MODE: "true", DEMO_CHAT_URL: "http://127.0.0.1:8790" };
+    const page = await app.request("https://inkline.test/demo", { headers: { "cf-connecting-ip": uniqueIp() } }, demoEnv);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const href = /<section class="card" id="sheet">[\s\S]*?<a href="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&");
+    expect(href).toBe(`${new URL(inject("googleSheetsUrl")).origin}/_emulator/sheet?id=${encodeURIComponent(SHEET.id)}&tab=${encodeURIComponent(SHEET.tab)}`);
+    const sheetPage = await fetch(href ?? "");
+    expect(sheetPage.status).toBe(200);
+    const table = await sheetPage.text();
+    expect(table).toContain(leadId);
+    expect(table).toContain("On the demo sheet");
+
+    // Mirror off: no link to a sheet nobody writes.
+    const offPage = await (await app.request("https://inkline.test/demo", { headers: { "cf-connecting-ip": uniqueIp() } }, { ...demoEnv, FEATURE_SHEETS: "false" })).text();
+    expect(offPage).not.toContain('id="sheet"');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The `/_emulator` control API for tests (inside workerd they reach the emulator only over HTTP):
- * read the calendars, the spreadsheets, the Sheets writes and the calls answered, add or delete a
- * spreadsheet, add a calendar or an event "by hand" (the artist's
+ * read the calendars, the spreadsheets, the Sheets writes and the calls answered, add, delete or
+ * stop sharing a spreadsheet, add a calendar or an event "by hand" (the artist's
  * own), arm faults (500, 503, 429, 403 rateLimitExceeded, timeout, answer lost), set token
  * lifetimes and a rate limit, revoke tokens, invalidate sync tokens, reset; plus the console and
  * the artist's week page.
@@ -35,6 +35,7 @@ const ConfigRequest = z.strictObject({
 });
 const SpreadsheetRequest = z.strictObject({ id: z.string().min(1), tabs: z.array(z.string().min(1)).default(["Sheet1"]) });
 const SpreadsheetIdRequest = z.strictObject({ id: z.string().min(1) });
+const SpreadsheetShareRequest = z.strictObject({ id: z.string().min(1), shared: z.boolean() });
 const CalendarRequest = z.strictObject({ id: z.string().min(1) });
 const EventRequest = z.strictObject({
   calendarId: z.string().min(1),
@@ -120,6 +121,14 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
       const body = parse(req, SpreadsheetIdRequest);
       if (!body.ok) return body.reply;
       return json(200, { deleted: state.spreadsheets.delete(body.value.id) });
+    }
+    case "POST /_emulator/spreadsheets/share": {
+      const body = parse(req, SpreadsheetShareRequest);
+      if (!body.ok) return body.reply;
+      const sheet = state.spreadsheets.get(body.value.id);
+      if (!sheet) return json(404, { error: `no spreadsheet ${body.value.id}` });
+      sheet.unshared = !body.value.shared;
+      return json(200, { id: sheet.id, shared: body.value.shared });
     }
     case "POST /_emulator/calendar/add":
       return addFromForm(ctx, req);

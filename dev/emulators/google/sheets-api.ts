@@ -2,7 +2,8 @@
  * Sheets v4 values as Inkline calls it, under `/v4`: `values.get`, `values.update` (PUT),
  * `values:batchUpdate` and `values.append`, in Google's shapes (ValueRange, UpdateValuesResponse,
  * BatchUpdateValuesResponse, AppendValuesResponse) and errors: `valueInputOption` required (400),
- * an unknown spreadsheet 404 NOT_FOUND, a tab that does not exist 400 "Unable to parse range".
+ * an unknown spreadsheet 404 NOT_FOUND, one no longer shared with the caller 403 PERMISSION_DENIED,
+ * a tab that does not exist 400 "Unable to parse range".
  * RAW stores text as typed; USER_ENTERED turns "=…" into a formula (so a test can tell them apart).
  * The per-minute write quota, tokens and faults are checked in index.ts.
  */
@@ -65,6 +66,8 @@ type Located = { ok: true; sheet: SpreadsheetState; grid: EmulatedCell[][]; a1: 
 function locate(state: GoogleState, spreadsheetId: string, range: string): Located {
   const sheet = state.spreadsheets.get(spreadsheetId);
   if (!sheet) return { ok: false, reply: sheetsError(404, "NOT_FOUND", "Requested entity was not found.") };
+  // Google's answer to a caller the spreadsheet is not shared with (checked before the range).
+  if (sheet.unshared) return { ok: false, reply: sheetsError(403, "PERMISSION_DENIED", "The caller does not have permission") };
   const a1 = parseA1(range);
   const grid = a1 ? sheet.tabs.get(a1.tab) : undefined;
   if (!a1 || !grid) return { ok: false, reply: sheetsError(400, "INVALID_ARGUMENT", `Unable to parse range: ${range}`) };
@@ -105,7 +108,6 @@ const isRows = (v: unknown): v is unknown[][] => Array.isArray(v) && v.every((r)
 const invalidJson = () => sheetsError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.");
 const missingOption = () => sheetsError(400, "INVALID_ARGUMENT", "'valueInputOption' is required but not specified");
 
-/** Runs one Sheets call (the route is known, the token checked). */
 /**
  * What values.update and values.append read first, in Google's order of checks: the input option,
  * the body's rows, then the range; or the error Google answers.
@@ -124,6 +126,7 @@ function writeRequest(
   return { ok: true, option, values: (body.values ?? []) as unknown[][], found };
 }
 
+/** Runs one Sheets call (the route is known, the token checked). */
 export function runSheets(state: GoogleState, req: Incoming, route: NonNullable<ReturnType<typeof sheetsRouteOf>>): Reply {
   switch (route.operation) {
     case "values.get": {

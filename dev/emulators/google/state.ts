@@ -55,6 +55,8 @@ export interface SpreadsheetState {
   id: string;
   /** Tab name → rows of cells (row 1 is index 0); missing cells are empty. */
   tabs: Map<string, EmulatedCell[][]>;
+  /** The artist stopped sharing it with the service account: every call answers 403 PERMISSION_DENIED. */
+  unshared: boolean;
 }
 
 /** One range written (not Google's: the bench reads when each row changed). */
@@ -130,7 +132,7 @@ export class GoogleState {
   addSpreadsheet(id: string, tabs: readonly string[]): SpreadsheetState {
     let sheet = this.spreadsheets.get(id);
     if (!sheet) {
-      sheet = { id, tabs: new Map() };
+      sheet = { id, tabs: new Map(), unshared: false };
       this.spreadsheets.set(id, sheet);
     }
     for (const tab of tabs) if (!sheet.tabs.has(tab)) sheet.tabs.set(tab, []);

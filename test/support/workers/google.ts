@@ -64,6 +64,8 @@ export const google = {
   sheetWrites: async () => (await googleControl<{ writes: { atMs: number; spreadsheetId: string; tab: string; row: number; values: string[][] }[] }>("GET", "/_emulator/sheets/writes")).writes,
   addSpreadsheet: (id: string, tabs: string[]) => googleControl("POST", "/_emulator/spreadsheets", { id, tabs }),
   deleteSpreadsheet: (id: string) => googleControl("POST", "/_emulator/spreadsheets/delete", { id }),
+  /** The artist stops (false) or resumes (true) sharing the spreadsheet with the service account. */
+  shareSpreadsheet: (id: string, shared: boolean) => googleControl("POST", "/_emulator/spreadsheets/share", { id, shared }),
 };
 
 export interface EmulatedCell {
