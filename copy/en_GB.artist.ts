@@ -24,6 +24,7 @@ export const en_GB_artist = {
   "booking.change_kind.cancel": "cancel",
   "booking.change_kind.reschedule": "move",
   "booking.moved.artist": "Moved: {clientName} ({phone}) moved their session from {from} to {when} ({zone}). The deposit moved with it and your calendar is being updated.",
+  "booking.move_rebook.artist": "Moving: {clientName} ({phone}) is moving their session from {from} to {when} ({zone}). By your policy their deposit was {outcome}; the new time is held while they pay a new {deposit} deposit, and the old time is free again in your calendar.",
   "booking.move_none.artist": "{clientName} ({phone}) wants to move their session on {slot}, but no other free time fits. Their booking stands; please get in touch with them.",
   "booking.no_show.artist": "Marked as a no-show: {clientName}, {slot}. Deposit: {outcome} Next time they pay the no-show deposit.",
   "booking.deposit_changed.artist": "Deposit changed for {clientName}: {outcome} Reason: {reason}",

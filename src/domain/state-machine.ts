@@ -74,7 +74,8 @@ export const TRANSITIONS = {
   // The session is over and its deposit settled (session-timers.ts), unless a no-show said otherwise;
   // or cancelled by the client within the rules or by the artist; or a no-show the artist marked (a
   // mistaken mark is undone back to BOOKED).
-  BOOKED: [S.COMPLETED, S.CANCELLED, S.NO_SHOW, ...ALWAYS],
+  // A move whose policy fate is forfeit or refund holds the new time with a new deposit (AWAITING_DEPOSIT).
+  BOOKED: [S.COMPLETED, S.CANCELLED, S.NO_SHOW, S.AWAITING_DEPOSIT, ...ALWAYS],
   COMPLETED: [...ALWAYS],
   // A cancelled or no-show client who writes again starts a new consultation (NEW).
   CANCELLED: [S.NEW, S.OPTOUT],

@@ -94,6 +94,62 @@ describe("a booked client asks to change their session", () => {
     expect(copyKeys(chosen)).toEqual(["booking.moved.client"]);
   });
 
+  it("a policy whose reschedule fate is credit: the offer says so; the choice moves the booking, the credit used on it at once", () => {
+    const cfg: EngineConfig = { ...CFG, policy: { ...defaultPolicy(), depositOnReschedule: "credit" } };
+    const lead = booked(100);
+    const d = run(lead, says("can I move my appointment?"), cfg);
+    expect(copyKeys(d)).toEqual(["booking.move_offer_fate.client"]);
+    expect(d.patch.slotOffer).toMatchObject({ moving: true, moveFate: "credit" });
+    expect(d.outbound[0]?.kind === "list" ? d.outbound[0].body : "").toContain("becomes credit");
+    const offer = d.patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    const chosen = run({ ...lead, slotOffer: offer }, says("1"), cfg);
+    expect(chosen.hold).toMatchObject({ moveBookingId: "booking-1", confirm: true });
+    expect(chosen.checkout).toBeUndefined();
+    expect(chosen.patch.depositLedger?.slice(1)).toMatchObject([{ kind: "credit", amountMinor: 10_000 }, { kind: "reopen", from: "credit", amountMinor: 10_000 }]);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? [])).toMatchObject({ credit: 0, held: 10_000 });
+    expect(copyKeys(chosen)).toEqual(["booking.moved.client"]);
+  });
+
+  it("late, the artist lets the move through: the policy's late fate (forfeit) applies when the new time is chosen, which is held with a new deposit link", () => {
+    const lead = booked(10);
+    const { decision, outcome } = decideArtistAction(lead, { type: "artist_action", action: "allow_move", reason: null, via: "inbox" }, NOW, CFG);
+    expect(outcome.ok).toBe(true);
+    expect(decision.patch.slotOffer).toMatchObject({ moving: true, moveFate: "forfeit" });
+    expect(copyKeys(decision)).toEqual(["booking.move_offer_fate.client"]);
+    const offer = decision.patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    const choosing = { ...lead, slotOffer: offer };
+    const chosen = run(choosing, says("2"), CFG);
+    expectLegalTransitions(choosing, chosen);
+    expect(chosen.transitions.map((t) => t.to)).toEqual([LeadStatus.AWAITING_DEPOSIT]);
+    expect(chosen.cancelBooking).toEqual({ bookingId: "booking-1", reason: "moved_new_deposit" });
+    expect(chosen.hold).toMatchObject({ confirm: false, start: new Date(offer.slots[1]?.start ?? "") });
+    expect(chosen.hold?.moveBookingId).toBeUndefined();
+    expect(chosen.patch.heldSlot).toMatchObject({ bookingId: "hold-pending", start: offer.slots[1]?.start, moves: 1 });
+    expect(chosen.patch.depositPaidAt).toBeNull();
+    expect(chosen.checkout).toMatchObject({ attempt: 2, amountMinor: 10_000 });
+    expect(chosen.patch.depositLedger?.at(-1)).toMatchObject({ kind: "forfeit", amountMinor: 10_000, reference: "booking-1" });
+    expect(balanced(chosen.patch.depositLedger)).toBe(true);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? []).held).toBe(0);
+    expect(copyKeys(chosen)).toEqual(["booking.move_rebook.client", "booking.held.client"]);
+    expect(toArtist(chosen).map((o) => o.copyKey)).toEqual(["booking.move_rebook.artist"]);
+  });
+
+  it("a policy whose reschedule fate is refund: the deposit refunded through the refund path, the new time needs a new deposit", () => {
+    const cfg: EngineConfig = { ...CFG, policy: { ...defaultPolicy(), depositOnReschedule: "refund" } };
+    const lead = booked(100);
+    const offer = run(lead, says("I'd like to reschedule"), cfg).patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    expect(offer.moveFate).toBe("refund");
+    const chosen = run({ ...lead, slotOffer: offer }, says("1"), cfg);
+    expect(chosen.refund).toMatchObject({ amountMinor: 10_000, paymentIntentId: "pi_1" });
+    expect(chosen.checkout).toMatchObject({ amountMinor: 10_000 });
+    expect(chosen.transitions.map((t) => t.to)).toEqual([LeadStatus.AWAITING_DEPOSIT]);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? [])).toMatchObject({ refunded: 10_000, held: 0 });
+    expect(copyKeys(chosen)).toEqual(["deposit.refunded.client", "booking.move_rebook.client", "booking.held.client"]);
+  });
+
   it("no free moves left: the client is told, the artist may allow the move", () => {
     const d = run(booked(100, 1), says("could I reschedule?"), CFG);
     expect(copyKeys(d)).toEqual(["booking.change_outside.no_free_reschedules.client"]);
