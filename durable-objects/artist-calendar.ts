@@ -41,6 +41,8 @@ export interface HoldRequest {
   now: Date;
   /** How long the deposit link lives (the hold lasts that plus a grace). */
   linkMs?: number;
+  /** The lead's confirmed booking the hold replaces (cancelled with it, its time freed): a move needing a new deposit. */
+  cancels?: string;
 }
 
 export interface SlotTime {
@@ -119,8 +121,13 @@ export class ArtistCalendar extends DurableObject<Env> {
       }
     }
     const life = holdExpiresAt(request.now, request.linkMs);
-    const held = await insertHold(db, { artistId: artist.id, leadId: request.leadId, time, holdExpiresAt: life.holdExpiresAt, now: request.now });
+    const held = await insertHold(db, { artistId: artist.id, leadId: request.leadId, time, holdExpiresAt: life.holdExpiresAt, now: request.now, ...(request.cancels ? { cancels: request.cancels } : {}) });
     if (!held.ok) return { ok: false, reason: "slot_taken", alternatives: await this.alternatives(db, artist, request) };
+    if (held.cancelled) {
+      // The replaced booking's event leaves the calendar and its time goes to people waiting.
+      await this.writeCalendar(held.cancelled.id, request.now);
+      await this.timeFreed({ artistId: artist.id, bookingId: held.cancelled.id, leadId: request.leadId, start: held.cancelled.start, end: held.cancelled.end, why: "cancel", now: request.now });
+    }
     return {
       ok: true,
       bookingId: held.booking.id,
