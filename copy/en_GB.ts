@@ -81,6 +81,8 @@ export const en_GB = {
   "handover.client.high_complexity": "Lovely, detailed work! Pieces like this need a quick chat with {artistName} first, so I've passed your answers on and they'll reply here. Reply CONTINUE if you'd like to carry on with my questions in the meantime.",
   "handover.client.coverup":
     "Thank you{greetingName}, that's everything I need! Cover-ups need {artistName}'s eye, so I've passed your whole request on, and they'll reply here personally, usually within {replyDays} days.",
+  "handover.client.booking_ended": "Hi{greetingName}, thanks for getting in touch! I've passed your message to {artistName}, who will reply here personally about booking a new date.",
+  "booking.ended_credit.client": "Good to know: your {amount} deposit is still kept as credit for a new date until {expires}.",
   "handover.client.repeated_failures": "Sorry, I'm having trouble understanding, so I've asked {artistName} to help. They'll reply here as soon as they can. Reply CONTINUE if you'd like to try my questions again.",
   "handover.holding": "Thanks{greetingName}, {artistName} has your messages and will reply here as soon as they can. Reply CONTINUE to carry on with my questions meanwhile.",
   "handover.resumed": "Great, let's carry on.",
@@ -94,6 +96,7 @@ export const en_GB = {
   "handover.reason.long_question": "they asked a long question",
   "handover.reason.high_complexity": "a very detailed piece (complexity 3)",
   "handover.reason.coverup": "a cover-up",
+  "handover.reason.booking_ended": "their session was cancelled or missed, and they wrote again",
   "handover.reason.repeated_failures": "I couldn't understand their answers after several tries",
   "handover.answer_line": "• {label}: {answer}",
   "handover.failure_line": "{label} ×{count}",

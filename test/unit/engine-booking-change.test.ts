@@ -202,6 +202,36 @@ describe("the artist decides", () => {
   });
 });
 
+describe("a client whose booking ended writes again", () => {
+  it("after a cancel with credit: handed to the artist politely, reminded of the credit; CONTINUE returns them to CANCELLED", () => {
+    const cancelled = run(booked(100), says("I need to cancel, sorry"), CFG);
+    const lead: LeadState = { ...booked(100), status: LeadStatus.CANCELLED, heldSlot: null, payment: { ...PAID, ledger: cancelled.patch.depositLedger ?? [] } };
+    const d = run(lead, says("hi, it's me again"), CFG);
+    expectLegalTransitions(lead, d);
+    expect(d.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_ARTIST_REPLY]);
+    expect(d.patch.resumeStatus).toBe(LeadStatus.CANCELLED);
+    expect(d.patch.handoverReason).toBe("booking_ended");
+    expect(copyKeys(d)).toEqual(["handover.client.booking_ended", "booking.ended_credit.client"]);
+    const credit = d.outbound.find((o) => o.copyKey === "booking.ended_credit.client");
+    expect(credit?.kind === "text" ? credit.body : "").toContain("£100");
+    expect(toArtist(d).map((o) => o.copyKey)).toContain("handover.artist");
+    const handed = { ...lead, status: LeadStatus.NEEDS_ARTIST_REPLY, resumeStatus: LeadStatus.CANCELLED };
+    const back = run(handed, says("continue"), CFG);
+    expect(back.transitions.map((t) => t.to)).toEqual([LeadStatus.CANCELLED]);
+  });
+
+  it("after a no-show (deposit forfeit): handed to the artist, no credit mentioned; a reaction changes nothing", () => {
+    const noShow = decideArtistAction(booked(-1), { type: "artist_action", action: "mark_no_show", reason: null, via: "inbox" }, NOW, CFG).decision;
+    const lead: LeadState = { ...booked(-1), status: LeadStatus.NO_SHOW, payment: { ...PAID, ledger: noShow.patch.depositLedger ?? [] } };
+    const d = run(lead, says("so sorry, my train was cancelled"), CFG);
+    expect(d.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_ARTIST_REPLY]);
+    expect(copyKeys(d)).toEqual(["handover.client.booking_ended"]);
+    const reaction = run(lead, says("", { kind: "reaction", text: null, rawType: "reaction" }), CFG);
+    expect(reaction.transitions).toEqual([]);
+    expect(reaction.outbound).toEqual([]);
+  });
+});
+
 describe("a client with a no-show pays the policy's deposit next time", () => {
   const estimate = (noShowCount: number, config: EngineConfig = CFG) =>
     run(askedAbout("location_city", { recentAnswers: answersBefore("location_city"), noShowCount }), says("Manchester"), config);

@@ -171,3 +171,29 @@ describe("the artist cancels with a refund", () => {
     expect(live).toHaveLength(0);
   });
 });
+
+describe("a client whose booking ended writes again", () => {
+  it("cancelled with credit: a polite reply saying the artist will answer personally, the credit recalled; the artist gets the handover", async () => {
+    const at = new Date(Date.now() - 5 * 24 * HOUR).toISOString();
+    const expires = new Date(Date.now() + 170 * 24 * HOUR).toISOString();
+    const ledger = [
+      { kind: "payment", amountMinor: 10_000, currency: "GBP", at, reference: "pi_x", source: "checkout", reason: null, status: "succeeded" },
+      { kind: "credit", amountMinor: 10_000, currency: "GBP", at, reference: "b", source: "checkout", reason: "cancel_client", status: null, expiresAt: expires },
+    ];
+    const lead = await insertLead("CANCELLED", { deposit_paid_at: at, deposit_ledger: JSON.stringify(ledger) });
+    await say(lead.phone, "Hi! Sorry again about cancelling last week");
+    const row = await leadRow(lead.id);
+    expect(row).toMatchObject({ status: "NEEDS_ARTIST_REPLY", resume_status: "CANCELLED", handover_reason: "booking_ended" });
+    const texts = await textsTo(lead.phone);
+    expect(texts.slice(-2)).toEqual([copy("handover.client.booking_ended"), copy("booking.ended_credit.client", { amount: "£100", expires: expires.slice(0, 10) })]);
+    const notices = await sql<{ copy_key: string | null }>("SELECT copy_key FROM outbox_messages WHERE lead_id = $1 AND to_phone <> $2", [lead.id, lead.phone]);
+    expect(notices.map((n) => n.copy_key)).toContain("handover.artist");
+  });
+
+  it("a no-show: handed over politely, no credit mentioned (the deposit was forfeit)", async () => {
+    const lead = await insertLead("NO_SHOW", { no_show_count: 1 });
+    await say(lead.phone, "I'm so sorry I missed it, can we sort something out?");
+    expect(await leadRow(lead.id)).toMatchObject({ status: "NEEDS_ARTIST_REPLY", resume_status: "NO_SHOW" });
+    expect((await textsTo(lead.phone)).at(-1)).toBe(copy("handover.client.booking_ended"));
+  });
+});
