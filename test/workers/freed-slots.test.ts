@@ -19,6 +19,7 @@ import { renderCopy } from "../../src/domain/copy.ts";
 import { findSlots, FLEXIBLE, type Interval } from "../../src/domain/gap-search.ts";
 import { CRON_EVERY_5_MIN, CRON_JOBS } from "../../src/scheduled.ts";
 import { enqueueSlotFreed, offerFreedSlot, slotFreedJob } from "../../src/jobs/slot-freed.ts";
+import { holdDue } from "../../src/jobs/hold-due.ts";
 import { createLogger } from "../../src/lib/log.ts";
 import { insertLead, leadRow, settleLead, type TestLead } from "../support/workers/artist.ts";
 import { sql } from "../support/workers/db.ts";
@@ -247,6 +248,40 @@ describe("freed slots go to people waiting", () => {
     await settleLead(quiet.phone);
     expect(await leadRow(quiet.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
     expect((await holdsOf([quiet.id])).map((h) => h.starts_at.toISOString())).toEqual([slot.start.toISOString()]);
+  });
+
+  it("a hold taken on a freed slot that lapses unpaid: the cron's hold job (its scheduled time) releases it and the time goes to the next client, once", async () => {
+    const artist = await artistId();
+    const slot = await freeSmallSlot(artist);
+    const day = londonDate(slot.start);
+    const first = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", day);
+    const next = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-02T00:00:00Z", day);
+
+    await enqueueSlotFreed(env.JOBS, { artistId: artist, start: slot.start, end: slot.end, now: new Date() });
+    await tap(first, (await offerButtons(first)).find((b) => b.endsWith(":yes")) ?? "", "Yes, book it");
+    expect(await leadRow(first.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
+    const [hold] = await sql<{ id: string; hold_expires_at: Date }>("SELECT id, hold_expires_at FROM bookings WHERE lead_id = $1 AND status = 'HELD'", [first.id]);
+    if (!hold) throw new Error("no hold");
+    expect(await sentTo(next.phone)).toHaveLength(0);
+
+    // The cron's hold sweep finds it at a run after its time is up and queues this job with the run's time.
+    const job = { kind: "booking.hold_due", correlationId: "freed-hold-lapse", bookingId: hold.id, now: new Date(hold.hold_expires_at.getTime() + 60_000).toISOString() } as const;
+    await env.JOBS.send(job, { contentType: "json" });
+    await offerButtons(next);
+    expect(await leadRow(next.id)).toMatchObject({ status: "CHOOSING_SLOT" });
+    expect((await sql<{ status: string }>("SELECT status FROM bookings WHERE id = $1", [hold.id]))[0]?.status).toBe("RELEASED");
+    expect((await offersFor(slot)).map((o) => [o.lead_id, o.outcome])).toEqual([
+      [first.id, "ACCEPTED"],
+      [next.id, "OFFERED"],
+    ]);
+
+    // The job again (redelivered), and a later run: the hold is released already, nothing is offered twice.
+    await env.JOBS.send(job, { contentType: "json" });
+    expect(await holdDue(hold.id, new Date(hold.hold_expires_at.getTime() + 6 * 60_000), env, log)).toBe("skipped:RELEASED");
+    await new Promise((r) => setTimeout(r, 1_500));
+    await settleLead(next.phone);
+    expect(await offersFor(slot)).toHaveLength(2);
+    expect((await textsTo(next.phone)).filter((t) => t.includes("A time has just opened up"))).toHaveLength(1);
   });
 
   it("time someone else holds meanwhile is never offered", async () => {
