@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultAvailability } from "../../src/domain/availability.ts";
 import { ledgerBalance, NO_PAYMENT, type LedgerEntry, type PaymentState } from "../../src/domain/deposit.ts";
-import { decideArtistAction, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
+import { decideArtistAction, decidePayment, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
 import { ChangeButton } from "../../src/domain/engine/booking-change.ts";
 import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
@@ -148,6 +148,22 @@ describe("a booked client asks to change their session", () => {
     expect(chosen.transitions.map((t) => t.to)).toEqual([LeadStatus.AWAITING_DEPOSIT]);
     expect(ledgerBalance(chosen.patch.depositLedger ?? [])).toMatchObject({ refunded: 10_000, held: 0 });
     expect(copyKeys(chosen)).toEqual(["deposit.refunded.client", "booking.move_rebook.client", "booking.held.client"]);
+
+    // The new deposit is paid (a new PaymentIntent): booked; a later refund is of the new payment only.
+    const awaiting: LeadState = {
+      ...lead,
+      status: LeadStatus.AWAITING_DEPOSIT,
+      slotOffer: null,
+      heldSlot: { ...(chosen.patch.heldSlot ?? { start: "", end: "", label: "" }), bookingId: "booking-2" },
+      payment: { ...PAID, attempt: 2, sessionId: "cs_2", paidAt: null, refundedMinor: 10_000, ledger: chosen.patch.depositLedger ?? [] },
+    };
+    const paid = decidePayment(awaiting, { type: "checkout_completed", sessionId: "cs_2", paymentStatus: "paid", amountTotal: 10_000, currency: "gbp", paymentIntentId: "pi_2", atMs: NOW.getTime(), source: "webhook" }, NOW, { ...cfg, booking: { ...BOOKING, paidOutcome: "confirmed" } }).decision;
+    expect(paid.transitions.map((t) => t.to)).toEqual([LeadStatus.DEPOSIT_PAID, LeadStatus.BOOKED]);
+    expect(paid.patch.refundedAmountMinor).toBe(0);
+    const rebooked: LeadState = { ...awaiting, status: LeadStatus.BOOKED, payment: { ...awaiting.payment ?? PAID, paidAt: NOW, paymentIntentId: "pi_2", refundedMinor: 0, ledger: paid.patch.depositLedger ?? [] } };
+    expect(ledgerBalance(paid.patch.depositLedger ?? [])).toMatchObject({ paid: 20_000, refunded: 10_000, held: 10_000 });
+    const refund = decideArtistAction(rebooked, { type: "artist_action", action: "refund", reason: "goodwill", via: "inbox" }, NOW, cfg).decision;
+    expect(refund.refund).toMatchObject({ amountMinor: 10_000, paymentIntentId: "pi_2" });
   });
 
   it("no free moves left: the client is told, the artist may allow the move", () => {
