@@ -113,7 +113,7 @@ describe("a move the policy does not let the deposit follow", () => {
     expect(readLedger(booked.deposit_ledger).map((e) => e.kind)).toEqual(["payment", "forfeit", "payment"]);
     expect(expectBalanced(booked.deposit_ledger)).toMatchObject({ paid: 20_000, forfeited: 10_000, held: 10_000 });
     expect((await bookingsOf(lead.id)).map((b) => b.status)).toEqual(["CANCELLED", "CONFIRMED"]);
-  });
+  }, 60_000);
 });
 
 describe("the artist cancels with a refund", () => {
@@ -169,7 +169,7 @@ describe("the artist cancels with a refund", () => {
     await eventually(async () => expect((await bookingRow(bookingId))?.calendar_event_id).toBeNull());
     const live = (await google.events(testCalendar().calendarId)).filter((e) => e.id === eventId && e.status !== "cancelled");
     expect(live).toHaveLength(0);
-  });
+  }, 60_000);
 });
 
 describe("a client whose booking ended writes again", () => {

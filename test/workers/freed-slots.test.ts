@@ -283,7 +283,7 @@ describe("freed slots go to people waiting", () => {
     await settleLead(next.phone);
     expect(await offersFor(slot)).toHaveLength(2);
     expect((await textsTo(next.phone)).filter((t) => t.includes("A time has just opened up"))).toHaveLength(1);
-  });
+  }, 60_000);
 
   it("offers are visible: the admin API lists a freed time's offers (400 naming the field, 404s); the inbox lead page shows each client's", async () => {
     const artist = await artistId();
@@ -331,7 +331,7 @@ describe("freed slots go to people waiting", () => {
     expect(card).toContain(slotLabel(slot, "Europe/London").day);
     const other = section(await (await inboxFetch(`/inbox/leads/${next.id}`, { cookie })).text(), "freed-offers-title");
     expect(other).toContain("Waiting for their answer");
-  });
+  }, 60_000);
 
   it("time someone else holds meanwhile is never offered", async () => {
     const artist = await artistId();
