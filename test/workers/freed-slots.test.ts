@@ -315,7 +315,8 @@ describe("freed slots go to people waiting", () => {
     expect(noStart.status).toBe(400);
     expect(await noStart.json()).toMatchObject({ field: "freed_start" });
     expect((await adminFetch(`/admin/artists/${crypto.randomUUID()}/freed-offers?${query.toString()}`)).status).toBe(404);
-    const elsewhere = new URLSearchParams({ freed_start: new Date(slot.start.getTime() - DAY).toISOString(), freed_end: new Date(slot.end.getTime() - DAY).toISOString() });
+    // A minute off this freed time: an interval nobody freed (other tests free whole slots).
+    const elsewhere = new URLSearchParams({ freed_start: new Date(slot.start.getTime() + 60_000).toISOString(), freed_end: new Date(slot.end.getTime() + 60_000).toISOString() });
     const none = await adminFetch(`/admin/artists/${artist}/freed-offers?${elsewhere.toString()}`);
     expect(none.status).toBe(404);
     expect(await none.json()).toMatchObject({ error: "no_offers" });
