@@ -20,6 +20,8 @@ import { requireConfig, type AppConfig } from "../src/config.ts";
 import { getArtist, type Artist } from "../src/db/artists-store.ts";
 import { applyBookingStep, blockedBetween, changeBookingTime, getBooking, insertHold, type TimeChange } from "../src/db/booking-store.ts";
 import { connectPatiently, openDatabase, type Database } from "../src/db/client.ts";
+import type { BookingRow } from "../src/db/schema.ts";
+import { acceptedOfferFor } from "../src/db/slot-offer-store.ts";
 import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
 import type { CalendarWriteJob } from "../src/jobs/messages.ts";
@@ -41,6 +43,8 @@ export interface HoldRequest {
   now: Date;
   /** How long the deposit link lives (the hold lasts that plus a grace). */
   linkMs?: number;
+  /** The lead's confirmed booking the hold replaces (cancelled with it, its time freed): a move needing a new deposit. */
+  cancels?: string;
 }
 
 export interface SlotTime {
@@ -119,8 +123,13 @@ export class ArtistCalendar extends DurableObject<Env> {
       }
     }
     const life = holdExpiresAt(request.now, request.linkMs);
-    const held = await insertHold(db, { artistId: artist.id, leadId: request.leadId, time, holdExpiresAt: life.holdExpiresAt, now: request.now });
+    const held = await insertHold(db, { artistId: artist.id, leadId: request.leadId, time, holdExpiresAt: life.holdExpiresAt, now: request.now, ...(request.cancels ? { cancels: request.cancels } : {}) });
     if (!held.ok) return { ok: false, reason: "slot_taken", alternatives: await this.alternatives(db, artist, request) };
+    if (held.cancelled) {
+      // The replaced booking's event leaves the calendar and its time goes to people waiting.
+      await this.writeCalendar(held.cancelled.id, request.now);
+      await this.timeFreed({ artistId: artist.id, bookingId: held.cancelled.id, leadId: request.leadId, start: held.cancelled.start, end: held.cancelled.end, why: "cancel", now: request.now });
+    }
     return {
       ok: true,
       bookingId: held.booking.id,
@@ -253,6 +262,19 @@ export class ArtistCalendar extends DurableObject<Env> {
     await enqueueSlotFreed(this.env.JOBS, { artistId: freed.artistId, start: freed.start, end: freed.end, now: freed.now });
   }
 
+  /**
+   * A hold released unpaid (its link expired, or the hold sweep found it lapsed) that was taken on a
+   * freed slot the client accepted: the freed interval goes back to the people waiting, the next
+   * one offered (the job skips everyone offered it before). Runs once: only the step that released
+   * the hold gets here.
+   */
+  private async freedHoldReleased(db: Database, hold: BookingRow, now: Date): Promise<void> {
+    const accepted = await acceptedOfferFor(db, { artistId: hold.artistId, leadId: hold.leadId, start: hold.startsAt });
+    if (!accepted) return;
+    this.log().info("freed.hold_lapsed", { artist_id: hold.artistId, booking_id: hold.id, lead_id: hold.leadId, row_id: accepted.id });
+    await enqueueSlotFreed(this.env.JOBS, { artistId: accepted.artistId, start: accepted.freedStart, end: accepted.freedEnd, now });
+  }
+
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */
   paid(bookingId: string, now: Date): Promise<StepAnswer> {
     return this.store.serial(() => this.store.guarded(async (db) => this.step(db, bookingId, now, (b) => onPaid(b), "paid")));
@@ -285,6 +307,7 @@ export class ArtistCalendar extends DurableObject<Env> {
     const done = await applyBookingStep(db, bookingId, step, now, reason);
     if (done.applied) {
       if (step.kind !== "release") await this.writeCalendar(bookingId, now);
+      else await this.freedHoldReleased(db, row, now);
       return { outcome: step.kind === "release" ? "released" : "confirmed", bookingId, changed: true };
     }
     if (done.reason === "slot_taken") {

@@ -117,7 +117,9 @@ export class LeadBooking {
       const reason = moved.reason === "calendar_unavailable" || moved.reason === "calendar_busy" ? moved.reason : "slot_taken";
       return redo({ reason, alternatives: [] });
     }
-    const answer = await stub.hold({ leadId: lead.id, start: intent.start, end: intent.end, size: lead.size, now, linkMs: this.config.BOOKING_HOLD_MINUTES * 60_000 });
+    // A move needing a new deposit gives up the confirmed booking in the hold's own transaction.
+    const cancels = decision.cancelBooking?.bookingId;
+    const answer = await stub.hold({ leadId: lead.id, start: intent.start, end: intent.end, size: lead.size, now, linkMs: this.config.BOOKING_HOLD_MINUTES * 60_000, ...(cancels ? { cancels } : {}) });
     if (!answer.ok) return redo({ reason: answer.reason, alternatives: answer.alternatives });
     if (intent.confirm) {
       // Paid before (kept as credit): the hold is confirmed at once, and the event written.

@@ -11,7 +11,9 @@ import { isExclusionViolation, type Database } from "./client.ts";
 import { readPolicy, type StudioPolicy } from "../domain/studio-policy.ts";
 import { artists, bookings, leads, type BookingRow } from "./schema.ts";
 
-export type HoldResult = { ok: true; booking: BookingRow; replaced: string | null } | { ok: false; reason: "slot_taken" };
+export type HoldResult =
+  | { ok: true; booking: BookingRow; replaced: string | null; cancelled: { id: string; start: Date; end: Date } | null }
+  | { ok: false; reason: "slot_taken" };
 
 export interface NewHold {
   artistId: string;
@@ -19,6 +21,12 @@ export interface NewHold {
   time: BlockedTime;
   holdExpiresAt: Date;
   now: Date;
+  /**
+   * The lead's confirmed booking this hold replaces (a move whose deposit does not follow it,
+   * engine/move-settlement.ts): cancelled in the same transaction, so the lead never blocks two
+   * times and a refused hold leaves the booking standing.
+   */
+  cancels?: string;
 }
 
 /**
@@ -33,6 +41,13 @@ export async function insertHold(db: Database, hold: NewHold): Promise<HoldResul
         .set({ status: BookingStatus.RELEASED, releasedReason: "chose_again", holdExpiresAt: null, updatedAt: hold.now })
         .where(and(eq(bookings.leadId, hold.leadId), eq(bookings.status, BookingStatus.HELD)))
         .returning({ id: bookings.id });
+      const [cancelled] = hold.cancels
+        ? await tx
+            .update(bookings)
+            .set({ status: BookingStatus.CANCELLED, releasedReason: "moved_new_deposit", holdExpiresAt: null, updatedAt: hold.now })
+            .where(and(eq(bookings.id, hold.cancels), eq(bookings.leadId, hold.leadId), eq(bookings.status, BookingStatus.CONFIRMED)))
+            .returning({ id: bookings.id, start: bookings.startsAt, end: bookings.blockedUntil })
+        : [];
       const [booking] = await tx
         .insert(bookings)
         .values({
@@ -48,7 +63,7 @@ export async function insertHold(db: Database, hold: NewHold): Promise<HoldResul
         })
         .returning();
       if (!booking) throw new Error("bookings insert returned no row");
-      return { ok: true as const, booking, replaced: released[0]?.id ?? null };
+      return { ok: true as const, booking, replaced: released[0]?.id ?? null, cancelled: cancelled ?? null };
     });
   } catch (error) {
     if (isExclusionViolation(error)) return { ok: false, reason: "slot_taken" };

@@ -5,7 +5,7 @@
  * twice. Closing a row is a conditional update (only an OFFERED row closes), so a late answer and
  * the deadline sweep cannot both close it.
  */
-import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { SessionSize } from "../domain/gap-search.ts";
 import { WAITING_STATUSES, type WaitingLead } from "../domain/freed-slots.ts";
 import type { Database } from "./client.ts";
@@ -146,4 +146,39 @@ export function lapsedOffers(db: Database, now: Date, limit: number): Promise<Sl
     .where(and(eq(slotOffers.outcome, "OFFERED"), lte(slotOffers.deadline, now)))
     .orderBy(asc(slotOffers.deadline))
     .limit(limit);
+}
+
+/**
+ * The accepted freed-slot offer a hold was taken on (the lead said yes to that session), or null:
+ * when such a hold lapses unpaid, the freed interval goes to the next client waiting.
+ */
+export async function acceptedOfferFor(db: Database, hold: { artistId: string; leadId: string; start: Date }): Promise<SlotOfferRow | null> {
+  const [row] = await db
+    .select()
+    .from(slotOffers)
+    .where(and(eq(slotOffers.artistId, hold.artistId), eq(slotOffers.leadId, hold.leadId), eq(slotOffers.slotStart, hold.start), eq(slotOffers.outcome, "ACCEPTED")))
+    .orderBy(desc(slotOffers.answeredAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** An offer with the client's name, for the admin API and the inbox. */
+export interface OfferWithClient extends SlotOfferRow {
+  clientName: string | null;
+}
+
+/** Every offer of the freed interval with the clients' names (oldest first), at most `limit`. */
+export function offersWithClients(db: Database, interval: FreedInterval, limit = 100): Promise<OfferWithClient[]> {
+  return db
+    .select({ ...getTableColumns(slotOffers), clientName: leads.displayName })
+    .from(slotOffers)
+    .innerJoin(leads, eq(leads.id, slotOffers.leadId))
+    .where(sameInterval(interval))
+    .orderBy(asc(slotOffers.offeredAt), asc(slotOffers.createdAt))
+    .limit(limit);
+}
+
+/** The freed times offered to one client, newest first (the inbox's lead page). */
+export function offersToLead(db: Database, leadId: string, limit = 20): Promise<SlotOfferRow[]> {
+  return db.select().from(slotOffers).where(eq(slotOffers.leadId, leadId)).orderBy(desc(slotOffers.offeredAt)).limit(limit);
 }

@@ -69,3 +69,29 @@ export function ledgerAfter(ledger: readonly LedgerEntry[], settlement: Settleme
   const refund = settlement.refundMinor > 0 && settlement.currency !== null ? [refundEntry(settlement.refundMinor, settlement.currency)] : [];
   return [...ledger, ...settlement.entries, ...refund];
 }
+
+/** What a move whose fate the policy decides does to the deposit: the settlement, and whether the new time needs a new deposit. */
+export interface MoveSettlement extends Settlement {
+  newDeposit: boolean;
+}
+
+/**
+ * A booking moved to a new time with the policy's `fate` for the deposit (issue 18):
+ * - move: the held money moves with the booking (no entries);
+ * - credit: it becomes credit (with the policy's expiry) and the credit is used on the new time at
+ *   once (a `reopen` of that credit, reason `credit_used_on_new_time`): held again, on the same
+ *   booking, so the session's settlement applies it as usual; no new deposit;
+ * - forfeit or refund: the held money is settled so, and the new time needs a new deposit.
+ * Nothing held (nothing paid, or settled already): nothing to carry, so the new time needs a deposit
+ * unless the fate keeps the booking's money with it (move, credit).
+ */
+export function settleMove(ledger: readonly LedgerEntry[], fate: DepositFate, ctx: SettleContext): MoveSettlement {
+  if (fate === DepositFate.MOVE) return { entries: [], refundMinor: 0, currency: currencyOf(ledger), newDeposit: false };
+  const settled = settleHeld(ledger, fate, ctx);
+  if (fate !== DepositFate.CREDIT) return { ...settled, newDeposit: true };
+  const credit = settled.entries[0];
+  if (!credit) return { ...settled, newDeposit: false };
+  const used: LedgerEntry = { ...credit, kind: "reopen", from: "credit", reason: "credit_used_on_new_time" };
+  delete used.expiresAt;
+  return { ...settled, entries: [credit, used], newDeposit: false };
+}

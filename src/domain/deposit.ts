@@ -97,9 +97,17 @@ export const NO_PAYMENT: PaymentState = {
   ledger: [],
 };
 
-/** What can still be refunded: received minus refunded. */
+/**
+ * What can still be refunded of the current payment: received under its PaymentIntent minus
+ * refunded of it (`refundedMinor` counts the current payment's refunds). A lead pays twice only
+ * when a move under the policy needed a new deposit (engine/move-settlement.ts): Stripe can refund
+ * the new payment, never the first one again. No entry under the PaymentIntent (older ledgers):
+ * everything received.
+ */
 export function refundableMinor(payment: PaymentState): number {
-  return Math.max(0, paidMinor(payment.ledger) - payment.refundedMinor);
+  const current = payment.paymentIntentId === null ? [] : payment.ledger.filter((e) => e.kind === "payment" && e.reference === payment.paymentIntentId);
+  const received = current.length > 0 ? current.reduce((total, e) => total + e.amountMinor, 0) : paidMinor(payment.ledger);
+  return Math.max(0, received - payment.refundedMinor);
 }
 
 /** The Checkout Session fields the engine reads (from a webhook or from retrieving the session). */

@@ -38,6 +38,12 @@ export const SlotOffer = z.object({
   freed: FreedOffer.optional(),
   /** A reschedule of the lead's confirmed booking (the lead stays BOOKED while choosing). */
   moving: z.boolean().optional(),
+  /**
+   * What the studio's policy does with the deposit when this move goes through (absent: it moves
+   * with the booking). Credit is used on the new time at once; forfeit and refund mean the new time
+   * needs a new deposit (engine/move-settlement.ts).
+   */
+  moveFate: z.enum(["move", "credit", "forfeit", "refund"]).optional(),
 });
 export type SlotOffer = z.infer<typeof SlotOffer>;
 

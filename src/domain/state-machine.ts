@@ -24,6 +24,8 @@ const AFTER_CONSULTATION = [
   S.BOOKED,
   S.COMPLETED,
   S.REJECTED,
+  S.CANCELLED,
+  S.NO_SHOW,
 ] as const;
 
 /** Statuses from which the client (or the platform) can always leave for these. */
@@ -74,11 +76,13 @@ export const TRANSITIONS = {
   // The session is over and its deposit settled (session-timers.ts), unless a no-show said otherwise;
   // or cancelled by the client within the rules or by the artist; or a no-show the artist marked (a
   // mistaken mark is undone back to BOOKED).
-  BOOKED: [S.COMPLETED, S.CANCELLED, S.NO_SHOW, ...ALWAYS],
+  // A move whose policy fate is forfeit or refund holds the new time with a new deposit (AWAITING_DEPOSIT).
+  BOOKED: [S.COMPLETED, S.CANCELLED, S.NO_SHOW, S.AWAITING_DEPOSIT, ...ALWAYS],
   COMPLETED: [...ALWAYS],
-  // A cancelled or no-show client who writes again starts a new consultation (NEW).
-  CANCELLED: [S.NEW, S.OPTOUT],
-  NO_SHOW: [S.BOOKED, S.NEW, S.OPTOUT],
+  // A cancelled or no-show client who writes again is handed to the artist (engine/booking-ended.ts),
+  // who decides what comes next (a new date, their credit, a new consultation: NEW).
+  CANCELLED: [S.NEW, ...ALWAYS],
+  NO_SHOW: [S.BOOKED, S.NEW, ...ALWAYS],
   REJECTED: [S.NEW, S.OPTOUT],
   // A client who went quiet and writes again carries on where they were (timers.ts abandons).
   ABANDONED: [S.NEW, S.QUALIFYING, S.OPTOUT],

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ledgerBalance, type LedgerEntry } from "../../src/domain/deposit.ts";
 import { policyOutcomes } from "../support/policies.ts";
-import { ledgerAfter, overrideOutcome, settleHeld, type SettleContext } from "../../src/domain/deposit-outcome.ts";
+import { ledgerAfter, overrideOutcome, settleHeld, settleMove, type SettleContext } from "../../src/domain/deposit-outcome.ts";
 import { changeOutcome, defaultPolicy, noShowOutcome, type DepositFate, type StudioPolicy } from "../../src/domain/studio-policy.ts";
 
 const NOW = new Date("2026-07-01T12:00:00Z");
@@ -50,6 +50,41 @@ describe("the artist's override", () => {
     expect(overrideOutcome([], "credit", ctx())).toEqual({ ok: false, reason: "nothing_paid" });
     const refunded = [paid(1_000), refundOf(1_000, "GBP")];
     expect(overrideOutcome(refunded, "forfeit", ctx())).toEqual({ ok: false, reason: "nothing_to_change" });
+  });
+});
+
+describe("a move whose policy fate is not 'move'", () => {
+  it("move: nothing settled, no new deposit; credit: credit given and used on the new time (held again), no new deposit", () => {
+    const ledger = [paid(10_000)];
+    expect(settleMove(ledger, "move", ctx())).toMatchObject({ entries: [], refundMinor: 0, newDeposit: false });
+    const credit = settleMove(ledger, "credit", ctx());
+    expect(credit.newDeposit).toBe(false);
+    expect(credit.entries).toMatchObject([
+      { kind: "credit", amountMinor: 10_000, expiresAt: "2026-12-28T12:00:00.000Z" },
+      { kind: "reopen", from: "credit", amountMinor: 10_000, reason: "credit_used_on_new_time" },
+    ]);
+    expect(credit.entries[1]?.expiresAt).toBeUndefined();
+    expect(ledgerBalance([...ledger, ...credit.entries])).toMatchObject({ credit: 0, held: 10_000 });
+  });
+  it("forfeit and refund: the deposit settled so, and the new time needs a new deposit", () => {
+    const ledger = [paid(10_000)];
+    const forfeit = settleMove(ledger, "forfeit", ctx());
+    expect(forfeit).toMatchObject({ entries: [{ kind: "forfeit", amountMinor: 10_000 }], refundMinor: 0, newDeposit: true });
+    const refund = settleMove(ledger, "refund", ctx());
+    expect(refund).toMatchObject({ entries: [], refundMinor: 10_000, newDeposit: true });
+    expect(ledgerBalance(ledgerAfter(ledger, refund, refundOf))).toMatchObject({ refunded: 10_000, held: 0 });
+  });
+  it("property: over any fate and any earlier steps, the ledger balances and held is what the fate says", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("move", "credit", "forfeit", "refund" as const), fc.integer({ min: 100, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), (fate, deposit, refundedBefore) => {
+        const before: LedgerEntry[] = [paid(deposit), ...(refundedBefore > 0 && refundedBefore < deposit ? [refundOf(refundedBefore, "GBP")] : [])];
+        const held = ledgerBalance(before).held;
+        const settled = settleMove(before, fate, ctx());
+        const after = ledgerAfter(before, settled, refundOf);
+        const heldAfter = ledgerBalance(after).held;
+        return balanced(after) && heldAfter === (settled.newDeposit ? 0 : held) && settled.newDeposit === (fate === "forfeit" || fate === "refund");
+      }),
+    );
   });
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultAvailability } from "../../src/domain/availability.ts";
 import { ledgerBalance, NO_PAYMENT, type LedgerEntry, type PaymentState } from "../../src/domain/deposit.ts";
-import { decideArtistAction, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
+import { decideArtistAction, decidePayment, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
 import { ChangeButton } from "../../src/domain/engine/booking-change.ts";
 import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
@@ -94,6 +94,78 @@ describe("a booked client asks to change their session", () => {
     expect(copyKeys(chosen)).toEqual(["booking.moved.client"]);
   });
 
+  it("a policy whose reschedule fate is credit: the offer says so; the choice moves the booking, the credit used on it at once", () => {
+    const cfg: EngineConfig = { ...CFG, policy: { ...defaultPolicy(), depositOnReschedule: "credit" } };
+    const lead = booked(100);
+    const d = run(lead, says("can I move my appointment?"), cfg);
+    expect(copyKeys(d)).toEqual(["booking.move_offer_fate.client"]);
+    expect(d.patch.slotOffer).toMatchObject({ moving: true, moveFate: "credit" });
+    expect(d.outbound[0]?.kind === "list" ? d.outbound[0].body : "").toContain("becomes credit");
+    const offer = d.patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    const chosen = run({ ...lead, slotOffer: offer }, says("1"), cfg);
+    expect(chosen.hold).toMatchObject({ moveBookingId: "booking-1", confirm: true });
+    expect(chosen.checkout).toBeUndefined();
+    expect(chosen.patch.depositLedger?.slice(1)).toMatchObject([{ kind: "credit", amountMinor: 10_000 }, { kind: "reopen", from: "credit", amountMinor: 10_000 }]);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? [])).toMatchObject({ credit: 0, held: 10_000 });
+    expect(copyKeys(chosen)).toEqual(["booking.moved.client"]);
+  });
+
+  it("late, the artist lets the move through: the policy's late fate (forfeit) applies when the new time is chosen, which is held with a new deposit link", () => {
+    const lead = booked(10);
+    const { decision, outcome } = decideArtistAction(lead, { type: "artist_action", action: "allow_move", reason: null, via: "inbox" }, NOW, CFG);
+    expect(outcome.ok).toBe(true);
+    expect(decision.patch.slotOffer).toMatchObject({ moving: true, moveFate: "forfeit" });
+    expect(copyKeys(decision)).toEqual(["booking.move_offer_fate.client"]);
+    const offer = decision.patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    const choosing = { ...lead, slotOffer: offer };
+    const chosen = run(choosing, says("2"), CFG);
+    expectLegalTransitions(choosing, chosen);
+    expect(chosen.transitions.map((t) => t.to)).toEqual([LeadStatus.AWAITING_DEPOSIT]);
+    expect(chosen.cancelBooking).toEqual({ bookingId: "booking-1", reason: "moved_new_deposit" });
+    expect(chosen.hold).toMatchObject({ confirm: false, start: new Date(offer.slots[1]?.start ?? "") });
+    expect(chosen.hold?.moveBookingId).toBeUndefined();
+    expect(chosen.patch.heldSlot).toMatchObject({ bookingId: "hold-pending", start: offer.slots[1]?.start, moves: 1 });
+    expect(chosen.patch.depositPaidAt).toBeNull();
+    expect(chosen.checkout).toMatchObject({ attempt: 2, amountMinor: 10_000 });
+    expect(chosen.patch.depositLedger?.at(-1)).toMatchObject({ kind: "forfeit", amountMinor: 10_000, reference: "booking-1" });
+    expect(balanced(chosen.patch.depositLedger)).toBe(true);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? []).held).toBe(0);
+    expect(copyKeys(chosen)).toEqual(["booking.move_rebook.client", "booking.held.client"]);
+    expect(toArtist(chosen).map((o) => o.copyKey)).toEqual(["booking.move_rebook.artist"]);
+  });
+
+  it("a policy whose reschedule fate is refund: the deposit refunded through the refund path, the new time needs a new deposit", () => {
+    const cfg: EngineConfig = { ...CFG, policy: { ...defaultPolicy(), depositOnReschedule: "refund" } };
+    const lead = booked(100);
+    const offer = run(lead, says("I'd like to reschedule"), cfg).patch.slotOffer;
+    if (!offer) throw new Error("no offer");
+    expect(offer.moveFate).toBe("refund");
+    const chosen = run({ ...lead, slotOffer: offer }, says("1"), cfg);
+    expect(chosen.refund).toMatchObject({ amountMinor: 10_000, paymentIntentId: "pi_1" });
+    expect(chosen.checkout).toMatchObject({ amountMinor: 10_000 });
+    expect(chosen.transitions.map((t) => t.to)).toEqual([LeadStatus.AWAITING_DEPOSIT]);
+    expect(ledgerBalance(chosen.patch.depositLedger ?? [])).toMatchObject({ refunded: 10_000, held: 0 });
+    expect(copyKeys(chosen)).toEqual(["deposit.refunded.client", "booking.move_rebook.client", "booking.held.client"]);
+
+    // The new deposit is paid (a new PaymentIntent): booked; a later refund is of the new payment only.
+    const awaiting: LeadState = {
+      ...lead,
+      status: LeadStatus.AWAITING_DEPOSIT,
+      slotOffer: null,
+      heldSlot: { ...(chosen.patch.heldSlot ?? { start: "", end: "", label: "" }), bookingId: "booking-2" },
+      payment: { ...PAID, attempt: 2, sessionId: "cs_2", paidAt: null, refundedMinor: 10_000, ledger: chosen.patch.depositLedger ?? [] },
+    };
+    const paid = decidePayment(awaiting, { type: "checkout_completed", sessionId: "cs_2", paymentStatus: "paid", amountTotal: 10_000, currency: "gbp", paymentIntentId: "pi_2", atMs: NOW.getTime(), source: "webhook" }, NOW, { ...cfg, booking: { ...BOOKING, paidOutcome: "confirmed" } }).decision;
+    expect(paid.transitions.map((t) => t.to)).toEqual([LeadStatus.DEPOSIT_PAID, LeadStatus.BOOKED]);
+    expect(paid.patch.refundedAmountMinor).toBe(0);
+    const rebooked: LeadState = { ...awaiting, status: LeadStatus.BOOKED, payment: { ...awaiting.payment ?? PAID, paidAt: NOW, paymentIntentId: "pi_2", refundedMinor: 0, ledger: paid.patch.depositLedger ?? [] } };
+    expect(ledgerBalance(paid.patch.depositLedger ?? [])).toMatchObject({ paid: 20_000, refunded: 10_000, held: 10_000 });
+    const refund = decideArtistAction(rebooked, { type: "artist_action", action: "refund", reason: "goodwill", via: "inbox" }, NOW, cfg).decision;
+    expect(refund.refund).toMatchObject({ amountMinor: 10_000, paymentIntentId: "pi_2" });
+  });
+
   it("no free moves left: the client is told, the artist may allow the move", () => {
     const d = run(booked(100, 1), says("could I reschedule?"), CFG);
     expect(copyKeys(d)).toEqual(["booking.change_outside.no_free_reschedules.client"]);
@@ -143,6 +215,36 @@ describe("the artist decides", () => {
     // The same outcome again changes nothing.
     const again = { ...after, payment: { ...PAID, ledger: decision.patch.depositLedger ?? [] } };
     expect(act(again, "override_deposit", { fate: "credit", reason: "again" }).outcome).toMatchObject({ ok: false, reason: "nothing_to_change" });
+  });
+});
+
+describe("a client whose booking ended writes again", () => {
+  it("after a cancel with credit: handed to the artist politely, reminded of the credit; CONTINUE returns them to CANCELLED", () => {
+    const cancelled = run(booked(100), says("I need to cancel, sorry"), CFG);
+    const lead: LeadState = { ...booked(100), status: LeadStatus.CANCELLED, heldSlot: null, payment: { ...PAID, ledger: cancelled.patch.depositLedger ?? [] } };
+    const d = run(lead, says("hi, it's me again"), CFG);
+    expectLegalTransitions(lead, d);
+    expect(d.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_ARTIST_REPLY]);
+    expect(d.patch.resumeStatus).toBe(LeadStatus.CANCELLED);
+    expect(d.patch.handoverReason).toBe("booking_ended");
+    expect(copyKeys(d)).toEqual(["handover.client.booking_ended", "booking.ended_credit.client"]);
+    const credit = d.outbound.find((o) => o.copyKey === "booking.ended_credit.client");
+    expect(credit?.kind === "text" ? credit.body : "").toContain("£100");
+    expect(toArtist(d).map((o) => o.copyKey)).toContain("handover.artist");
+    const handed = { ...lead, status: LeadStatus.NEEDS_ARTIST_REPLY, resumeStatus: LeadStatus.CANCELLED };
+    const back = run(handed, says("continue"), CFG);
+    expect(back.transitions.map((t) => t.to)).toEqual([LeadStatus.CANCELLED]);
+  });
+
+  it("after a no-show (deposit forfeit): handed to the artist, no credit mentioned; a reaction changes nothing", () => {
+    const noShow = decideArtistAction(booked(-1), { type: "artist_action", action: "mark_no_show", reason: null, via: "inbox" }, NOW, CFG).decision;
+    const lead: LeadState = { ...booked(-1), status: LeadStatus.NO_SHOW, payment: { ...PAID, ledger: noShow.patch.depositLedger ?? [] } };
+    const d = run(lead, says("so sorry, my train was cancelled"), CFG);
+    expect(d.transitions.map((t) => t.to)).toEqual([LeadStatus.NEEDS_ARTIST_REPLY]);
+    expect(copyKeys(d)).toEqual(["handover.client.booking_ended"]);
+    const reaction = run(lead, says("", { kind: "reaction", text: null, rawType: "reaction" }), CFG);
+    expect(reaction.transitions).toEqual([]);
+    expect(reaction.outbound).toEqual([]);
   });
 });
 

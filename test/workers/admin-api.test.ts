@@ -407,6 +407,7 @@ describe("GET /admin/openapi.json", () => {
         "/admin/artists/{id}/policy",
         "/admin/artists/{id}/digest-hour",
         "/admin/artists/{id}/bookings",
+        "/admin/artists/{id}/freed-offers",
         "/admin/leads/{id}/booking",
         "/admin/openapi.json",
       ].sort(),

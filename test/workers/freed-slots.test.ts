@@ -16,11 +16,13 @@ import { requireConfig } from "../../src/config.ts";
 import { defaultArtist } from "../../src/db/artists-store.ts";
 import { connectPatiently, openDatabase } from "../../src/db/client.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
-import { findSlots, FLEXIBLE, type Interval } from "../../src/domain/gap-search.ts";
+import { findSlots, FLEXIBLE, slotLabel, type Interval } from "../../src/domain/gap-search.ts";
 import { CRON_EVERY_5_MIN, CRON_JOBS } from "../../src/scheduled.ts";
 import { enqueueSlotFreed, offerFreedSlot, slotFreedJob } from "../../src/jobs/slot-freed.ts";
+import { holdDue } from "../../src/jobs/hold-due.ts";
 import { createLogger } from "../../src/lib/log.ts";
-import { insertLead, leadRow, settleLead, type TestLead } from "../support/workers/artist.ts";
+import { adminFetch, insertLead, leadRow, settleLead, type TestLead } from "../support/workers/artist.ts";
+import { inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { sql } from "../support/workers/db.ts";
 import { clientSends, sentTo, textsTo } from "../support/workers/whatsapp.ts";
 
@@ -248,6 +250,89 @@ describe("freed slots go to people waiting", () => {
     expect(await leadRow(quiet.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
     expect((await holdsOf([quiet.id])).map((h) => h.starts_at.toISOString())).toEqual([slot.start.toISOString()]);
   });
+
+  it("a hold taken on a freed slot that lapses unpaid: the cron's hold job (its scheduled time) releases it and the time goes to the next client, once", async () => {
+    const artist = await artistId();
+    const slot = await freeSmallSlot(artist);
+    const day = londonDate(slot.start);
+    const first = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", day);
+    const next = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-02T00:00:00Z", day);
+
+    await enqueueSlotFreed(env.JOBS, { artistId: artist, start: slot.start, end: slot.end, now: new Date() });
+    await tap(first, (await offerButtons(first)).find((b) => b.endsWith(":yes")) ?? "", "Yes, book it");
+    expect(await leadRow(first.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
+    const [hold] = await sql<{ id: string; hold_expires_at: Date }>("SELECT id, hold_expires_at FROM bookings WHERE lead_id = $1 AND status = 'HELD'", [first.id]);
+    if (!hold) throw new Error("no hold");
+    expect(await sentTo(next.phone)).toHaveLength(0);
+
+    // The cron's hold sweep finds it at a run after its time is up and queues this job with the run's time.
+    const job = { kind: "booking.hold_due", correlationId: "freed-hold-lapse", bookingId: hold.id, now: new Date(hold.hold_expires_at.getTime() + 60_000).toISOString() } as const;
+    await env.JOBS.send(job, { contentType: "json" });
+    await offerButtons(next);
+    expect(await leadRow(next.id)).toMatchObject({ status: "CHOOSING_SLOT" });
+    expect((await sql<{ status: string }>("SELECT status FROM bookings WHERE id = $1", [hold.id]))[0]?.status).toBe("RELEASED");
+    expect((await offersFor(slot)).map((o) => [o.lead_id, o.outcome])).toEqual([
+      [first.id, "ACCEPTED"],
+      [next.id, "OFFERED"],
+    ]);
+
+    // The job again (redelivered), and a later run: the hold is released already, nothing is offered twice.
+    await env.JOBS.send(job, { contentType: "json" });
+    expect(await holdDue(hold.id, new Date(hold.hold_expires_at.getTime() + 6 * 60_000), env, log)).toBe("skipped:RELEASED");
+    await new Promise((r) => setTimeout(r, 1_500));
+    await settleLead(next.phone);
+    expect(await offersFor(slot)).toHaveLength(2);
+    expect((await textsTo(next.phone)).filter((t) => t.includes("A time has just opened up"))).toHaveLength(1);
+  }, 60_000);
+
+  it("offers are visible: the admin API lists a freed time's offers (400 naming the field, 404s); the inbox lead page shows each client's", async () => {
+    const artist = await artistId();
+    const slot = await freeSmallSlot(artist);
+    const day = londonDate(slot.start);
+    const passes = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", day);
+    const next = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-02T00:00:00Z", day);
+    await enqueueSlotFreed(env.JOBS, { artistId: artist, start: slot.start, end: slot.end, now: new Date() });
+    await tap(passes, (await offerButtons(passes)).find((b) => b.endsWith(":no")) ?? "", "No thanks");
+    await offerButtons(next);
+
+    const query = new URLSearchParams({ freed_start: slot.start.toISOString(), freed_end: slot.end.toISOString() });
+    const res = await adminFetch(`/admin/artists/${artist}/freed-offers?${query.toString()}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = await res.json<{ time_zone: string; freed_start: string; offers: { lead_id: string; client_name: string | null; slot_start: string; deadline: string; outcome: string; answered_at: string | null }[] }>();
+    expect(body).toMatchObject({ time_zone: "Europe/London", freed_start: slot.start.toISOString() });
+    expect(body.offers.map((o) => [o.lead_id, o.outcome, o.client_name])).toEqual([
+      [passes.id, "DECLINED", "Ari Lane"],
+      [next.id, "OFFERED", "Ari Lane"],
+    ]);
+    expect(body.offers[0]?.answered_at).not.toBeNull();
+    expect(body.offers[1]?.answered_at).toBeNull();
+    expect(Date.parse(body.offers[1]?.deadline ?? "")).toBeGreaterThan(Date.now());
+
+    const backwards = await adminFetch(`/admin/artists/${artist}/freed-offers?${new URLSearchParams({ freed_start: slot.end.toISOString(), freed_end: slot.start.toISOString() }).toString()}`);
+    expect(backwards.status).toBe(400);
+    expect(await backwards.json()).toMatchObject({ error: "invalid_request", in: "query", field: "freed_end" });
+    const noStart = await adminFetch(`/admin/artists/${artist}/freed-offers?freed_start=tuesday&freed_end=${encodeURIComponent(slot.end.toISOString())}`);
+    expect(noStart.status).toBe(400);
+    expect(await noStart.json()).toMatchObject({ field: "freed_start" });
+    expect((await adminFetch(`/admin/artists/${crypto.randomUUID()}/freed-offers?${query.toString()}`)).status).toBe(404);
+    // A minute off this freed time: an interval nobody freed (other tests free whole slots).
+    const elsewhere = new URLSearchParams({ freed_start: new Date(slot.start.getTime() + 60_000).toISOString(), freed_end: new Date(slot.end.getTime() + 60_000).toISOString() });
+    const none = await adminFetch(`/admin/artists/${artist}/freed-offers?${elsewhere.toString()}`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toMatchObject({ error: "no_offers" });
+    const doc = await (await adminFetch("/admin/openapi.json")).json<{ paths: Record<string, { get?: { parameters: { name: string }[] } }> }>();
+    expect(doc.paths["/admin/artists/{id}/freed-offers"]?.get?.parameters.map((p) => p.name)).toEqual(["id", "freed_start", "freed_end", "limit"]);
+
+    const cookie = await signIn();
+    const page = await (await inboxFetch(`/inbox/leads/${passes.id}`, { cookie })).text();
+    const card = section(page, "freed-offers-title");
+    expect(card).toContain("Freed times offered");
+    expect(card).toContain('data-outcome="DECLINED"');
+    expect(card).toContain("Declined");
+    expect(card).toContain(slotLabel(slot, "Europe/London").day);
+    const other = section(await (await inboxFetch(`/inbox/leads/${next.id}`, { cookie })).text(), "freed-offers-title");
+    expect(other).toContain("Waiting for their answer");
+  }, 60_000);
 
   it("time someone else holds meanwhile is never offered", async () => {
     const artist = await artistId();

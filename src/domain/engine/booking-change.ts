@@ -132,11 +132,12 @@ function outsideRules(b: DecisionBuilder, held: HeldSlot, change: ChangeKind, wh
 }
 
 /** Offers fresh slots for a move; the lead stays BOOKED (booking.ts keeps the status for a move). */
-function offerMove(b: DecisionBuilder, held: HeldSlot, via: string): ActionRefusal | null {
+function offerMove(b: DecisionBuilder, held: HeldSlot, via: string, fate: DepositFate): ActionRefusal | null {
   const booking = bookingOf(b);
   if (!booking) return ActionRefusal.CALENDAR_OFF;
-  b.event("booking.move_requested", { booking_id: held.bookingId, via, moves: held.moves ?? 0 });
-  offerSlots(b, booking, "reschedule");
+  b.event("booking.move_requested", { booking_id: held.bookingId, via, moves: held.moves ?? 0, fate });
+  // The policy's fate for this move rides on the offer and is applied when the new time is chosen.
+  offerSlots(b, booking, "reschedule", fate);
   return null;
 }
 
@@ -177,7 +178,7 @@ export function answerBooked(b: DecisionBuilder, message: InboundMessage): boole
     if (cancelWith(b, held, fate, "client", null) !== null) outsideRules(b, held, request, "late", fate);
     return true;
   }
-  if (offerMove(b, held, "client") !== null) b.say("booking.move_none.client", { slot: held.label });
+  if (offerMove(b, held, "client", outcome.fate) !== null) b.say("booking.move_none.client", { slot: held.label });
   return true;
 }
 
@@ -191,12 +192,17 @@ export function cancelBookingAction(b: DecisionBuilder, refund: boolean, reason:
   return cancelWith(b, held, refund ? "refund" : policyFate, "artist", reason);
 }
 
-/** The artist lets a move through (outside the rules, or their own wish): fresh slots to the client. */
+/**
+ * The artist lets a move through (outside the rules, or their own wish): fresh slots to the client,
+ * with the deposit's fate the policy names for this move (a late one: the late-change fate; past the
+ * free moves: the reschedule fate). The artist can change that outcome afterwards (override).
+ */
 export function allowMoveAction(b: DecisionBuilder): ActionRefusal | null {
   const held = bookedSlot(b);
   if (held === null) return ActionRefusal.NO_BOOKING;
   if (b.now.getTime() >= new Date(held.start).getTime()) return ActionRefusal.WRONG_TIME;
-  return offerMove(b, held, "artist");
+  const outcome = changeOutcome(policyOf(b), "reschedule", { startsAt: new Date(held.start), reschedulesUsed: held.moves ?? 0 }, b.now);
+  return offerMove(b, held, "artist", outcome.kind === "past" ? "move" : outcome.fate);
 }
 
 /** The client did not come: the policy's no-show fate, the client's count up, NO_SHOW. */

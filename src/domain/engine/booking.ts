@@ -13,6 +13,7 @@ import { ActionRefusal, ArtistAction } from "../artist-actions.ts";
 import { addToCalendarUrl } from "../add-to-calendar.ts";
 import type { CopyKey } from "../copy.ts";
 import type { LedgerEntry } from "../deposit.ts";
+import type { DepositFate } from "../studio-policy.ts";
 import { formatMoney } from "../format.ts";
 import { clientWindowsFrom, FLEXIBLE, findSlots, slotLabel, type ClientWindows, type Interval } from "../gap-search.ts";
 import { LeadStatus } from "../lead-status.ts";
@@ -22,6 +23,7 @@ import { noneRowId, readRowId, slotRowId, type HeldSlot, type OfferedSlot, type 
 import { type DecisionBuilder } from "./builder.ts";
 import { paymentOf, sendDepositLink } from "./deposit.ts";
 import { handOver } from "./handover.ts";
+import { moveFateSentence, rebookWithNewDeposit, settleMoveFate } from "./move-settlement.ts";
 import { clientTemplate, firstName, windowOpen } from "./timers.ts";
 import { HandoverReason } from "./triggers.ts";
 import { ENGINE_DEFAULTS, type BookingConfig, type Decision } from "./types.ts";
@@ -67,7 +69,7 @@ function offered(offerId: string, slots: readonly Interval[], zone: string): Off
  * Sends `slots` as a WhatsApp list (numbered in the body too, so "2" works without opening it),
  * with a "none of these" row; the lead chooses next (CHOOSING_SLOT).
  */
-function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly Interval[], copyKey: CopyKey, why: string): void {
+function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly Interval[], copyKey: CopyKey, why: string, fate?: DepositFate): void {
   const nonce = b.config.slotNonce;
   if (!nonce) throw new Error("engine bug: an offer was made without config.slotNonce");
   const offerId = nonce.slice(0, 12);
@@ -75,7 +77,9 @@ function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly I
   const list = offered(offerId, slots.slice(0, Math.min(booking.offerCount, MAX_OFFERED)), zone);
   // A booked client moving their session stays BOOKED while choosing (engine/booking-change.ts).
   const moving = b.currentStatus === S.BOOKED;
-  const offer: SlotOffer = { id: offerId, offeredAt: b.now.toISOString(), slots: list, timeZone: zone, ...(moving ? { moving } : {}) };
+  // What the policy does to the deposit on this move: given when the move is offered, kept on later offers of it.
+  const moveFate = moving ? (fate ?? b.lead.slotOffer?.moveFate) : undefined;
+  const offer: SlotOffer = { id: offerId, offeredAt: b.now.toISOString(), slots: list, timeZone: zone, ...(moving ? { moving } : {}), ...(moveFate && moveFate !== "move" ? { moveFate } : {}) };
   const lines = list.map((s, i) => `${i + 1}. ${s.label}`).join("\n");
   const rows = list.map((s, i) => {
     const label = slotLabel({ start: new Date(s.start), end: new Date(s.end) }, zone);
@@ -87,8 +91,9 @@ function sendOffer(b: DecisionBuilder, booking: BookingConfig, slots: readonly I
     };
   });
   rows.push({ id: noneRowId(offerId), title: b.render("booking.offer.none_row").slice(0, ROW_TITLE), description: b.render("booking.offer.none_description").slice(0, ROW_DESCRIPTION) });
-  const key: CopyKey = moving ? "booking.move_offer.client" : copyKey;
-  const body = b.render(key, { zone, slots: lines, count: list.length });
+  const withFate = moving && moveFate !== undefined && moveFate !== "move";
+  const key: CopyKey = moving ? (withFate ? "booking.move_offer_fate.client" : "booking.move_offer.client") : copyKey;
+  const body = b.render(key, { zone, slots: lines, count: list.length, fate: moveFateSentence(b, moveFate) });
   b.pushMessage({ to: "client", kind: "list", body, buttonLabel: b.render("booking.offer.button"), rows, copyKey: key });
   if (!moving && b.currentStatus !== S.CHOOSING_SLOT) b.moveTo(S.CHOOSING_SLOT, `slots offered (${why})`);
   b.decision.patch.slotOffer = offer;
@@ -125,7 +130,7 @@ function tellArtistWithOfferLink(b: DecisionBuilder, artistKey: CopyKey, extra: 
  * Offers free slots from the calendar view: in the client's windows, else (`fallBack`) the nearest
  * at any time, said so. Nothing at all (or no view) → the client's windows are collected instead.
  */
-export function offerSlots(b: DecisionBuilder, booking: BookingConfig, why: string): void {
+export function offerSlots(b: DecisionBuilder, booking: BookingConfig, why: string, moveFate?: DepositFate): void {
   const view = booking.view ?? null;
   const size = b.lead.size;
   if (view === null || !size) {
@@ -136,12 +141,12 @@ export function offerSlots(b: DecisionBuilder, booking: BookingConfig, why: stri
   const windows = clientWindows(b);
   const inWindows = search(windows);
   if (inWindows.length > 0) {
-    sendOffer(b, booking, inWindows, "booking.offer.client", why);
+    sendOffer(b, booking, inWindows, "booking.offer.client", why, moveFate);
     return;
   }
   const anyTime = windows.flexible ? [] : search(FLEXIBLE);
   if (anyTime.length > 0) {
-    sendOffer(b, booking, anyTime, "booking.offer_outside_windows.client", why);
+    sendOffer(b, booking, anyTime, "booking.offer_outside_windows.client", why, moveFate);
     return;
   }
   noSlots(b, "booking.no_slots.client", "booking.no_slots.artist", why);
@@ -215,7 +220,10 @@ export function choose(b: DecisionBuilder, booking: BookingConfig, offer: SlotOf
   if (!slot) throw new Error(`engine bug: slot ${index} of offer ${offer.id} does not exist`);
   const booked = b.lead.heldSlot ?? null;
   if (offer.moving === true && booked !== null && booked.bookingId !== HOLD_PENDING) {
-    moveChosen(b, booking, booked, slot);
+    const fate = offer.moveFate ?? "move";
+    const settlement = settleMoveFate(b, booked, fate);
+    if (settlement.newDeposit) rebookWithNewDeposit(b, booking, booked, slot, fate, settlement);
+    else moveChosen(b, booking, booked, slot);
     return;
   }
   const start = new Date(slot.start);

@@ -14,6 +14,7 @@ import { canTransition } from "../state-machine.ts";
 import { keepReferences } from "./attachments.ts";
 import { answerSlotChoice, answerTimeWindows, bookingOf, reofferAfterExpiry } from "./booking.ts";
 import { answerBooked, changeRequest } from "./booking-change.ts";
+import { answerAfterBookingEnded } from "./booking-ended.ts";
 import { DecisionBuilder } from "./builder.ts";
 import { answerConsent } from "./consent.ts";
 import { answerFreedOffer, answeringFreed, isFreedButton, staleFreedButton } from "./freed-offer.ts";
@@ -214,6 +215,10 @@ export function decide(lead: LeadState, input: EngineInput, now: Date, config: E
       if (refused !== null) b.event("message.no_step", { status: b.currentStatus, message_id: message.id, deposit_link: refused });
       return b.decision;
     }
+    case LeadStatus.CANCELLED:
+    case LeadStatus.NO_SHOW:
+      answerAfterBookingEnded(b, message);
+      return b.decision;
     case LeadStatus.BOOKED:
     case LeadStatus.COMPLETED:
       if (!answerBookedReply(b, message)) b.event("message.no_step", { status: b.currentStatus, message_id: message.id });

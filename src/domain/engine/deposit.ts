@@ -162,6 +162,9 @@ function depositPaid(b: DecisionBuilder, event: Extract<PaymentEvent, { sessionI
     status: "succeeded",
   };
   Object.assign(b.decision.patch, { depositPaidAt: at, stripePaymentIntentId: event.paymentIntentId, depositLedger: [...payment.ledger, entry] });
+  // A second payment (a new deposit after a move, move-settlement.ts): its refunds count from zero,
+  // as Stripe's charge.refunded running total for it does.
+  if (payment.paymentIntentId !== null && event.paymentIntentId !== payment.paymentIntentId) b.decision.patch.refundedAmountMinor = 0;
   if (quoted && (quoted.amountMinor !== amountMinor || quoted.currency !== currency)) {
     b.event("deposit.amount_mismatch", { quoted_minor: quoted.amountMinor, paid_minor: amountMinor, currency }, "warn");
   }

@@ -21,6 +21,8 @@ export const HandoverReason = {
   HIGH_COMPLEXITY: "high_complexity",
   COVERUP: "coverup",
   REPEATED_FAILURES: "repeated_failures",
+  /** A client whose session was cancelled or missed wrote again (engine/booking-ended.ts). */
+  BOOKING_ENDED: "booking_ended",
 } as const;
 export type HandoverReason = (typeof HandoverReason)[keyof typeof HandoverReason];
 

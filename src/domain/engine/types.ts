@@ -279,7 +279,8 @@ export interface LeadPatch {
   stripeCheckoutSessionId?: string;
   depositLinkUrl?: string;
   depositLinkExpiresAt?: Date;
-  depositPaidAt?: Date;
+  /** null: a move under the policy needs a new deposit (engine/move-settlement.ts), so the lead is unpaid again. */
+  depositPaidAt?: Date | null;
   stripePaymentIntentId?: string | null;
   refundedAmountMinor?: number;
   depositLedger?: LedgerEntry[];

@@ -1,6 +1,7 @@
 /**
  * Bookings through the admin API: GET /admin/artists/:id/bookings (an artist's holds and sessions
- * not over by `from`, by status) and GET /admin/leads/:id/booking (the lead's hold or booking).
+ * not over by `from`, by status), GET /admin/artists/:id/freed-offers (who a freed time was offered
+ * to, and how each offer ended) and GET /admin/leads/:id/booking (the lead's hold or booking).
  * Reads only: holds and bookings change through the artist's ArtistCalendar object.
  */
 import { Hono } from "hono";
@@ -10,7 +11,8 @@ import { blockingBookingOf, listBookings } from "../../db/booking-store.ts";
 import type { BookingRow } from "../../db/schema.ts";
 import { BLOCKING_STATUSES } from "../../domain/booking.ts";
 import type { AdminEnv } from "./context.ts";
-import { ArtistIdParams, BookingListQuery, LeadIdParams } from "./schemas.ts";
+import { offersWithClients, type OfferWithClient } from "../../db/slot-offer-store.ts";
+import { ArtistIdParams, BookingListQuery, FreedOffersQuery, LeadIdParams } from "./schemas.ts";
 import { valid } from "./validate.ts";
 
 const iso = (at: Date | null) => (at ? at.toISOString() : null);
@@ -31,8 +33,34 @@ export function bookingJson(booking: BookingRow, clientName: string | null) {
   };
 }
 
+/** The admin API's shape of a freed-slot offer (schemas.ts `FreedOfferResponse`). */
+function freedOfferJson(offer: OfferWithClient) {
+  return {
+    id: offer.id,
+    lead_id: offer.leadId,
+    client_name: offer.clientName,
+    slot_start: offer.slotStart.toISOString(),
+    slot_end: offer.slotEnd.toISOString(),
+    offered_at: offer.offeredAt.toISOString(),
+    deadline: offer.deadline.toISOString(),
+    outcome: offer.outcome,
+    answered_at: iso(offer.answeredAt),
+  };
+}
+
 /** Mounted under /admin/artists. */
-export const adminArtistBookings = new Hono<AdminEnv>().get("/:id/bookings", valid("param", ArtistIdParams), valid("query", BookingListQuery), async (c) => {
+export const adminArtistBookings = new Hono<AdminEnv>()
+  .get("/:id/freed-offers", valid("param", ArtistIdParams), valid("query", FreedOffersQuery), async (c) => {
+    const db = c.get("db");
+    const artist = await getArtist(db, c.req.valid("param").id);
+    if (!artist) return c.json({ error: "not_found", message: "no artist with this id" }, 404);
+    const query = c.req.valid("query");
+    const interval = { artistId: artist.id, start: new Date(query.freed_start), end: new Date(query.freed_end) };
+    const offers = await offersWithClients(db, interval, query.limit);
+    if (offers.length === 0) return c.json({ error: "no_offers", message: "this freed time was not offered to anyone (check freed_start and freed_end)" }, 404);
+    return c.json({ artist_id: artist.id, time_zone: artist.timeZone, freed_start: interval.start.toISOString(), freed_end: interval.end.toISOString(), offers: offers.map(freedOfferJson) });
+  })
+  .get("/:id/bookings", valid("param", ArtistIdParams), valid("query", BookingListQuery), async (c) => {
   const db = c.get("db");
   const artist = await getArtist(db, c.req.valid("param").id);
   if (!artist) return c.json({ error: "not_found", message: "no artist with this id" }, 404);

@@ -10,6 +10,7 @@ import { StudioPolicy } from "../../domain/studio-policy.ts";
 import { BOOKING_STATUSES } from "../../domain/booking.ts";
 import { LeadStatus } from "../../domain/lead-status.ts";
 import { decodeCursor } from "../../db/admin-store.ts";
+import { SLOT_OFFER_OUTCOMES } from "../../db/schema.ts";
 
 export const LeadIdParams = z.object({ id: z.uuid().describe("The lead's id") });
 
@@ -66,6 +67,35 @@ export const BookingListResponse = z.object({
   time_zone: z.string().describe("The artist's IANA zone, in which their sessions are shown"),
   from: z.iso.datetime(),
   bookings: z.array(BookingResponse),
+});
+
+/** The freed interval whose offers are listed: the time a cancel or a move freed (slot_offers.freed_start/end). */
+export const FreedOffersQuery = z
+  .object({
+    freed_start: z.iso.datetime({ offset: true }).describe("Start of the freed time (ISO 8601 with Z or an offset)"),
+    freed_end: z.iso.datetime({ offset: true }).describe("End of the freed time (its buffer included, as freed)"),
+    limit: z.coerce.number().int().min(1).max(500).default(100).describe("Rows at most"),
+  })
+  .refine((q) => Date.parse(q.freed_end) > Date.parse(q.freed_start), { path: ["freed_end"], message: "must be after freed_start" });
+
+export const FreedOfferResponse = z.object({
+  id: z.uuid(),
+  lead_id: z.uuid(),
+  client_name: z.string().nullable().describe("The client's display name"),
+  slot_start: z.iso.datetime().describe("The session offered (inside the freed time)"),
+  slot_end: z.iso.datetime(),
+  offered_at: z.iso.datetime(),
+  deadline: z.iso.datetime().describe("The client's answer was due by then; after it the time goes to the next client"),
+  outcome: z.enum(SLOT_OFFER_OUTCOMES).describe("OFFERED (open), ACCEPTED, DECLINED, LOST (someone else held it first), LAPSED (no answer by the deadline), SKIPPED"),
+  answered_at: z.iso.datetime().nullable(),
+});
+
+export const FreedOffersResponse = z.object({
+  artist_id: z.uuid(),
+  time_zone: z.string(),
+  freed_start: z.iso.datetime(),
+  freed_end: z.iso.datetime(),
+  offers: z.array(FreedOfferResponse).describe("One client at a time, oldest first"),
 });
 
 export const LeadListQuery = z.object({
@@ -372,6 +402,18 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     responses: {
       200: { doc: "The bookings, with the artist's zone", schema: BookingListResponse },
       404: { doc: "No such artist", schema: ErrorResponse },
+      ...errors,
+    },
+  },
+  {
+    method: "get",
+    path: "/admin/artists/:id/freed-offers",
+    summary: "The offers of one freed time (a cancelled or moved booking's), one waiting client at a time: who, which session, the deadline and the outcome",
+    params: ArtistIdParams,
+    query: FreedOffersQuery,
+    responses: {
+      200: { doc: "The offers, oldest first, with the artist's zone", schema: FreedOffersResponse },
+      404: { doc: "No such artist, or no offer of this freed time (`error`: not_found or no_offers)", schema: ErrorResponse },
       ...errors,
     },
   },

@@ -8,6 +8,7 @@ import type { FC } from "hono/jsx";
 import { z } from "zod";
 import { getArtist } from "../../db/artists-store.ts";
 import { blockingBookingOf } from "../../db/booking-store.ts";
+import { offersToLead } from "../../db/slot-offer-store.ts";
 import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentOutbox } from "../../db/admin-store.ts";
 import type { Lead } from "../../db/schema.ts";
 import { ActionRefusal, ARTIST_ACTIONS, ArtistAction, isActionAllowed } from "../../domain/artist-actions.ts";
@@ -19,6 +20,7 @@ import { answerRows, artistCopy as t, briefLine, clientContact, clientName, depo
 import { paidMinor, readLedger } from "../../domain/deposit.ts";
 import { BookingCard } from "./booking-view.tsx";
 import { ConsentCard } from "./consent-view.tsx";
+import { FreedOffersCard } from "./freed-offers-view.tsx";
 import { Layout, MessagePage } from "./layout.tsx";
 import type { InboxEnv } from "./session.tsx";
 import { buildTimeline, type TimelineEntry } from "./timeline.ts";
@@ -210,7 +212,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const lead = params.success ? await findLead(db, params.data.id) : undefined;
   if (!lead) return c.html(<MessagePage title={t("inbox.not_found.title")} body={t("inbox.not_found.body")} csrf={csrf} />, 404);
   const flash = Flash.safeParse(c.req.query());
-  const [answers, attachments, history, outbox, events, notes, fired, booking] = await Promise.all([
+  const [answers, attachments, history, outbox, events, notes, fired, booking, freedOffers] = await Promise.all([
     answerRows(db, lead.id),
     leadAttachments(db, lead.id),
     allAnswers(db, lead.id),
@@ -219,9 +221,11 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
     leadNotesOf(db, lead.id),
     firedTimers(db, 20, lead.id),
     blockingBookingOf(db, lead.id),
+    offersToLead(db, lead.id),
   ]);
-  // The hold or booking reads on its artist's clock.
+  // The hold or booking, and freed times offered, read on their artist's clock.
   const bookingArtist = booking ? await getArtist(db, booking.artistId) : null;
+  const offersArtist = freedOffers[0] ? (freedOffers[0].artistId === bookingArtist?.id ? bookingArtist : await getArtist(db, freedOffers[0].artistId)) : null;
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
   const brief = briefLine(lead.brief);
@@ -240,6 +244,7 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
         <ActionForms lead={lead} csrf={csrf} />
       </section>
       {booking && bookingArtist ? <BookingCard booking={booking} zone={bookingArtist.timeZone} /> : null}
+      {offersArtist ? <FreedOffersCard offers={freedOffers} zone={offersArtist.timeZone} /> : null}
       <Deposit lead={lead} />
       <div class="columns">
         <section class="card">
