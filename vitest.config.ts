@@ -21,6 +21,9 @@ export default defineConfig({
           name: "unit",
           environment: "node",
           include: ["test/unit/**/*.test.ts", "src/domain/**/*.test.ts", "dev/**/*.test.ts"],
+          // fast-check properties are CPU-bound: on a loaded 2-core machine (CI beside the workers
+          // project) a 100-run property went past the default 5 s.
+          testTimeout: 15_000,
         },
       },
       {
