@@ -217,8 +217,3 @@ export async function changeBookingTime(db: Database, id: string, change: TimeCh
   }
 }
 
-/** The artist's studio policy (artists.policy; null: the default), as the booking decisions read it. */
-export async function studioPolicyOf(db: Database, artistId: string): Promise<StudioPolicy> {
-  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, artistId)).limit(1);
-  return readPolicy(row?.policy ?? null);
-}

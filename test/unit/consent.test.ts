@@ -96,7 +96,7 @@ const POLICY: StudioPolicy = {
     { id: "pregnant", question: "Are you pregnant or breastfeeding?" },
   ],
 };
-const WITH_CONSENT: EngineConfig = { ...CONFIG, payments: true, actionLinks: true, booking: BOOKING, consentPolicy: POLICY };
+const WITH_CONSENT: EngineConfig = { ...CONFIG, payments: true, actionLinks: true, booking: BOOKING, policy: POLICY };
 const DEPOSIT = { amountMinor: 10_000, currency: "GBP" };
 
 const pending = (overrides: Partial<LeadState> = {}) =>
@@ -146,9 +146,35 @@ const record = (lead: LeadState): ConsentRecord => {
 };
 
 describe("the consent step in the engine", () => {
-  it("off without a policy: approval offers slots at once, as before", () => {
-    const { decision } = act(pending(), "approve", { ...WITH_CONSENT, consentPolicy: null });
-    expect(copyKeys(decision)).toEqual(["action.approve_booking.client", "booking.offer.client"]);
+  it("on by default: with no policy written, approval asks the date of birth under the default policy (18+, its medical questions)", () => {
+    const { policy: _written, ...unwritten } = WITH_CONSENT;
+    const approved = act(pending(), "approve", unwritten);
+    expect(approved.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(copyKeys(approved.decision)).toEqual(["consent.dob.client"]);
+    expect(approved.decision.patch.consent).toMatchObject({ step: "dob", next: "slots", policy: defaultPolicy() });
+    const deposit = act(pending(), "send_deposit", unwritten);
+    expect(deposit.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(deposit.decision.checkout).toBeUndefined();
+    // Under the default policy, a 17-year-old is refused.
+    const { lead: refused } = chat(after(pending(), approved.decision), [says("03/03/2009")], unwritten);
+    expect(refused.status).toBe(LeadStatus.REJECTED);
+  });
+
+  it("a lead that has already given consent is not asked again: approval offers slots at once", () => {
+    const lead = after(pending(), act(pending(), "approve").decision);
+    const { lead: done } = chat(lead, [says("12/03/1999"), says("no"), says("no"), says("I agree")]);
+    expect(record(done).step).toBe("done");
+    const again = act({ ...done, status: LeadStatus.PENDING_APPROVAL }, "approve");
+    expect(copyKeys(again.decision)).toEqual(["action.approve_booking.client", "booking.offer.client"]);
+  });
+
+  it("a policy with no medical questions still asks the date of birth and the acknowledgement", () => {
+    const config = { ...WITH_CONSENT, policy: { ...POLICY, medicalQuestions: [] } };
+    const lead = after(pending(), act(pending(), "approve", config).decision);
+    const { decisions, lead: done } = chat(lead, [says("12/03/1999"), says("I agree")], config);
+    expect(copyKeys(decisions[0] as Decision)).toEqual(["consent.policy.client"]);
+    expect(record(done)).toMatchObject({ step: "done", answers: [] });
+    expect(copyKeys(decisions[1] as Decision)).toContain("booking.offer.client");
   });
 
   it("approve → DOB → two medical answers → I agree → the slot offer; everything kept with the lead", () => {
