@@ -243,6 +243,7 @@ export const en_GB_artist = {
   "inbox.lead.answers": "Answers",
   "inbox.lead.no_answers": "No answers yet.",
   "inbox.lead.size": "Size",
+  "inbox.lead.deposit_no_show": "Deposit {deposit}: this client has {count} earlier no-show(s), so your policy's no-show deposit ({multiplier}× the usual) applies.",
   "inbox.lead.days": "Sessions",
   "inbox.lead.images": "Reference images",
   "inbox.lead.no_images": "No images.",

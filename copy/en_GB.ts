@@ -133,7 +133,8 @@ export const en_GB = {
   "button.tour_decline": "No thanks",
   "summary.artist":
     "New consultation ready for your review.\nClient: {clientName}, {phone}\nBrief: {brief}\n\nAnswers:\n{answers}\n\nEstimate: {estimate}\nReference images: {images}\nFlags: {flags}\n\nReply to them on WhatsApp at {phone}.",
-  "summary.estimate": "{category}, about {hours} h{days}\nPrice range (internal): {priceMin}–{priceMax}\nDeposit: {deposit} (rules {ruleVersion})",
+  "summary.estimate": "{category}, about {hours} h{days}\nPrice range (internal): {priceMin}–{priceMax}\nDeposit: {deposit} (rules {ruleVersion}){depositWhy}",
+  "summary.deposit_no_show": "\nThe deposit they'll be asked for is {multiplier}× the usual {usual}: they have {count} earlier no-show(s), and your policy asks more after one.",
   "summary.no_estimate": "not enough answers for an estimate",
   "summary.days_one": ", 1 session day",
   "summary.days_many": ", {days} session days",
