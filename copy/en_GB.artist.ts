@@ -9,6 +9,7 @@ export const en_GB_artist = {
   "client.contact_unknown": "no number shared (reply from the inbox)",
   "timer.artist_reminder.approval": "Reminder: {clientName} ({phone}) has waited {hours} hours for your answer on their consultation. The summary is in the inbox.",
   "timer.artist_reminder.handover": "Reminder: {clientName} ({phone}) has waited {hours} hours for your reply (they asked for you).",
+  "timer.consent_stale.artist": "{clientName} ({phone}) stopped part-way through the consent questions (date of birth, medical questions, your policy) and hasn't replied for 3 days, so I've marked their enquiry stale. Approve again from the inbox to ask them once more.",
   "timer.approval_stale.artist": "{clientName} ({phone}) waited 3 days for your answer, so I've marked their enquiry stale and told them you'll be in touch. It stays in the inbox.",
   "timer.booking_follow_up": "{clientName} ({phone}) paid their deposit 3 days ago but has no session booked yet. Please follow up.",
   "template.artist_alert": "Hi {1}, {2}.",

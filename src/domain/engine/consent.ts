@@ -66,12 +66,39 @@ export function startConsent(b: DecisionBuilder, policy: StudioPolicy, next: Con
 
 /** Asks the current question again (after the artist hands the conversation back). */
 export function askConsentAgain(b: DecisionBuilder): void {
+  b.decision.patch.failureCounts = { ...b.failureCounts, [DOB_KEY]: 0, [MEDICAL_KEY]: 0, [POLICY_KEY]: 0 };
+  repeatConsentQuestion(b);
+}
+
+/** The step's current question again, as it was asked (a nudge, a handback); nothing when no step runs. */
+export function repeatConsentQuestion(b: DecisionBuilder): void {
   const record = recordOf(b);
   if (record === null) return;
-  b.decision.patch.failureCounts = { ...b.failureCounts, [DOB_KEY]: 0, [MEDICAL_KEY]: 0, [POLICY_KEY]: 0 };
   if (record.step === "dob") b.say("consent.dob_again.client");
   else if (record.step === "medical") askMedical(b, record, record.index);
   else if (record.step === "policy") showPolicy(b, record.policy);
+}
+
+/**
+ * The client stopped part-way (timers.ts consent track): a nudge with the current question while
+ * their window is open, else the consent_nudge template. Returns whether it went as a template.
+ */
+export function nudgeConsent(b: DecisionBuilder): boolean {
+  if (windowOpen(b) && recordOf(b) !== null) {
+    b.say("timer.consent_nudge");
+    repeatConsentQuestion(b);
+    return false;
+  }
+  b.pushMessage(clientTemplate(b, "consent_nudge", [firstName(b), b.config.artistName]));
+  return true;
+}
+
+/** No answer for days after the nudges: the lead goes STALE (approving again asks again) and the artist is told. */
+export function consentStale(b: DecisionBuilder): void {
+  const step = recordOf(b)?.step ?? null;
+  b.moveTo(S.STALE, "the client stopped part-way through consent and age");
+  b.tellArtist("timer.consent_stale.artist", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact() });
+  b.event("consent.stale", { step });
 }
 
 /** A failed answer: repaired with `repairKey`, handed to the artist at the limit. */
