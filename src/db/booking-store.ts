@@ -8,8 +8,7 @@
 import { and, asc, eq, gt, inArray, lt, lte } from "drizzle-orm";
 import { BLOCKING_STATUSES, BookingStatus, type BlockedTime, type BookingStep } from "../domain/booking.ts";
 import { isExclusionViolation, type Database } from "./client.ts";
-import { readPolicy, type StudioPolicy } from "../domain/studio-policy.ts";
-import { artists, bookings, leads, type BookingRow } from "./schema.ts";
+import { bookings, leads, type BookingRow } from "./schema.ts";
 
 export type HoldResult = { ok: true; booking: BookingRow; replaced: string | null } | { ok: false; reason: "slot_taken" };
 

@@ -28,7 +28,7 @@ import {
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, sentTo, setEmulatorClockOffset, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
-import { APPROVED_TEXTS, CONSENT_ASKED, OFFERED_AFTER_CONSENT } from "../support/workers/deposit.ts";
+import { CONSENT_ASKED, OFFERED_AFTER_CONSENT } from "../support/workers/deposit.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });

@@ -24,7 +24,7 @@ export const APPROVED_TEXTS = [copy("action.approve_booking.client"), expect.str
 export const CONSENT_ASKED = [expect.stringMatching(/^Great news Ari! Mara has looked at your idea[\s\S]*what's your date of birth\?/)];
 
 /** The last thing the client hears once they have given consent after an approval (the calendar on): the free times. */
-export const OFFERED_AFTER_CONSENT = expect.stringMatching(/free times with Mara/);
+export const OFFERED_AFTER_CONSENT: unknown = expect.stringMatching(/free times with Mara/);
 
 /** An approved lead (a £100 deposit quoted under today's rules), no link yet. */
 export function approvedLead(columns: Record<string, unknown> = {}): Promise<TestLead> {
