@@ -10,6 +10,7 @@
  * put back what was there in `finally`.
  */
 import { describe, expect, it } from "vitest";
+import { POLICY_CACHE_MS } from "../../src/db/artists-store.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { PRICING_RULES } from "../../src/domain/pricing-rules.ts";
 import { defaultPolicy, type StudioPolicy } from "../../src/domain/studio-policy.ts";
@@ -40,6 +41,9 @@ async function withPolicy(body: () => Promise<void>): Promise<void> {
     await body();
   } finally {
     await sql("UPDATE artists SET policy = $2 WHERE id = $1", [id, before?.policy ?? null]);
+    // Put back straight in Postgres (the API has no "none"): this isolate's copy of the policy
+    // stands until it is POLICY_CACHE_MS old, so the file waits it out before going on.
+    await new Promise((resolve) => setTimeout(resolve, POLICY_CACHE_MS + 100));
   }
 }
 
