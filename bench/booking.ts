@@ -16,6 +16,7 @@ import { BENCH_ADMIN_KEY } from "./bench-stack.ts";
 import type { PgClient } from "./db.ts";
 import { phoneBlock, sleep } from "./harness.ts";
 import { summarize, type LatencySummary } from "./stats.ts";
+import { defaultPolicy } from "../src/domain/studio-policy.ts";
 
 export const BOOKING_MARKERS = {
   begin: "<!-- booking:begin (written by `npm run bench`; edit outside the markers) -->",
@@ -89,7 +90,7 @@ export function renderBooking(f: BookingFigures): string {
   const lines = [
     "### Approval → slot list delivered",
     "",
-    "The artist approves through the admin API (`POST /admin/leads/:id/approve`), one lead at a time, leads put into Postgres at PENDING_APPROVAL. With an estimate (MEDIUM, £100 deposit) the approval reads the artist's rules, our holds and bookings, asks the **Google emulator**'s freeBusy over the 60-day horizon, runs the gap search and sends a WhatsApp list; the baseline, interleaved in the same run, is the same approval for a lead without an estimate (no calendar: one plain text). Measured from the approve POST's start to the list (the baseline: its text) accepted by the WhatsApp emulator (its `received_at`); the admin API's own answer comes after the delivery, since the caller waits for the lead's object to finish.",
+    "The artist approves through the admin API (`POST /admin/leads/:id/approve`), one lead at a time, leads put into Postgres at PENDING_APPROVAL (consent and age already given, so the approval goes straight to the offer). With an estimate (MEDIUM, £100 deposit) the approval reads the artist's rules, our holds and bookings, asks the **Google emulator**'s freeBusy over the 60-day horizon, runs the gap search and sends a WhatsApp list; the baseline, interleaved in the same run, is the same approval for a lead without an estimate (no calendar: one plain text). Measured from the approve POST's start to the list (the baseline: its text) accepted by the WhatsApp emulator (its `received_at`); the admin API's own answer comes after the delivery, since the caller waits for the lead's object to finish.",
     "",
     "| series | n | p50 ms | p95 ms | p99 ms | max ms | approve answered p50 / p99 ms |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -116,13 +117,36 @@ export function sendType(send: { type: string; body: unknown }): string {
   return `interactive/${body?.interactive?.type ?? "?"}`;
 }
 
-/** A lead at PENDING_APPROVAL as a finished consultation leaves it: with an estimate (MEDIUM, £100 deposit) for "slots", none for "baseline". */
+/**
+ * `leads.consent` of a client who has given consent and age (an adult, no flags, the default policy
+ * agreed): the approval goes straight on to the offer, so the bench times the approval's slot list.
+ * (Without it the approval asks the date of birth first, and the list follows the client's "I agree".)
+ */
+export function consentGiven(now: number): Record<string, unknown> {
+  return {
+    step: "done",
+    next: "slots",
+    index: 3,
+    startedAt: new Date(now - 25 * 3_600_000).toISOString(),
+    dateOfBirth: "1990-05-17",
+    age: 35,
+    answers: [],
+    flags: [],
+    policyAcknowledgedAt: new Date(now - 24 * 3_600_000).toISOString(),
+    policy: defaultPolicy(),
+  };
+}
+
+/**
+ * A lead at PENDING_APPROVAL as a finished consultation leaves it, its consent already on record
+ * ({@link consentGiven}): with an estimate (MEDIUM, £100 deposit) for "slots", none for "baseline".
+ */
 export async function insertPendingLead(pg: PgClient, phone: string, kind: ApprovalKind): Promise<string> {
   const now = Date.now();
   const estimate = kind === "slots";
   const res = await pg.query<{ id: string }>(
-    `INSERT INTO leads (phone_e164, status, display_name, service_window_ends_at, last_client_message_at, price_min_minor, price_max_minor, price_currency, deposit_amount_minor, deposit_currency, size_category, region)
-     VALUES ($1, 'PENDING_APPROVAL', 'Bench Client', $2, $3, $4, $5, $6, $7, $8, $9, 'UK') RETURNING id`,
+    `INSERT INTO leads (phone_e164, status, display_name, service_window_ends_at, last_client_message_at, price_min_minor, price_max_minor, price_currency, deposit_amount_minor, deposit_currency, size_category, region, consent)
+     VALUES ($1, 'PENDING_APPROVAL', 'Bench Client', $2, $3, $4, $5, $6, $7, $8, $9, 'UK', $10) RETURNING id`,
     [
       phone,
       new Date(now + 20 * 3_600_000).toISOString(),
@@ -133,6 +157,7 @@ export async function insertPendingLead(pg: PgClient, phone: string, kind: Appro
       estimate ? 10_000 : null,
       estimate ? "GBP" : null,
       estimate ? "MEDIUM" : null,
+      JSON.stringify(consentGiven(now)),
     ],
   );
   const id = res.rows[0]?.id;

@@ -31,7 +31,7 @@ import { FaultScript, SEND_LATENCY_MS } from "./chaos/faults.ts";
 import { runBurst } from "./chaos/burst.ts";
 import { runTimerChaos } from "./chaos/timers.ts";
 import { BOOKING_CHAOS_MARKERS, renderBookingChaos, runBookingChaos, type BookingChaosSummary } from "./chaos/booking.ts";
-import { StripeChaos } from "./chaos/stripe.ts";
+import { StripeChaos, type LeadNow } from "./chaos/stripe.ts";
 import { checkChaosRun, type TrafficLedger } from "./chaos/invariants.ts";
 import { observedSends, readLeadLedgers } from "./chaos/ledger.ts";
 import { CHAOS_MARKERS, renderChaosReport, type ChaosSummary } from "./chaos/report.ts";
@@ -215,11 +215,15 @@ async function sendsInDoubt(pg: PgClient, phones: readonly string[]): Promise<Ch
 }
 
 /** A number's lead as Postgres has it now; null while it has none or the database is away. */
-async function currentLead(stack: RunningStack, phone: string): Promise<{ id: string; status: string } | null> {
+async function currentLead(stack: RunningStack, phone: string): Promise<LeadNow | null> {
   try {
     return await withPostgres(stack, async (pg) => {
-      const { rows } = await pg.query<{ id: string; status: string }>("SELECT id, status FROM leads WHERE coalesce(conversation_key, phone_e164) = $1", [phone]);
-      return rows[0] ?? null;
+      const { rows } = await pg.query<{ id: string; status: string; version: number; step: string | null }>(
+        "SELECT id, status, version, consent->>'step' AS step FROM leads WHERE coalesce(conversation_key, phone_e164) = $1",
+        [phone],
+      );
+      const row = rows[0];
+      return row ? { id: row.id, status: row.status, version: Number(row.version), consentStep: row.step } : null;
     });
   } catch {
     return null;
@@ -237,8 +241,11 @@ async function judge(
   const { expectedReplies, outcome, clean, begun } = run;
   say("checking every message, reply and status…");
   const ledger: TrafficLedger = {
-    sent: new Map(Object.entries(traffic.sent)),
-    accepted: new Map(Object.entries(traffic.accepted).map(([phone, ids]) => [phone, new Set(ids)])),
+    // The consent answers the Stripe side sent as each client count with the consultation's messages.
+    sent: new Map([...new Set([...Object.keys(traffic.sent), ...stripe.traffic.sent.keys()])].map((phone) => [phone, [...(traffic.sent[phone] ?? []), ...(stripe.traffic.sent.get(phone) ?? [])]])),
+    accepted: new Map(
+      [...new Set([...Object.keys(traffic.accepted), ...stripe.traffic.accepted.keys()])].map((phone) => [phone, new Set([...(traffic.accepted[phone] ?? []), ...(stripe.traffic.accepted.get(phone) ?? [])])]),
+    ),
     forged: new Set(traffic.forged),
     answers: [...traffic.answers, ...stripe.traffic.answers],
     duplicatesReported: traffic.duplicatesReported + stripe.traffic.duplicatesReported,

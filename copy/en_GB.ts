@@ -137,7 +137,8 @@ export const en_GB = {
   "button.tour_decline": "No thanks",
   "summary.artist":
     "New consultation ready for your review.\nClient: {clientName}, {phone}\nBrief: {brief}\n\nAnswers:\n{answers}\n\nEstimate: {estimate}\nReference images: {images}\nFlags: {flags}\n\nReply to them on WhatsApp at {phone}.",
-  "summary.estimate": "{category}, about {hours} h{days}\nPrice range (internal): {priceMin}–{priceMax}\nDeposit: {deposit} (rules {ruleVersion})",
+  "summary.estimate": "{category}, about {hours} h{days}\nPrice range (internal): {priceMin}–{priceMax}\nDeposit: {deposit} (rules {ruleVersion}){depositWhy}",
+  "summary.deposit_no_show": "\nThe deposit they'll be asked for is {multiplier}× the usual {usual}: they have {count} earlier no-show(s), and your policy asks more after one.",
   "summary.no_estimate": "not enough answers for an estimate",
   "summary.days_one": ", 1 session day",
   "summary.days_many": ", {days} session days",
@@ -250,6 +251,7 @@ export const en_GB = {
     "Thanks for your message! {artistName} is trying out a new booking assistant with a small group of clients at the moment, so they'll reply to you personally as soon as they can.",
   "outbox.template_default_name": "there",
   "timer.consultation_nudge": "Hi{greetingName}, just checking in: {artistName} would still love to hear about your tattoo idea. Whenever you're ready, here's where we were:\n\n{question}",
+  "timer.consent_nudge": "Hi{greetingName}, just checking in: {artistName} is ready to book you in once these quick questions are done. Here's where we were:",
   "timer.approval_stale": "Thanks for your patience{greetingName}. {artistName} hasn't forgotten your enquiry: it's still with them, and they'll reply here personally as soon as they can.",
   "timer.deposit_reminder": "Hi{greetingName}, a quick reminder: your deposit link for {artistName} stops working in about {hoursLeft} hours.\n{url}\nIf it lapses, just reply here and I'll send a fresh one.",
   "timer.appointment_reminder": "Hi{greetingName}, a reminder: your session with {artistName} is on {when}. See you then?",
@@ -277,6 +279,7 @@ export const en_GB = {
   "template.review_request": "Hi {1}, thank you for getting tattooed with {2}! A review helps other people find the studio.",
   "template.consent_request":
     "Hi {1}, great news: {2} would love to do your tattoo. Before we book, a few quick questions. First, please reply with your date of birth (for example 12/03/1999).",
+  "template.consent_nudge": "Hi {1}, {2} is ready to book you in once a few quick questions are answered. Reply to this message to carry on where you left off.",
   "template.update": "Hi {1}, {2} has an update about your tattoo enquiry. Reply to this message to continue.",
   "template.consultation_nudge": "Hi {1}, {2} would still love to hear about your tattoo idea. Reply to this message whenever you're ready to carry on where you left off.",
   "template.holding_update": "Hi {1}, thanks for your patience. {2} hasn't forgotten your tattoo enquiry and will reply personally as soon as they can.",

@@ -15,9 +15,8 @@
  */
 import type { DatabaseHandle } from "../src/db/client.ts";
 import { calendarConfigured, type AppConfig } from "../src/config.ts";
-import { defaultArtist } from "../src/db/artists-store.ts";
+import { currentPolicy, defaultArtist } from "../src/db/artists-store.ts";
 import { readConsent } from "../src/domain/consent.ts";
-import { studioPolicyOf } from "../src/db/booking-store.ts";
 import type { StudioPolicy } from "../src/domain/studio-policy.ts";
 import type { PaymentEvent } from "../src/domain/deposit.ts";
 import { HOLD_PENDING, withHold } from "../src/domain/engine/booking.ts";
@@ -31,7 +30,7 @@ import { artistCalendar } from "./artist-calendar.ts";
 const OFFERING: readonly LeadStatus[] = [LeadStatus.COLLECTING_TIME_WINDOWS, LeadStatus.DEPOSIT_EXPIRED, LeadStatus.CHOOSING_SLOT, LeadStatus.BOOKED];
 
 export class LeadBooking {
-  private artist: { id: string; timeZone: string; policy: StudioPolicy } | null = null;
+  private artist: { id: string; timeZone: string } | null = null;
   private readonly env: Pick<Env, "ARTIST_CALENDAR">;
   private readonly config: AppConfig;
   private readonly handle: () => DatabaseHandle;
@@ -47,18 +46,21 @@ export class LeadBooking {
     return calendarConfigured(this.config);
   }
 
-  private async artistOf(): Promise<{ id: string; timeZone: string; policy: StudioPolicy }> {
+  private async artistOf(): Promise<{ id: string; timeZone: string }> {
     if (!this.artist) {
-      const db = this.handle().db;
-      const artist = await defaultArtist(db, this.config);
-      this.artist = { id: artist.id, timeZone: artist.availability.timeZone, policy: await studioPolicyOf(db, artist.id) };
+      const artist = await defaultArtist(this.handle().db, this.config);
+      this.artist = { id: artist.id, timeZone: artist.availability.timeZone };
     }
     return this.artist;
   }
 
-  /** The artist's studio policy (issue 18), read with the artist once per object's life. */
-  async policy(): Promise<StudioPolicy> {
-    return (await this.artistOf()).policy;
+  /**
+   * The artist's studio policy (issue 18) as it stands at `nowMs`: read again after a few seconds
+   * (artists-store.ts), so a policy the artist saves applies to the next decision of a lead whose
+   * object was already loaded, never only to objects loaded after the save.
+   */
+  async policy(nowMs: number): Promise<StudioPolicy> {
+    return currentPolicy(this.handle().db, (await this.artistOf()).id, nowMs);
   }
 
   private calendar(artistId: string) {

@@ -69,7 +69,6 @@ import type { Logger } from "../src/lib/log.ts";
 import { randomToken } from "../src/lib/crypto.ts";
 import { mintActionLinks, openLinks, openSettingsFrom } from "./action-links.ts";
 import { phoneOf, type ArtistActionPayload, type DepositSweepPayload, type InboxItem, type StripeEventPayload } from "./inbox.ts";
-import { LeadConsentPolicy, startsConsent } from "./lead-consent.ts";
 import { afterDecision, toLeadState, withoutArtistNotices } from "./lead-state.ts";
 import { LeadBooking } from "./lead-booking.ts";
 import { PaymentSteps } from "./payment-steps.ts";
@@ -93,7 +92,7 @@ export class LeadSession {
   /** Attachments stored for the lead (the summary's image count). */
   private attachmentCount: number | null = null;
   private outbox: OutboxMessage[] | null = null;
-  /** The studio's policy (issue 18), read once with the artist. */
+  /** The studio's policy (issue 18), read again for each input (lead-booking.ts keeps it a few seconds). */
   private policy: StudioPolicy | undefined;
   /**
    * Rows Graph accepted whose SENT mark Postgres has not had yet: it rides on the next decision's
@@ -108,8 +107,6 @@ export class LeadSession {
   private readonly handle: () => DatabaseHandle;
   private readonly payments: PaymentSteps;
   private readonly booking: LeadBooking;
-  /** The artist's policy for the consent step, read when the artist acts (lead-consent.ts). */
-  private readonly consentPolicy = new LeadConsentPolicy();
 
   /** Runs after each committed decision (freed-slot answers close their offer: lead-freed-offer.ts). */
   private readonly afterCommit: (decision: Decision, now: Date, correlationId: string) => Promise<void>;
@@ -195,7 +192,7 @@ export class LeadSession {
     this.answers ??= await recentAnswers(db, this.lead.id);
     this.attachmentCount ??= await countAttachments(db, this.lead.id);
     this.outbox ??= await pendingOutbox(db, this.lead.id);
-    this.policy ??= await this.booking.policy();
+    this.policy = await this.booking.policy(Date.now());
   }
 
   private pilot(): EngineConfig["pilot"] {
@@ -426,9 +423,7 @@ export class LeadSession {
       const input = { type: "artist_action", action: item.action, reason: item.reason, via: item.via, amountMinor: item.amountMinor ?? null, rejectReason: item.rejectReason ?? null, fate: item.fate ?? null } as const;
       // Approving (or offering times) offers free slots: the calendar is read first.
       const offers = item.action === "approve" || item.action === "offer_slots" || item.action === "allow_move";
-      // The consent step can start only where an approval happens (engine/consent.ts): read just there.
-      const consentPolicy = startsConsent(item.action, state.status) ? await this.consentPolicy.current(this.handle().db, Date.now()) : null;
-      const decided = decideArtistAction(state, input, now, { ...this.engineConfig(now, undefined, await this.booking.settings(now, offers)), consentPolicy });
+      const decided = decideArtistAction(state, input, now, this.engineConfig(now, undefined, await this.booking.settings(now, offers)));
       const outcome = decided.outcome;
       if (!outcome.ok) return refuse(outcome.reason === "queued" ? ActionRefusal.WRONG_STATUS : outcome.reason);
       try {

@@ -1,7 +1,8 @@
 /**
  * Stripe's side of `npm run chaos`: as soon as some consultations reach PENDING_APPROVAL (while the
- * fault script is still running), the artist approves and sends the deposit link (admin API, one
- * idempotency key per action, retried like a person tapping again), the client pays on the Stripe
+ * fault script is still running), the artist sends the deposit link from the summary (admin API,
+ * one idempotency key, retried like a person tapping again), the client answers the consent step
+ * on WhatsApp (emulator-signed messages, recorded with the traffic's), pays on the Stripe
  * emulator, and the run delivers the signed events itself the way Stripe may: a card payment's
  * `checkout.session.completed` three times (two at once, one later); an async payment's
  * `async_payment_succeeded` before its `checkout.session.completed`, each twice. Every answer is
@@ -16,11 +17,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const StripeEvent = z.object({ id: z.string(), type: z.string(), payload: z.string(), signature: z.string() });
 type StripeEvent = z.infer<typeof StripeEvent>;
 const Paid = z.object({ events: z.array(StripeEvent) });
+const Prepared = z.object({ body: z.string(), signature: z.string(), message_id: z.string() });
 const Sessions = z.object({ sessions: z.array(z.object({ id: z.string(), client_reference_id: z.string().nullable(), status: z.string() })) });
 
 /** What the Stripe side did, for the check. */
 export interface StripeTraffic {
   answers: ObservedAnswer[];
+  /** The consent answers this side sent as each client (message ids), and those the Worker acknowledged. */
+  sent: Map<string, string[]>;
+  accepted: Map<string, Set<string>>;
   /** Per number: the Stripe event ids delivered (each must be processed exactly once). */
   events: Map<string, string[]>;
   /** Numbers whose deposit was paid: DEPOSIT_PAID must be entered exactly once. */
@@ -30,15 +35,26 @@ export interface StripeTraffic {
   stalls: string[];
 }
 
+/** A lead as Postgres has it now: what the driver waits on. */
+export interface LeadNow {
+  id: string;
+  status: string;
+  version: number;
+  /** `leads.consent`'s step (null when none). */
+  consentStep: string | null;
+}
+
 export class StripeChaos {
-  readonly traffic: StripeTraffic = { answers: [], events: new Map(), paid: new Set(), duplicatesReported: 0, stalls: [] };
+  readonly traffic: StripeTraffic = { answers: [], sent: new Map(), accepted: new Map(), events: new Map(), paid: new Set(), duplicatesReported: 0, stalls: [] };
   private readonly stack: RunningStack;
   private readonly adminKey: string;
-  private readonly leadIdOf: (phone: string) => Promise<{ id: string; status: string } | null>;
+  private readonly leadIdOf: (phone: string) => Promise<LeadNow | null>;
   private readonly later: Promise<void>[] = [];
+  /** The lead's version when this side last answered a consent question (one answer per question). */
+  private readonly answeredAt = new Map<string, number>();
 
   /** `leadIdOf`: the lead of a number as Postgres has it now (null while unknown or unreachable). */
-  constructor(stack: RunningStack, adminKey: string, leadIdOf: (phone: string) => Promise<{ id: string; status: string } | null>) {
+  constructor(stack: RunningStack, adminKey: string, leadIdOf: (phone: string) => Promise<LeadNow | null>) {
     this.stack = stack;
     this.adminKey = adminKey;
     this.leadIdOf = leadIdOf;
@@ -58,9 +74,12 @@ export class StripeChaos {
       lead = await this.leadIdOf(phone);
     }
     const id = lead.id;
-    if (!(await this.act(id, "approve", deadline)) || !(await this.act(id, "send-deposit", deadline))) {
-      return void this.traffic.stalls.push(`${phone}: the artist's approve / send-deposit never went through`);
+    // "Send deposit" from the summary approves too; consent and age come first (engine/consent.ts),
+    // and the client's "I agree" sends the link.
+    if (!(await this.act(id, "send-deposit", deadline))) {
+      return void this.traffic.stalls.push(`${phone}: the artist's send-deposit never went through`);
     }
+    if (!(await this.giveConsent(phone, deadline))) return void this.traffic.stalls.push(`${phone}: the consent step never ended`);
     const session = await this.sessionOf(id, deadline);
     if (!session) return void this.traffic.stalls.push(`${phone}: no Checkout Session was created`);
     const paid = Paid.parse(await this.emulator("POST", `/_emulator/sessions/${session}/pay`, { method, deliver: false }));
@@ -124,6 +143,52 @@ export class StripeChaos {
       await sleep(500);
     }
     return false;
+  }
+
+  /**
+   * Answers the consent step as the client (date of birth, "No" to each medical question, "I
+   * agree"), one answer per step the lead is at, until it leaves CHECKING_CONSENT.
+   */
+  private async giveConsent(phone: string, deadline: number): Promise<boolean> {
+    let answered = 0;
+    while (Date.now() < deadline) {
+      const lead = await this.leadIdOf(phone);
+      if (lead && lead.status !== "CHECKING_CONSENT" && lead.status !== "PENDING_APPROVAL") return lead.status === "AWAITING_DEPOSIT";
+      const step = lead?.status === "CHECKING_CONSENT" ? lead.consentStep : null;
+      // One answer per step and turn: wait for the object to ask the next question.
+      if (step === null || lead?.version === this.answeredAt.get(phone)) {
+        await sleep(250);
+        continue;
+      }
+      const spec = step === "dob" ? { text: "17/05/1990" } : step === "medical" ? { button: { id: "consent_no", title: "No" } } : { button: { id: "consent_agree", title: "I agree" } };
+      this.answeredAt.set(phone, lead?.version ?? -1);
+      await this.says(phone, spec, deadline);
+      if (++answered > 12) return false;
+    }
+    return false;
+  }
+
+  /** A client's message, built and signed by the WhatsApp emulator, posted until the Worker acknowledges it (like Meta). */
+  private async says(number: string, spec: { text: string } | { button: { id: string; title: string } }, deadline: number): Promise<void> {
+    const who = number.startsWith("+") ? { from: number } : { user_id: number, username: "@chaos.client" };
+    const res = await fetch(`${this.stack.urls.whatsapp}/_emulator/inbound/prepare`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...who, ...spec }) });
+    if (!res.ok) throw new Error(`whatsapp emulator prepare: ${res.status} ${await res.text()}`);
+    const prepared = Prepared.parse(await res.json());
+    this.traffic.sent.set(number, [...(this.traffic.sent.get(number) ?? []), prepared.message_id]);
+    for (let wait = 250; Date.now() < deadline; wait = Math.min(wait * 2, 4_000)) {
+      const answer = await fetch(`${this.stack.urls.worker}/webhooks/whatsapp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": prepared.signature },
+        body: prepared.body,
+      }).catch(() => null);
+      await answer?.text();
+      this.traffic.answers.push({ kind: "consent answer", wellFormed: true, status: answer?.status ?? 0, expected: [200], at: Date.now() });
+      if (answer?.status === 200) {
+        this.traffic.accepted.set(number, (this.traffic.accepted.get(number) ?? new Set()).add(prepared.message_id));
+        return;
+      }
+      await sleep(wait);
+    }
   }
 
   private async sessionOf(leadId: string, deadline: number): Promise<string | null> {

@@ -117,6 +117,8 @@ export async function artistPolicy(db: Database, handle: string): Promise<unknow
 /** Replaces an artist's policy (already validated by the caller); null for no such artist. */
 export async function updatePolicy(db: Database, id: string, policy: StudioPolicy, now: Date): Promise<{ policy: StudioPolicy; updatedAt: Date } | null> {
   const [row] = await db.update(artists).set({ policy, updatedAt: now }).where(eq(artists.id, id)).returning({ updatedAt: artists.updatedAt });
+  // This isolate's lead objects decide under the new policy from their next decision on.
+  if (row) policyCache.set(id, { value: policy, readAtMs: now.getTime() });
   return row ? { policy, updatedAt: row.updatedAt } : null;
 }
 
@@ -125,4 +127,26 @@ export async function getPolicy(db: Database, id: string): Promise<{ policy: Stu
   const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, id));
   if (!row) return null;
   return { policy: readPolicy(row.policy), written: row.policy !== null };
+}
+
+/**
+ * How long an isolate trusts its copy of an artist's policy before reading Postgres again: a
+ * policy saved in another isolate reaches every lead object within this time, one small read per
+ * artist per isolate at most this often (not one per decision); saved in this isolate, at once.
+ */
+export const POLICY_CACHE_MS = 5_000;
+
+const policyCache = new Map<string, { value: StudioPolicy; readAtMs: number }>();
+
+/**
+ * The policy an artist's leads are decided under now (the default while none is written), from
+ * this isolate's copy when it is fresher than {@link POLICY_CACHE_MS}. `nowMs` is the caller's clock.
+ */
+export async function currentPolicy(db: Database, artistId: string, nowMs: number): Promise<StudioPolicy> {
+  const cached = policyCache.get(artistId);
+  if (cached !== undefined && nowMs - cached.readAtMs >= 0 && nowMs - cached.readAtMs < POLICY_CACHE_MS) return cached.value;
+  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, artistId));
+  const value = readPolicy(row?.policy ?? null);
+  policyCache.set(artistId, { value, readAtMs: nowMs });
+  return value;
 }

@@ -8,8 +8,7 @@
 import { and, asc, eq, gt, inArray, lt, lte } from "drizzle-orm";
 import { BLOCKING_STATUSES, BookingStatus, type BlockedTime, type BookingStep } from "../domain/booking.ts";
 import { isExclusionViolation, type Database } from "./client.ts";
-import { readPolicy, type StudioPolicy } from "../domain/studio-policy.ts";
-import { artists, bookings, leads, type BookingRow } from "./schema.ts";
+import { bookings, leads, type BookingRow } from "./schema.ts";
 
 export type HoldResult =
   | { ok: true; booking: BookingRow; replaced: string | null; cancelled: { id: string; start: Date; end: Date } | null }
@@ -232,8 +231,3 @@ export async function changeBookingTime(db: Database, id: string, change: TimeCh
   }
 }
 
-/** The artist's studio policy (artists.policy; null: the default), as the booking decisions read it. */
-export async function studioPolicyOf(db: Database, artistId: string): Promise<StudioPolicy> {
-  const [row] = await db.select({ policy: artists.policy }).from(artists).where(eq(artists.id, artistId)).limit(1);
-  return readPolicy(row?.policy ?? null);
-}

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { parseDateOfBirth, type DateOfBirthFailure } from "./parsing/date-of-birth.ts";
 import { parseYesNo } from "./parsing/yes-no.ts";
-import { ageOn, readPolicy, StudioPolicy, type MedicalQuestion } from "./studio-policy.ts";
+import { ageOn, StudioPolicy, type MedicalQuestion } from "./studio-policy.ts";
 
 /** Where the step is: the date of birth, medical question `index`, the policy, done, or refused (under age). */
 export const ConsentStep = z.enum(["dob", "medical", "policy", "done", "refused"]);
@@ -46,15 +46,6 @@ export function readConsent(value: unknown): ConsentRecord | null {
   if (value === null || value === undefined) return null;
   const parsed = ConsentRecord.safeParse(value);
   return parsed.success ? parsed.data : null;
-}
-
-/**
- * The policy the consent step asks under, from the artist's stored policy (`artists.policy`): on
- * once the studio has written its policy, off (null) while it has none, so nobody is asked to
- * agree to terms the studio never set. The lead's artist's value, read when the artist acts.
- */
-export function consentPolicyOf(stored: unknown): StudioPolicy | null {
-  return stored === null || stored === undefined ? null : readPolicy(stored);
 }
 
 /** A fresh record for a consent step starting at `now` under `policy`. */

@@ -146,6 +146,14 @@ export const TEMPLATES = {
     previewKey: "template.consent_request",
     audience: "client",
   },
+  /** A client stopped part-way through the consent step and their window has closed: a nudge to carry on. */
+  consent_nudge: {
+    name: "inkline_consent_nudge",
+    category: "UTILITY",
+    params: ["client first name", "artist name"],
+    previewKey: "template.consent_nudge",
+    audience: "client",
+  },
   /** The booked session was cancelled or moved by the artist, or marked a no-show, after the client's window closed. */
   booking_changed: {
     name: "inkline_booking_changed",

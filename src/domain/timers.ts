@@ -29,6 +29,10 @@ export const TimerKind = {
   ARTIST_REMINDER: "artist.reminder",
   ARTIST_REMINDER_AGAIN: "artist.reminder_again",
   APPROVAL_STALE: "approval.stale",
+  /** The client stopped part-way through the consent step (engine/consent.ts). */
+  CONSENT_NUDGE: "consent.nudge",
+  CONSENT_NUDGE_AGAIN: "consent.nudge_again",
+  CONSENT_STALE: "consent.stale",
   DEPOSIT_REMINDER: "deposit.reminder",
   BOOKING_FOLLOW_UP: "booking.follow_up",
   /** Before a booked session (session-timers.ts has the session's rules). */
@@ -45,13 +49,16 @@ export const TimerKind = {
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
 export const TIMER_KINDS = Object.values(TimerKind) as readonly TimerKind[];
 
-/** What a timer's time counts from. */
-export type TimerBasis = "last_client_message" | "status_changed" | "deposit_link_expires" | "session_starts" | "session_ends";
+/**
+ * What a timer's time counts from. `client_turn`: the later of the client's last message and the
+ * status change (a step the artist started, like consent, waits on the client from whichever came last).
+ */
+export type TimerBasis = "last_client_message" | "status_changed" | "client_turn" | "deposit_link_expires" | "session_starts" | "session_ends";
 
 export interface TimerSpec {
   kind: TimerKind;
   /** Timers of one track supersede each other: when several are due, only the last fires. */
-  track: "consultation" | "artist" | "deposit" | "booking" | "reminder" | "aftercare" | "review" | "day_after" | "settlement";
+  track: "consultation" | "consent" | "artist" | "deposit" | "booking" | "reminder" | "aftercare" | "review" | "day_after" | "settlement";
   statuses: readonly LeadStatus[];
   basis: TimerBasis;
   /** Default offset from the basis, hours (negative: before it); TIMER_HOURS overrides it. */
@@ -140,6 +147,37 @@ export const TIMERS: readonly TimerSpec[] = [
     template: "holding_update",
   },
   {
+    kind: TimerKind.CONSENT_NUDGE,
+    track: "consent",
+    statuses: [S.CHECKING_CONSENT],
+    basis: "client_turn",
+    hours: 12,
+    audience: "client",
+    copyKey: "timer.consent_nudge",
+    template: "consent_nudge",
+  },
+  {
+    kind: TimerKind.CONSENT_NUDGE_AGAIN,
+    track: "consent",
+    statuses: [S.CHECKING_CONSENT],
+    basis: "client_turn",
+    hours: 36,
+    audience: "client",
+    copyKey: "timer.consent_nudge",
+    template: "consent_nudge",
+  },
+  {
+    kind: TimerKind.CONSENT_STALE,
+    track: "consent",
+    statuses: [S.CHECKING_CONSENT],
+    basis: "client_turn",
+    hours: 72,
+    afterPreviousHours: 12,
+    audience: "artist",
+    copyKey: "timer.consent_stale.artist",
+    template: null,
+  },
+  {
     kind: TimerKind.DEPOSIT_REMINDER,
     track: "deposit",
     statuses: [S.AWAITING_DEPOSIT],
@@ -218,6 +256,12 @@ function basisTime(lead: TimerLead, basis: TimerBasis): Date | null {
       return lead.lastClientMessageAt;
     case "status_changed":
       return lead.statusChangedAt;
+    case "client_turn": {
+      const last = lead.lastClientMessageAt?.getTime() ?? null;
+      const changed = lead.statusChangedAt?.getTime() ?? null;
+      if (last === null || changed === null) return lead.statusChangedAt ?? lead.lastClientMessageAt;
+      return new Date(Math.max(last, changed));
+    }
     case "deposit_link_expires":
       return lead.depositLinkExpiresAt;
     case "session_starts":

@@ -139,8 +139,15 @@ describe("the artist in a real browser", () => {
       await approveButton.click();
       const done = renderCopy("action.done.approve", { clientName: CLIENT_NAME });
       await artist.locator("#messages .msg.out", { hasText: done }).waitFor({ timeout: 15_000 });
-      await eventually("the lead approved from the phone", async () => (await leadStatus()) === "CHOOSING_SLOT");
+      await eventually("the lead approved from the phone", async () => (await leadStatus()) === "CHECKING_CONSENT");
       await shot(artist, "artist-whatsapp-approved.png");
+
+      // Approved, the client gives consent and age first (date of birth, the default policy's three
+      // medical questions, the policy); then the free times are offered.
+      const askedDob = renderCopy("consent.dob.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin", minimumAge: 18 });
+      await eventually("the date-of-birth question to the client", () => textsToClient().includes(askedDob));
+      for (const answer of ["17/05/1990", "no", "no", "no", "I agree"]) await clientSays({ text: answer });
+      await eventually("the free times offered after consent", async () => (await leadStatus()) === "CHOOSING_SLOT");
 
       // The inbox: signed out, it asks for the key.
       const inbox = (pages.inbox = await context.newPage());
@@ -170,10 +177,9 @@ describe("the artist in a real browser", () => {
       await shot(inbox, "inbox-lead-approved.png");
       await shot(inbox, "inbox-lead-approved-full.png", true);
 
-      // The client receives the approval and the list of free times, on WhatsApp (the emulator's
-      // record and its chat page), taps "Choose a time" and then the first time in the list.
-      const told = renderCopy("action.approve_booking.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin" });
-      await eventually("the approval message to the client", () => textsToClient().includes(told));
+      // The client has the approval (with the first consent question) and the list of free times, on
+      // WhatsApp (the emulator's record and its chat page), taps "Choose a time" and then the first time in the list.
+      const told = askedDob.split("\n")[0] ?? askedDob;
       const chat = (pages.chat = await context.newPage());
       await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(CLIENT)}&name=${encodeURIComponent(CLIENT_NAME)}`);
       await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });

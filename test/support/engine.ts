@@ -3,12 +3,14 @@
  * as the database would hold it afterwards, and readers of what the bot said. Pure (Node).
  */
 import { expect } from "vitest";
+import type { ConsentRecord } from "../../src/domain/consent.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { decide, type Decision, type EngineConfig, type LeadState, type RecordedAnswer } from "../../src/domain/engine.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import type { InboundMessage } from "../../src/domain/messages.ts";
 import { QUESTION_KEYS, QUESTIONS, type QuestionKey } from "../../src/domain/questions.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
+import { defaultPolicy } from "../../src/domain/studio-policy.ts";
 import { GOOD_ANSWERS } from "./consultation.ts";
 
 export const NOW = new Date("2026-03-02T10:00:00.000Z");
@@ -18,6 +20,24 @@ export const OTHER_CLIENT = "+447700900456";
 
 export const CONFIG: EngineConfig = { artistName: "Mara", replyDays: 3, pilot: { enabled: false, allowlist: [] }, slotNonce: "n0nce-for-tests" };
 export const PILOT: EngineConfig = { ...CONFIG, pilot: { enabled: true, allowlist: [OTHER_CLIENT] } };
+
+/**
+ * A consent step the client has finished (an adult, no medical flags, the default policy agreed a
+ * day ago): for tests of what an approval does after it, as `consent` on the lead. The step itself
+ * is consent.test.ts's.
+ */
+export const CONSENTED: ConsentRecord = {
+  step: "done",
+  next: "slots",
+  index: 3,
+  startedAt: new Date(NOW.getTime() - 25 * HOUR).toISOString(),
+  dateOfBirth: "1990-05-17",
+  age: 35,
+  answers: [],
+  flags: [],
+  policyAcknowledgedAt: new Date(NOW.getTime() - 24 * HOUR).toISOString(),
+  policy: defaultPolicy(),
+};
 
 export function leadState(overrides: Partial<LeadState> = {}): LeadState {
   return {

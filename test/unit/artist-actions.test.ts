@@ -18,7 +18,7 @@ import { defaultAvailability } from "../../src/domain/availability.ts";
 import { decideArtistAction, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
 import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
 import { canTransition } from "../../src/domain/state-machine.ts";
-import { answersBefore, askedAbout, CONFIG, expectLegalTransitions, HOUR, leadState, NOW, replies, run, says, toArtist } from "../support/engine.ts";
+import { answersBefore, askedAbout, CONFIG, CONSENTED, expectLegalTransitions, HOUR, leadState, NOW, replies, run, says, toArtist } from "../support/engine.ts";
 
 /** Online payments on: deposit links and refunds can be made. */
 const PAYMENTS = { ...CONFIG, payments: true };
@@ -36,7 +36,8 @@ const PAID = {
   ledger: [{ kind: "payment", amountMinor: 10_000, currency: "GBP", at: NOW.toISOString(), reference: "pi_1", source: "checkout", reason: null, status: "succeeded" }],
 } as const satisfies PaymentState;
 
-const pending = (overrides: Partial<LeadState> = {}) => leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", ...overrides });
+/** A lead waiting for approval whose consent step is done (consent.test.ts covers the step itself). */
+const pending = (overrides: Partial<LeadState> = {}) => leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", consent: CONSENTED, ...overrides });
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
 

@@ -10,6 +10,9 @@ import { defaultAvailability } from "../../src/domain/availability.ts";
 import { judgeDateOfBirth, readConsent, type ConsentRecord } from "../../src/domain/consent.ts";
 import { renderCopy } from "../../src/domain/copy.ts";
 import { decide, decideArtistAction, type Decision, type EngineConfig, type LeadState } from "../../src/domain/engine.ts";
+import { decideTimer, timerLead } from "../../src/domain/engine/timers.ts";
+import { canTransition } from "../../src/domain/state-machine.ts";
+import { nextTimer, TimerKind } from "../../src/domain/timers.ts";
 import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import { parseDateOfBirth } from "../../src/domain/parsing/date-of-birth.ts";
@@ -96,7 +99,7 @@ const POLICY: StudioPolicy = {
     { id: "pregnant", question: "Are you pregnant or breastfeeding?" },
   ],
 };
-const WITH_CONSENT: EngineConfig = { ...CONFIG, payments: true, actionLinks: true, booking: BOOKING, consentPolicy: POLICY };
+const WITH_CONSENT: EngineConfig = { ...CONFIG, payments: true, actionLinks: true, booking: BOOKING, policy: POLICY };
 const DEPOSIT = { amountMinor: 10_000, currency: "GBP" };
 
 const pending = (overrides: Partial<LeadState> = {}) =>
@@ -146,9 +149,35 @@ const record = (lead: LeadState): ConsentRecord => {
 };
 
 describe("the consent step in the engine", () => {
-  it("off without a policy: approval offers slots at once, as before", () => {
-    const { decision } = act(pending(), "approve", { ...WITH_CONSENT, consentPolicy: null });
-    expect(copyKeys(decision)).toEqual(["action.approve_booking.client", "booking.offer.client"]);
+  it("on by default: with no policy written, approval asks the date of birth under the default policy (18+, its medical questions)", () => {
+    const { policy: _written, ...unwritten } = WITH_CONSENT;
+    const approved = act(pending(), "approve", unwritten);
+    expect(approved.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(copyKeys(approved.decision)).toEqual(["consent.dob.client"]);
+    expect(approved.decision.patch.consent).toMatchObject({ step: "dob", next: "slots", policy: defaultPolicy() });
+    const deposit = act(pending(), "send_deposit", unwritten);
+    expect(deposit.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(deposit.decision.checkout).toBeUndefined();
+    // Under the default policy, a 17-year-old is refused.
+    const { lead: refused } = chat(after(pending(), approved.decision), [says("03/03/2009")], unwritten);
+    expect(refused.status).toBe(LeadStatus.REJECTED);
+  });
+
+  it("a lead that has already given consent is not asked again: approval offers slots at once", () => {
+    const lead = after(pending(), act(pending(), "approve").decision);
+    const { lead: done } = chat(lead, [says("12/03/1999"), says("no"), says("no"), says("I agree")]);
+    expect(record(done).step).toBe("done");
+    const again = act({ ...done, status: LeadStatus.PENDING_APPROVAL }, "approve");
+    expect(copyKeys(again.decision)).toEqual(["action.approve_booking.client", "booking.offer.client"]);
+  });
+
+  it("a policy with no medical questions still asks the date of birth and the acknowledgement", () => {
+    const config = { ...WITH_CONSENT, policy: { ...POLICY, medicalQuestions: [] } };
+    const lead = after(pending(), act(pending(), "approve", config).decision);
+    const { decisions, lead: done } = chat(lead, [says("12/03/1999"), says("I agree")], config);
+    expect(copyKeys(decisions[0] as Decision)).toEqual(["consent.policy.client"]);
+    expect(record(done)).toMatchObject({ step: "done", answers: [] });
+    expect(copyKeys(decisions[1] as Decision)).toContain("booking.offer.client");
   });
 
   it("approve → DOB → two medical answers → I agree → the slot offer; everything kept with the lead", () => {
@@ -298,3 +327,64 @@ function buildSheetRowFor(lead: LeadState, answers: SheetLead["answers"]): strin
   };
   return JSON.stringify([headerRow(), leadRow(row)]);
 }
+
+describe("a client who stops part-way through consent", () => {
+  const ZONE_TIMERS = { studioTimeZone: ZONE, quietHours: null };
+  const config: EngineConfig = { ...WITH_CONSENT, timers: ZONE_TIMERS };
+  const APPROVED_AT = new Date("2026-06-10T09:00:00Z");
+  /** Approved at 09:00, answered the date of birth at 09:30, then nothing: at the first medical question. */
+  const stopped = (overrides: Partial<LeadState> = {}): LeadState => {
+    const approved = after(pending(), act(pending(), "approve").decision);
+    const { lead } = chat(approved, [says("12/03/1999")]);
+    return { ...lead, statusChangedAt: APPROVED_AT, lastClientMessageAt: new Date(APPROVED_AT.getTime() + 30 * 60_000), version: 4, serviceWindowEndsAt: new Date("2026-06-11T09:30:00Z"), ...overrides };
+  };
+  const seen = (lead: LeadState) => ({ status: lead.status, version: lead.version ?? 0, lastClientMessageAt: lead.lastClientMessageAt?.toISOString() ?? null });
+  const fire = (lead: LeadState, kind: TimerKind, at: Date) => decideTimer(lead, { type: "timer", kind, dueAt: at, seen: seen(lead) }, at, config);
+
+  it("is nudged 12 h after their last answer with the question they stopped at; again at 36 h by template once the window has closed", () => {
+    const lead = stopped();
+    expect(nextTimer(timerLead(lead), ZONE_TIMERS)).toMatchObject({ kind: TimerKind.CONSENT_NUDGE, dueAt: new Date("2026-06-10T21:30:00Z") });
+    const first = fire(lead, TimerKind.CONSENT_NUDGE, new Date("2026-06-10T21:30:00Z"));
+    expect(first.outcome).toMatchObject({ fired: true, kind: TimerKind.CONSENT_NUDGE, template: false });
+    expect(copyKeys(first.decision)).toEqual(["timer.consent_nudge", "consent.medical.client"]);
+    expect(first.decision.outbound[1]).toMatchObject({ kind: "buttons", buttons: [{ id: "consent_yes" }, { id: "consent_no" }] });
+    const nudged = { ...lead, timersFired: first.decision.patch.timersFired ?? [] };
+    expect(nextTimer(timerLead(nudged), ZONE_TIMERS)).toMatchObject({ kind: TimerKind.CONSENT_NUDGE_AGAIN, dueAt: new Date("2026-06-11T21:30:00Z") });
+    const second = fire(nudged, TimerKind.CONSENT_NUDGE_AGAIN, new Date("2026-06-11T21:30:00Z"));
+    expect(second.outcome).toMatchObject({ fired: true, kind: TimerKind.CONSENT_NUDGE_AGAIN, template: true });
+    expect(second.decision.outbound).toMatchObject([{ to: "client", kind: "template", name: "inkline_consent_nudge", params: ["Ari", "Mara"] }]);
+    expect(second.decision.transitions).toEqual([]);
+  });
+
+  it("a client who never answered after the approval: the clock counts from the approval, not their older last message", () => {
+    const lead = stopped({ lastClientMessageAt: new Date(APPROVED_AT.getTime() - 20 * HOUR) });
+    expect(nextTimer(timerLead(lead), ZONE_TIMERS)).toMatchObject({ kind: TimerKind.CONSENT_NUDGE, dueAt: new Date("2026-06-10T21:00:00Z") });
+  });
+
+  it("after 72 h with no answer: STALE (a legal edge), the artist told; nothing more is scheduled for the step", () => {
+    const lead = stopped();
+    const at = new Date("2026-06-13T09:30:00Z");
+    const decided = fire(lead, TimerKind.CONSENT_STALE, at);
+    // The nudges it outlived are marked skipped, never sent late.
+    expect(decided.outcome).toMatchObject({ fired: true, kind: TimerKind.CONSENT_STALE, skipped: [TimerKind.CONSENT_NUDGE, TimerKind.CONSENT_NUDGE_AGAIN] });
+    expect(decided.decision.transitions.map((t) => t.to)).toEqual([LeadStatus.STALE]);
+    expect(canTransition(LeadStatus.CHECKING_CONSENT, LeadStatus.STALE)).toBe(true);
+    expect(copyKeys(decided.decision)).toEqual([]);
+    expect(toArtist(decided.decision).map((o) => o.copyKey)).toEqual(["timer.consent_stale.artist"]);
+    expect(eventTypes(decided.decision)).toContain("consent.stale");
+  });
+
+  it("an answer moves the clock: a nudge computed before it is not sent", () => {
+    const lead = stopped();
+    const answered = { ...lead, version: 5, lastClientMessageAt: new Date("2026-06-10T21:00:00Z") };
+    const decided = decideTimer(answered, { type: "timer", kind: TimerKind.CONSENT_NUDGE, dueAt: new Date("2026-06-10T21:30:00Z"), seen: seen(lead) }, new Date("2026-06-10T21:30:00Z"), config);
+    expect(decided.outcome).toEqual({ fired: false, reason: "moved_on" });
+  });
+
+  it("approving the stale lead again starts the step again", () => {
+    const stale = { ...stopped(), status: LeadStatus.STALE };
+    const again = act(stale, "approve");
+    expect(again.outcome).toMatchObject({ ok: true, to: LeadStatus.CHECKING_CONSENT });
+    expect(again.decision.patch.consent).toMatchObject({ step: "dob" });
+  });
+});

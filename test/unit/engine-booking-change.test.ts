@@ -12,6 +12,7 @@ import { ChangeButton } from "../../src/domain/engine/booking-change.ts";
 import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import { defaultPolicy } from "../../src/domain/studio-policy.ts";
+import { GOOD_ANSWERS } from "../support/consultation.ts";
 import { answersBefore, askedAbout, CONFIG, copyKeys, eventTypes, expectLegalTransitions, HOUR, leadState, NOW, run, says, taps, toArtist } from "../support/engine.ts";
 
 const ZONE = "Europe/London";
@@ -256,5 +257,24 @@ describe("a client with a no-show pays the policy's deposit next time", () => {
     expect(estimate(1).patch.depositAmountMinor).toBe(20_000);
     expect(estimate(2, { ...CFG, policy: { ...defaultPolicy(), noShowDepositMultiplier: 1.5 } }).patch.depositAmountMinor).toBe(15_000);
     expect(estimate(1).events.find((e) => e.type === "estimate.updated")?.payload).toMatchObject({ deposit_minor: 20_000, usual_deposit_minor: 10_000, no_shows: 1 });
+  });
+
+  /** The artist's summary when the client answers the last question, with `noShowCount` earlier no-shows. */
+  const summary = (noShowCount: number, config: EngineConfig = CFG): string => {
+    const decision = run(askedAbout("timing", { recentAnswers: answersBefore("timing"), noShowCount }), says(GOOD_ANSWERS.timing.text), config);
+    const sent = toArtist(decision).find((o) => o.copyKey === "summary.artist");
+    if (!sent || (sent.kind !== "text" && sent.kind !== "cta")) throw new Error("no summary");
+    return sent.body;
+  };
+
+  it("the artist's summary shows the deposit the client will be asked for, and why", () => {
+    expect(summary(0)).toContain("Deposit: £100");
+    expect(summary(0)).not.toContain("no-show");
+    const raised = summary(1);
+    expect(raised).toContain("Deposit: £200");
+    expect(raised).toContain("2× the usual £100: they have 1 earlier no-show(s)");
+    const own = summary(2, { ...CFG, policy: { ...defaultPolicy(), noShowDepositMultiplier: 1.5 } });
+    expect(own).toContain("Deposit: £150");
+    expect(own).toContain("1.5× the usual £100: they have 2 earlier no-show(s)");
   });
 });

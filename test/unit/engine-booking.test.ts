@@ -14,7 +14,7 @@ import type { BookingConfig } from "../../src/domain/engine/types.ts";
 import { LeadStatus } from "../../src/domain/lead-status.ts";
 import type { Outbound } from "../../src/domain/messages.ts";
 import { noneRowId, readRowId, type SlotOffer } from "../../src/domain/slot-offer.ts";
-import { CONFIG, copyKeys, eventTypes, expectLegalTransitions, HOUR, leadState, NOW, run, says, taps, toArtist } from "../support/engine.ts";
+import { CONFIG, CONSENTED, copyKeys, eventTypes, expectLegalTransitions, HOUR, leadState, NOW, run, says, taps, toArtist } from "../support/engine.ts";
 
 const ZONE = "Europe/London";
 const RULES = defaultAvailability(ZONE);
@@ -22,8 +22,9 @@ const BOOKING: BookingConfig = { timeZone: ZONE, offerCount: 5, holdLinkMs: HOUR
 const BOOKING_CONFIG: EngineConfig = { ...CONFIG, payments: true, actionLinks: true, booking: BOOKING };
 const DEPOSIT = { amountMinor: 10_000, currency: "GBP" };
 
+/** A lead waiting for approval whose consent step is done (consent.test.ts covers the step before the offer). */
 const approved = (overrides: Partial<LeadState> = {}) =>
-  leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", deposit: DEPOSIT, size: { category: "MEDIUM" }, serviceWindowEndsAt: new Date(NOW.getTime() + 20 * HOUR), ...overrides });
+  leadState({ status: LeadStatus.PENDING_APPROVAL, displayName: "Ari Lane", deposit: DEPOSIT, size: { category: "MEDIUM" }, serviceWindowEndsAt: new Date(NOW.getTime() + 20 * HOUR), consent: CONSENTED, ...overrides });
 
 const approve = (lead: LeadState, config: EngineConfig = BOOKING_CONFIG) =>
   decideArtistAction(lead, { type: "artist_action", action: "approve", reason: null, via: "link" }, NOW, config);

@@ -20,7 +20,7 @@ import { LEAD_STATUSES, LeadStatus } from "../../src/domain/lead-status.ts";
 import { redactedPayload } from "../../src/domain/outbound-schema.ts";
 import { QUESTION_KEYS } from "../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
-import { applied, CONFIG, clientMessage, leadState, NOW, sendsPhoto, says } from "../support/engine.ts";
+import { applied, CONFIG, CONSENTED, clientMessage, leadState, NOW, sendsPhoto, says } from "../support/engine.ts";
 
 const BASE = "https://inkline.test";
 const ADMIN_KEY = "a-long-admin-key-for-sealing-links-0123456789";
@@ -79,6 +79,8 @@ function leadIn(status: LeadStatus, name: string, payment: PaymentState = NO_PAY
     depositLockedAt: NOW,
     payment,
     resumeStatus: status === LeadStatus.NEEDS_ARTIST_REPLY ? LeadStatus.QUALIFYING : null,
+    // Consent given (the step's own messages are consent.test.ts's): the deposit link goes out.
+    consent: CONSENTED,
   });
 }
 

@@ -30,7 +30,7 @@ import { SELF } from "cloudflare:test";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, sentTo, textsTo } from "../support/workers/whatsapp.ts";
 import { sessionsFor } from "../support/workers/stripe.ts";
-import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
+import { APPROVED_TEXTS, CONSENT_ASKED, OFFERED_AFTER_CONSENT } from "../support/workers/deposit.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
@@ -90,9 +90,13 @@ describe("the summary's links", () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("Approved. Ari Lane has been told.");
     await settleLead(client.phone);
-    expect(await client.lead()).toMatchObject({ status: "CHOOSING_SLOT", version: Number(lead?.version) + 1 });
+    // Approved: consent and age first (consent.ts), then the free times.
+    expect(await client.lead()).toMatchObject({ status: "CHECKING_CONSENT", version: Number(lead?.version) + 1 });
     expect((await client.lead())?.approved_at).not.toBeNull();
-    expect(await client.hears()).toEqual(APPROVED_TEXTS);
+    expect(await client.hears()).toEqual(CONSENT_ASKED);
+    await client.givesConsent();
+    expect(await client.lead()).toMatchObject({ status: "CHOOSING_SLOT" });
+    expect((await client.hears()).at(-1)).toEqual(OFFERED_AFTER_CONSENT);
     const used = (await tokenRows(id)).find((t) => t.action === "approve");
     expect(used?.used_at).not.toBeNull();
     const markers = await sql<{ provider: string }>("SELECT provider FROM processed_events WHERE lead_id = $1 AND event_id LIKE 'link:%'", [id]);

@@ -28,7 +28,7 @@ import {
 import { artistHeardSince, artistWindowOpen, Client } from "../support/workers/client.ts";
 import { sql } from "../support/workers/db.ts";
 import { postWebhook, prepareInbound, sentTo, setEmulatorClockOffset, textsTo, uniquePhone } from "../support/workers/whatsapp.ts";
-import { APPROVED_TEXTS } from "../support/workers/deposit.ts";
+import { CONSENT_ASKED, OFFERED_AFTER_CONSENT } from "../support/workers/deposit.ts";
 
 const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string, string> = {}) =>
   renderCopy(key, { artistName: "Mara", greetingName: " Ari", replyDays: 3, ...extra });
@@ -75,9 +75,13 @@ describe("the summary's buttons", () => {
     const tapped = await tapOnWhatsApp(`act:${tokens.approve}`);
     expect(tapped.response.status).toBe(200);
     await settleLead(client.phone);
-    expect(await leadRow(id)).toMatchObject({ status: "CHOOSING_SLOT", version: Number(lead?.version) + 1 });
-    expect(await client.hears()).toEqual(APPROVED_TEXTS);
+    // Approved: the client is asked consent and age first, then offered the free times.
+    expect(await leadRow(id)).toMatchObject({ status: "CHECKING_CONSENT", version: Number(lead?.version) + 1 });
+    expect(await client.hears()).toEqual(CONSENT_ASKED);
     expect(await lastToArtist()).toBe(renderCopy("action.done.approve", { clientName: "Ari Lane" }));
+    await client.givesConsent();
+    expect((await leadRow(id)).status).toBe("CHOOSING_SLOT");
+    expect((await client.hears()).at(-1)).toEqual(OFFERED_AFTER_CONSENT);
     const markers = await sql<{ provider: string }>("SELECT provider FROM processed_events WHERE lead_id = $1 AND event_id = $2", [id, `wa:${tapped.messageId}`]);
     expect(markers).toEqual([{ provider: "artist" }]);
     // The artist's tap started no consultation of the artist's own.
@@ -216,7 +220,10 @@ describe("outside the artist's 24-hour window", () => {
     expect((await openLink(path)).status).toBe(200);
     expect((await confirmLink(path, { lead_id: id })).status).toBe(200);
     await settleLead(client.phone);
-    expect(await leadRow(id)).toMatchObject({ status: "CHOOSING_SLOT" });
+    // Approved: the client is asked consent and age before any time is offered.
+    const row = await leadRow(id);
+    expect(row.status).toBe("CHECKING_CONSENT");
+    expect(row.approved_at).not.toBeNull();
   });
 });
 

@@ -29,6 +29,9 @@ describe("a deposit, end to end", () => {
 
     // The artist approves with one tap (the Approve button's token, opened as a link), then sends the deposit link (here from the admin API).
     expect((await confirmLink(actionPath((await summaryTokens()).approve), { lead_id: id })).status).toBe(200);
+    // Consent and age first (the approval asks them), then the deposit link.
+    await settleLead(client.phone);
+    await client.givesConsent();
     expect((await adminFetch(`/admin/leads/${id}/send-deposit`, { body: {} })).status).toBe(200);
     await settleLead(client.phone);
     await client.hears();

@@ -31,6 +31,9 @@ describe("a client named after the artist's link placeholders", () => {
       for (const token of Object.values(await summaryTokens())) expect(actionPath(token)).toMatch(TOKEN_URL);
 
       expect((await confirmLink(actionPath((await summaryTokens()).approve), { lead_id: id })).status).toBe(200);
+      // Consent and age first (the approval asks them), then the deposit link.
+      await settleLead(client.phone);
+      await client.givesConsent();
       expect((await adminFetch(`/admin/leads/${id}/send-deposit`, { body: {} })).status).toBe(200);
       await settleLead(client.phone);
       const [session] = await sessionsFor(id);

@@ -55,6 +55,9 @@ describe("a client with a WhatsApp username and no number", () => {
 
     const id = String(lead?.id);
     expect((await confirmLink(actionPath((await summaryTokens()).approve), { lead_id: id })).status).toBe(200);
+    // Consent and age first (the approval asks them), then the deposit link.
+    await settleLead(client.phone);
+    await client.givesConsent();
     expect((await adminFetch(`/admin/leads/${id}/send-deposit`, { body: {} })).status).toBe(200);
     await settleLead(client.phone);
     const row = await leadRow(id);
@@ -72,7 +75,8 @@ describe("a client with a WhatsApp username and no number", () => {
     await settleLead(client.phone);
     expect(await entered(id, "DEPOSIT_PAID")).toBe(1);
     expect(await client.hears()).toEqual([paidCopy()]);
-  });
+    // A whole consultation, the consent step and a payment: longer than one test's usual 20 s on a busy machine.
+  }, 60_000);
 
   it("is found in the inbox search and the admin API by username and by BSUID", async () => {
     const client = new Client("username");

@@ -61,8 +61,8 @@ function run(b: DecisionBuilder, input: ArtistActionInput): ActionRefusal | null
   const via = { via: input.via };
   switch (input.action) {
     case ArtistAction.APPROVE: {
-      // With the calendar on, the client is offered free slots at once (booking.ts); with the
-      // consent step on, only once the client has given it (consent.ts).
+      // The client gives consent and age first (consent.ts), unless they already have; then, with
+      // the calendar on, free slots (booking.ts).
       const booking = bookingOf(b);
       const consent = consentNeeded(b);
       if (consent !== null) {

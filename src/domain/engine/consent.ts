@@ -6,14 +6,16 @@
  * the approval do what it would have done (`next`): offer slots, wait for times, or send the
  * deposit link. The lead waits in CHECKING_CONSENT meanwhile; its answers live in `leads.consent`.
  *
- * On only when `config.consentPolicy` is given (the lead's artist's policy); once done, a lead is
- * never asked again (a second deposit link goes straight out).
+ * Always on, under the lead's artist's policy (`config.policy`; the default policy, 18+ with its
+ * medical questions, while the studio has written none). A policy with no medical questions still
+ * asks the date of birth and the acknowledgement. Once done, a lead is never asked again (a second
+ * deposit link goes straight out).
  */
 import { CONSENT_BUTTONS, judgeDateOfBirth, medicalQuestion, readAgreement, readConsent, readMedicalReply, startRecord, type ConsentNext, type ConsentRecord } from "../consent.ts";
 import type { CopyKey } from "../copy.ts";
 import { LeadStatus } from "../lead-status.ts";
 import type { InboundMessage } from "../messages.ts";
-import type { StudioPolicy } from "../studio-policy.ts";
+import { defaultPolicy, type StudioPolicy } from "../studio-policy.ts";
 import { offerSlots, bookingOf } from "./booking.ts";
 import type { DecisionBuilder } from "./builder.ts";
 import { sendDepositLink } from "./deposit.ts";
@@ -30,7 +32,7 @@ const POLICY_KEY = "policy_ack";
 
 /**
  * Where "send the deposit" runs the consent step first: the approval and the deposit in one tap.
- * Later statuses came through an approval, which asked it when the step was on.
+ * Later statuses came through an approval, which asked it.
  */
 export const CONSENT_FIRST: ReadonlySet<LeadStatus> = new Set([S.PENDING_APPROVAL, S.STALE]);
 
@@ -42,9 +44,7 @@ function recordOf(b: DecisionBuilder): ConsentRecord | null {
 
 /** The policy to ask under, when the consent step still stands between this lead and the deposit. */
 export function consentNeeded(b: DecisionBuilder): StudioPolicy | null {
-  const policy = b.config.consentPolicy ?? null;
-  if (policy === null) return null;
-  return recordOf(b)?.step === "done" ? null : policy;
+  return recordOf(b)?.step === "done" ? null : (b.config.policy ?? defaultPolicy());
 }
 
 function save(b: DecisionBuilder, record: ConsentRecord): void {
@@ -66,12 +66,39 @@ export function startConsent(b: DecisionBuilder, policy: StudioPolicy, next: Con
 
 /** Asks the current question again (after the artist hands the conversation back). */
 export function askConsentAgain(b: DecisionBuilder): void {
+  b.decision.patch.failureCounts = { ...b.failureCounts, [DOB_KEY]: 0, [MEDICAL_KEY]: 0, [POLICY_KEY]: 0 };
+  repeatConsentQuestion(b);
+}
+
+/** The step's current question again, as it was asked (a nudge, a handback); nothing when no step runs. */
+export function repeatConsentQuestion(b: DecisionBuilder): void {
   const record = recordOf(b);
   if (record === null) return;
-  b.decision.patch.failureCounts = { ...b.failureCounts, [DOB_KEY]: 0, [MEDICAL_KEY]: 0, [POLICY_KEY]: 0 };
   if (record.step === "dob") b.say("consent.dob_again.client");
   else if (record.step === "medical") askMedical(b, record, record.index);
   else if (record.step === "policy") showPolicy(b, record.policy);
+}
+
+/**
+ * The client stopped part-way (timers.ts consent track): a nudge with the current question while
+ * their window is open, else the consent_nudge template. Returns whether it went as a template.
+ */
+export function nudgeConsent(b: DecisionBuilder): boolean {
+  if (windowOpen(b) && recordOf(b) !== null) {
+    b.say("timer.consent_nudge");
+    repeatConsentQuestion(b);
+    return false;
+  }
+  b.pushMessage(clientTemplate(b, "consent_nudge", [firstName(b), b.config.artistName]));
+  return true;
+}
+
+/** No answer for days after the nudges: the lead goes STALE (approving again asks again) and the artist is told. */
+export function consentStale(b: DecisionBuilder): void {
+  const step = recordOf(b)?.step ?? null;
+  b.moveTo(S.STALE, "the client stopped part-way through consent and age");
+  b.tellArtist("timer.consent_stale.artist", { clientName: b.lead.displayName ?? b.renderArtist("handover.unknown_name"), phone: b.clientContact() });
+  b.event("consent.stale", { step });
 }
 
 /** A failed answer: repaired with `repairKey`, handed to the artist at the limit. */

@@ -10,6 +10,7 @@ import { formatDateRange, formatMoney } from "../format.ts";
 import { DEFAULT_LOCALE } from "../../../copy/index.ts";
 import { PRICING_RULES } from "../pricing-rules.ts";
 import { QUESTION_KEYS, type QuestionKey } from "../questions.ts";
+import { defaultPolicy, depositFor } from "../studio-policy.ts";
 import { clientLocation, knownAnswers, latestAnswers, latestValue } from "./answers.ts";
 import type { DecisionBuilder } from "./builder.ts";
 import { acceptedStop, currentTourOffer } from "./estimate-step.ts";
@@ -30,6 +31,20 @@ function answerLines(b: DecisionBuilder): string[] {
   return QUESTION_KEYS.flatMap((key) => lines.get(key) ?? []);
 }
 
+/**
+ * The deposit this client will be asked for (estimate-step.ts writes the same onto the lead): the
+ * usual one, or for a client with earlier no-shows the policy's multiple of it, with why.
+ */
+function depositText(b: DecisionBuilder, e: Estimate): { deposit: string; depositWhy: string } {
+  const policy = b.config.policy ?? defaultPolicy();
+  const noShows = b.lead.noShowCount ?? 0;
+  const asked = depositFor(policy, e.deposit.amountMinor, noShows);
+  const deposit = money({ amountMinor: asked, currency: e.deposit.currency });
+  if (asked === e.deposit.amountMinor) return { deposit, depositWhy: "" };
+  const depositWhy = b.renderArtist("summary.deposit_no_show", { multiplier: policy.noShowDepositMultiplier, usual: money(e.deposit), count: noShows });
+  return { deposit, depositWhy };
+}
+
 function estimateText(b: DecisionBuilder, e: Estimate | null): string {
   if (!e) return b.renderArtist("summary.no_estimate");
   const days =
@@ -40,7 +55,7 @@ function estimateText(b: DecisionBuilder, e: Estimate | null): string {
     days,
     priceMin: money({ amountMinor: e.price.minMinor, currency: e.price.currency }),
     priceMax: money({ amountMinor: e.price.maxMinor, currency: e.price.currency }),
-    deposit: money(e.deposit),
+    ...depositText(b, e),
     ruleVersion: e.deposit.ruleVersion,
   });
 }

@@ -16,6 +16,7 @@ import { dueTimer, FIRED_KEYS_KEPT, TimerKind, timerKey, timerSpec, type Schedul
 import { DecisionBuilder } from "./builder.ts";
 import { panicOn } from "./panic.ts";
 import { applySessionTimer, isSessionTimer, leadSession, sessionTimerStale, type SessionFacts } from "./after-session.ts";
+import { consentStale, nudgeConsent } from "./consent.ts";
 import type { Decision, EngineConfig, LeadState } from "./types.ts";
 
 /** What the cron saw when it found the timer due: the lead must still look like this. */
@@ -172,6 +173,12 @@ function apply(b: DecisionBuilder, t: ScheduledTimer, session: SessionFacts | un
       b.pushMessage(clientTemplate(b, "holding_update", [firstName(b), b.config.artistName]));
       return true;
     }
+    case TimerKind.CONSENT_NUDGE:
+    case TimerKind.CONSENT_NUDGE_AGAIN:
+      return nudgeConsent(b);
+    case TimerKind.CONSENT_STALE:
+      consentStale(b);
+      return false;
     case TimerKind.DEPOSIT_REMINDER: {
       const expires = b.lead.payment?.linkExpiresAt ?? t.basisAt;
       const hoursLeft = Math.max(1, Math.round((expires.getTime() - b.now.getTime()) / 3_600_000));

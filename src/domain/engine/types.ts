@@ -167,16 +167,14 @@ export interface EngineConfig {
   panic?: PanicState;
   /** The booking step (slots, holds, confirmations); off (the artist books by hand) unless given. */
   booking?: BookingConfig;
-  /**
-   * The lead's artist's policy when the consent step runs before the deposit (engine/consent.ts);
-   * off unless given.
-   */
-  consentPolicy?: StudioPolicy | null;
   /** Template names the studio had approved under other names, and their language; the registry's unless given. */
   templates?: { language: string; names: Readonly<Partial<Record<TemplateKey, string>>> };
   /** Aftercare copy per style and the review page (after-session.ts); generic copy and no review request unless given. */
   aftercare?: AftercareConfig;
-  /** The artist's studio policy (issue 18; artists.policy, null: the default). Absent: the default. */
+  /**
+   * The artist's studio policy (issue 18; artists.policy, null: the default), read fresh for the
+   * decision: the rules for changes and no-shows, and what the consent step asks. Absent: the default.
+   */
   policy?: StudioPolicy;
 }
 

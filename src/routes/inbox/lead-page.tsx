@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import { z } from "zod";
-import { getArtist } from "../../db/artists-store.ts";
+import { artistPolicy, DEFAULT_ARTIST_HANDLE, getArtist } from "../../db/artists-store.ts";
 import { blockingBookingOf } from "../../db/booking-store.ts";
 import { offersToLead } from "../../db/slot-offer-store.ts";
 import { allAnswers, findLead, leadAttachments, leadNotesOf, listEvents, recentOutbox } from "../../db/admin-store.ts";
@@ -18,6 +18,7 @@ import { asLeadStatus } from "../../domain/state-machine.ts";
 import { LeadIdParams } from "../admin/schemas.ts";
 import { answerRows, artistCopy as t, briefLine, clientContact, clientName, depositLine, estimateLine, handoverReasonLabel, hasRefundable, money, refundLine, statusLabel } from "../lead-view.ts";
 import { paidMinor, readLedger } from "../../domain/deposit.ts";
+import { readPolicy } from "../../domain/studio-policy.ts";
 import { BookingCard } from "./booking-view.tsx";
 import { ConsentCard } from "./consent-view.tsx";
 import { FreedOffersCard } from "./freed-offers-view.tsx";
@@ -229,6 +230,8 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
   const timeline = buildTimeline({ clientPhone: lead.phoneE164 ?? "", answers: history, outbox, events, notes });
   const name = clientName(lead);
   const brief = briefLine(lead.brief);
+  // A client with earlier no-shows is asked the policy's larger deposit (the lead's deposit already is it): say why.
+  const noShowMultiplier = lead.noShowCount > 0 ? readPolicy(await artistPolicy(db, DEFAULT_ARTIST_HANDLE)).noShowDepositMultiplier : 1;
   return c.html(
     <Layout title={name} csrf={csrf} panic={c.get("panic")}>
       <p>
@@ -253,6 +256,11 @@ export const inboxLeadPage = new Hono<InboxEnv>().get("/:id", async (c) => {
             <dd>{clientContact(lead)}</dd>
             <dt>{t("page.estimate")}</dt>
             <dd>{estimateLine(lead)}</dd>
+            {lead.noShowCount > 0 && lead.depositAmountMinor !== null ? (
+              <dd class="muted" id="deposit-no-show">
+                {t("inbox.lead.deposit_no_show", { deposit: depositLine(lead), count: lead.noShowCount, multiplier: noShowMultiplier })}
+              </dd>
+            ) : null}
             {brief ? (
               <>
                 <dt>{t("inbox.lead.brief")}</dt>

@@ -5,6 +5,7 @@
  * (so rate limits never leak between tests).
  */
 import { env, SELF } from "cloudflare:test";
+import { consentGiven } from "./consent.ts";
 import { sql } from "./db.ts";
 import { postWebhook, prepareInbound, sentTo, uniquePhone } from "./whatsapp.ts";
 
@@ -28,7 +29,9 @@ export interface TestLead {
 
 /**
  * A lead as if its consultation had run: a status, a name, an open 24-hour window (so replies
- * go out as text) and a quoted deposit, plus any column overrides (snake_case).
+ * go out as text), a quoted deposit and the consent step done (so an approval goes on to the slots
+ * or the deposit link; `consent: null` for a lead that has not given it), plus any column
+ * overrides (snake_case).
  */
 export async function insertLead(status: string, columns: Record<string, unknown> = {}): Promise<TestLead> {
   const phone = uniquePhone();
@@ -45,6 +48,7 @@ export async function insertLead(status: string, columns: Record<string, unknown
     deposit_currency: "GBP",
     size_category: "MEDIUM",
     region: "UK",
+    consent: JSON.stringify(consentGiven()),
     ...columns,
   };
   const names = Object.keys(values);

@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import { renderCopy } from "../../../src/domain/copy.ts";
 import { QUESTIONS, type QuestionKey } from "../../../src/domain/questions.ts";
 import { GOOD_ANSWERS } from "../consultation.ts";
+import { completeConsent } from "./consent.ts";
 import { leadByKey } from "./db.ts";
 import { clientSends, prepareInbound, sentTo, settle, textsTo, uniquePhone, uniqueUserId, type InboundSpec } from "./whatsapp.ts";
 
@@ -57,6 +58,11 @@ export class Client {
 
   lead(): Promise<Record<string, unknown> | undefined> {
     return leadByKey(this.phone);
+  }
+
+  /** Answers the consent step the artist's approval started (consent.ts): an adult, no medical flags, "I agree". */
+  async givesConsent(): Promise<string[]> {
+    return completeConsent(String((await this.lead())?.id), (message) => this.says(message));
   }
 
   /** Says hi and answers up to (not including) `key`, with the good answers (or `changes`). */

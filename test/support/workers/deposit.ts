@@ -17,8 +17,14 @@ export const copy = (key: Parameters<typeof renderCopy>[0], extra: Record<string
 /** The deposit's confirmation to the client (with the deposit policy). */
 export const paidCopy = (deposit = "£100") => copy("deposit.paid.client", { deposit, policy: copy("deposit.policy") });
 
-/** What the client hears when the artist approves (the calendar on): the good news, then the free times as a list. */
+/** What the client hears when the artist approves (the calendar on) once consent is given: the good news, then the free times as a list. */
 export const APPROVED_TEXTS = [copy("action.approve_booking.client"), expect.stringMatching(/free times with Mara/)];
+
+/** What a client who has not given consent hears when the artist approves: the good news and the date-of-birth question (consent.ts). */
+export const CONSENT_ASKED = [expect.stringMatching(/^Great news Ari! Mara has looked at your idea[\s\S]*what's your date of birth\?/)];
+
+/** The last thing the client hears once they have given consent after an approval (the calendar on): the free times. */
+export const OFFERED_AFTER_CONSENT: unknown = expect.stringMatching(/free times with Mara/);
 
 /** An approved lead (a £100 deposit quoted under today's rules), no link yet. */
 export function approvedLead(columns: Record<string, unknown> = {}): Promise<TestLead> {
