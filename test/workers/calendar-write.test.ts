@@ -86,7 +86,8 @@ describe("calendar write", () => {
 
   it("an insert whose answer was lost, retried: the event is adopted, never doubled", async () => {
     const { bookingId } = await confirmedBooking();
-    await google.fail(1, "lost", "insert");
+    // Scoped to this booking's event: no other file's insert meets the fault.
+    await google.fail({ eventId: eventIdFor(bookingId, 0) }, 1, "lost", "insert");
     await expect(writeCalendar(bookingId, env, log)).rejects.toBeInstanceOf(RetryJobLater);
     expect(await eventsOf(bookingId)).toHaveLength(1);
     expect(await writeCalendar(bookingId, env, log)).toBe("adopted");
@@ -95,7 +96,7 @@ describe("calendar write", () => {
 
   it("a rate limit is retried no sooner than Google's Retry-After", async () => {
     const { bookingId } = await confirmedBooking();
-    await google.fail(1, "429", "insert", 7);
+    await google.fail({ eventId: eventIdFor(bookingId, 0) }, 1, "429", "insert", 7);
     const error = await writeCalendar(bookingId, env, log).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryJobLater);
     expect((error as RetryJobLater).delaySeconds).toBe(7);

@@ -187,7 +187,7 @@ describe("429 and the quota: back off, lose nothing", () => {
     const leadId = await newLead("before");
     const clock = clockAt(Date.now());
     const t0 = clock.nowMs();
-    await google.fail(1, "429", "values.batchUpdate", 2);
+    await google.fail({ spreadsheetId: SHEET.id }, 1, "429", "values.batchUpdate", 2);
     const backedOff = await run({ leadIds: [leadId], flush: false }, clock);
     expect(backedOff.outcome).toBe("backed_off");
     if (backedOff.outcome !== "backed_off") return;
