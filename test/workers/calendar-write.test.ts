@@ -124,6 +124,18 @@ describe("calendar write", () => {
     expect(told).toHaveLength(1);
   });
 
+  it("a calendar Google does not know (unshared: 404 notFound) is permanent, never retried, and writes nothing", async () => {
+    const { bookingId } = await confirmedBooking();
+    // The same Worker settings with the artist's calendar no longer shared with the service account.
+    const unshared = { ...env, GOOGLE_CALENDAR_ID: `unshared-${crypto.randomUUID().slice(0, 8)}@inkline.test` };
+    const error = await writeCalendar(bookingId, unshared, log).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentJobError);
+    expect((error as Error).message).toMatch(/calendar insert: .*404/);
+    expect(error).not.toBeInstanceOf(RetryJobLater);
+    expect(await eventsOf(bookingId)).toHaveLength(0);
+    expect((await sql<{ calendar_event_id: string | null }>("SELECT calendar_event_id FROM bookings WHERE id = $1", [bookingId]))[0]?.calendar_event_id).toBeNull();
+  });
+
   it("a released booking loses its event; deleting again is harmless", async () => {
     const { bookingId } = await confirmedBooking();
     expect(await writeCalendar(bookingId, env, log)).toBe("inserted");
