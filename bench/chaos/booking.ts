@@ -131,7 +131,9 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
   const begun = Date.now();
   const faults: BookingChaosSummary["faults"] = [];
   const callsBefore = stack.google.calls().length;
+  // One fault armed at a time (the emulator keeps armings side by side, so the last is disarmed first).
   const arm = (count: number, mode: FailureMode, operation: Operation) => {
+    stack.google.failNext(0, "500");
     stack.google.failNext(count, mode, operation, mode === "429" ? 1 : undefined);
     faults.push({ operation, mode, count });
   };
