@@ -78,7 +78,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     const { operation } = route;
     const armed = state.takeFailure(operation, callFacts(req, route));
     const failure = armed?.mode ?? null;
-    const retryAfter = armed?.retryAfterSeconds == null ? undefined : { "retry-after": String(armed.retryAfterSeconds) };
+    const retryAfter = armed === null || armed.retryAfterSeconds === null ? undefined : { "retry-after": String(armed.retryAfterSeconds) };
     // Sheets answers errors as google.rpc.Status (no errors[]); Calendar and the token endpoint with errors[].
     const sheets = operation.startsWith("values.");
     // (A 403 rate limit keeps its errors[] reason in both: that is how a client tells it from "forbidden".)
