@@ -131,6 +131,8 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
   const begun = Date.now();
   const faults: BookingChaosSummary["faults"] = [];
   const callsBefore = stack.google.calls().length;
+  // Armed side by side (the emulator keeps each arming until its calls come): an insert fault
+  // armed before the next round's freeBusy fault still fires when the next insert comes.
   const arm = (count: number, mode: FailureMode, operation: Operation) => {
     stack.google.failNext(count, mode, operation, mode === "429" ? 1 : undefined);
     faults.push({ operation, mode, count });
@@ -294,7 +296,7 @@ export function renderBookingChaos(s: BookingChaosSummary): string {
   return [
     "### Booking under calendar faults and races",
     "",
-    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. Google emulator faults armed through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (one armed at a time; one the next replaced before a matching call came never fired). ${s.injected} calls failed by injection: ${Object.entries(s.injectedBy).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"} ("dropped": the insert applied and its answer lost; "held": no answer until our timeout). Google calls made: ${calls}. ${s.seconds.toFixed(0)} s.`,
+    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. Google emulator faults armed through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (armed side by side, each until a matching call came; one still armed at the end never fired). ${s.injected} calls failed by injection: ${Object.entries(s.injectedBy).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"} ("dropped": the insert applied and its answer lost; "held": no answer until our timeout). Google calls made: ${calls}. ${s.seconds.toFixed(0)} s.`,
     "",
     "| count | |",
     "| --- | ---: |",

@@ -93,6 +93,83 @@ describe("Calendar API rules", () => {
   });
 });
 
+describe("faults scoped to what a test controls", () => {
+  const OTHER = "other@inkline.test";
+  const token = async () => {
+    const t = await accessToken({ account, scope: `${SCOPE} https://www.googleapis.com/auth/calendar.freebusy`, tokenUrl: emulator.tokenUrl, timeoutMs: 2_000, now: () => Date.now() });
+    if (!t.ok) throw new Error("no token");
+    return t.value;
+  };
+  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; retryAfter: string | null }> {
+    const res = await fetch(`${emulator.calendarApiUrl}${path}`, { method, headers: { authorization: `Bearer ${await token()}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    await res.arrayBuffer();
+    return { status: res.status, retryAfter: res.headers.get("retry-after") };
+  }
+  const freeBusyOf = (calendarId: string, timeMin = "2027-01-04T00:00:00Z", timeMax = "2027-01-05T00:00:00Z") => call("POST", "/freeBusy", { timeMin, timeMax, items: [{ id: calendarId }] });
+  const events = (calendarId: string) => `/calendars/${encodeURIComponent(calendarId)}/events`;
+  const insert = (calendarId: string, id: string, start = "2027-01-04T10:00:00Z", end = "2027-01-04T11:00:00Z") => call("POST", events(calendarId), { id, start: { dateTime: start }, end: { dateTime: end } });
+
+  beforeEach(() => {
+    emulator.reset();
+    emulator.failNext(0, "500");
+  });
+
+  it("a fault for one calendar fails only calls on it (freeBusy by its items, events by their path); other calendars pass and keep it armed", async () => {
+    await fetch(`${emulator.url}/_emulator/calendars`, { method: "POST", body: JSON.stringify({ id: OTHER }) });
+    emulator.failNext(2, "503", undefined, undefined, { calendarId: OTHER });
+    expect((await freeBusyOf(CALENDAR)).status).toBe(200);
+    expect((await insert(CALENDAR, "evtcalendar1")).status).toBe(200);
+    expect((await freeBusyOf(OTHER)).status).toBe(503);
+    expect((await call("GET", events(OTHER))).status).toBe(503);
+    // Used up: the third call on it passes.
+    expect((await call("GET", events(OTHER))).status).toBe(200);
+  });
+
+  it("a fault for one event hits its insert and reads, never another event's; its Retry-After is its own", async () => {
+    emulator.failNext(1, "429", "insert", 9, { eventId: "evtmine1" });
+    emulator.failNext(1, "500", "get", undefined, { eventId: "evtmine1" });
+    expect((await insert(CALENDAR, "evttheirs1")).status).toBe(200);
+    expect(await insert(CALENDAR, "evtmine1")).toEqual({ status: 429, retryAfter: "9" });
+    expect((await insert(CALENDAR, "evtmine1")).status).toBe(200);
+    expect((await call("GET", `${events(CALENDAR)}/evttheirs1`)).status).toBe(200);
+    expect(await call("GET", `${events(CALENDAR)}/evtmine1`)).toEqual({ status: 500, retryAfter: null });
+  });
+
+  it("a fault for a stretch of time hits freeBusy and inserts about that time only", async () => {
+    emulator.failNext(5, "500", undefined, undefined, { during: { start: "2027-02-01T10:00:00Z", end: "2027-02-01T12:00:00Z" } });
+    expect((await freeBusyOf(CALENDAR)).status).toBe(200); // 4 January
+    expect((await freeBusyOf(CALENDAR, "2027-02-01T11:00:00Z", "2027-02-01T15:00:00Z")).status).toBe(500);
+    expect((await freeBusyOf(CALENDAR, "2027-02-01T12:00:00Z", "2027-02-01T15:00:00Z")).status).toBe(200); // touching is not overlapping
+    expect((await insert(CALENDAR, "evtfeb1a", "2027-02-01T09:00:00Z", "2027-02-01T10:30:00Z")).status).toBe(500);
+    expect((await insert(CALENDAR, "evtjan1a")).status).toBe(200);
+    // A list without a range is about no time in particular: never in a time scope.
+    expect((await call("GET", events(CALENDAR))).status).toBe(200);
+  });
+
+  it("a fault for a sync token hits only the list that continues it", async () => {
+    const full = await fetch(`${emulator.calendarApiUrl}${events(CALENDAR)}`, { headers: { authorization: `Bearer ${await token()}` } });
+    const { nextSyncToken } = (await full.json()) as { nextSyncToken: string };
+    emulator.failNext(1, "503", "list", undefined, { syncToken: nextSyncToken });
+    expect((await call("GET", events(CALENDAR))).status).toBe(200);
+    expect((await call("GET", `${events(CALENDAR)}?syncToken=${encodeURIComponent(nextSyncToken)}`)).status).toBe(503);
+    expect((await call("GET", `${events(CALENDAR)}?syncToken=${encodeURIComponent(nextSyncToken)}`)).status).toBe(200);
+  });
+
+  it("scopes armed together do not replace each other; disarming one keeps the others; unscoped arming still fails any call", async () => {
+    const control = (body: unknown) => fetch(`${emulator.url}/_emulator/fail`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { faults?: unknown[] } }));
+    expect((await control({ count: 1, mode: "500", only: "freeBusy", scope: { calendarId: "a@inkline.test" } })).body.faults).toHaveLength(1);
+    expect((await control({ count: 1, mode: "500", only: "freeBusy", scope: { calendarId: "b@inkline.test" } })).body.faults).toHaveLength(2);
+    expect((await control({ count: 0, mode: "500", scope: { calendarId: "a@inkline.test" } })).body.faults).toEqual([expect.objectContaining({ scope: { calendarId: "b@inkline.test" } })]);
+    expect((await control({ count: 1, mode: "500", scope: { when: "soon" } })).status).toBe(400);
+    expect((await control({ count: 1, mode: "500", scope: { during: { start: "later", end: "2027-01-01T00:00:00Z" } } })).status).toBe(400);
+    await control({ count: 1, mode: "500", only: "freeBusy" });
+    expect((await freeBusyOf(CALENDAR)).status).toBe(500);
+    expect((await freeBusyOf(CALENDAR)).status).toBe(200);
+    emulator.failNext(0, "500");
+    expect(emulator.calls().filter((c) => c.injected)).toHaveLength(1);
+  });
+});
+
 describe("the artist's week page", () => {
   it("shows the week's events by day, and its form adds one by hand", async () => {
     const form = new URLSearchParams({ summary: "Dentist", start: "2027-01-06T10:00", end: "2027-01-06T11:30" });

@@ -147,10 +147,17 @@ describe("ArtistCalendar: holds", () => {
 
   it("a calendar that cannot answer is never read as free: no hold, the client asked to try again", async () => {
     const artist = await newArtist();
-    await google.fail(10, "500", "freeBusy");
-    const answer = await hold(artist, await newLead());
-    expect(answer).toEqual({ ok: false, reason: "calendar_unavailable", alternatives: [] });
-    expect((await sql("SELECT 1 FROM bookings WHERE artist_id = $1", [artist])).length).toBe(0);
+    // Scoped to freeBusy calls about SLOT: another file asking about other time meets no fault.
+    const aboutSlot = { during: { start: SLOT.start.toISOString(), end: SLOT.end.toISOString() } };
+    await google.fail(aboutSlot, 10, "500", "freeBusy");
+    try {
+      const answer = await hold(artist, await newLead());
+      expect(answer).toEqual({ ok: false, reason: "calendar_unavailable", alternatives: [] });
+      expect((await sql("SELECT 1 FROM bookings WHERE artist_id = $1", [artist])).length).toBe(0);
+      expect((await google.calls("freeBusy")).filter((c) => c.injected && c.status === 500).length).toBeGreaterThan(0);
+    } finally {
+      await google.fail(aboutSlot, 0, "500");
+    }
   });
 });
 

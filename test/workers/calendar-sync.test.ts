@@ -191,7 +191,9 @@ describe("calendar sync: the cron, the queue and the artist's object", () => {
     const s = await artistWithBooking("2027-07-15");
     synced(await sync(s.artistId));
     const before = await runInDurableObject(artistCalendar(env, s.artistId), (_o, state) => state.storage.get<string>(SYNC_TOKEN_KEY));
-    await google.fail(1, "503", "list");
+    // Scoped to the incremental list that continues this artist's token: no other sync meets it.
+    if (before === undefined) throw new Error("the first sync stored no token");
+    await google.fail({ syncToken: before }, 1, "503", "list");
     const failed = await sync(s.artistId);
     expect(failed).toMatchObject({ ok: false, failure: { kind: "retryable", status: 503 } });
     expect(await runInDurableObject(artistCalendar(env, s.artistId), (_o, state) => state.storage.get<string>(SYNC_TOKEN_KEY))).toBe(before);

@@ -86,7 +86,8 @@ describe("calendar write", () => {
 
   it("an insert whose answer was lost, retried: the event is adopted, never doubled", async () => {
     const { bookingId } = await confirmedBooking();
-    await google.fail(1, "lost", "insert");
+    // Scoped to this booking's event: no other file's insert meets the fault.
+    await google.fail({ eventId: eventIdFor(bookingId, 0) }, 1, "lost", "insert");
     await expect(writeCalendar(bookingId, env, log)).rejects.toBeInstanceOf(RetryJobLater);
     expect(await eventsOf(bookingId)).toHaveLength(1);
     expect(await writeCalendar(bookingId, env, log)).toBe("adopted");
@@ -95,7 +96,7 @@ describe("calendar write", () => {
 
   it("a rate limit is retried no sooner than Google's Retry-After", async () => {
     const { bookingId } = await confirmedBooking();
-    await google.fail(1, "429", "insert", 7);
+    await google.fail({ eventId: eventIdFor(bookingId, 0) }, 1, "429", "insert", 7);
     const error = await writeCalendar(bookingId, env, log).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryJobLater);
     expect((error as RetryJobLater).delaySeconds).toBe(7);
@@ -121,6 +122,18 @@ describe("calendar write", () => {
       (texts) => texts.length > 0,
     );
     expect(told).toHaveLength(1);
+  });
+
+  it("a calendar Google does not know (unshared: 404 notFound) is permanent, never retried, and writes nothing", async () => {
+    const { bookingId } = await confirmedBooking();
+    // The same Worker settings with the artist's calendar no longer shared with the service account.
+    const unshared = { ...env, GOOGLE_CALENDAR_ID: `unshared-${crypto.randomUUID().slice(0, 8)}@inkline.test` };
+    const error = await writeCalendar(bookingId, unshared, log).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentJobError);
+    expect((error as Error).message).toMatch(/calendar insert: .*404/);
+    expect(error).not.toBeInstanceOf(RetryJobLater);
+    expect(await eventsOf(bookingId)).toHaveLength(0);
+    expect((await sql<{ calendar_event_id: string | null }>("SELECT calendar_event_id FROM bookings WHERE id = $1", [bookingId]))[0]?.calendar_event_id).toBeNull();
   });
 
   it("a released booking loses its event; deleting again is harmless", async () => {

@@ -30,6 +30,16 @@ function booking(bookingId: string, revision = 1): BookingEventInput {
 let client: CalendarClient;
 let calendarId: string;
 
+/**
+ * A calendar of this test's own, shared with the service account: faults are armed for it alone
+ * (scope `calendarId`), so no other file's Google calls meet them.
+ */
+async function ownCalendar(): Promise<string> {
+  const id = `own-${crypto.randomUUID().slice(0, 8)}@inkline.test`;
+  await google.addCalendar(id);
+  return id;
+}
+
 beforeEach(async () => {
   await google.reset();
   forgetAccessTokens();
@@ -109,12 +119,13 @@ describe("freeBusy", () => {
 
 describe("events", () => {
   it("an insert whose answer was lost, retried, is one event, adopted", async () => {
-    await google.fail(1, "lost", "insert");
-    const lost = await insertEvent(client, calendarId, booking("booking-lost"));
+    const own = await ownCalendar();
+    await google.fail({ calendarId: own }, 1, "lost", "insert");
+    const lost = await insertEvent(client, own, booking("booking-lost"));
     expect(lost).toMatchObject({ ok: false, error: { kind: "retryable", reason: "network" } });
-    const retried = await insertEvent(client, calendarId, booking("booking-lost"));
+    const retried = await insertEvent(client, own, booking("booking-lost"));
     expect(retried).toMatchObject({ ok: true, value: { adopted: true, event: { id: eventIdFor("booking-lost", 1), status: "confirmed" } } });
-    const events = await google.events(calendarId);
+    const events = await google.events(own);
     expect(events).toHaveLength(1);
     expect(events[0]?.extendedProperties?.private).toEqual({ leadId: "lead-1", inkline: "1", bookingId: "booking-lost", rev: "1" });
   });
@@ -194,13 +205,16 @@ describe("events", () => {
 
 describe("failures", () => {
   it("429 and 403 rateLimitExceeded are retryable, with Retry-After when Google sends one", async () => {
-    await google.fail(1, "429", "freeBusy", 7);
-    expect(await freeBusy(client, calendarId, new Date(T0), new Date(T0 + DAY))).toMatchObject({
+    const own = await ownCalendar();
+    await google.fail({ calendarId: own }, 1, "429", "freeBusy", 7);
+    // The shared calendar is not in the fault's scope: its freeBusy goes through.
+    expect((await freeBusy(client, calendarId, new Date(T0), new Date(T0 + DAY))).ok).toBe(true);
+    expect(await freeBusy(client, own, new Date(T0), new Date(T0 + DAY))).toMatchObject({
       ok: false,
       error: { kind: "retryable", status: 429, reason: "rateLimitExceeded", retryAfterMs: 7000 },
     });
-    await google.fail(1, "403-rate", "get");
-    expect(await getEvent(client, calendarId, "anyevent1")).toMatchObject({ ok: false, error: { kind: "retryable", status: 403, reason: "rateLimitExceeded", retryAfterMs: null } });
+    await google.fail({ calendarId: own }, 1, "403-rate", "get");
+    expect(await getEvent(client, own, "anyevent1")).toMatchObject({ ok: false, error: { kind: "retryable", status: 403, reason: "rateLimitExceeded", retryAfterMs: null } });
   });
 
   it("the per-minute limit answers 403 rateLimitExceeded, retryable", async () => {
@@ -211,11 +225,12 @@ describe("failures", () => {
   });
 
   it("5xx and a hang are retryable; a bad request is permanent", async () => {
-    await google.fail(1, "503", "list");
-    expect(await listEvents(client, calendarId)).toMatchObject({ ok: false, error: { kind: "retryable", status: 503, reason: "backendError" } });
-    await google.fail(1, "timeout", "get");
+    const own = await ownCalendar();
+    await google.fail({ calendarId: own }, 1, "503", "list");
+    expect(await listEvents(client, own)).toMatchObject({ ok: false, error: { kind: "retryable", status: 503, reason: "backendError" } });
+    await google.fail({ calendarId: own }, 1, "timeout", "get");
     const started = Date.now();
-    expect(await getEvent(client, calendarId, "anyevent1")).toMatchObject({ ok: false, error: { kind: "retryable", status: null, reason: "timeout" } });
+    expect(await getEvent(client, own, "anyevent1")).toMatchObject({ ok: false, error: { kind: "retryable", status: null, reason: "timeout" } });
     expect(Date.now() - started).toBeLessThan(5_000);
     const badTime = await insertEvent(client, calendarId, { ...booking("booking-bad"), end: { dateTime: "2027-03-02T09:00:00Z" } });
     expect(badTime).toMatchObject({ ok: false, error: { kind: "permanent", status: 400, reason: "timeRangeEmpty" } });

@@ -20,11 +20,21 @@ export interface ControlContext {
   releaseHeld(): void;
 }
 
+const Instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), "an ISO date-time");
+/** What a fault applies to (faults.ts): every field given must match; none: every call. */
+const FaultScopeRequest = z.strictObject({
+  calendarId: z.string().min(1).optional(),
+  eventId: z.string().min(1).optional(),
+  during: z.strictObject({ start: Instant, end: Instant }).optional(),
+  syncToken: z.string().min(1).optional(),
+  spreadsheetId: z.string().min(1).optional(),
+});
 const FailRequest = z.strictObject({
   count: z.int().min(0).max(1000),
   mode: z.enum(FAILURE_MODES),
   only: z.enum(OPERATIONS).optional(),
   retryAfterSeconds: z.int().min(0).max(3600).optional(),
+  scope: FaultScopeRequest.optional(),
 });
 const ConfigRequest = z.strictObject({
   tokenTtlSeconds: z.int().min(0).max(86_400).optional(),
@@ -138,7 +148,7 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
         tokensIssued: state.tokensIssued,
         liveTokens: [...state.tokens.values()].filter((t) => t.expiresAtMs > state.now()).length,
         settings: state.settings,
-        failures: state.failures,
+        faults: state.faults.list(),
       });
     case "GET /_emulator/calls":
       return json(200, { calls: state.calls });
@@ -169,8 +179,9 @@ export function handleControl(ctx: ControlContext, req: Incoming): Reply | null 
     case "POST /_emulator/fail": {
       const body = parse(req, FailRequest);
       if (!body.ok) return body.reply;
-      state.armFailures(body.value.count, body.value.mode, body.value.only ?? null, body.value.retryAfterSeconds ?? null);
-      return json(200, state.failures);
+      const { count, mode, only, retryAfterSeconds, scope } = body.value;
+      state.armFailures(count, mode, only ?? null, retryAfterSeconds ?? null, scope ?? {});
+      return json(200, { faults: state.faults.list() });
     }
     case "POST /_emulator/config": {
       const body = parse(req, ConfigRequest);

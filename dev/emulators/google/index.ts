@@ -9,11 +9,13 @@
 import { createPublicKey } from "node:crypto";
 import { routeOf, runCalendar, toApi } from "./calendar-api.ts";
 import { handleControl } from "./control.ts";
+import { callFacts, type FaultScope } from "./faults.ts";
 import { apiError, apiError as calendarError, json, listen, type Incoming, type Reply } from "./http.ts";
 import { GoogleState, type CallRecord, type EmulatedEvent, type EmulatorSettings, type FailureMode, type Operation, type SheetWrite } from "./state.ts";
 import { quotaExceeded, runSheets, sheetsError, sheetsRouteOf, tabRows } from "./sheets-api.ts";
 import { handleToken } from "./token.ts";
 
+export type { FaultScope } from "./faults.ts";
 export type { CallRecord, EmulatedCell, EmulatedEvent, EmulatorSettings, FailureMode, Operation, SheetWrite } from "./state.ts";
 export { generateServiceAccount, type GeneratedServiceAccount } from "./service-account.ts";
 
@@ -49,7 +51,8 @@ export interface RunningGoogleEmulator {
   events(calendarId: string): (Omit<EmulatedEvent, "seq" | "source"> & { source: EmulatedEvent["source"] })[];
   calls(): CallRecord[];
   tokensIssued(): number;
-  failNext(count: number, mode: FailureMode, only?: Operation, retryAfterSeconds?: number): void;
+  /** Fails the next `count` calls (of `only`) that `scope` covers; no scope: any call (the chaos run's own stack). */
+  failNext(count: number, mode: FailureMode, only?: Operation, retryAfterSeconds?: number, scope?: FaultScope): void;
   configure(settings: Partial<EmulatorSettings>): void;
   reset(): void;
   close(): Promise<void>;
@@ -71,9 +74,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     state.calls.push({ seq: state.calls.length + 1, at: new Date(state.now()).toISOString(), method: req.method, path: req.url.pathname, query: req.url.search, operation, status, injected });
 
   /** Armed faults first (as a load balancer would fail), then the operation; the call is recorded. */
-  const guarded = (req: Incoming, operation: Operation, run: () => Reply): Reply => {
-    const failure = state.takeFailure(operation);
-    const retryAfter = state.failures.retryAfterSeconds === null ? undefined : { "retry-after": String(state.failures.retryAfterSeconds) };
+  const guarded = (req: Incoming, route: Parameters<typeof callFacts>[1], run: () => Reply): Reply => {
+    const { operation } = route;
+    const armed = state.takeFailure(operation, callFacts(req, route));
+    const failure = armed?.mode ?? null;
+    const retryAfter = armed === null || armed.retryAfterSeconds === null ? undefined : { "retry-after": String(armed.retryAfterSeconds) };
     // Sheets answers errors as google.rpc.Status (no errors[]); Calendar and the token endpoint with errors[].
     const sheets = operation.startsWith("values.");
     // (A 403 rate limit keeps its errors[] reason in both: that is how a client tells it from "forbidden".)
@@ -112,7 +117,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
       record(req, null, 404, false);
       return apiError(404, "notFound", "Not Found");
     }
-    return guarded(req, route.operation, () => {
+    return guarded(req, route, () => {
       const token = state.tokenFor(req.headers.authorization);
       if (!token) return apiError(401, "authError", "Invalid Credentials");
       if (!token.scope.split(" ").some((s) => s.startsWith("https://www.googleapis.com/auth/calendar"))) {
@@ -129,7 +134,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
       record(req, null, 404, false);
       return sheetsError(404, "NOT_FOUND", "Not Found");
     }
-    return guarded(req, route.operation, () => {
+    return guarded(req, route, () => {
       const token = state.tokenFor(req.headers.authorization);
       if (!token) return sheetsError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
       if (!token.scope.split(" ").some((s) => s === "https://www.googleapis.com/auth/spreadsheets")) {
@@ -142,7 +147,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
 
   const route = (req: Incoming): Promise<Reply> => {
     const path = req.url.pathname;
-    if (path === "/token") return Promise.resolve(guarded(req, "token", () => handleToken(state, req, `${baseUrl}/token`)));
+    if (path === "/token") return Promise.resolve(guarded(req, { operation: "token" }, () => handleToken(state, req, `${baseUrl}/token`)));
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return Promise.resolve(calendarCall(req));
     if (path.startsWith(`${SHEETS_PREFIX}/`)) return Promise.resolve(sheetsCall(req));
     if (path === "/") return Promise.resolve({ kind: "json", status: 302, body: {}, headers: { location: "/_emulator/calendar" } });
@@ -170,7 +175,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     events: (calendarId) => [...(state.calendars.get(calendarId)?.events.values() ?? [])].map((e) => ({ ...toApi(e), source: e.source })),
     calls: () => [...state.calls],
     tokensIssued: () => state.tokensIssued,
-    failNext: (count, mode, only, retryAfterSeconds) => state.armFailures(count, mode, only ?? null, retryAfterSeconds ?? null),
+    failNext: (count, mode, only, retryAfterSeconds, scope) => state.armFailures(count, mode, only ?? null, retryAfterSeconds ?? null, scope ?? {}),
     configure: (settings) => {
       state.settings = { ...state.settings, ...settings };
     },

@@ -5,6 +5,7 @@
  * small methods; HTTP lives elsewhere.
  */
 import { randomBytes, type KeyObject } from "node:crypto";
+import { FaultTable, type ArmedFault, type CallFacts, type FaultScope } from "./faults.ts";
 
 /** Operations that can be told to fail or be counted. */
 export const OPERATIONS = ["token", "freeBusy", "insert", "get", "list", "patch", "delete", "values.get", "values.update", "values.batchUpdate", "values.append"] as const;
@@ -112,7 +113,8 @@ export class GoogleState {
   readonly sheetWrites: SheetWrite[] = [];
   tokensIssued = 0;
   seq = 0;
-  failures: { remaining: number; mode: FailureMode; only: Operation | null; retryAfterSeconds: number | null } = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+  /** Armed faults, each scoped to what a test controls (faults.ts). */
+  readonly faults = new FaultTable();
   settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
   /** Times (ms) of the calls counted against the rate limit in the last minute. */
   private window: number[] = [];
@@ -182,16 +184,17 @@ export class GoogleState {
     return issued && issued.expiresAtMs > this.now() ? issued : null;
   }
 
-  /** Arms `count` failures in `mode`, for every operation or only `only`. */
-  armFailures(count: number, mode: FailureMode, only: Operation | null = null, retryAfterSeconds: number | null = null): void {
-    this.failures = { remaining: count, mode, only, retryAfterSeconds };
+  /**
+   * Arms `count` failures in `mode`, for every operation or only `only`, for the calls `scope`
+   * covers (an empty scope: every call). Arming the same scope and operation again replaces it.
+   */
+  armFailures(count: number, mode: FailureMode, only: Operation | null = null, retryAfterSeconds: number | null = null, scope: FaultScope = {}): void {
+    this.faults.arm(count, mode, only, retryAfterSeconds, scope);
   }
 
-  takeFailure(operation: Operation): FailureMode | null {
-    const armed = this.failures;
-    if (armed.remaining <= 0 || (armed.only !== null && armed.only !== operation)) return null;
-    armed.remaining--;
-    return armed.mode;
+  /** Uses up the failure armed for this call, if any (its mode and Retry-After). */
+  takeFailure(operation: Operation, facts: CallFacts): ArmedFault | null {
+    return this.faults.take(operation, facts);
   }
 
   /** Counts a call against the per-minute limit; false when it is over. */
@@ -216,7 +219,7 @@ export class GoogleState {
     this.spreadsheets.clear();
     for (const sheet of this.initialSpreadsheets) this.addSpreadsheet(sheet.id, sheet.tabs);
     this.sheetWrites.length = 0;
-    this.failures = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+    this.faults.clear();
     this.settings = { ...DEFAULT_SETTINGS };
   }
 }

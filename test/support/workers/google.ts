@@ -31,6 +31,15 @@ export interface EmulatedEvent {
   source: "api" | "by hand";
 }
 
+/** What a fault applies to (dev/emulators/google/faults.ts): every field given must match. */
+export interface GoogleFaultScope {
+  calendarId?: string;
+  eventId?: string;
+  during?: { start: string; end: string };
+  syncToken?: string;
+  spreadsheetId?: string;
+}
+
 export interface EmulatedCall {
   method: string;
   path: string;
@@ -49,8 +58,17 @@ export const google = {
   /** The artist adds an event in Google's own app. */
   addByHand: (event: { calendarId: string; start: string; end: string; summary?: string; id?: string; privateProperties?: Record<string, string> }) =>
     googleControl<EmulatedEvent>("POST", "/_emulator/events", event),
-  fail: (count: number, mode: "500" | "503" | "429" | "403-rate" | "timeout" | "lost", only?: string, retryAfterSeconds?: number) =>
-    googleControl("POST", "/_emulator/fail", { count, mode, only, retryAfterSeconds }),
+  /**
+   * Fails the next `count` calls (of operation `only`) that `scope` covers: the test's own calendar,
+   * event, stretch of time, sync token or spreadsheet. Always scoped: the test files share one
+   * emulator and one calendar, so an unscoped fault would be met by whichever file calls next.
+   */
+  fail: (scope: GoogleFaultScope, count: number, mode: "500" | "503" | "429" | "403-rate" | "timeout" | "lost", only?: string, retryAfterSeconds?: number) => {
+    if (Object.values(scope).every((v) => v === undefined)) throw new Error("google.fail needs a scope (calendarId, eventId, during, syncToken or spreadsheetId)");
+    return googleControl("POST", "/_emulator/fail", { count, mode, only, retryAfterSeconds, scope });
+  },
+  /** A calendar of the test's own (faults scoped to it touch no other file's calls). */
+  addCalendar: (id: string) => googleControl("POST", "/_emulator/calendars", { id }),
   configure: (settings: { tokenTtlSeconds?: number; advertisedTtlSeconds?: number; rateLimitPerMinute?: number | null; rateLimitStatus?: 403 | 429; sheetsWritesPerMinute?: number | null }) =>
     googleControl("POST", "/_emulator/config", settings),
   revokeTokens: () => googleControl("POST", "/_emulator/tokens/revoke"),
