@@ -19,7 +19,8 @@
  * webhook must keep answering. Prints the counts, writes them into BENCHMARKS.md between the chaos
  * markers, exits 1 on any problem. The booking phase (bench/chaos/booking.ts: Google faults, clients
  * racing for slots, payments duplicated and reordered with expiries) runs after the timers and
- * writes its own section (its markers), judged by bench/chaos/booking-invariants.ts.
+ * writes its own section (its markers), judged by bench/chaos/booking-invariants.ts; in it, booked
+ * clients cancel and move (bench/chaos/booking-changes.ts) while others pay and Google fails.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -308,7 +309,7 @@ async function main(): Promise<number> {
     }
     const problems =
       (summary ? summary.verdict.problems.length + summary.consultationProblems.length + (summary.timers?.problems.length ?? 0) + (summary.burst?.problems.length ?? 0) : 0) +
-      (booking?.verdict.problems.length ?? 0);
+      (booking ? booking.verdict.problems.length + booking.changes.verdict.problems.length : 0);
     if (problems > 0) say(`FAILED: ${problems} problem(s)`);
     return problems > 0 ? 1 : 0;
   });

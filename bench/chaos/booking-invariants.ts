@@ -14,6 +14,11 @@
  * - **0 ledger drift** (issue 18): a paid lead CANCELLED or NO_SHOW has its booking cancelled and
  *   no money left undecided, and every ledger given balances with held >= 0:
  *   paid = refunded + forfeited + credit + applied + held.
+ * - **moved bookings' events follow them** (issue 18): a BOOKED lead's held slot and its CONFIRMED
+ *   row agree on the time, and the row's event is at that time.
+ * - **0 lost changes** ({@link checkChanges}): every cancel a client asked for ended CANCELLED with
+ *   the booking cancelled (the artist deciding when it was late); every move ended BOOKED with the
+ *   same booking at the old time (refused) or the chosen one (moved), never anywhere else.
  */
 
 export interface BookingRowView {
@@ -34,6 +39,8 @@ export interface PaidLeadView {
   ledgerKinds: readonly string[];
   /** The entries themselves, when the run has them: the ledger is checked to balance. */
   ledger?: readonly { kind: string; amountMinor: number; from?: string }[];
+  /** The start (ms) of the slot the lead holds (`leads.held_slot`), when the run read it. */
+  heldStart?: number | null;
 }
 
 export interface CalendarEventView {
@@ -51,6 +58,8 @@ export interface BookingVerdict {
   duplicateEvents: number;
   /** Paid leads whose ledger does not balance, or that ended without their money decided. */
   ledgerDrift: number;
+  /** CONFIRMED bookings whose event (or whose lead's held slot) is not at the booking's time. */
+  strayEvents: number;
   /** CONFIRMED bookings, paid leads that ended with credit, live events of ours. */
   counts: { confirmed: number; credit: number; events: number };
   problems: string[];
@@ -101,12 +110,16 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
 
   const confirmedOf = (leadId: string) => rows.filter((r) => r.leadId === leadId && r.status === "CONFIRMED");
   let credit = 0;
+  let strayEvents = 0;
   for (const lead of paid) {
     const confirmed = confirmedOf(lead.id);
     if (lead.status === "BOOKED") {
       if (confirmed.length !== 1) {
         lostBookings++;
         problems.push(`lost booking: lead ${lead.id} is BOOKED with ${confirmed.length} CONFIRMED booking(s)`);
+      } else if (lead.heldStart !== undefined && lead.heldStart !== confirmed[0]?.startsAt) {
+        strayEvents++;
+        problems.push(`lead ${lead.id} holds ${lead.heldStart === null ? "no slot" : new Date(lead.heldStart).toISOString()} but its booking is at ${new Date(confirmed[0]?.startsAt ?? 0).toISOString()}`);
       }
     } else if (ENDED.has(lead.status)) {
       if (confirmed.length > 0) {
@@ -151,10 +164,77 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
     const list = byBooking.get(row.id) ?? [];
     if (list.length === 0) problems.push(`booking ${row.id} is CONFIRMED with no event in the calendar`);
     else if (row.calendarEventId !== null && !list.some((e) => e.id === row.calendarEventId)) problems.push(`booking ${row.id} names event ${row.calendarEventId}, the calendar has ${list.map((e) => e.id).join(", ")}`);
-    else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) problems.push(`booking ${row.id} moved but its event did not follow it`);
+    else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) {
+      strayEvents++;
+      problems.push(`booking ${row.id} moved but its event did not follow it`);
+    }
   }
   for (const row of rows.filter((r) => !BLOCKING.has(r.status))) {
     if ((byBooking.get(row.id) ?? []).length > 0) problems.push(`booking ${row.id} is ${row.status} but its event is still in the calendar`);
   }
-  return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+  return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, strayEvents, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+}
+
+/** A change a client asked for during the run (bench/chaos/booking-changes.ts). */
+export interface ChangeView {
+  leadId: string;
+  /** How it was asked ("cancel by chat", "reminder button: move", …). */
+  script: string;
+  kind: "cancel" | "move" | "keep" | "cancel_while_paying";
+  /** The booking it was about and its start before the change (ms); null when the lead had none yet. */
+  bookingId: string | null;
+  fromStart: number | null;
+  /** The start of the slot the client tapped for a move (ms); null when they were never offered one. */
+  chosenStart: number | null;
+}
+
+export interface ChangeVerdict {
+  /** Changes that ended anywhere but where they may: a cancel not cancelled, a move at a third time or lost. */
+  lostChanges: number;
+  counts: { cancelled: number; moved: number; moveRefused: number; kept: number; paidThenCancelled: number; paidAndKept: number };
+  problems: string[];
+}
+
+/** Judges the changes the run asked for against where the leads and bookings ended (see the module's comment). */
+export function checkChanges(changes: readonly ChangeView[], rows: readonly BookingRowView[], leads: readonly { id: string; status: string }[]): ChangeVerdict {
+  const problems: string[] = [];
+  const counts = { cancelled: 0, moved: 0, moveRefused: 0, kept: 0, paidThenCancelled: 0, paidAndKept: 0 };
+  const statusOf = new Map(leads.map((l) => [l.id, l.status]));
+  const lost = (c: ChangeView, why: string) => problems.push(`lost change: ${c.script} of lead ${c.leadId}: ${why}`);
+  for (const c of changes) {
+    const status = statusOf.get(c.leadId) ?? "(no lead)";
+    const confirmed = rows.filter((r) => r.leadId === c.leadId && r.status === "CONFIRMED");
+    const row = c.bookingId === null ? undefined : rows.find((r) => r.id === c.bookingId);
+    switch (c.kind) {
+      case "cancel":
+        if (status !== "CANCELLED") lost(c, `the lead is ${status}`);
+        else if (row?.status !== "CANCELLED" || confirmed.length > 0) lost(c, `its booking is ${row?.status ?? "missing"}`);
+        else counts.cancelled++;
+        break;
+      case "cancel_while_paying":
+        // Read before the payment (not booked yet: no change to make) or after it (cancelled): either, never half.
+        if (status === "CANCELLED" && confirmed.length === 0) counts.paidThenCancelled++;
+        else if (status === "BOOKED" && confirmed.length === 1) counts.paidAndKept++;
+        else lost(c, `the lead is ${status} with ${confirmed.length} CONFIRMED booking(s)`);
+        break;
+      case "move":
+      case "keep": {
+        const only = confirmed[0];
+        if (status !== "BOOKED" || confirmed.length !== 1 || !only) {
+          lost(c, `the lead is ${status} with ${confirmed.length} CONFIRMED booking(s)`);
+        } else if (only.id !== c.bookingId) {
+          lost(c, `the lead's booking is ${only.id}, not the one it had (${c.bookingId ?? "none"})`);
+        } else if (only.startsAt === c.fromStart) {
+          if (c.kind === "keep") counts.kept++;
+          else counts.moveRefused++;
+        } else if (c.kind === "move" && only.startsAt === c.chosenStart) {
+          counts.moved++;
+        } else {
+          lost(c, `its booking is at ${new Date(only.startsAt).toISOString()}, neither where it was nor where the client chose`);
+        }
+        break;
+      }
+    }
+  }
+  return { lostChanges: problems.length, counts, problems };
 }

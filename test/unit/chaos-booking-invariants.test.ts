@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { renderBookingChaos, type BookingChaosSummary } from "../../bench/chaos/booking.ts";
-import { checkBookings, type BookingRowView, type CalendarEventView, type PaidLeadView } from "../../bench/chaos/booking-invariants.ts";
+import { checkBookings, checkChanges, type BookingRowView, type CalendarEventView, type ChangeView, type PaidLeadView } from "../../bench/chaos/booking-invariants.ts";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2027, 0, 4, 10);
@@ -56,6 +56,64 @@ describe("chaos booking invariants", () => {
   });
 });
 
+describe("after the booking: cancels, moves and the ledger (issue 18)", () => {
+  const paidLedger = (...rest: { kind: string; amountMinor: number; from?: string }[]) => [{ kind: "payment", amountMinor: 10_000 }, ...rest];
+
+  it("a moved booking whose event stayed at the old time, or whose lead holds another time, has strayed", () => {
+    const moved = row("b1", "l1", "CONFIRMED", 10);
+    expect(checkBookings([moved], [{ ...booked("l1"), heldStart: moved.startsAt }], [{ ...event("b1"), startsAt: moved.startsAt }]).problems).toEqual([]);
+    const stale = checkBookings([moved], [booked("l1")], [{ ...event("b1"), startsAt: T0 }]);
+    expect(stale.strayEvents).toBe(1);
+    expect(stale.problems[0]).toContain("its event did not follow it");
+    const disagree = checkBookings([moved], [{ ...booked("l1"), heldStart: T0 }], [event("b1")]);
+    expect(disagree.strayEvents).toBe(1);
+    expect(disagree.problems[0]).toContain("holds 2027-01-04T10:00:00.000Z");
+  });
+
+  it("a cancelled lead with its deposit as credit balances; one with money undecided, or more given back than paid, drifts", () => {
+    const rows = [row("b1", "l1", "CANCELLED", 0), row("b2", "l2", "CANCELLED", 5), row("b3", "l3", "CONFIRMED", 10)];
+    const paid: PaidLeadView[] = [
+      { id: "l1", status: "CANCELLED", ledgerKinds: ["payment", "credit"], ledger: paidLedger({ kind: "credit", amountMinor: 10_000 }) },
+      { id: "l2", status: "CANCELLED", ledgerKinds: ["payment"], ledger: paidLedger() },
+      { ...booked("l3"), ledger: paidLedger({ kind: "credit", amountMinor: 10_000 }, { kind: "refund", amountMinor: 10_000 }) },
+    ];
+    const verdict = checkBookings(rows, paid, [event("b3")]);
+    expect(verdict.ledgerDrift).toBe(2);
+    expect(verdict.problems.filter((p) => p.startsWith("ledger drift"))).toEqual([
+      "ledger drift: lead l2 is CANCELLED with 10000 of its deposit undecided",
+      "ledger drift: lead l3 does not balance (held -10000)",
+    ]);
+  });
+
+  const change = (leadId: string, kind: ChangeView["kind"], fromH: number | null, chosenH: number | null = null): ChangeView => ({
+    leadId,
+    script: kind,
+    kind,
+    bookingId: fromH === null ? null : `b${leadId.slice(1)}`,
+    fromStart: fromH === null ? null : T0 + fromH * H,
+    chosenStart: chosenH === null ? null : T0 + chosenH * H,
+  });
+
+  it("cancels that ended CANCELLED and moves at the old or the chosen time are kept; anything else is a lost change", () => {
+    const rows = [row("b1", "l1", "CANCELLED", 0), row("b2", "l2", "CONFIRMED", 20), row("b3", "l3", "CONFIRMED", 10), row("b4", "l4", "CONFIRMED", 30), row("b5", "l5", "CANCELLED", 40)];
+    const leads = ["l1", "l5"].map((id) => ({ id, status: "CANCELLED" })).concat(["l2", "l3", "l4"].map((id) => ({ id, status: "BOOKED" })));
+    const changes = [change("l1", "cancel", 0), change("l2", "move", 10, 20), change("l3", "move", 10, 20), change("l4", "keep", 30), change("l5", "cancel_while_paying", null)];
+    const verdict = checkChanges(changes, rows, leads);
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.counts).toEqual({ cancelled: 1, moved: 1, moveRefused: 1, kept: 1, paidThenCancelled: 1, paidAndKept: 0 });
+
+    const broken = checkChanges(
+      [change("l1", "cancel", 0), change("l2", "move", 10, 15), change("l4", "keep", 25), change("l6", "cancel_while_paying", null)],
+      [row("b1", "l1", "CONFIRMED", 0), ...rows.slice(1), row("b6", "l6", "HELD", 50)],
+      [{ id: "l1", status: "CANCELLED" }, ...leads.slice(1), { id: "l6", status: "AWAITING_DEPOSIT" }],
+    );
+    expect(broken.lostChanges).toBe(4);
+    expect(broken.problems[0]).toBe("lost change: cancel of lead l1: its booking is CONFIRMED");
+    expect(broken.problems[1]).toContain("neither where it was nor where the client chose");
+    expect(broken.problems[3]).toContain("AWAITING_DEPOSIT with 0 CONFIRMED");
+  });
+});
+
 describe("the booking chaos report", () => {
   const summary = (verdict: ReturnType<typeof checkBookings>): BookingChaosSummary => ({
     clients: 4,
@@ -73,6 +131,7 @@ describe("the booking chaos report", () => {
     injected: 3,
     injectedBy: { "freeBusy 500": 2, "insert dropped": 1 },
     verdict,
+    changes: { byScript: { "cancel by chat": 1, "reminder button: move": 1 }, artistDecided: 0, verdict: checkChanges([], [], []) },
     seconds: 42,
   });
 
@@ -84,6 +143,10 @@ describe("the booking chaos report", () => {
     expect(text).toContain("✅ 0 double bookings");
     expect(text).toContain("✅ 0 lost bookings");
     expect(text).toContain("✅ 0 duplicate calendar events");
+    expect(text).toContain("✅ 0 ledger drift");
+    expect(text).toContain("✅ 0 moved bookings away from their events");
+    expect(text).toContain("✅ 0 lost changes");
+    expect(text).toContain("cancel by chat ×1, reminder button: move ×1");
   });
 
   it("a broken invariant shows as ❌ with its problem", () => {
