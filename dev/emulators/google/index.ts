@@ -50,6 +50,8 @@ export interface RunningGoogleEmulator {
   calls(): CallRecord[];
   tokensIssued(): number;
   failNext(count: number, mode: FailureMode, only?: Operation, retryAfterSeconds?: number): void;
+  /** Queues failures for one operation (in order, one per call), beside what `failNext` armed; `failNext(0, …)` clears them. */
+  queueFailures(operation: Operation, modes: readonly FailureMode[], retryAfterSeconds?: number): void;
   configure(settings: Partial<EmulatorSettings>): void;
   reset(): void;
   close(): Promise<void>;
@@ -72,8 +74,9 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
 
   /** Armed faults first (as a load balancer would fail), then the operation; the call is recorded. */
   const guarded = (req: Incoming, operation: Operation, run: () => Reply): Reply => {
-    const failure = state.takeFailure(operation);
-    const retryAfter = state.failures.retryAfterSeconds === null ? undefined : { "retry-after": String(state.failures.retryAfterSeconds) };
+    const fault = state.takeFault(operation);
+    const failure = fault?.mode ?? null;
+    const retryAfter = fault?.retryAfterSeconds == null ? undefined : { "retry-after": String(fault.retryAfterSeconds) };
     // Sheets answers errors as google.rpc.Status (no errors[]); Calendar and the token endpoint with errors[].
     const sheets = operation.startsWith("values.");
     // (A 403 rate limit keeps its errors[] reason in both: that is how a client tells it from "forbidden".)
@@ -171,6 +174,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     calls: () => [...state.calls],
     tokensIssued: () => state.tokensIssued,
     failNext: (count, mode, only, retryAfterSeconds) => state.armFailures(count, mode, only ?? null, retryAfterSeconds ?? null),
+    queueFailures: (operation, modes, retryAfterSeconds) => state.queueFailures(operation, modes, retryAfterSeconds ?? null),
     configure: (settings) => {
       state.settings = { ...state.settings, ...settings };
     },

@@ -111,6 +111,8 @@ export class GoogleState {
   tokensIssued = 0;
   seq = 0;
   failures: { remaining: number; mode: FailureMode; only: Operation | null; retryAfterSeconds: number | null } = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+  /** Faults queued for one operation each ({@link queueFailures}): taken before the shared armed ones. */
+  readonly queued = new Map<Operation, { mode: FailureMode; retryAfterSeconds: number | null }[]>();
   settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
   /** Times (ms) of the calls counted against the rate limit in the last minute. */
   private window: number[] = [];
@@ -183,13 +185,26 @@ export class GoogleState {
   /** Arms `count` failures in `mode`, for every operation or only `only`. */
   armFailures(count: number, mode: FailureMode, only: Operation | null = null, retryAfterSeconds: number | null = null): void {
     this.failures = { remaining: count, mode, only, retryAfterSeconds };
+    if (count === 0) this.queued.clear();
   }
 
-  takeFailure(operation: Operation): FailureMode | null {
+  /**
+   * Queues failures for `operation` alone, one per matching call in order, beside whatever is armed
+   * for all (so faults of several operations can wait for their calls at once). Arming
+   * with a count of 0 clears them too.
+   */
+  queueFailures(operation: Operation, modes: readonly FailureMode[], retryAfterSeconds: number | null = null): void {
+    this.queued.set(operation, [...(this.queued.get(operation) ?? []), ...modes.map((mode) => ({ mode, retryAfterSeconds }))]);
+  }
+
+  /** The failure due for this call (a queued one first), with the Retry-After it answers with. */
+  takeFault(operation: Operation): { mode: FailureMode; retryAfterSeconds: number | null } | null {
+    const queued = this.queued.get(operation)?.shift();
+    if (queued) return queued;
     const armed = this.failures;
     if (armed.remaining <= 0 || (armed.only !== null && armed.only !== operation)) return null;
     armed.remaining--;
-    return armed.mode;
+    return { mode: armed.mode, retryAfterSeconds: armed.retryAfterSeconds };
   }
 
   /** Counts a call against the per-minute limit; false when it is over. */
@@ -215,6 +230,7 @@ export class GoogleState {
     for (const sheet of this.initialSpreadsheets) this.addSpreadsheet(sheet.id, sheet.tabs);
     this.sheetWrites.length = 0;
     this.failures = { remaining: 0, mode: "500", only: null, retryAfterSeconds: null };
+    this.queued.clear();
     this.settings = { ...DEFAULT_SETTINGS };
   }
 }
