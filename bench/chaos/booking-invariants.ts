@@ -18,7 +18,8 @@
  *   row agree on the time, and the row's event is at that time.
  * - **0 lost changes** ({@link checkChanges}): every cancel a client asked for ended CANCELLED with
  *   the booking cancelled (the artist deciding when it was late); every move ended BOOKED with the
- *   same booking at the old time (refused) or the chosen one (moved), never anywhere else.
+ *   same booking at the old time (refused) or the chosen one (moved), never anywhere else; judged
+ *   right after each change was answered.
  */
 
 export interface BookingRowView {
@@ -175,6 +176,16 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
   return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, strayEvents, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
 }
 
+/** Where a lead and its booking stood right after a change was answered (or at the end of the run). */
+export interface ChangeSnapshot {
+  status: string;
+  /** The lead's CONFIRMED bookings. */
+  confirmed: number;
+  /** The booking the change was about (for a cancel while paying: the lead's latest), its status and start. */
+  bookingStatus: string | null;
+  bookingStart: number | null;
+}
+
 /** A change a client asked for during the run (bench/chaos/booking-changes.ts). */
 export interface ChangeView {
   leadId: string;
@@ -186,6 +197,7 @@ export interface ChangeView {
   fromStart: number | null;
   /** The start of the slot the client tapped for a move (ms); null when they were never offered one. */
   chosenStart: number | null;
+  after: ChangeSnapshot | null;
 }
 
 export interface ChangeVerdict {
@@ -195,45 +207,42 @@ export interface ChangeVerdict {
   problems: string[];
 }
 
-/** Judges the changes the run asked for against where the leads and bookings ended (see the module's comment). */
-export function checkChanges(changes: readonly ChangeView[], rows: readonly BookingRowView[], leads: readonly { id: string; status: string }[]): ChangeVerdict {
+/**
+ * Judges each change by where its lead and booking stood once it was answered: a client may change
+ * twice (move, then cancel), so the end of the run is not the place to judge the first.
+ */
+export function checkChanges(changes: readonly ChangeView[]): ChangeVerdict {
   const problems: string[] = [];
   const counts = { cancelled: 0, moved: 0, moveRefused: 0, kept: 0, paidThenCancelled: 0, paidAndKept: 0 };
-  const statusOf = new Map(leads.map((l) => [l.id, l.status]));
-  const lost = (c: ChangeView, why: string) => problems.push(`lost change: ${c.script} of lead ${c.leadId}: ${why}`);
   for (const c of changes) {
-    const status = statusOf.get(c.leadId) ?? "(no lead)";
-    const confirmed = rows.filter((r) => r.leadId === c.leadId && r.status === "CONFIRMED");
-    const row = c.bookingId === null ? undefined : rows.find((r) => r.id === c.bookingId);
+    const lost = (why: string) => problems.push(`lost change: ${c.script} of lead ${c.leadId}: ${why}`);
+    const a = c.after;
+    if (a === null) {
+      lost("never read back");
+      continue;
+    }
+    const where = `the lead is ${a.status} with ${a.confirmed} CONFIRMED booking(s)`;
     switch (c.kind) {
       case "cancel":
-        if (status !== "CANCELLED") lost(c, `the lead is ${status}`);
-        else if (row?.status !== "CANCELLED" || confirmed.length > 0) lost(c, `its booking is ${row?.status ?? "missing"}`);
+        if (a.status !== "CANCELLED" || a.confirmed > 0) lost(where);
+        else if (a.bookingStatus !== "CANCELLED") lost(`its booking is ${a.bookingStatus ?? "missing"}`);
         else counts.cancelled++;
         break;
       case "cancel_while_paying":
         // Read before the payment (not booked yet: no change to make) or after it (cancelled): either, never half.
-        if (status === "CANCELLED" && confirmed.length === 0) counts.paidThenCancelled++;
-        else if (status === "BOOKED" && confirmed.length === 1) counts.paidAndKept++;
-        else lost(c, `the lead is ${status} with ${confirmed.length} CONFIRMED booking(s)`);
+        if (a.status === "CANCELLED" && a.confirmed === 0) counts.paidThenCancelled++;
+        else if (a.status === "BOOKED" && a.confirmed === 1) counts.paidAndKept++;
+        else lost(where);
         break;
       case "move":
-      case "keep": {
-        const only = confirmed[0];
-        if (status !== "BOOKED" || confirmed.length !== 1 || !only) {
-          lost(c, `the lead is ${status} with ${confirmed.length} CONFIRMED booking(s)`);
-        } else if (only.id !== c.bookingId) {
-          lost(c, `the lead's booking is ${only.id}, not the one it had (${c.bookingId ?? "none"})`);
-        } else if (only.startsAt === c.fromStart) {
+      case "keep":
+        if (a.status !== "BOOKED" || a.confirmed !== 1 || a.bookingStatus !== "CONFIRMED") lost(`${where}, its booking ${a.bookingStatus ?? "missing"}`);
+        else if (a.bookingStart === c.fromStart) {
           if (c.kind === "keep") counts.kept++;
           else counts.moveRefused++;
-        } else if (c.kind === "move" && only.startsAt === c.chosenStart) {
-          counts.moved++;
-        } else {
-          lost(c, `its booking is at ${new Date(only.startsAt).toISOString()}, neither where it was nor where the client chose`);
-        }
+        } else if (c.kind === "move" && a.bookingStart === c.chosenStart) counts.moved++;
+        else lost(`its booking is at ${new Date(a.bookingStart ?? 0).toISOString()}, neither where it was nor where the client chose`);
         break;
-      }
     }
   }
   return { lostChanges: problems.length, counts, problems };

@@ -20,12 +20,15 @@ export interface ListRow {
   title: string;
 }
 
-/** An artist action through the admin API (retried while the lead is busy); its final HTTP status, 0 when it never got one. */
-export async function adminAction(stack: RunningStack, adminKey: string, leadId: string, action: string, body: Record<string, unknown> = {}): Promise<number> {
+/**
+ * An artist action through the admin API (retried while the lead is busy, under one idempotency key;
+ * `again` names a later, separate tap of the same action); its final HTTP status, 0 when it never got one.
+ */
+export async function adminAction(stack: RunningStack, adminKey: string, leadId: string, action: string, body: Record<string, unknown> = {}, again = ""): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const res = await fetch(`${stack.urls.worker}/admin/leads/${leadId}/${action}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-admin-api-key": adminKey, "idempotency-key": `chaos-booking-${action}-${leadId}` },
+      headers: { "content-type": "application/json", "x-admin-api-key": adminKey, "idempotency-key": `chaos-booking-${action}-${leadId}${again}` },
       body: JSON.stringify(body),
     }).catch(() => null);
     await res?.text();

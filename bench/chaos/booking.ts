@@ -16,7 +16,7 @@ import type { FailureMode, Operation } from "../../dev/emulators/google/index.ts
 import { insertPendingLead, openClientWindow } from "../booking.ts";
 import type { PgClient } from "../db.ts";
 import { phoneBlock, sleep } from "../harness.ts";
-import { CHANGE_SCRIPTS, changeBooking, cancelWhilePaying, FaultCycle, type ChangeRecord } from "./booking-changes.ts";
+import { CHANGE_SCRIPTS, changeBooking, cancelWhilePaying, queueChangeFaults, snapshot, type ChangeRecord } from "./booking-changes.ts";
 import { checkBookings, checkChanges, type BookingRowView, type BookingVerdict, type ChangeVerdict, type PaidLeadView } from "./booking-invariants.ts";
 import { adminAction, deliver, lastList, sessionOf, statuses, StripeEvents, stripeControl, waitUntilNot } from "./booking-kit.ts";
 
@@ -88,8 +88,9 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
   ];
   const paid = new Set<string>();
   const changes: ChangeRecord[] = [];
-  const changed = new Set<string>();
-  const cycle = new FaultCycle(stack);
+  /** Changes each lead made: at most two (a mover may move again, or cancel); one that cancelled, none after. */
+  const changesOf = new Map<string, number>();
+  let changeRounds = 0;
   let taps = 0;
   let held = 0;
   let refused = 0;
@@ -101,18 +102,18 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
     const now = await statuses(pg, leads.map((l) => l.id));
     const choosing = round < options.rounds ? leads.filter((l) => now.get(l.id) === "CHOOSING_SLOT") : [];
     // Everyone booked by an earlier round changes their session now, while the others tap and pay.
-    const changers = leads.filter((l) => now.get(l.id) === "BOOKED" && !changed.has(l.id));
+    const changers = leads.filter((l) => now.get(l.id) === "BOOKED" && (changesOf.get(l.id) ?? 0) < 2);
     if (choosing.length === 0 && changers.length === 0) break;
-    for (const l of changers) changed.add(l.id);
+    for (const l of changers) changesOf.set(l.id, (changesOf.get(l.id) ?? 0) + 1);
     const [mode, op] = roundFaults[round % roundFaults.length] ?? ["500", "freeBusy"];
-    if (changers.length > 0) cycle.start();
-    else arm(1, mode, op);
+    arm(1, mode, op);
+    if (changers.length > 0) faults.push(...queueChangeFaults(stack, changeRounds++));
     say(
       `booking: round ${round + 1}: ${choosing.length} client(s) tap a slot at once, ${changers.length} booked client(s) cancel or move (${
-        changers.length > 0 ? "Google faults in turn: freeBusy, insert, patch, delete" : `freeBusy: one ${mode}`
+        changers.length > 0 ? `freeBusy: one ${mode}; faults queued for freeBusy, insert, patch and delete` : `freeBusy: one ${mode}`
       })…`,
     );
-    const changing = Promise.all(changers.map((l, i) => changeBooking({ stack, pg, adminKey }, l, CHANGE_SCRIPTS[scripts++ % CHANGE_SCRIPTS.length] ?? "cancel by chat", i)));
+    const changing = Promise.all(changers.map((l, i) => changeBooking({ stack, pg, adminKey }, l, CHANGE_SCRIPTS[scripts++ % CHANGE_SCRIPTS.length] ?? "cancel by chat", i, round)));
 
     // Everyone taps one of the first three rows: several clients per slot, all at once.
     const before = new Map(choosing.map((l) => [l.id, lastList(stack, l.phone).sends]));
@@ -137,7 +138,7 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
     refused += choosing.length - holders.length;
 
     const [insertMode, insertOp] = insertFaults[round % insertFaults.length] ?? ["500", "insert"];
-    if (changers.length === 0) arm(1, insertMode, insertOp);
+    arm(1, insertMode, insertOp);
     await Promise.all(
       holders.map(async (l) => {
         const session = await sessionOf(stack, l.id);
@@ -165,16 +166,14 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
           return;
         }
         // "I need to cancel" sent as the payment lands; the copy a second later finds it decided.
-        changed.add(l.id);
+        changesOf.set(l.id, 2);
         changes.push(await cancelWhilePaying(stack, l, () => deliver(stack, completed)));
         await sleep(1_000);
         await deliver(stack, completed);
       }),
     );
     changes.push(...(await changing));
-    if (changers.length > 0) await cycle.stop();
   }
-  for (const f of cycle.armed) faults.push({ operation: f.operation, mode: f.mode, count: 1 });
 
   say(`booking: ${paid.size} paid, ${changes.length} change(s) asked; waiting for the leads and the calendar writes (through the queue, retried past the faults)…`);
   const paidIds = [...paid];
@@ -190,6 +189,7 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
   }
   await sleep(2_000); // a retried write still in flight lands before the calendar is read
   stack.google.failNext(0, "500");
+  for (const c of changes) if (c.after === null) c.after = await snapshot(pg, c.leadId, null);
 
   const { rows } = await pg.query<{ id: string; artist_id: string; lead_id: string; status: string; starts_at: Date; ends_at: Date; blocked_until: Date; calendar_event_id: string | null }>(
     "SELECT id, artist_id, lead_id, status, starts_at, ends_at, blocked_until, calendar_event_id FROM bookings",
@@ -224,7 +224,7 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
     ...(e.start?.dateTime ? { startsAt: Date.parse(e.start.dateTime) } : {}),
   }));
   const verdict = checkBookings(bookingRows, paidLeads, events);
-  const changeVerdict = checkChanges(changes, bookingRows, leadRows.rows);
+  const changeVerdict = checkChanges(changes);
   const byScript: Record<string, number> = {};
   for (const c of changes) byScript[c.script] = (byScript[c.script] ?? 0) + 1;
   const calls = stack.google.calls().slice(callsBefore);
@@ -272,7 +272,7 @@ export function renderBookingChaos(s: BookingChaosSummary): string {
   return [
     "### Booking under calendar faults and races",
     "",
-    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. From the second round on, every client booked by then cancels or moves their session (by chat or by the reminder's "I need to change it" button) while the others tap and pay, and once more after the last round: ${scripts || "none"}; a move taps one of the first three rows of its fresh list, racing the clients choosing. Google emulator faults armed through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (one armed at a time; one the next replaced before a matching call came never fired). ${s.injected} calls failed by injection: ${Object.entries(s.injectedBy).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"} ("dropped": the write applied and its answer lost; "held": no answer until our timeout). Google calls made: ${calls}. ${s.seconds.toFixed(0)} s.`,
+    `${s.clients} approved clients (all at once), ${s.rounds} choosing rounds: everyone still choosing taps one of the first three rows of their list at once (several clients per slot); the holders pay (${ORDERINGS.join("; ")}, in turn), the expired links free their slots for the next round. From the second round on, every client booked by then cancels, moves or keeps their session (by chat, by the reminder's "I need to change it" button, or as their payment lands) while the others tap and pay, and once more after the last round; a client changes at most twice (a second move is past the policy's one free move: the artist lets it through; a late cancel is the artist's to decide): ${scripts || "none"}. A move taps one of the first three rows of its fresh list, racing the clients choosing. Google emulator faults through the run: ${[...faults].map(([k, n]) => `${k} ×${n}`).join(", ")} (freeBusy and insert: one armed at a time, replaced by the next, so some never fired; in change rounds patch, delete, freeBusy and insert faults also queued, each for its own operation's next call). ${s.injected} calls failed by injection: ${Object.entries(s.injectedBy).map(([k, n]) => `${k} ×${n}`).join(", ") || "none"} ("dropped": the write applied and its answer lost; "held": no answer until our timeout). Google calls made: ${calls}. ${s.seconds.toFixed(0)} s.`,
     "",
     "| count | |",
     "| --- | ---: |",
@@ -281,10 +281,11 @@ export function renderBookingChaos(s: BookingChaosSummary): string {
     `| refused ("that one has just gone", fresh list) | ${s.refused} |`,
     `| paid | ${s.paid} |`,
     `| links expired unpaid (hold released) | ${s.expired} |`,
-    `| cancelled by the client (the artist deciding ${s.changes.artistDecided} late one(s)) | ${c.counts.cancelled} |`,
+    `| cancelled by the client | ${c.counts.cancelled} |`,
     `| "I need to cancel" as the payment landed: cancelled / read before it, kept | ${c.counts.paidThenCancelled} / ${c.counts.paidAndKept} |`,
     `| moved to the chosen time / move refused (time taken meanwhile, Google unreadable), kept where it was | ${c.counts.moved} / ${c.counts.moveRefused} |`,
     `| kept ("Keep it") | ${c.counts.kept} |`,
+    `| changes the artist decided (a late cancel, a second move, a move Google kept from being offered) | ${s.changes.artistDecided} |`,
     `| CONFIRMED bookings | ${v.counts.confirmed} |`,
     `| paid after the slot was lost, kept as credit | ${v.counts.credit} |`,
     `| our events in the calendar | ${v.counts.events} |`,

@@ -76,7 +76,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
   const guarded = (req: Incoming, operation: Operation, run: () => Reply): Reply => {
     const fault = state.takeFault(operation);
     const failure = fault?.mode ?? null;
-    const retryAfter = fault?.retryAfterSeconds == null ? undefined : { "retry-after": String(fault.retryAfterSeconds) };
+    const retryAfter = fault === null || fault.retryAfterSeconds === null ? undefined : { "retry-after": String(fault.retryAfterSeconds) };
     // Sheets answers errors as google.rpc.Status (no errors[]); Calendar and the token endpoint with errors[].
     const sheets = operation.startsWith("values.");
     // (A 403 rate limit keeps its errors[] reason in both: that is how a client tells it from "forbidden".)
