@@ -167,7 +167,8 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
     else if (row.calendarEventId !== null && !list.some((e) => e.id === row.calendarEventId)) problems.push(`booking ${row.id} names event ${row.calendarEventId}, the calendar has ${list.map((e) => e.id).join(", ")}`);
     else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) {
       strayEvents++;
-      problems.push(`booking ${row.id} moved but its event did not follow it`);
+      const at = list.map((e) => (e.startsAt === undefined ? "?" : new Date(e.startsAt).toISOString())).join(", ");
+      problems.push(`booking ${row.id} moved but its event did not follow it (booking at ${new Date(row.startsAt).toISOString()}, event at ${at})`);
     }
   }
   for (const row of rows.filter((r) => !BLOCKING.has(r.status))) {

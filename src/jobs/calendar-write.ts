@@ -3,7 +3,8 @@
  * from Postgres when the job runs (never from the message). A CONFIRMED booking gets its event,
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
- * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ * runs; an adopted event at another time than the booking's (its answer lost before the booking
+ * moved) is patched to follow it. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
  * Once the event is in, the slot is listed (`checkSlot`): an event there that is not ours is a
  * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands. A
  * failed check retries the job, which adopts its event and checks again.
@@ -14,7 +15,7 @@
  * queue, where the inbox shows them and ops can replay them.
  */
 import { and, eq } from "drizzle-orm";
-import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
+import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure, type GoogleEvent } from "../adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../config.ts";
 import { getArtist, type Artist } from "../db/artists-store.ts";
 import { getBooking } from "../db/booking-store.ts";
@@ -118,6 +119,12 @@ async function moveEvent(calendar: NonNullable<ReturnType<typeof calendarFrom>>,
   throw new RetryJobLater(`calendar patch: event ${eventId} kept changing (412)`, null);
 }
 
+/** Where an event starts (a timed event; null for an all-day one or no start). */
+function eventStartOf(event: GoogleEvent): Date | null {
+  const ms = Date.parse(event.start?.dateTime ?? "");
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
 /** Carries out one `calendar.write` job; throws {@link RetryJobLater} or {@link PermanentJobError} when it cannot. */
 export async function writeCalendar(bookingId: string, env: Env, log: Logger, correlationId: string | null = null): Promise<CalendarWriteOutcome> {
   const config = requireConfig(env);
@@ -159,9 +166,21 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
         privateProperties: { leadId: booking.leadId },
       });
       if (inserted.ok) {
-        const written = { calendarEventId: inserted.value.event.id, calendarEventEtag: inserted.value.event.etag ?? null, calendarEventStartsAt: booking.startsAt };
-        await db.update(bookings).set(written).where(eq(bookings.id, booking.id));
-        log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
+        const { event, adopted } = inserted.value;
+        // An adopted event was written by an earlier try whose answer was lost, perhaps before the
+        // booking moved: it is recorded where Google has it, and then follows the booking.
+        const eventStart = adopted ? eventStartOf(event) : null;
+        const written = { calendarEventId: event.id, calendarEventEtag: event.etag ?? null, calendarEventStartsAt: eventStart ?? booking.startsAt };
+        // Only while the booking is where this job read it: a move since has queued its own write.
+        await db.update(bookings).set(written).where(and(eq(bookings.id, booking.id), eq(bookings.startsAt, booking.startsAt)));
+        log.info("calendar.event_written", { booking_id: booking.id, event_id: event.id, adopted });
+        if (eventStart !== null && eventStart.getTime() !== booking.startsAt.getTime()) {
+          const moved = await moveEvent(calendar, db, { ...booking, calendarEventEtag: written.calendarEventEtag }, event.id, zone, log);
+          if (moved !== null) return moved;
+          // Deleted by hand meanwhile: inserted afresh (the next revision), a bounded number of times.
+          if (bump >= MAX_REVISION_BUMPS) throw new RetryJobLater(`calendar write: event ${event.id} went while it was being moved`, null);
+          continue;
+        }
         // With our event in place, anything else over the session is the artist's own.
         if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);
         return inserted.value.adopted ? "adopted" : "inserted";
