@@ -4,7 +4,8 @@
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
  * runs; an adopted event at another time than the booking's (its answer lost before the booking
- * moved) is patched to follow it. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ * moved) is patched to follow it. A RELEASED or CANCELLED booking loses its event (a cancelled one
+ * with no event recorded, by the id chosen for it: its insert's answer may have been lost) (a delete of a gone event is done).
  * Once the event is in, the slot is listed (`checkSlot`): an event there that is not ours is a
  * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands. A
  * failed check retries the job, which adopts its event and checks again.
@@ -15,6 +16,7 @@
  * queue, where the inbox shows them and ops can replay them.
  */
 import { and, eq } from "drizzle-orm";
+import { eventIdFor } from "../adapters/google/event-id.ts";
 import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure, type GoogleEvent } from "../adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../config.ts";
 import { getArtist, type Artist } from "../db/artists-store.ts";
@@ -138,11 +140,18 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
     if (!booking) return "nothing_to_do";
 
     if (booking.status !== BookingStatus.CONFIRMED) {
-      if (booking.calendarEventId === null) return "nothing_to_do";
-      const gone = await deleteEvent(calendar.client, calendar.calendarId, booking.calendarEventId);
+      // A cancelled booking whose insert's answer never came back may still have its event, under
+      // the id we chose for it; a released hold never had one.
+      const eventId = booking.calendarEventId ?? (booking.status === BookingStatus.CANCELLED ? eventIdFor(booking.id, booking.revision) : null);
+      if (eventId === null) return "nothing_to_do";
+      const gone = await deleteEvent(calendar.client, calendar.calendarId, eventId);
       if (!gone.ok) raiseCalendarFailure(gone.error, "calendar delete");
-      await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
-      log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone });
+      // Only ours to report when it was recorded or found: deleting again is harmless and changes nothing.
+      if (booking.calendarEventId === null && gone.value.alreadyGone) return "nothing_to_do";
+      if (booking.calendarEventId !== null) {
+        await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
+      }
+      log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone, recorded: booking.calendarEventId !== null });
       return "deleted";
     }
 
@@ -171,9 +180,23 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
         // booking moved: it is recorded where Google has it, and then follows the booking.
         const eventStart = adopted ? eventStartOf(event) : null;
         const written = { calendarEventId: event.id, calendarEventEtag: event.etag ?? null, calendarEventStartsAt: eventStart ?? booking.startsAt };
-        // Only while the booking is where this job read it: a move since has queued its own write.
-        await db.update(bookings).set(written).where(and(eq(bookings.id, booking.id), eq(bookings.startsAt, booking.startsAt)));
-        log.info("calendar.event_written", { booking_id: booking.id, event_id: event.id, adopted });
+        // Only while the booking is confirmed where this job read it: a move or a cancel since has
+        // queued its own write, which may already have run without this event's id.
+        const recorded = await db
+          .update(bookings)
+          .set(written)
+          .where(and(eq(bookings.id, booking.id), eq(bookings.startsAt, booking.startsAt), eq(bookings.status, BookingStatus.CONFIRMED)))
+          .returning({ id: bookings.id });
+        log.info("calendar.event_written", { booking_id: booking.id, event_id: event.id, adopted, recorded: recorded.length > 0 });
+        if (recorded.length === 0) {
+          // Moved since this job read it: the move's own write takes the event along (never this job, with the old time).
+          if ((await getBooking(db, bookingId))?.status === BookingStatus.CONFIRMED) return "nothing_to_do";
+          // Cancelled while the insert was on its way: the event goes again.
+          const gone = await deleteEvent(calendar.client, calendar.calendarId, event.id);
+          if (!gone.ok) raiseCalendarFailure(gone.error, "calendar delete");
+          log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone, recorded: false });
+          return "deleted";
+        }
         if (eventStart !== null && eventStart.getTime() !== booking.startsAt.getTime()) {
           const moved = await moveEvent(calendar, db, { ...booking, calendarEventEtag: written.calendarEventEtag }, event.id, zone, log);
           if (moved !== null) return moved;

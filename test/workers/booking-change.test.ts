@@ -220,6 +220,19 @@ describe("a move racing the first insert of its event (found by `npm run chaos`)
     // A second run finds nothing to change.
     expect(await writeCalendar(b.bookingId, env, log)).toBe("adopted");
   });
+
+  it("the insert's answer was lost, then the client cancels: the event goes anyway, by the id chosen for it", async () => {
+    const b = await bookedLead(nightIn(38));
+    const eventId = (await bookingRow(b.bookingId))?.calendar_event_id ?? "";
+    expect(eventId).not.toBe("");
+    await sql("UPDATE bookings SET calendar_event_id = NULL, calendar_event_etag = NULL, calendar_event_starts_at = NULL WHERE id = $1", [b.bookingId]);
+
+    await say(b.phone, "Hi, I need to cancel my appointment please");
+    expect((await leadRow(b.leadId)).status).toBe("CANCELLED");
+    const live = () => google.events(testCalendar().calendarId).then((events) => events.filter((e) => e.id === eventId && e.status !== "cancelled"));
+    expect(await eventually(live, (events) => events.length === 0, 12_000)).toHaveLength(0);
+    expect((await bookingRow(b.bookingId))?.calendar_event_id).toBeNull();
+  });
 });
 
 describe("no-shows and the artist's override", () => {
