@@ -113,7 +113,10 @@ export async function runBookingChaos(stack: RunningStack, pg: PgClient, adminKe
         changers.length > 0 ? `freeBusy: one ${mode}; faults queued for freeBusy, insert, patch and delete` : `freeBusy: one ${mode}`
       })…`,
     );
-    const changing = Promise.all(changers.map((l, i) => changeBooking({ stack, pg, adminKey }, l, CHANGE_SCRIPTS[scripts++ % CHANGE_SCRIPTS.length] ?? "cancel by chat", i, round)));
+    // A client who moved asks to move again: past the policy's one free move, so the artist decides.
+    const movedBefore = new Set(changes.filter((c) => c.kind === "move" && c.chosenStart !== null && c.after?.bookingStart === c.chosenStart).map((c) => c.leadId));
+    const scriptFor = (id: string) => (movedBefore.has(id) ? "reminder button: move" : (CHANGE_SCRIPTS[scripts++ % CHANGE_SCRIPTS.length] ?? "cancel by chat"));
+    const changing = Promise.all(changers.map((l, i) => changeBooking({ stack, pg, adminKey }, l, scriptFor(l.id), i, round)));
 
     // Everyone taps one of the first three rows: several clients per slot, all at once.
     const before = new Map(choosing.map((l) => [l.id, lastList(stack, l.phone).sends]));
