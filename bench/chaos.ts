@@ -6,7 +6,8 @@
  *   npm run chaos -- --seed 1234        replay the same messages and fault order
  *   npm run chaos -- --numbers 10 --fuzz 5 --no-write --keep
  *   npm run chaos -- --burst 200        the burst of distinct senders with 200 numbers (0: none)
- *   npm run chaos -- --booking-only     only the booking phase: calendar faults, hold and payment races
+ *   npm run chaos -- --booking-only     only the booking phase: calendar faults, hold and payment races,
+ *                                       booked clients cancelling and moving (--booking-rounds 6)
  *
  * Starts a throwaway stack (bench/bench-stack.ts with a Postgres that can be crashed, fast retries),
  * forks the load driver (bench/driver.ts) for the client side (bench/chaos/traffic.ts), calibrates
@@ -19,7 +20,8 @@
  * webhook must keep answering. Prints the counts, writes them into BENCHMARKS.md between the chaos
  * markers, exits 1 on any problem. The booking phase (bench/chaos/booking.ts: Google faults, clients
  * racing for slots, payments duplicated and reordered with expiries) runs after the timers and
- * writes its own section (its markers), judged by bench/chaos/booking-invariants.ts.
+ * writes its own section (its markers), judged by bench/chaos/booking-invariants.ts; in it, booked
+ * clients cancel and move (bench/chaos/booking-changes.ts) while others pay and Google fails.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -54,6 +56,8 @@ const { values: args } = parseArgs({
     seed: { type: "string" },
     /** Clients in the booking phase (bench/chaos/booking.ts); 0 skips it. */
     "booking-clients": { type: "string", default: "24" },
+    /** Choosing rounds in the booking phase (from the second on, the clients booked by then cancel or move). */
+    "booking-rounds": { type: "string", default: "6" },
     /** Only the booking phase: calendar faults and hold/payment races (no consultations, timers or burst). */
     "booking-only": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
@@ -74,7 +78,7 @@ const DEPOSITS = Math.min(CLEAN, count("deposits", args.deposits));
 const BURST = Math.min(1_000, count("burst", args.burst));
 const CONCURRENCY = Math.max(1, Math.min(CLEAN, count("concurrency", args.concurrency)));
 const BOOKING_CLIENTS = count("booking-clients", args["booking-clients"]);
-const BOOKING_ROUNDS = 4;
+const BOOKING_ROUNDS = Math.max(1, count("booking-rounds", args["booking-rounds"]));
 const SEED = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count("seed", args.seed);
 const CALIBRATION_NUMBER = "+447700999100";
 
@@ -315,7 +319,7 @@ async function main(): Promise<number> {
     }
     const problems =
       (summary ? summary.verdict.problems.length + summary.consultationProblems.length + (summary.timers?.problems.length ?? 0) + (summary.burst?.problems.length ?? 0) : 0) +
-      (booking?.verdict.problems.length ?? 0);
+      (booking ? booking.verdict.problems.length + booking.changes.verdict.problems.length : 0);
     if (problems > 0) say(`FAILED: ${problems} problem(s)`);
     return problems > 0 ? 1 : 0;
   });

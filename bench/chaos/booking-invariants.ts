@@ -14,6 +14,12 @@
  * - **0 ledger drift** (issue 18): a paid lead CANCELLED or NO_SHOW has its booking cancelled and
  *   no money left undecided, and every ledger given balances with held >= 0:
  *   paid = refunded + forfeited + credit + applied + held.
+ * - **moved bookings' events follow them** (issue 18): a BOOKED lead's held slot and its CONFIRMED
+ *   row agree on the time, and the row's event is at that time.
+ * - **0 lost changes** ({@link checkChanges}): every cancel a client asked for ended CANCELLED with
+ *   the booking cancelled (the artist deciding when it was late); every move ended BOOKED with the
+ *   same booking at the old time (refused) or the chosen one (moved), never anywhere else; judged
+ *   right after each change was answered.
  */
 
 export interface BookingRowView {
@@ -34,6 +40,8 @@ export interface PaidLeadView {
   ledgerKinds: readonly string[];
   /** The entries themselves, when the run has them: the ledger is checked to balance. */
   ledger?: readonly { kind: string; amountMinor: number; from?: string }[];
+  /** The start (ms) of the slot the lead holds (`leads.held_slot`), when the run read it. */
+  heldStart?: number | null;
 }
 
 export interface CalendarEventView {
@@ -51,6 +59,8 @@ export interface BookingVerdict {
   duplicateEvents: number;
   /** Paid leads whose ledger does not balance, or that ended without their money decided. */
   ledgerDrift: number;
+  /** CONFIRMED bookings whose event (or whose lead's held slot) is not at the booking's time. */
+  strayEvents: number;
   /** CONFIRMED bookings, paid leads that ended with credit, live events of ours. */
   counts: { confirmed: number; credit: number; events: number };
   problems: string[];
@@ -101,12 +111,16 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
 
   const confirmedOf = (leadId: string) => rows.filter((r) => r.leadId === leadId && r.status === "CONFIRMED");
   let credit = 0;
+  let strayEvents = 0;
   for (const lead of paid) {
     const confirmed = confirmedOf(lead.id);
     if (lead.status === "BOOKED") {
       if (confirmed.length !== 1) {
         lostBookings++;
         problems.push(`lost booking: lead ${lead.id} is BOOKED with ${confirmed.length} CONFIRMED booking(s)`);
+      } else if (lead.heldStart !== undefined && lead.heldStart !== confirmed[0]?.startsAt) {
+        strayEvents++;
+        problems.push(`lead ${lead.id} holds ${lead.heldStart === null ? "no slot" : new Date(lead.heldStart).toISOString()} but its booking is at ${new Date(confirmed[0]?.startsAt ?? 0).toISOString()}`);
       }
     } else if (ENDED.has(lead.status)) {
       if (confirmed.length > 0) {
@@ -151,10 +165,86 @@ export function checkBookings(rows: readonly BookingRowView[], paid: readonly Pa
     const list = byBooking.get(row.id) ?? [];
     if (list.length === 0) problems.push(`booking ${row.id} is CONFIRMED with no event in the calendar`);
     else if (row.calendarEventId !== null && !list.some((e) => e.id === row.calendarEventId)) problems.push(`booking ${row.id} names event ${row.calendarEventId}, the calendar has ${list.map((e) => e.id).join(", ")}`);
-    else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) problems.push(`booking ${row.id} moved but its event did not follow it`);
+    else if (list.some((e) => e.startsAt !== undefined && e.startsAt !== row.startsAt)) {
+      strayEvents++;
+      const at = list.map((e) => (e.startsAt === undefined ? "?" : new Date(e.startsAt).toISOString())).join(", ");
+      problems.push(`booking ${row.id} moved but its event did not follow it (booking at ${new Date(row.startsAt).toISOString()}, event at ${at})`);
+    }
   }
   for (const row of rows.filter((r) => !BLOCKING.has(r.status))) {
     if ((byBooking.get(row.id) ?? []).length > 0) problems.push(`booking ${row.id} is ${row.status} but its event is still in the calendar`);
   }
-  return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+  return { doubleBookings, lostBookings, duplicateEvents, ledgerDrift, strayEvents, counts: { confirmed: confirmed.length, credit, events: live.length }, problems };
+}
+
+/** Where a lead and its booking stood right after a change was answered (or at the end of the run). */
+export interface ChangeSnapshot {
+  status: string;
+  /** The lead's CONFIRMED bookings. */
+  confirmed: number;
+  /** The booking the change was about (for a cancel while paying: the lead's latest), its status and start. */
+  bookingStatus: string | null;
+  bookingStart: number | null;
+}
+
+/** A change a client asked for during the run (bench/chaos/booking-changes.ts). */
+export interface ChangeView {
+  leadId: string;
+  /** How it was asked ("cancel by chat", "reminder button: move", …). */
+  script: string;
+  kind: "cancel" | "move" | "keep" | "cancel_while_paying";
+  /** The booking it was about and its start before the change (ms); null when the lead had none yet. */
+  bookingId: string | null;
+  fromStart: number | null;
+  /** The start of the slot the client tapped for a move (ms); null when they were never offered one. */
+  chosenStart: number | null;
+  after: ChangeSnapshot | null;
+}
+
+export interface ChangeVerdict {
+  /** Changes that ended anywhere but where they may: a cancel not cancelled, a move at a third time or lost. */
+  lostChanges: number;
+  counts: { cancelled: number; moved: number; moveRefused: number; kept: number; paidThenCancelled: number; paidAndKept: number };
+  problems: string[];
+}
+
+/**
+ * Judges each change by where its lead and booking stood once it was answered: a client may change
+ * twice (move, then cancel), so the end of the run is not the place to judge the first.
+ */
+export function checkChanges(changes: readonly ChangeView[]): ChangeVerdict {
+  const problems: string[] = [];
+  const counts = { cancelled: 0, moved: 0, moveRefused: 0, kept: 0, paidThenCancelled: 0, paidAndKept: 0 };
+  for (const c of changes) {
+    const lost = (why: string) => problems.push(`lost change: ${c.script} of lead ${c.leadId}: ${why}`);
+    const a = c.after;
+    if (a === null) {
+      lost("never read back");
+      continue;
+    }
+    const where = `the lead is ${a.status} with ${a.confirmed} CONFIRMED booking(s)`;
+    switch (c.kind) {
+      case "cancel":
+        if (a.status !== "CANCELLED" || a.confirmed > 0) lost(where);
+        else if (a.bookingStatus !== "CANCELLED") lost(`its booking is ${a.bookingStatus ?? "missing"}`);
+        else counts.cancelled++;
+        break;
+      case "cancel_while_paying":
+        // Read before the payment (not booked yet: no change to make) or after it (cancelled): either, never half.
+        if (a.status === "CANCELLED" && a.confirmed === 0) counts.paidThenCancelled++;
+        else if (a.status === "BOOKED" && a.confirmed === 1) counts.paidAndKept++;
+        else lost(where);
+        break;
+      case "move":
+      case "keep":
+        if (a.status !== "BOOKED" || a.confirmed !== 1 || a.bookingStatus !== "CONFIRMED") lost(`${where}, its booking ${a.bookingStatus ?? "missing"}`);
+        else if (a.bookingStart === c.fromStart) {
+          if (c.kind === "keep") counts.kept++;
+          else counts.moveRefused++;
+        } else if (c.kind === "move" && a.bookingStart === c.chosenStart) counts.moved++;
+        else lost(`its booking is at ${new Date(a.bookingStart ?? 0).toISOString()}, neither where it was nor where the client chose`);
+        break;
+    }
+  }
+  return { lostChanges: problems.length, counts, problems };
 }

@@ -3,7 +3,9 @@
  * from Postgres when the job runs (never from the message). A CONFIRMED booking gets its event,
  * inserted with our own id (event-id.ts: the booking and its revision), so a retried insert whose
  * answer was lost meets 409, reads the event back and adopts it: one event, however often the job
- * runs. A RELEASED or CANCELLED booking loses its event (a delete of a gone event is done).
+ * runs; an adopted event at another time than the booking's (its answer lost before the booking
+ * moved) is patched to follow it. A RELEASED or CANCELLED booking loses its event (a cancelled one
+ * with no event recorded, by the id chosen for it: its insert's answer may have been lost) (a delete of a gone event is done).
  * Once the event is in, the slot is listed (`checkSlot`): an event there that is not ours is a
  * conflict, recorded and told to the artist once (conflict-alerts.ts); the booking stands. A
  * failed check retries the job, which adopts its event and checks again.
@@ -14,7 +16,8 @@
  * queue, where the inbox shows them and ops can replay them.
  */
 import { and, eq } from "drizzle-orm";
-import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure } from "../adapters/google/calendar.ts";
+import { eventIdFor } from "../adapters/google/event-id.ts";
+import { calendarFrom, deleteEvent, eventsBetween, eventView, getEvent, insertEvent, patchEvent, type CalendarFailure, type GoogleEvent } from "../adapters/google/calendar.ts";
 import { requireConfig, type AppConfig } from "../config.ts";
 import { getArtist, type Artist } from "../db/artists-store.ts";
 import { getBooking } from "../db/booking-store.ts";
@@ -118,6 +121,12 @@ async function moveEvent(calendar: NonNullable<ReturnType<typeof calendarFrom>>,
   throw new RetryJobLater(`calendar patch: event ${eventId} kept changing (412)`, null);
 }
 
+/** Where an event starts (a timed event; null for an all-day one or no start). */
+function eventStartOf(event: GoogleEvent): Date | null {
+  const ms = Date.parse(event.start?.dateTime ?? "");
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
 /** Carries out one `calendar.write` job; throws {@link RetryJobLater} or {@link PermanentJobError} when it cannot. */
 export async function writeCalendar(bookingId: string, env: Env, log: Logger, correlationId: string | null = null): Promise<CalendarWriteOutcome> {
   const config = requireConfig(env);
@@ -131,11 +140,18 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
     if (!booking) return "nothing_to_do";
 
     if (booking.status !== BookingStatus.CONFIRMED) {
-      if (booking.calendarEventId === null) return "nothing_to_do";
-      const gone = await deleteEvent(calendar.client, calendar.calendarId, booking.calendarEventId);
+      // A cancelled booking whose insert's answer never came back may still have its event, under
+      // the id we chose for it; a released hold never had one.
+      const eventId = booking.calendarEventId ?? (booking.status === BookingStatus.CANCELLED ? eventIdFor(booking.id, booking.revision) : null);
+      if (eventId === null) return "nothing_to_do";
+      const gone = await deleteEvent(calendar.client, calendar.calendarId, eventId);
       if (!gone.ok) raiseCalendarFailure(gone.error, "calendar delete");
-      await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
-      log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone });
+      // Only ours to report when it was recorded or found: deleting again is harmless and changes nothing.
+      if (booking.calendarEventId === null && gone.value.alreadyGone) return "nothing_to_do";
+      if (booking.calendarEventId !== null) {
+        await db.update(bookings).set({ calendarEventId: null }).where(and(eq(bookings.id, bookingId), eq(bookings.calendarEventId, booking.calendarEventId)));
+      }
+      log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone, recorded: booking.calendarEventId !== null });
       return "deleted";
     }
 
@@ -159,9 +175,35 @@ export async function writeCalendar(bookingId: string, env: Env, log: Logger, co
         privateProperties: { leadId: booking.leadId },
       });
       if (inserted.ok) {
-        const written = { calendarEventId: inserted.value.event.id, calendarEventEtag: inserted.value.event.etag ?? null, calendarEventStartsAt: booking.startsAt };
-        await db.update(bookings).set(written).where(eq(bookings.id, booking.id));
-        log.info("calendar.event_written", { booking_id: booking.id, event_id: inserted.value.event.id, adopted: inserted.value.adopted });
+        const { event, adopted } = inserted.value;
+        // An adopted event was written by an earlier try whose answer was lost, perhaps before the
+        // booking moved: it is recorded where Google has it, and then follows the booking.
+        const eventStart = adopted ? eventStartOf(event) : null;
+        const written = { calendarEventId: event.id, calendarEventEtag: event.etag ?? null, calendarEventStartsAt: eventStart ?? booking.startsAt };
+        // Only while the booking is confirmed where this job read it: a move or a cancel since has
+        // queued its own write, which may already have run without this event's id.
+        const recorded = await db
+          .update(bookings)
+          .set(written)
+          .where(and(eq(bookings.id, booking.id), eq(bookings.startsAt, booking.startsAt), eq(bookings.status, BookingStatus.CONFIRMED)))
+          .returning({ id: bookings.id });
+        log.info("calendar.event_written", { booking_id: booking.id, event_id: event.id, adopted, recorded: recorded.length > 0 });
+        if (recorded.length === 0) {
+          // Moved since this job read it: the move's own write takes the event along (never this job, with the old time).
+          if ((await getBooking(db, bookingId))?.status === BookingStatus.CONFIRMED) return "nothing_to_do";
+          // Cancelled while the insert was on its way: the event goes again.
+          const gone = await deleteEvent(calendar.client, calendar.calendarId, event.id);
+          if (!gone.ok) raiseCalendarFailure(gone.error, "calendar delete");
+          log.info("calendar.event_deleted", { booking_id: bookingId, already_gone: gone.value.alreadyGone, recorded: false });
+          return "deleted";
+        }
+        if (eventStart !== null && eventStart.getTime() !== booking.startsAt.getTime()) {
+          const moved = await moveEvent(calendar, db, { ...booking, calendarEventEtag: written.calendarEventEtag }, event.id, zone, log);
+          if (moved !== null) return moved;
+          // Deleted by hand meanwhile: inserted afresh (the next revision), a bounded number of times.
+          if (bump >= MAX_REVISION_BUMPS) throw new RetryJobLater(`calendar write: event ${event.id} went while it was being moved`, null);
+          continue;
+        }
         // With our event in place, anything else over the session is the artist's own.
         if (artist) await checkSlot(calendar, db, config, artist, booking, log, correlationId);
         return inserted.value.adopted ? "adopted" : "inserted";

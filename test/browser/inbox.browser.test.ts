@@ -6,8 +6,11 @@
  * told it is done; the artist signs in to the inbox on a phone-sized screen and opens the lead; the
  * client receives free times as a WhatsApp list, taps one in the chat page, pays the deposit link
  * made for the hold on the Stripe emulator's checkout page, both phones hear about the booking, and
- * the session appears on the Google emulator's week page and in the inbox agenda. Screenshots go
- * to test-artifacts/browser/.
+ * the session appears on the Google emulator's week page and in the inbox agenda. Then a second
+ * client, booked the same way, gets the 48 h reminder from the cron fired at a later scheduled time
+ * (wrangler's /cdn-cgi/handler/scheduled?time=, as Cron Triggers call it), taps "I need to change
+ * it" and "Move it" in the chat page and a new time: the event moves once on the week page and the
+ * agenda shows the new time. Screenshots go to test-artifacts/browser/.
  */
 import path from "node:path";
 import { deflateSync, crc32 } from "node:zlib";
@@ -17,6 +20,8 @@ import { renderCopy } from "../../src/domain/copy.ts";
 import { GOOD_ANSWERS } from "../support/consultation.ts";
 import { ARTIFACTS, BROWSER_IDENTITY, eventually, launchChromium, startBrowserStack, type BrowserStack } from "../support/node/browser-stack.ts";
 import { LOCAL_CALENDAR_ID } from "../../dev/stack.ts";
+import { CRON_EVERY_5_MIN } from "../../src/jobs/names.ts";
+import { ChangeButton } from "../../src/domain/engine/booking-change.ts";
 
 const CLIENT = "+447700900456";
 const CLIENT_NAME = "Robin Vale";
@@ -63,10 +68,17 @@ function stack() {
   return running.stack;
 }
 
+interface Client {
+  phone: string;
+  name: string;
+}
+
+const ROBIN: Client = { phone: CLIENT, name: CLIENT_NAME };
+
 /** What the bot sent the client, as text (the emulator's record of Graph sends). */
-function textsToClient(): string[] {
+function textsToClient(client: Client = ROBIN): string[] {
   return stack()
-    .whatsapp.sends(CLIENT)
+    .whatsapp.sends(client.phone)
     .map((s) => {
       const body = s.body as { text?: { body?: string }; interactive?: { body?: { text?: string } } };
       return body.text?.body ?? body.interactive?.body?.text ?? s.type;
@@ -74,15 +86,15 @@ function textsToClient(): string[] {
 }
 
 /** The client sends one message through the emulator and waits until the bot has answered it. */
-async function clientSays(content: { text: string } | { image: { base64: string; mime_type: string; caption: string } }): Promise<void> {
-  const before = stack().whatsapp.sends(CLIENT).length;
-  const result = await stack().whatsapp.inbound({ from: CLIENT, name: CLIENT_NAME, ...content });
+async function clientSays(content: { text: string } | { image: { base64: string; mime_type: string; caption: string } }, client: Client = ROBIN): Promise<void> {
+  const before = stack().whatsapp.sends(client.phone).length;
+  const result = await stack().whatsapp.inbound({ from: client.phone, name: client.name, ...content });
   expect(result.status).toBe(200);
-  await eventually(`a reply to ${JSON.stringify(content).slice(0, 80)}`, () => stack().whatsapp.sends(CLIENT).length > before);
+  await eventually(`a reply to ${JSON.stringify(content).slice(0, 80)}`, () => stack().whatsapp.sends(client.phone).length > before);
 }
 
-async function leadStatus(): Promise<string | undefined> {
-  const res = await fetch(`${stack().urls.worker}/admin/leads?q=${CLIENT.slice(1)}`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+async function leadStatus(client: Client = ROBIN): Promise<string | undefined> {
+  const res = await fetch(`${stack().urls.worker}/admin/leads?q=${client.phone.slice(1)}`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
   const body = (await res.json()) as { leads: { status: string }[] };
   return body.leads[0]?.status;
 }
@@ -100,29 +112,134 @@ async function leadOf(phone: string): Promise<string> {
   return id;
 }
 
+/** The artist's phone: the demo page links the artist's chat page; opening it keeps the artist's 24-hour window open. */
+async function openArtistPhone(context: BrowserContext, pages: Record<string, Page>): Promise<{ artist: Page; href: string }> {
+  const demo = (pages.demo = await context.newPage());
+  await demo.goto(`${stack().urls.worker}/demo`);
+  const href = (await demo.getAttribute("#artist a", "href")) ?? "";
+  const artist = (pages.artist = await context.newPage());
+  const windowOpened = artist.waitForResponse((r) => r.url().endsWith("/_emulator/window") && r.ok());
+  await artist.goto(href);
+  await windowOpened;
+  return { artist, href };
+}
+
+/** Stage 1 of a booking: the client's consultation on WhatsApp, the idea as a picture with a caption, to PENDING_APPROVAL. */
+async function consultation(client: Client): Promise<void> {
+  await clientSays({ text: "hi" }, client);
+  await clientSays({ image: { base64: referencePng().toString("base64"), mime_type: "image/png", caption: GOOD_ANSWERS.idea.text } }, client);
+  for (const [key, answer] of Object.entries(GOOD_ANSWERS)) if (key !== "idea") await clientSays({ text: answer.text }, client);
+  await eventually("the lead waiting for approval", async () => (await leadStatus(client)) === "PENDING_APPROVAL");
+}
+
+/**
+ * Stage 2: the artist taps Approve under the client's summary on their phone (the newest one: the
+ * page held `approvesBefore` Approve buttons before it came) and is told it is done.
+ */
+async function approveOnPhone(artist: Page, client: Client, approvesBefore: number): Promise<void> {
+  const approves = artist.locator("button.reply", { hasText: renderCopy("artist.button.approve") });
+  await eventually("the summary's Approve button", async () => (await approves.count()) > approvesBefore, 15_000);
+  await approves.last().click();
+  await artist.locator("#messages .msg.out", { hasText: renderCopy("action.done.approve", { clientName: client.name }) }).waitFor({ timeout: 15_000 });
+  await eventually("the lead approved from the phone", async () => (await leadStatus(client)) === "CHECKING_CONSENT");
+}
+
+/** The consent step's first question to `client` (the approval carries it). */
+function askedDobOf(client: Client): string {
+  return renderCopy("consent.dob.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: ` ${client.name.split(" ")[0] ?? ""}`, minimumAge: 18 });
+}
+
+/**
+ * Stage 2b: approved, the client gives consent and age first (date of birth, the default policy's
+ * three medical questions, the policy); then the free times are offered.
+ */
+async function givesConsent(client: Client): Promise<void> {
+  await eventually("the date-of-birth question to the client", () => textsToClient(client).includes(askedDobOf(client)));
+  for (const answer of ["17/05/1990", "no", "no", "no", "I agree"]) await clientSays({ text: answer }, client);
+  await eventually("the free times offered after consent", async () => (await leadStatus(client)) === "CHOOSING_SLOT");
+}
+
+/**
+ * Stage 3: the client receives the approval and the list of free times on WhatsApp (the emulator's
+ * record and its chat page), taps "Choose a time" and the first (or last) time, pays the deposit link made
+ * for the hold on Stripe's (the emulator's) checkout page; Stripe's signed webhook reaches the
+ * Worker and both phones hear about the booking. Returns the client's chat page.
+ */
+async function chooseAndPay(context: BrowserContext, client: Client, artist: Page, pages: Record<string, Page>, prefix = "", pick: "first" | "last" = "first"): Promise<Page> {
+  const { worker, whatsapp } = stack().urls;
+  const greetingName = ` ${client.name.split(" ")[0] ?? ""}`;
+  // The approval came with the consent step's first question; the list of times after the "I agree".
+  const told = askedDobOf(client).split("\n")[0] ?? "";
+  await eventually("the approval message to the client", () => textsToClient(client).some((t) => t.startsWith(told)));
+  const chat = (pages[`${prefix}chat`] = await context.newPage());
+  await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(client.phone)}&name=${encodeURIComponent(client.name)}`);
+  await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });
+  const opener = chat.locator("#messages button.reply", { hasText: renderCopy("booking.offer.button") }).last();
+  await opener.waitFor({ timeout: 10_000 });
+  await opener.click();
+  const rows = chat.locator("#messages .list:not([hidden]) button.row");
+  await rows.first().waitFor();
+  expect(await rows.last().locator(".title").textContent()).toBe(renderCopy("booking.offer.none_row"));
+  // The last row is "none of these"; the last time is the furthest from the studio's notice.
+  const row = pick === "first" ? rows.first() : rows.nth((await rows.count()) - 2);
+  const chosen = (await row.locator(".title").textContent()) ?? "";
+  expect(chosen).not.toBe("");
+  await shot(chat, `${prefix}client-chat-slots.png`);
+  await row.click();
+
+  await eventually("the slot held", async () => (await leadStatus(client)) === "AWAITING_DEPOSIT");
+  const checkoutLink = chat.locator(`#messages .msg.out a.link[href^="${stack().urls.stripe}/checkout/"]`);
+  await checkoutLink.waitFor({ timeout: 10_000 });
+  const checkout = (pages[`${prefix}checkout`] = await context.newPage());
+  await checkout.goto((await checkoutLink.getAttribute("href")) ?? "");
+  expect(await checkout.locator("#amount").textContent()).toBe("£100.00");
+  await shot(checkout, `${prefix}stripe-checkout.png`);
+  await Promise.all([checkout.waitForURL(new RegExp(`^${worker}/deposit/paid\\?session_id=cs_test_`)), checkout.locator("#pay").click()]);
+  expect(await checkout.locator("h1").textContent()).toBe(renderCopy("deposit.page.paid.heading"));
+  await shot(checkout, `${prefix}deposit-paid.png`);
+  await eventually("the lead BOOKED", async () => (await leadStatus(client)) === "BOOKED");
+  const booked = renderCopy("booking.confirmed.client", { greetingName, when: "", zone: "", artistName: "", address: "", bring: "", calendarUrl: "", policy: "" }).split("\n")[0] ?? "";
+  await chat.locator("#messages .msg.out", { hasText: booked }).waitFor({ timeout: 10_000 });
+  await artist.locator("#messages .msg.out", { hasText: `Booked: ${client.name}` }).waitFor({ timeout: 10_000 });
+  await shot(chat, `${prefix}client-chat-booked.png`);
+  return chat;
+}
+
+/**
+ * A client from "hi" to BOOKED through WhatsApp, the artist's phone and Stripe's checkout page:
+ * the consultation, the artist's Approve, consent and age, then the time and the deposit.
+ */
+async function bookedClient(context: BrowserContext, client: Client, artist: Page, pages: Record<string, Page>, prefix: string): Promise<Page> {
+  const approvesBefore = await artist.locator("button.reply", { hasText: renderCopy("artist.button.approve") }).count();
+  await consultation(client);
+  await approveOnPhone(artist, client, approvesBefore);
+  await givesConsent(client);
+  // The last time offered: a move asked for minutes later is still well within the studio's notice.
+  return chooseAndPay(context, client, artist, pages, prefix, "last");
+}
+
+/** A lead's blocking booking through the admin API. */
+async function bookingOf(leadId: string): Promise<{ id: string; status: string; starts_at: string; ends_at: string }> {
+  const res = await fetch(`${stack().urls.worker}/admin/leads/${leadId}/booking`, { headers: { "x-admin-api-key": BROWSER_IDENTITY.adminKey } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { id: string; status: string; starts_at: string; ends_at: string };
+}
+
+const LONDON_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit" });
+const LONDON_TIME = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/London", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
 describe("the artist in a real browser", () => {
   it("a finished consultation: the artist taps Approve on their phone, the client taps a slot, pays, and the session is in the calendar and the agenda", async () => {
     const { worker, whatsapp } = stack().urls;
     const context: BrowserContext = await (browser as Browser).newContext(PHONE_SCREEN);
     const pages: Record<string, Page> = {};
     try {
-      // The demo page links the artist's phone; opening it keeps the artist's 24-hour window open.
-      const demo = (pages.demo = await context.newPage());
-      await demo.goto(`${worker}/demo`);
-      const artistHref = await demo.getAttribute("#artist a", "href");
+      const { artist, href: artistHref } = await openArtistPhone(context, pages);
       expect(artistHref).toBe(`${whatsapp}/?phone=%2B447700900001&name=Mara&role=artist`);
-      const artist = (pages.artist = await context.newPage());
-      const windowOpened = artist.waitForResponse((r) => r.url().endsWith("/_emulator/window") && r.ok());
-      await artist.goto(artistHref ?? "");
-      await windowOpened;
       // The artist can write here too ("today"): it reaches the artist's desk, never a consultation.
       await artist.locator("#composer").waitFor({ state: "visible" });
 
-      // The client's consultation on WhatsApp, the idea as a picture with a caption.
-      await clientSays({ text: "hi" });
-      await clientSays({ image: { base64: referencePng().toString("base64"), mime_type: "image/png", caption: GOOD_ANSWERS.idea.text } });
-      for (const [key, answer] of Object.entries(GOOD_ANSWERS)) if (key !== "idea") await clientSays({ text: answer.text });
-      await eventually("the lead waiting for approval", async () => (await leadStatus()) === "PENDING_APPROVAL");
+      await consultation(ROBIN);
 
       // The summary on the artist's phone with a button to the lead's inbox page, then reply
       // buttons; no raw action link anywhere on the phone.
@@ -136,18 +253,11 @@ describe("the artist in a real browser", () => {
 
       // Tapping Approve on the phone: the emulator posts the tap to the Worker as Meta does; the
       // lead is approved through its object and the artist is told what happened.
-      await approveButton.click();
-      const done = renderCopy("action.done.approve", { clientName: CLIENT_NAME });
-      await artist.locator("#messages .msg.out", { hasText: done }).waitFor({ timeout: 15_000 });
-      await eventually("the lead approved from the phone", async () => (await leadStatus()) === "CHECKING_CONSENT");
+      await approveOnPhone(artist, ROBIN, 0);
       await shot(artist, "artist-whatsapp-approved.png");
 
-      // Approved, the client gives consent and age first (date of birth, the default policy's three
-      // medical questions, the policy); then the free times are offered.
-      const askedDob = renderCopy("consent.dob.client", { artistName: BROWSER_IDENTITY.artistName, greetingName: " Robin", minimumAge: 18 });
-      await eventually("the date-of-birth question to the client", () => textsToClient().includes(askedDob));
-      for (const answer of ["17/05/1990", "no", "no", "no", "I agree"]) await clientSays({ text: answer });
-      await eventually("the free times offered after consent", async () => (await leadStatus()) === "CHOOSING_SLOT");
+      // Approved, the client gives consent and age first; then the free times are offered.
+      await givesConsent(ROBIN);
 
       // The inbox: signed out, it asks for the key.
       const inbox = (pages.inbox = await context.newPage());
@@ -177,40 +287,7 @@ describe("the artist in a real browser", () => {
       await shot(inbox, "inbox-lead-approved.png");
       await shot(inbox, "inbox-lead-approved-full.png", true);
 
-      // The client has the approval (with the first consent question) and the list of free times, on
-      // WhatsApp (the emulator's record and its chat page), taps "Choose a time" and then the first time in the list.
-      const told = askedDob.split("\n")[0] ?? askedDob;
-      const chat = (pages.chat = await context.newPage());
-      await chat.goto(`${whatsapp}/?phone=${encodeURIComponent(CLIENT)}&name=${encodeURIComponent(CLIENT_NAME)}`);
-      await chat.locator("#messages .msg.out", { hasText: told }).waitFor({ timeout: 10_000 });
-      const opener = chat.locator("#messages button.reply", { hasText: renderCopy("booking.offer.button") }).last();
-      await opener.waitFor({ timeout: 10_000 });
-      await opener.click();
-      const rows = chat.locator("#messages .list:not([hidden]) button.row");
-      await rows.first().waitFor();
-      expect(await rows.last().locator(".title").textContent()).toBe(renderCopy("booking.offer.none_row"));
-      const chosen = (await rows.first().locator(".title").textContent()) ?? "";
-      expect(chosen).not.toBe("");
-      await shot(chat, "client-chat-slots.png");
-      await rows.first().click();
-
-      // The slot is held and the deposit link made for it: the client taps it in the chat and pays
-      // on Stripe's (the emulator's) checkout page; Stripe's signed webhook reaches the Worker.
-      await eventually("the slot held", async () => (await leadStatus()) === "AWAITING_DEPOSIT");
-      const checkoutLink = chat.locator(`#messages .msg.out a.link[href^="${stack().urls.stripe}/checkout/"]`);
-      await checkoutLink.waitFor({ timeout: 10_000 });
-      const checkout = (pages.checkout = await context.newPage());
-      await checkout.goto((await checkoutLink.getAttribute("href")) ?? "");
-      expect(await checkout.locator("#amount").textContent()).toBe("£100.00");
-      await shot(checkout, "stripe-checkout.png");
-      await Promise.all([checkout.waitForURL(new RegExp(`^${worker}/deposit/paid\\?session_id=cs_test_`)), checkout.locator("#pay").click()]);
-      expect(await checkout.locator("h1").textContent()).toBe(renderCopy("deposit.page.paid.heading"));
-      await shot(checkout, "deposit-paid.png");
-      await eventually("the lead BOOKED", async () => (await leadStatus()) === "BOOKED");
-      const booked = renderCopy("booking.confirmed.client", { greetingName: " Robin", when: "", zone: "", artistName: "", address: "", bring: "", calendarUrl: "", policy: "" }).split("\n")[0] ?? "";
-      await chat.locator("#messages .msg.out", { hasText: booked }).waitFor({ timeout: 10_000 });
-      await artist.locator("#messages .msg.out", { hasText: `Booked: ${CLIENT_NAME}` }).waitFor({ timeout: 10_000 });
-      await shot(chat, "client-chat-booked.png");
+      await chooseAndPay(context, ROBIN, artist, pages);
 
       // The session in the artist's Google Calendar (the emulator's week page), written once
       // through the queue, at the time the client tapped.
@@ -247,6 +324,87 @@ describe("the artist in a real browser", () => {
       await shot(inbox, "inbox-agenda.png", true);
     } catch (error) {
       for (const [name, page] of Object.entries(pages)) await shot(page, `failure-${name}.png`).catch(() => undefined);
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a booked client moves their session from the reminder's button: the event moves once on the week page, the agenda shows the new time", async () => {
+    const { worker } = stack().urls;
+    const kit: Client = { phone: "+447700900458", name: "Kit Marsh" };
+    const context: BrowserContext = await (browser as Browser).newContext(PHONE_SCREEN);
+    const pages: Record<string, Page> = {};
+    try {
+      const { artist } = await openArtistPhone(context, pages);
+      const chat = await bookedClient(context, kit, artist, pages, "move-");
+      const lead = await leadOf(kit.phone);
+      const before = await bookingOf(lead);
+      expect(before.status).toBe("CONFIRMED");
+      const ours = () => stack().google.events(LOCAL_CALENDAR_ID).filter((e) => e.source === "api" && e.status !== "cancelled" && e.extendedProperties?.private?.bookingId === before.id);
+      const eventId = await eventually("the calendar event", () => (ours().length === 1 ? ours()[0]?.id : null), 40_000);
+
+      // The 48 h reminder: the cron as Cron Triggers fire it (wrangler's scheduled handler), with the
+      // scheduled time an hour past the reminder's: the client's phone shows it with its buttons
+      // (reply buttons in the 24-hour window; the template's quick replies, shown by id, outside it).
+      const scheduledTime = Date.parse(before.starts_at) - 47 * 3_600_000;
+      const cron = await fetch(`${worker}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON_EVERY_5_MIN)}&time=${scheduledTime}`);
+      expect(cron.status, await cron.text()).toBe(200);
+      const change = chat.locator("#messages button.reply", { hasText: new RegExp(`${renderCopy("booked.button.change")}|${ChangeButton.CHANGE}`) }).last();
+      await change.waitFor({ timeout: 30_000 });
+      expect(await chat.locator("#messages button.reply", { hasText: new RegExp(`${renderCopy("booked.button.confirm")}|booked:confirm`) }).count()).toBeGreaterThan(0);
+      await shot(chat, "move-client-chat-reminder.png");
+
+      // "I need to change it" → move, keep or cancel → "Move it" → a fresh list of times.
+      await change.click();
+      const move = chat.locator("#messages button.reply", { hasText: renderCopy("booking.change_button.move") }).last();
+      await move.waitFor({ timeout: 15_000 });
+      await move.click();
+      const lists = chat.locator("#messages button.reply", { hasText: renderCopy("booking.offer.button") });
+      await eventually("the move's list of times", async () => (await lists.count()) > 1, 15_000);
+      await lists.last().click();
+      const rows = chat.locator("#messages .list:not([hidden]) button.row");
+      await rows.first().waitFor();
+      await shot(chat, "move-client-chat-slots.png");
+      await rows.first().click();
+
+      // The booking moves (the same row, its deposit with it) and the client is told.
+      const after = await eventually("the booking moved", async () => {
+        const now = await bookingOf(lead);
+        return now.starts_at !== before.starts_at ? now : null;
+      });
+      expect(after).toMatchObject({ id: before.id, status: "CONFIRMED" });
+      expect(await leadStatus(kit)).toBe("BOOKED");
+      await chat.locator("#messages .msg.out", { hasText: "moved" }).last().waitFor({ timeout: 10_000 });
+      await shot(chat, "move-client-chat-moved.png");
+
+      // The event follows it, patched through the queue: still one event of ours, at the new time.
+      await eventually("the event patched to the new time", () => ours().length === 1 && Date.parse(ours()[0]?.start?.dateTime ?? "") === Date.parse(after.starts_at), 40_000);
+      expect(ours()[0]?.id).toBe(eventId);
+      const day = LONDON_DAY.format(new Date(after.starts_at));
+      const week = (pages.calendar = await context.newPage());
+      await week.goto(`${stack().google.calendarPageUrl(LOCAL_CALENDAR_ID)}&week=${day}&tz=Europe%2FLondon`);
+      const entry = week.locator(`section[data-day="${day}"] li.ours[data-event-id="${eventId}"]`);
+      await entry.waitFor({ timeout: 10_000 });
+      expect(await week.locator(`li.ours[data-event-id="${eventId}"]`).count()).toBe(1);
+      expect(await entry.textContent()).toContain(LONDON_TIME.format(new Date(after.starts_at)));
+      await shot(week, "move-google-calendar-week.png", true);
+
+      // The inbox agenda: the session once, on its new day at its new time.
+      const inbox = (pages.inbox = await context.newPage());
+      await inbox.goto(`${worker}/inbox/login`);
+      await inbox.fill("#key", BROWSER_IDENTITY.adminKey);
+      await Promise.all([inbox.waitForURL(`${worker}/inbox`), inbox.click("main button[type=submit]")]);
+      await inbox.goto(`${worker}/inbox/agenda`);
+      const session = inbox.locator(`#agenda li[data-booking="${before.id}"]`);
+      await session.waitFor({ timeout: 10_000 });
+      expect(await session.count()).toBe(1);
+      expect(await inbox.locator(`#agenda section[data-day="${day}"] li[data-booking="${before.id}"]`).count()).toBe(1);
+      expect(await session.locator(".when").textContent()).toContain(LONDON_TIME.format(new Date(after.starts_at)));
+      expect(await session.textContent()).toContain(kit.name);
+      await shot(inbox, "move-inbox-agenda.png", true);
+    } catch (error) {
+      for (const [name, page] of Object.entries(pages)) await shot(page, `failure-move-${name}.png`).catch(() => undefined);
       throw error;
     } finally {
       await context.close();

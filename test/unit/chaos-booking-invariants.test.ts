@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { renderBookingChaos, type BookingChaosSummary } from "../../bench/chaos/booking.ts";
-import { checkBookings, type BookingRowView, type CalendarEventView, type PaidLeadView } from "../../bench/chaos/booking-invariants.ts";
+import { checkBookings, checkChanges, type BookingRowView, type CalendarEventView, type ChangeSnapshot, type ChangeView, type PaidLeadView } from "../../bench/chaos/booking-invariants.ts";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2027, 0, 4, 10);
@@ -56,6 +56,79 @@ describe("chaos booking invariants", () => {
   });
 });
 
+describe("after the booking: cancels, moves and the ledger (issue 18)", () => {
+  const paidLedger = (...rest: { kind: string; amountMinor: number; from?: string }[]) => [{ kind: "payment", amountMinor: 10_000 }, ...rest];
+
+  it("a moved booking whose event stayed at the old time, or whose lead holds another time, has strayed", () => {
+    const moved = row("b1", "l1", "CONFIRMED", 10);
+    expect(checkBookings([moved], [{ ...booked("l1"), heldStart: moved.startsAt }], [{ ...event("b1"), startsAt: moved.startsAt }]).problems).toEqual([]);
+    const stale = checkBookings([moved], [booked("l1")], [{ ...event("b1"), startsAt: T0 }]);
+    expect(stale.strayEvents).toBe(1);
+    expect(stale.problems[0]).toContain("its event did not follow it");
+    const disagree = checkBookings([moved], [{ ...booked("l1"), heldStart: T0 }], [event("b1")]);
+    expect(disagree.strayEvents).toBe(1);
+    expect(disagree.problems[0]).toContain("holds 2027-01-04T10:00:00.000Z");
+  });
+
+  it("a cancelled lead with its deposit as credit balances; one with money undecided, or more given back than paid, drifts", () => {
+    const rows = [row("b1", "l1", "CANCELLED", 0), row("b2", "l2", "CANCELLED", 5), row("b3", "l3", "CONFIRMED", 10)];
+    const paid: PaidLeadView[] = [
+      { id: "l1", status: "CANCELLED", ledgerKinds: ["payment", "credit"], ledger: paidLedger({ kind: "credit", amountMinor: 10_000 }) },
+      { id: "l2", status: "CANCELLED", ledgerKinds: ["payment"], ledger: paidLedger() },
+      { ...booked("l3"), ledger: paidLedger({ kind: "credit", amountMinor: 10_000 }, { kind: "refund", amountMinor: 10_000 }) },
+    ];
+    const verdict = checkBookings(rows, paid, [event("b3")]);
+    expect(verdict.ledgerDrift).toBe(2);
+    expect(verdict.problems.filter((p) => p.startsWith("ledger drift"))).toEqual([
+      "ledger drift: lead l2 is CANCELLED with 10000 of its deposit undecided",
+      "ledger drift: lead l3 does not balance (held -10000)",
+    ]);
+  });
+
+  const change = (kind: ChangeView["kind"], fromH: number | null, chosenH: number | null, after: ChangeSnapshot | null): ChangeView => ({
+    leadId: "l1",
+    script: kind,
+    kind,
+    bookingId: fromH === null ? null : "b1",
+    fromStart: fromH === null ? null : T0 + fromH * H,
+    chosenStart: chosenH === null ? null : T0 + chosenH * H,
+    after,
+  });
+  const at = (status: string, confirmed: number, bookingStatus: string | null, startH: number | null): ChangeSnapshot => ({ status, confirmed, bookingStatus, bookingStart: startH === null ? null : T0 + startH * H });
+
+  it("each change is judged where it stood once answered: cancelled, moved to the chosen time, refused at the old one, kept", () => {
+    const verdict = checkChanges([
+      change("cancel", 0, null, at("CANCELLED", 0, "CANCELLED", 0)),
+      change("move", 10, 20, at("BOOKED", 1, "CONFIRMED", 20)),
+      change("move", 20, 30, at("BOOKED", 1, "CONFIRMED", 20)),
+      change("keep", 30, null, at("BOOKED", 1, "CONFIRMED", 30)),
+      change("cancel_while_paying", null, null, at("CANCELLED", 0, "CANCELLED", 40)),
+      change("cancel_while_paying", null, null, at("BOOKED", 1, "CONFIRMED", 40)),
+    ]);
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.counts).toEqual({ cancelled: 1, moved: 1, moveRefused: 1, kept: 1, paidThenCancelled: 1, paidAndKept: 1 });
+  });
+
+  it("a cancel left standing, a move at a third time or with its booking gone, a half-cancel while paying, or no reading at all is a lost change", () => {
+    const verdict = checkChanges([
+      change("cancel", 0, null, at("CANCELLED", 1, "CONFIRMED", 0)),
+      change("cancel", 0, null, at("CANCELLED", 0, "CONFIRMED", 0)),
+      change("move", 10, 20, at("BOOKED", 1, "CONFIRMED", 15)),
+      change("move", 10, 20, at("BOOKED", 0, "CANCELLED", 10)),
+      change("keep", 30, null, at("BOOKED", 1, "CONFIRMED", 31)),
+      change("cancel_while_paying", null, null, at("AWAITING_DEPOSIT", 0, "HELD", 40)),
+      change("move", 10, null, null),
+    ]);
+    expect(verdict.lostChanges).toBe(7);
+    expect(verdict.problems[0]).toBe("lost change: cancel of lead l1: the lead is CANCELLED with 1 CONFIRMED booking(s)");
+    expect(verdict.problems[1]).toBe("lost change: cancel of lead l1: its booking is CONFIRMED");
+    expect(verdict.problems[2]).toContain("neither where it was nor where the client chose");
+    expect(verdict.problems[3]).toContain("its booking CANCELLED");
+    expect(verdict.problems[5]).toContain("AWAITING_DEPOSIT with 0 CONFIRMED");
+    expect(verdict.problems[6]).toContain("never read back");
+  });
+});
+
 describe("the booking chaos report", () => {
   const summary = (verdict: ReturnType<typeof checkBookings>): BookingChaosSummary => ({
     clients: 4,
@@ -73,6 +146,7 @@ describe("the booking chaos report", () => {
     injected: 3,
     injectedBy: { "freeBusy 500": 2, "insert dropped": 1 },
     verdict,
+    changes: { byScript: { "cancel by chat": 1, "reminder button: move": 1 }, artistDecided: 0, verdict: checkChanges([]) },
     seconds: 42,
   });
 
@@ -84,6 +158,10 @@ describe("the booking chaos report", () => {
     expect(text).toContain("✅ 0 double bookings");
     expect(text).toContain("✅ 0 lost bookings");
     expect(text).toContain("✅ 0 duplicate calendar events");
+    expect(text).toContain("✅ 0 ledger drift");
+    expect(text).toContain("✅ 0 moved bookings away from their events");
+    expect(text).toContain("✅ 0 lost changes");
+    expect(text).toContain("cancel by chat ×1, reminder button: move ×1");
   });
 
   it("a broken invariant shows as ❌ with its problem", () => {

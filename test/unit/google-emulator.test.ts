@@ -91,6 +91,33 @@ describe("Calendar API rules", () => {
     const anonymous = await fetch(`${emulator.calendarApiUrl}/calendars/${encodeURIComponent(CALENDAR)}/events`);
     expect(anonymous.status).toBe(401);
   });
+
+  it("faults queued per operation wait for their own calls, beside the one armed for all; arming none clears them", async () => {
+    const token = await accessToken({ account, scope: `${SCOPE} https://www.googleapis.com/auth/calendar.freebusy`, tokenUrl: emulator.tokenUrl, timeoutMs: 2_000, now: () => Date.now() });
+    if (!token.ok) throw new Error("no token");
+    const raw = (method: string, path: string, body?: unknown) =>
+      fetch(`${emulator.calendarApiUrl}${path}`, { method, headers: { authorization: `Bearer ${token.value}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const events = `/calendars/${encodeURIComponent(CALENDAR)}/events`;
+    const freeBusy = () => raw("POST", "/freeBusy", { timeMin: "2027-01-01T00:00:00Z", timeMax: "2027-01-02T00:00:00Z", items: [{ id: CALENDAR }] });
+    const insert = (id: string) => raw("POST", events, { id, start: { dateTime: "2027-01-01T10:00:00Z" }, end: { dateTime: "2027-01-01T11:00:00Z" } });
+
+    emulator.failNext(1, "503", "freeBusy");
+    emulator.queueFailures("insert", ["429", "500"], 3);
+    emulator.queueFailures("delete", ["500"]);
+    const limited = await insert("queuedfaults1");
+    expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "3"]);
+    expect((await insert("queuedfaults1")).status).toBe(500);
+    expect((await freeBusy()).status).toBe(503);
+    expect((await insert("queuedfaults1")).status).toBe(200);
+    expect((await raw("DELETE", `${events}/queuedfaults1`)).status).toBe(500);
+    expect((await raw("DELETE", `${events}/queuedfaults1`)).status).toBe(204);
+    expect(emulator.calls().filter((c) => c.injected).map((c) => `${c.operation ?? ""} ${String(c.status)}`)).toEqual(["insert 429", "insert 500", "freeBusy 503", "delete 500"]);
+
+    emulator.queueFailures("patch", ["500"]);
+    emulator.failNext(0, "500");
+    expect((await freeBusy()).status).toBe(200);
+    expect((await raw("PATCH", `${events}/queuedfaults1`, { summary: "x" })).status).not.toBe(500);
+  });
 });
 
 describe("faults scoped to what a test controls", () => {

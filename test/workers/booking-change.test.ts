@@ -198,6 +198,43 @@ describe("reschedule by chat", () => {
   });
 });
 
+describe("a move racing the first insert of its event (found by `npm run chaos`)", () => {
+  it("the insert's answer was lost before the move: the move's write adopts the event at the old time and patches it to the new one", async () => {
+    const b = await bookedLead(nightIn(35));
+    const first = await bookingRow(b.bookingId);
+    const eventId = first?.calendar_event_id ?? "";
+    expect(eventId).not.toBe("");
+    // As a lost answer leaves it: the event is in Google at the old time, the row never heard back.
+    await sql("UPDATE bookings SET calendar_event_id = NULL, calendar_event_etag = NULL, calendar_event_starts_at = NULL WHERE id = $1", [b.bookingId]);
+    // The client moves meanwhile: the row is at the new time, and the move's write job runs.
+    const moved = new Date(b.start.getTime() + 24 * HOUR);
+    await sql("UPDATE bookings SET starts_at = $2, ends_at = $3, blocked_until = $3 WHERE id = $1", [b.bookingId, moved.toISOString(), new Date(moved.getTime() + 2 * HOUR).toISOString()]);
+
+    expect(await writeCalendar(b.bookingId, env, log)).toBe("patched");
+    const row = await bookingRow(b.bookingId);
+    expect(row?.calendar_event_id).toBe(eventId);
+    expect(row?.calendar_event_starts_at?.toISOString()).toBe(moved.toISOString());
+    const ours = (await google.events(testCalendar().calendarId)).filter((e) => e.id === eventId && e.status !== "cancelled");
+    expect(ours).toHaveLength(1);
+    expect(Date.parse(ours[0]?.start?.dateTime ?? "")).toBe(moved.getTime());
+    // A second run finds nothing to change.
+    expect(await writeCalendar(b.bookingId, env, log)).toBe("adopted");
+  });
+
+  it("the insert's answer was lost, then the client cancels: the event goes anyway, by the id chosen for it", async () => {
+    const b = await bookedLead(nightIn(38));
+    const eventId = (await bookingRow(b.bookingId))?.calendar_event_id ?? "";
+    expect(eventId).not.toBe("");
+    await sql("UPDATE bookings SET calendar_event_id = NULL, calendar_event_etag = NULL, calendar_event_starts_at = NULL WHERE id = $1", [b.bookingId]);
+
+    await say(b.phone, "Hi, I need to cancel my appointment please");
+    expect((await leadRow(b.leadId)).status).toBe("CANCELLED");
+    const live = () => google.events(testCalendar().calendarId).then((events) => events.filter((e) => e.id === eventId && e.status !== "cancelled"));
+    expect(await eventually(live, (events) => events.length === 0, 12_000)).toHaveLength(0);
+    expect((await bookingRow(b.bookingId))?.calendar_event_id).toBeNull();
+  });
+});
+
 describe("no-shows and the artist's override", () => {
   it("a no-show: forfeit by the policy, the client counted; the override turns it into credit with a reason; the ledger balances", async () => {
     const b = await bookedLead(new Date(Date.now() - 2 * HOUR), 0, false);

@@ -53,6 +53,8 @@ export interface RunningGoogleEmulator {
   tokensIssued(): number;
   /** Fails the next `count` calls (of `only`) that `scope` covers; no scope: any call (the chaos run's own stack). */
   failNext(count: number, mode: FailureMode, only?: Operation, retryAfterSeconds?: number, scope?: FaultScope): void;
+  /** Queues failures for one operation (in order, one per call), taken before what `failNext` armed; `failNext(0, …)` for every operation clears them. */
+  queueFailures(operation: Operation, modes: readonly FailureMode[], retryAfterSeconds?: number): void;
   configure(settings: Partial<EmulatorSettings>): void;
   reset(): void;
   close(): Promise<void>;
@@ -176,6 +178,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     calls: () => [...state.calls],
     tokensIssued: () => state.tokensIssued,
     failNext: (count, mode, only, retryAfterSeconds, scope) => state.armFailures(count, mode, only ?? null, retryAfterSeconds ?? null, scope ?? {}),
+    queueFailures: (operation, modes, retryAfterSeconds) => state.queueFailures(operation, modes, retryAfterSeconds ?? null),
     configure: (settings) => {
       state.settings = { ...state.settings, ...settings };
     },

@@ -115,6 +115,8 @@ export class GoogleState {
   seq = 0;
   /** Armed faults, each scoped to what a test controls (faults.ts). */
   readonly faults = new FaultTable();
+  /** Faults queued for one operation each ({@link queueFailures}): taken before the armed ones. */
+  readonly queued = new Map<Operation, { mode: FailureMode; retryAfterSeconds: number | null }[]>();
   settings: EmulatorSettings = { ...DEFAULT_SETTINGS };
   /** Times (ms) of the calls counted against the rate limit in the last minute. */
   private window: number[] = [];
@@ -190,10 +192,23 @@ export class GoogleState {
    */
   armFailures(count: number, mode: FailureMode, only: Operation | null = null, retryAfterSeconds: number | null = null, scope: FaultScope = {}): void {
     this.faults.arm(count, mode, only, retryAfterSeconds, scope);
+    // Disarming everything (count 0, every operation, no scope) clears the queued faults too.
+    if (count === 0 && only === null && Object.keys(scope).length === 0) this.queued.clear();
   }
 
-  /** Uses up the failure armed for this call, if any (its mode and Retry-After). */
+  /**
+   * Queues failures for `operation` alone, one per call in order, beside whatever is armed (so
+   * faults of several operations can wait for their calls at once, as the chaos run's change
+   * rounds need); unscoped, so only for a stack of one's own (the chaos run, the dev console).
+   */
+  queueFailures(operation: Operation, modes: readonly FailureMode[], retryAfterSeconds: number | null = null): void {
+    this.queued.set(operation, [...(this.queued.get(operation) ?? []), ...modes.map((mode) => ({ mode, retryAfterSeconds }))]);
+  }
+
+  /** Uses up the failure due for this call, if any: a queued one first, then an armed one (its mode and Retry-After). */
   takeFailure(operation: Operation, facts: CallFacts): ArmedFault | null {
+    const queued = this.queued.get(operation)?.shift();
+    if (queued) return { remaining: 0, mode: queued.mode, only: operation, retryAfterSeconds: queued.retryAfterSeconds, scope: {} };
     return this.faults.take(operation, facts);
   }
 
@@ -220,6 +235,7 @@ export class GoogleState {
     for (const sheet of this.initialSpreadsheets) this.addSpreadsheet(sheet.id, sheet.tabs);
     this.sheetWrites.length = 0;
     this.faults.clear();
+    this.queued.clear();
     this.settings = { ...DEFAULT_SETTINGS };
   }
 }
