@@ -229,7 +229,7 @@ describe("429 and the quota: back off, lose nothing", () => {
   it("a 503 and then an answer lost on the way back off, longer the second time; the retry rewrites the same row, never a second one", async () => {
     const leadId = await newLead("patient");
     const clock = clockAt(Date.now());
-    await google.fail(1, "503", "values.batchUpdate");
+    await google.fail({ spreadsheetId: SHEET.id }, 1, "503", "values.batchUpdate");
     const first = await run({}, clock);
     expect(first).toMatchObject({ outcome: "backed_off", reason: expect.stringMatching(/^503 /) as unknown });
     if (first.outcome !== "backed_off") return;
@@ -239,7 +239,7 @@ describe("429 and the quota: back off, lose nothing", () => {
     expect((await sql<{ consecutive_failures: number }>("SELECT consecutive_failures FROM sheet_sync_state"))[0]?.consecutive_failures).toBe(1);
 
     // Google applies the write but its answer never arrives: the writer cannot know, and retries.
-    await google.fail(1, "lost", "values.batchUpdate");
+    await google.fail({ spreadsheetId: SHEET.id }, 1, "lost", "values.batchUpdate");
     clock.set(first.at.getTime() + 1);
     const second = await run({}, clock);
     expect(second).toMatchObject({ outcome: "backed_off", reason: expect.stringMatching(/^no answer (network|timeout)/) as unknown });
