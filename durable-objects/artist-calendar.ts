@@ -23,6 +23,7 @@ import { connectPatiently, openDatabase, type Database } from "../src/db/client.
 import type { BookingRow } from "../src/db/schema.ts";
 import { acceptedOfferFor } from "../src/db/slot-offer-store.ts";
 import { blockedTime, BOOKING_STATUSES, holdExpiresAt, onCheckoutExpired, onHoldDue, onPaid, type BookingState, type BookingStatus, type BookingStep, type CheckoutStanding } from "../src/domain/booking.ts";
+import { timeFreedByStep } from "../src/domain/freed-slots.ts";
 import { findSlots, FLEXIBLE, type Interval, type SessionSize } from "../src/domain/gap-search.ts";
 import type { CalendarWriteJob } from "../src/jobs/messages.ts";
 import { enqueueSlotFreed } from "../src/jobs/slot-freed.ts";
@@ -263,16 +264,18 @@ export class ArtistCalendar extends DurableObject<Env> {
   }
 
   /**
-   * A hold released unpaid (its link expired, or the hold sweep found it lapsed) that was taken on a
-   * freed slot the client accepted: the freed interval goes back to the people waiting, the next
-   * one offered (the job skips everyone offered it before). Runs once: only the step that released
-   * the hold gets here.
+   * A hold released unpaid (its link expired, or the hold sweep found it lapsed): its time goes to
+   * the people waiting. Which time is `timeFreedByStep` (src/domain/freed-slots.ts): the freed
+   * interval of the offer the hold was taken on (the next one offered: the job skips everyone
+   * offered it before), else the time the hold blocked. Runs once: only the step that released the
+   * hold gets here.
    */
-  private async freedHoldReleased(db: Database, hold: BookingRow, now: Date): Promise<void> {
+  private async holdReleased(db: Database, hold: BookingRow, step: BookingStep, now: Date): Promise<void> {
     const accepted = await acceptedOfferFor(db, { artistId: hold.artistId, leadId: hold.leadId, start: hold.startsAt });
-    if (!accepted) return;
-    this.log().info("freed.hold_lapsed", { artist_id: hold.artistId, booking_id: hold.id, lead_id: hold.leadId, row_id: accepted.id });
-    await enqueueSlotFreed(this.env.JOBS, { artistId: accepted.artistId, start: accepted.freedStart, end: accepted.freedEnd, now });
+    const freed = timeFreedByStep(step, hold, accepted);
+    if (!freed) return;
+    this.log().info("booking.hold_lapsed_freed", { artist_id: hold.artistId, booking_id: hold.id, lead_id: hold.leadId, offer_row_id: accepted?.id ?? null, start: freed.start.toISOString(), end: freed.end.toISOString() });
+    await enqueueSlotFreed(this.env.JOBS, { artistId: hold.artistId, start: freed.start, end: freed.end, now });
   }
 
   /** The deposit for `bookingId` was paid (Stripe's webhook, or the sweep finding it complete). */
@@ -307,7 +310,7 @@ export class ArtistCalendar extends DurableObject<Env> {
     const done = await applyBookingStep(db, bookingId, step, now, reason);
     if (done.applied) {
       if (step.kind !== "release") await this.writeCalendar(bookingId, now);
-      else await this.freedHoldReleased(db, row, now);
+      else await this.holdReleased(db, row, step, now);
       return { outcome: step.kind === "release" ? "released" : "confirmed", bookingId, changed: true };
     }
     if (done.reason === "slot_taken") {

@@ -19,6 +19,7 @@
  */
 import { clientWindowsFrom, findSlots, FLEXIBLE, type ClientWindows, type Interval, type SessionSize, type Slot } from "./gap-search.ts";
 import type { AvailabilityRules } from "./availability.ts";
+import type { BookingStep } from "./booking.ts";
 import { LeadStatus } from "./lead-status.ts";
 import { foldDiacritics, normalizeText } from "./parsing/text.ts";
 import type { TourStop } from "./tour-schedule.ts";
@@ -139,4 +140,34 @@ export function offerDeadline(now: Date, hours: number): Date {
 /** Whether an open offer has lapsed at `now` (the deadline itself counts as lapsed). */
 export function offerLapsed(deadline: Date, now: Date): boolean {
   return deadline.getTime() <= now.getTime();
+}
+
+/** A hold as its release needs it: the time it blocked (its session, then the artist's buffer). */
+export interface ReleasedHold {
+  startsAt: Date;
+  blockedUntil: Date;
+}
+
+/** The freed-slot offer a hold was taken on (the client said yes to it): the freed interval it was cut from. */
+export interface AcceptedOffer {
+  freedStart: Date;
+  freedEnd: Date;
+}
+
+/**
+ * The time a booking step gives to the people waiting, or null. Only a step that releases a hold
+ * unpaid frees time here: Stripe's expiry, or the hold sweep finding it lapsed (`onCheckoutExpired`,
+ * `onHoldDue` in booking.ts decide "release" for nothing else). A payment (confirm, retake) or
+ * nothing to do frees nothing, and a hold given up because the client chose again, or replaced by a
+ * move, is released in the same transaction as the new hold (booking-store.ts), never by a step.
+ *
+ * Which time: a hold taken on a freed offer the client accepted gives back the whole freed interval
+ * the offer was cut from, so that interval's offers stay one history (the job skips everyone
+ * offered it before); any other hold gives the time it blocked, its session and the buffer after it
+ * (what a cancel of that booking would free).
+ */
+export function timeFreedByStep(step: BookingStep, hold: ReleasedHold, accepted: AcceptedOffer | null): Interval | null {
+  if (step.kind !== "release") return null;
+  if (accepted) return { start: accepted.freedStart, end: accepted.freedEnd };
+  return { start: hold.startsAt, end: hold.blockedUntil };
 }

@@ -6,7 +6,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultAvailability } from "../../src/domain/availability.ts";
-import { cityOfSlot, matchWaiting, nextWaiting, offerDeadline, offerLapsed, sameCity, type MatchInput, type WaitingLead } from "../../src/domain/freed-slots.ts";
+import { blockedTime, BOOKING_STATUSES, onCheckoutExpired, onHoldDue, onPaid, type BookingStep, type CheckoutStanding } from "../../src/domain/booking.ts";
+import { cityOfSlot, matchWaiting, nextWaiting, offerDeadline, offerLapsed, sameCity, timeFreedByStep, type MatchInput, type WaitingLead } from "../../src/domain/freed-slots.ts";
 import { clientWindowsFrom, findSlots, FLEXIBLE } from "../../src/domain/gap-search.ts";
 import type { TourStop } from "../../src/domain/tour-schedule.ts";
 import { JOB_KINDS, JobSchema } from "../../src/jobs/messages.ts";
@@ -179,6 +180,62 @@ describe("the gap search inside a freed interval", () => {
         }
       }),
     );
+  });
+});
+
+describe("the time a released hold gives to the people waiting", () => {
+  const HELD_SLOT = { start: new Date("2026-03-05T10:00:00Z"), end: new Date("2026-03-05T12:00:00Z") };
+  const hold = { startsAt: HELD_SLOT.start, blockedUntil: new Date(HELD_SLOT.end.getTime() + 30 * 60_000) };
+  const accepted = { freedStart: new Date("2026-03-05T09:00:00Z"), freedEnd: new Date("2026-03-05T15:00:00Z") };
+  const release: BookingStep = { kind: "release", expireCheckout: false };
+
+  it("an ordinary hold lapsing unpaid frees the time it blocked (session and buffer); one taken on a freed offer gives back that offer's freed interval", () => {
+    expect(timeFreedByStep(release, hold, null)).toEqual({ start: hold.startsAt, end: hold.blockedUntil });
+    expect(timeFreedByStep({ kind: "release", expireCheckout: true }, hold, accepted)).toEqual({ start: accepted.freedStart, end: accepted.freedEnd });
+  });
+
+  it("a payment, or nothing to do, frees nothing", () => {
+    for (const step of [{ kind: "confirm" }, { kind: "retake" }, { kind: "none", why: "already_released" }, { kind: "none", why: "not_due" }] satisfies BookingStep[]) {
+      expect(timeFreedByStep(step, hold, null)).toBeNull();
+      expect(timeFreedByStep(step, hold, accepted)).toBeNull();
+    }
+  });
+
+  it("property: only a release decided for a HELD booking frees time, and never when Stripe says the session is complete or on a payment", () => {
+    const standing = fc.constantFrom<CheckoutStanding>("open", "complete", "expired");
+    const state = fc.record({ status: fc.constantFrom(...BOOKING_STATUSES), holdExpiresAt: fc.option(fc.date({ min: new Date("2026-01-01"), max: new Date("2026-12-31"), noInvalidDate: true }), { nil: null }) });
+    fc.assert(
+      fc.property(state, standing, fc.date({ min: new Date("2026-01-01"), max: new Date("2026-12-31"), noInvalidDate: true }), fc.boolean(), (booking, stripe, now, onOffer) => {
+        const offer = onOffer ? accepted : null;
+        const due = timeFreedByStep(onHoldDue(booking, now, stripe), hold, offer);
+        const expired = timeFreedByStep(onCheckoutExpired(booking), hold, offer);
+        expect(timeFreedByStep(onPaid(booking), hold, offer)).toBeNull();
+        if (booking.status !== "HELD") {
+          expect(due).toBeNull();
+          expect(expired).toBeNull();
+        } else {
+          expect(expired).not.toBeNull();
+          if (stripe === "complete") expect(due).toBeNull();
+          if (stripe === "expired") expect(due).not.toBeNull();
+        }
+        for (const freed of [due, expired]) {
+          if (freed) expect(freed).toEqual(onOffer ? { start: accepted.freedStart, end: accepted.freedEnd } : { start: hold.startsAt, end: hold.blockedUntil });
+        }
+      }),
+    );
+  });
+
+  it("the time a lapsed ordinary hold frees fits the session it held: a waiting client of that size is offered exactly that session", () => {
+    for (const category of ["SMALL", "MEDIUM"] as const) {
+      for (const slot of findSlots({ rules: RULES, busy: [], windows: FLEXIBLE, size: { category }, now: NOW, count: 5 })) {
+        const time = blockedTime(slot, RULES.bufferMinutes);
+        const freed = timeFreedByStep(release, time, null);
+        if (!freed) throw new Error("a release freed nothing");
+        const [match] = matchWaiting(input([waiting("w", { size: { category } })], { freed }));
+        expect(match?.slot.start).toEqual(slot.start);
+        expect(match?.slot.end).toEqual(slot.end);
+      }
+    }
   });
 });
 
