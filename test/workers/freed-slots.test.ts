@@ -4,7 +4,9 @@
  * with "Yes, book it" / "No thanks"; yes → the usual hold → deposit link; no → the next client;
  * no answer by the deadline (the cron's sweep at its scheduled time) → the next client; two
  * clients saying yes to the same time → one holds it, the other is told and waits again; time
- * someone else holds meanwhile is never offered; a redelivered job offers nothing twice.
+ * someone else holds meanwhile is never offered; a redelivered job offers nothing twice. A hold
+ * that lapses unpaid (taken on a freed offer, or an ordinary one from the usual slot list) gives its
+ * time to the people waiting, once; a hold paid for gives nothing.
  *
  * The files share one database: this file's leads have waited "since 2001" (so they come first),
  * are SMALL with windows naming only their test's day, and are put aside when each test ends.
@@ -21,9 +23,11 @@ import { CRON_EVERY_5_MIN, CRON_JOBS } from "../../src/scheduled.ts";
 import { enqueueSlotFreed, offerFreedSlot, slotFreedJob } from "../../src/jobs/slot-freed.ts";
 import { holdDue } from "../../src/jobs/hold-due.ts";
 import { createLogger } from "../../src/lib/log.ts";
+import { PRICING_RULES } from "../../src/domain/pricing-rules.ts";
 import { adminFetch, insertLead, leadRow, settleLead, type TestLead } from "../support/workers/artist.ts";
 import { inboxFetch, section, signIn } from "../support/workers/inbox.ts";
 import { sql } from "../support/workers/db.ts";
+import { deliver, eventsAbout, pay, sessionsFor } from "../support/workers/stripe.ts";
 import { clientSends, sentTo, textsTo } from "../support/workers/whatsapp.ts";
 
 const DAY = 86_400_000;
@@ -105,6 +109,36 @@ async function tap(lead: TestLead, id: string, title: string): Promise<void> {
 }
 
 const holdsOf = (leadIds: string[]) => sql<{ lead_id: string; status: string; starts_at: Date }>("SELECT lead_id, status, starts_at FROM bookings WHERE lead_id = ANY($1) AND status IN ('HELD', 'CONFIRMED')", [leadIds]);
+
+/**
+ * A client approved the usual way whose windows name only `day` (SMALL, a deposit quoted): the
+ * list of free slots goes out, they pick the first by text, and that slot is held with a deposit
+ * link (an ordinary hold, from a normal slot offer, not a freed one).
+ */
+async function ordinaryHold(day: string): Promise<{ lead: TestLead; hold: { id: string; starts_at: Date; blocked_until: Date; hold_expires_at: Date } }> {
+  const lead = await insertLead("PENDING_APPROVAL", { size_category: "SMALL", deposit_rule_version: PRICING_RULES.version, answer_count: 1 });
+  mine.push(lead.id);
+  await sql("INSERT INTO lead_answers (lead_id, seq, question_key, raw_text, value) VALUES ($1, 1, 'timing', $2, $3)", [lead.id, `on ${day}`, JSON.stringify({ windows: [{ from: day, to: day }], flexible: false })]);
+  const approved = await adminFetch(`/admin/leads/${lead.id}/approve`, { body: {} });
+  expect(approved.status, await approved.clone().text()).toBe(200);
+  await settleLead(lead.phone);
+  expect(await leadRow(lead.id)).toMatchObject({ status: "CHOOSING_SLOT" });
+  const { response } = await clientSends({ from: lead.phone, text: "1" });
+  expect(response.status).toBe(200);
+  await settleLead(lead.phone);
+  expect(await leadRow(lead.id)).toMatchObject({ status: "AWAITING_DEPOSIT" });
+  const [hold] = await sql<{ id: string; starts_at: Date; blocked_until: Date; hold_expires_at: Date }>(
+    "SELECT id, starts_at, blocked_until, hold_expires_at FROM bookings WHERE lead_id = $1 AND status = 'HELD'",
+    [lead.id],
+  );
+  if (!hold) throw new Error("no hold");
+  expect(londonDate(hold.starts_at)).toBe(day);
+  return { lead, hold };
+}
+
+/** Offers of exactly the freed interval `start`–`end`. */
+const offersOfInterval = (start: Date, end: Date) =>
+  sql<{ lead_id: string; outcome: string; offered_at: Date }>("SELECT lead_id, outcome, offered_at FROM slot_offers WHERE freed_start = $1 AND freed_end = $2 ORDER BY offered_at", [start.toISOString(), end.toISOString()]);
 
 afterEach(async () => {
   // Shared database: this file's clients stop waiting and their offers close (their holds stay,
@@ -283,6 +317,69 @@ describe("freed slots go to people waiting", () => {
     await settleLead(next.phone);
     expect(await offersFor(slot)).toHaveLength(2);
     expect((await textsTo(next.phone)).filter((t) => t.includes("A time has just opened up"))).toHaveLength(1);
+  }, 60_000);
+
+  it("an ordinary hold lapses unpaid: the cron's hold job (its scheduled time) expires the link at Stripe, releases the hold and the waiting client whose windows fit is offered its time, once", async () => {
+    const artist = await artistId();
+    const day = londonDate((await freeSmallSlot(artist)).start);
+    const waiter = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", day);
+    const { lead: holder, hold } = await ordinaryHold(day);
+    expect(await sentTo(waiter.phone)).toHaveLength(0);
+
+    // The cron's hold sweep found it at a run after its time was up and queued this job with the run's time.
+    const runAt = new Date(hold.hold_expires_at.getTime() + 60_000);
+    const job = { kind: "booking.hold_due", correlationId: "ordinary-hold-lapse", bookingId: hold.id, now: runAt.toISOString() } as const;
+    await env.JOBS.send(job, { contentType: "json" });
+    const buttons = await offerButtons(waiter);
+    expect(buttons.some((b) => b.endsWith(":yes"))).toBe(true);
+    expect(await leadRow(waiter.id)).toMatchObject({ status: "CHOOSING_SLOT" });
+    expect((await sql<{ status: string; released_reason: string }>("SELECT status, released_reason FROM bookings WHERE id = $1", [hold.id]))[0]).toMatchObject({ status: "RELEASED", released_reason: "hold_lapsed" });
+    // The time it blocked (the session and the buffer after it), offered at the run's time, not the clock's.
+    const offers = await offersOfInterval(hold.starts_at, hold.blocked_until);
+    expect(offers.map((o) => [o.lead_id, o.outcome])).toEqual([[waiter.id, "OFFERED"]]);
+    expect(offers[0]?.offered_at.toISOString()).toBe(runAt.toISOString());
+    const offerText = (await textsTo(waiter.phone)).find((t) => t.includes("A time has just opened up")) ?? "";
+    expect(offerText).toContain(slotLabel({ start: hold.starts_at, end: new Date(hold.starts_at.getTime() + 60_000) }, "Europe/London").day);
+
+    // The job again (redelivered), a later run, and Stripe's expiry webhook: released already, nothing offered twice.
+    await env.JOBS.send(job, { contentType: "json" });
+    expect(await holdDue(hold.id, new Date(runAt.getTime() + 5 * 60_000), env, log)).toBe("skipped:RELEASED");
+    const [session] = await sessionsFor(holder.id);
+    const [expired] = await eventsAbout(session?.id ?? "", "checkout.session.expired");
+    if (!expired) throw new Error("Stripe recorded no expiry");
+    expect((await deliver(expired)).status).toBe(200);
+    await settleLead(holder.phone);
+    expect(await leadRow(holder.id)).toMatchObject({ status: "DEPOSIT_EXPIRED" });
+    await new Promise((r) => setTimeout(r, 2_000));
+    await settleLead(waiter.phone);
+    expect((await offersOfInterval(hold.starts_at, hold.blocked_until)).map((o) => o.lead_id)).toEqual([waiter.id]);
+    expect((await textsTo(waiter.phone)).filter((t) => t.includes("A time has just opened up"))).toHaveLength(1);
+  }, 60_000);
+
+  it("an ordinary hold paid for frees nothing: the payment confirms it, and the late hold job and expiry that follow offer the waiting client nothing", async () => {
+    const artist = await artistId();
+    const day = londonDate((await freeSmallSlot(artist)).start);
+    const waiter = await waiting("COLLECTING_TIME_WINDOWS", "2001-01-01T00:00:00Z", day);
+    const { lead: holder, hold } = await ordinaryHold(day);
+
+    const [session] = await sessionsFor(holder.id);
+    const completed = (await pay(session?.id ?? "")).find((e) => e.type === "checkout.session.completed");
+    if (!completed) throw new Error("no completion event");
+    expect((await deliver(completed)).status).toBe(200);
+    await settleLead(holder.phone);
+    expect(await leadRow(holder.id)).toMatchObject({ status: "BOOKED" });
+
+    // The sweep's job arriving after the payment (Stripe says complete), and a late expiry step: confirmed stays confirmed.
+    const runAt = new Date(hold.hold_expires_at.getTime() + 60_000);
+    await env.JOBS.send({ kind: "booking.hold_due", correlationId: "paid-hold", bookingId: hold.id, now: runAt.toISOString() }, { contentType: "json" });
+    expect(await holdDue(hold.id, runAt, env, log)).toBe("skipped:CONFIRMED");
+    expect(await artistCalendar(env, artist).checkoutExpired(hold.id, runAt)).toMatchObject({ outcome: "confirmed", changed: false });
+    await new Promise((r) => setTimeout(r, 2_000));
+    await settleLead(waiter.phone);
+    expect((await sql<{ status: string }>("SELECT status FROM bookings WHERE id = $1", [hold.id]))[0]?.status).toBe("CONFIRMED");
+    expect(await offersOfInterval(hold.starts_at, hold.blocked_until)).toEqual([]);
+    expect(await sentTo(waiter.phone)).toHaveLength(0);
+    expect(await leadRow(waiter.id)).toMatchObject({ status: "COLLECTING_TIME_WINDOWS" });
   }, 60_000);
 
   it("offers are visible: the admin API lists a freed time's offers (400 naming the field, 404s); the inbox lead page shows each client's", async () => {
