@@ -255,8 +255,9 @@ export class ArtistCalendar extends DurableObject<Env> {
 
   /**
    * Every confirmed booking's time freed (a cancel, a move) passes here, and only here, once, after
-   * the row changed: the one place the time goes to clients who are waiting (the
-   * `booking.slot_freed` job, src/jobs/slot-freed.ts, offers it one client at a time).
+   * the row changed, and goes to clients who are waiting (the `booking.slot_freed` job,
+   * src/jobs/slot-freed.ts, offers it one client at a time); a hold released unpaid goes there
+   * through `holdReleased`.
    */
   private async timeFreed(freed: FreedTime): Promise<void> {
     this.log().info("booking.time_freed", { artist_id: freed.artistId, booking_id: freed.bookingId, lead_id: freed.leadId, start: freed.start.toISOString(), end: freed.end.toISOString(), why: freed.why });
